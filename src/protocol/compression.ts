@@ -1,0 +1,135 @@
+// Compression codecs of Kafka record batches (attributes bits 0-2), for tests, the CLI and the load
+// generator. The broker itself never decompresses or recompresses on the produce path.
+import zlib from 'node:zlib';
+import { createRequire } from 'node:module';
+
+export type CompressionCodec = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
+
+/** Index = the codec id in the low three bits of a batch's attributes. */
+export const COMPRESSION_CODECS: readonly CompressionCodec[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
+
+export function compressionCodecId(codec: CompressionCodec): number {
+  const id = COMPRESSION_CODECS.indexOf(codec);
+  if (id < 0) throw new RangeError(`unknown compression codec ${String(codec)}`);
+  return id;
+}
+
+/** The codec named by a batch's attributes, or null for the ids Kafka leaves undefined (5-7). */
+export function compressionCodecOf(attributes: number): CompressionCodec | null {
+  return COMPRESSION_CODECS[attributes & 0x07] ?? null;
+}
+
+type SnappyModule = {
+  compressSync(input: Uint8Array): Buffer;
+  uncompressSync(input: Uint8Array, options: { asBuffer: true }): Buffer;
+};
+type Lz4Module = {
+  compressFrameSync(input: Buffer): Buffer;
+  decompressFrameSync(input: Buffer): Buffer;
+};
+
+// The snappy and lz4 bindings are native (prebuilt per platform) and only some callers need them,
+// so they load on first use: a broker on a platform without a prebuilt binary still starts.
+const requireFromHere = createRequire(import.meta.url);
+let snappyModule: SnappyModule | undefined;
+let lz4Module: Lz4Module | undefined;
+
+function snappy(): SnappyModule {
+  snappyModule ??= requireFromHere('snappy') as SnappyModule;
+  return snappyModule;
+}
+
+function lz4(): Lz4Module {
+  lz4Module ??= requireFromHere('lz4-napi') as Lz4Module;
+  return lz4Module;
+}
+
+function zstdAvailable(): boolean {
+  return typeof zlib.zstdCompressSync === 'function';
+}
+
+// zlib.zstd* arrived in Node 22.15 / 23.8; the engines floor (^22.18 || >=24) has them.
+function requireZstd(): void {
+  if (!zstdAvailable()) throw new Error(`zstd needs node:zlib zstd support (Node >= 22.15); this is ${process.version}`);
+}
+
+// The Java client frames snappy the way xerial's SnappyOutputStream does: this 8-byte magic, two
+// int32 versions, then blocks of (int32 compressed length, raw snappy block).
+const XERIAL_MAGIC = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00]);
+const XERIAL_HEADER_SIZE = 16;
+// The Java client's default block size, so our output looks like what Kafka clients produce.
+const XERIAL_BLOCK_SIZE = 32 * 1024;
+
+function isXerialFramed(data: Buffer): boolean {
+  return data.length >= XERIAL_HEADER_SIZE && data.subarray(0, 8).equals(XERIAL_MAGIC);
+}
+
+function snappyCompressXerial(data: Buffer): Buffer {
+  const header = Buffer.alloc(XERIAL_HEADER_SIZE);
+  XERIAL_MAGIC.copy(header, 0);
+  header.writeInt32BE(1, 8); // version
+  header.writeInt32BE(1, 12); // oldest compatible version
+  const parts: Buffer[] = [header];
+  for (let start = 0; start < data.length; start += XERIAL_BLOCK_SIZE) {
+    const block = snappy().compressSync(data.subarray(start, start + XERIAL_BLOCK_SIZE));
+    const length = Buffer.alloc(4);
+    length.writeInt32BE(block.length, 0);
+    parts.push(length, block);
+  }
+  return Buffer.concat(parts);
+}
+
+function snappyDecompress(data: Buffer): Buffer {
+  // librdkafka and the KafkaJS codecs write one raw snappy block with no framing.
+  if (!isXerialFramed(data)) return snappy().uncompressSync(data, { asBuffer: true });
+  const parts: Buffer[] = [];
+  let position = XERIAL_HEADER_SIZE;
+  while (position < data.length) {
+    if (position + 4 > data.length) throw new Error('xerial snappy: truncated block length');
+    const length = data.readInt32BE(position);
+    position += 4;
+    if (length < 0 || position + length > data.length) throw new Error('xerial snappy: block past the end of the data');
+    parts.push(snappy().uncompressSync(data.subarray(position, position + length), { asBuffer: true }));
+    position += length;
+  }
+  return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+}
+
+/** Compresses a batch's records section. Snappy is written xerial-framed, as the Java client does. */
+export function compress(codec: CompressionCodec, data: Buffer): Buffer {
+  switch (codec) {
+    case 'none':
+      return data;
+    case 'gzip':
+      return zlib.gzipSync(data);
+    case 'snappy':
+      return snappyCompressXerial(data);
+    case 'lz4':
+      // LZ4 frame format with independent blocks, which Kafka's own LZ4 stream reader requires.
+      return lz4().compressFrameSync(data);
+    case 'zstd':
+      requireZstd();
+      return zlib.zstdCompressSync(data);
+    default:
+      throw new RangeError(`unknown compression codec ${String(codec)}`);
+  }
+}
+
+/** Decompresses a batch's records section; snappy may be xerial-framed or a raw block. */
+export function decompress(codec: CompressionCodec, data: Buffer): Buffer {
+  switch (codec) {
+    case 'none':
+      return data;
+    case 'gzip':
+      return zlib.gunzipSync(data);
+    case 'snappy':
+      return snappyDecompress(data);
+    case 'lz4':
+      return lz4().decompressFrameSync(data);
+    case 'zstd':
+      requireZstd();
+      return zlib.zstdDecompressSync(data);
+    default:
+      throw new RangeError(`unknown compression codec ${String(codec)}`);
+  }
+}
