@@ -88,6 +88,8 @@ fi
 
 log_file="$data_dir/logs/server.log"
 stdout_file="$data_dir/logs/stdout.log"
+# A restart must not see the previous run's "started" line, so each run gets a fresh log.
+for f in "$log_file" "$stdout_file"; do [ -f "$f" ] && mv -f "$f" "$f.prev"; done
 # setsid: the broker must outlive this script and not get the caller's terminal signals.
 setsid "$java_bin" "${jvm_opts[@]}" -cp "$classpath" kafka.Kafka "$properties" \
   > "$stdout_file" 2>&1 < /dev/null &
