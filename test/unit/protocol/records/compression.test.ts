@@ -43,7 +43,7 @@ describe('compression', () => {
 
   it('reads xerial framing whose blocks were cut differently', () => {
     const header = Buffer.from('82534e41505059000000000100000001', 'hex');
-    const parts = [header];
+    const parts: Buffer[] = [header];
     for (const [start, end] of [[0, 10], [10, 60_000], [60_000, data.length]]) {
       const block = snappyBinding.compressSync(data.subarray(start, end));
       const length = Buffer.alloc(4);
