@@ -24,4 +24,18 @@ export default tseslint.config(
       }],
     },
   },
+  {
+    // Generated codecs sit one folder down and import the hand-written primitives beside them.
+    files: ['src/protocol/generated/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['node:net', 'node:fs', 'node:fs/*', 'node:worker_threads', 'net', 'fs', 'worker_threads'], message: 'src/protocol is pure: no I/O, no threads.' },
+          { group: ['../*', '../../*', '!../primitives.ts'], message: 'generated codecs import only ../primitives.ts and each other.' },
+        ],
+      }],
+      // A message with no fields (e.g. ListClientMetricsResourcesRequest) is an empty interface, on purpose.
+      '@typescript-eslint/no-empty-object-type': ['error', { allowInterfaces: 'always' }],
+    },
+  },
 );
