@@ -1,0 +1,279 @@
+// The broker on the main thread: the listener, the handler registry, the cluster metadata and the
+// partition directory (topic/partition -> owning shard, watermark slot and fetch-side reader).
+// Start-up order: shards, then the metadata log is replayed, then every partition is recovered by
+// its shard, and only then does the Kafka listener accept connections.
+import net from 'node:net';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { BrokerConfig } from '../config.ts';
+import { Connection } from './connection.ts';
+import { HandlerRegistry } from './registry.ts';
+import { allHandlers } from './handlers/index.ts';
+import { BrokerMetrics } from '../metrics.ts';
+import { ClusterMetadata, newClusterId, type MetadataRecord, type TopicInfo } from '../metadata/cluster-metadata.ts';
+import { MetadataLog, METADATA_TOPIC } from '../metadata/metadata-log.ts';
+import { ShardPool } from '../shard-worker/pool.ts';
+import { WatermarkTable } from '../shared-mem/layout.ts';
+import { PartitionReader } from '../segments/reader.ts';
+import { effectiveConfig } from '../metadata/topic-configs.ts';
+
+export interface TestHooks {
+  /** Called before each response is written; 'drop-connection' closes the socket instead. */
+  beforeResponseWrite?: (connection: Connection, response: Buffer) => 'drop-connection' | void;
+}
+
+/** Everything the main thread knows about one partition at run time. */
+export interface PartitionHandle {
+  topic: TopicInfo;
+  partition: number;
+  shard: number;
+  /** Index into the shared watermark table; a run-time number, not stored. */
+  slot: number;
+  reader: PartitionReader;
+}
+
+/** Slot 0 of the watermark table belongs to the metadata log. */
+const METADATA_SLOT = 0;
+
+export class Broker {
+  readonly config: BrokerConfig;
+  readonly log: Logger;
+  readonly registry: HandlerRegistry;
+  readonly metrics = new BrokerMetrics();
+  readonly metadata: ClusterMetadata;
+  readonly watermarks: WatermarkTable;
+  readonly shards: ShardPool;
+  testHooks: TestHooks = {};
+  readonly #partitions = new Map<string, PartitionHandle[]>();
+  readonly #freeSlots: number[] = [];
+  #nextSlot = METADATA_SLOT + 1;
+  #metadataLog!: MetadataLog;
+  #server: net.Server | undefined;
+  readonly #connections = new Set<Connection>();
+  #nextConnectionId = 1;
+  /** Metadata writes are applied one at a time, in log order. */
+  #metadataChain: Promise<unknown> = Promise.resolve();
+  #ready = false;
+
+  private constructor(config: BrokerConfig, log: Logger) {
+    this.config = config;
+    this.log = log;
+    this.registry = new HandlerRegistry(allHandlers);
+    this.metadata = new ClusterMetadata(config.shards);
+    this.watermarks = WatermarkTable.create(config.maxPartitions);
+    this.shards = new ShardPool({
+      shards: config.shards,
+      dataDir: config.dataDir,
+      fsync: config.fsync,
+      ringBytes: config.ringBytes,
+      watermarks: this.watermarks,
+      log,
+      metrics: this.metrics,
+      partitionsOf: (shard) => this.#openRequestsFor(shard),
+    });
+  }
+
+  static async start(config: BrokerConfig, log: Logger): Promise<Broker> {
+    const broker = new Broker(config, log);
+    await broker.#start();
+    return broker;
+  }
+
+  get ready(): boolean {
+    return this.#ready;
+  }
+
+  get port(): number {
+    const address = this.#server?.address();
+    return typeof address === 'object' && address ? address.port : this.config.port;
+  }
+
+  async #start(): Promise<void> {
+    const began = performance.now();
+    mkdirSync(this.config.dataDir, { recursive: true });
+    await this.shards.start();
+    this.#metadataLog = new MetadataLog({
+      shards: this.shards,
+      slot: METADATA_SLOT,
+      shard: 0,
+      dir: path.join(this.config.dataDir, `${METADATA_TOPIC}-0`),
+      watermarks: this.watermarks,
+      log: this.log,
+    });
+    await this.#metadataLog.open();
+    for (const record of await this.#metadataLog.replay()) this.metadata.apply(record);
+    if (!this.metadata.clusterId) {
+      await this.writeMetadata([{ type: 'cluster', clusterId: this.config.clusterId || newClusterId() }]);
+    }
+    await Promise.all([...this.metadata.topics].map((topic) => this.#openTopicPartitions(topic, 0)));
+    this.#server = net.createServer((socket) => this.#accept(socket));
+    await new Promise<void>((resolve, reject) => {
+      this.#server!.once('error', reject);
+      this.#server!.listen(this.config.port, this.config.host, () => resolve());
+    });
+    this.#ready = true;
+    this.log.info({
+      port: this.port,
+      shards: this.config.shards,
+      topics: [...this.metadata.topics].length,
+      startupMs: Math.round(performance.now() - began),
+    }, 'broker ready');
+  }
+
+  #accept(socket: net.Socket): void {
+    const connection = new Connection(this.#nextConnectionId++, socket, this);
+    this.#connections.add(connection);
+    this.metrics.connections.inc();
+    this.metrics.connectionsTotal.inc();
+  }
+
+  connectionClosed(connection: Connection): void {
+    if (this.#connections.delete(connection)) this.metrics.connections.dec();
+  }
+
+  apiVersionsList(): { apiKey: number; minVersion: number; maxVersion: number }[] {
+    return this.registry.all.map((h) => ({ apiKey: h.apiKey, minVersion: h.minVersion, maxVersion: h.maxVersion }));
+  }
+
+  // ---- partition directory ----
+
+  partitions(topicName: string): PartitionHandle[] | undefined {
+    return this.#partitions.get(topicName);
+  }
+
+  partition(topicName: string, partition: number): PartitionHandle | undefined {
+    return this.#partitions.get(topicName)?.[partition];
+  }
+
+  /** The end of the log, from the one place that says it (DESIGN.md §2). */
+  highWatermark(handle: PartitionHandle): bigint {
+    return this.watermarks.highWatermark(handle.slot);
+  }
+
+  logStartOffset(handle: PartitionHandle): bigint {
+    return this.watermarks.logStartOffset(handle.slot);
+  }
+
+  topicConfig(topic: TopicInfo, name: string): string {
+    return effectiveConfig(name, topic.configs, this.config.topicDefaults);
+  }
+
+  #allocateSlot(): number {
+    const slot = this.#freeSlots.pop() ?? this.#nextSlot++;
+    if (slot >= this.config.maxPartitions) throw new Error(`watermark table full: more than ${this.config.maxPartitions} partitions (--max-partitions)`);
+    return slot;
+  }
+
+  #partitionDir(topic: string, partition: number): string {
+    return path.join(this.config.dataDir, `${topic}-${partition}`);
+  }
+
+  #logConfigFor(topic: TopicInfo): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const name of ['segment.bytes', 'segment.ms', 'retention.ms', 'retention.bytes', 'index.interval.bytes', 'max.message.bytes', 'message.timestamp.type']) {
+      out[name] = this.topicConfig(topic, name);
+    }
+    return out;
+  }
+
+  /** Opens (recovers) partitions from index `from` on, each on its owning shard. */
+  async #openTopicPartitions(topic: TopicInfo, from: number): Promise<void> {
+    const handles = this.#partitions.get(topic.name) ?? [];
+    this.#partitions.set(topic.name, handles);
+    const opening: Promise<void>[] = [];
+    for (const p of topic.partitions.slice(from)) {
+      const handle: PartitionHandle = {
+        topic,
+        partition: p.partition,
+        shard: this.metadata.effectiveShard(p),
+        slot: this.#allocateSlot(),
+        reader: new PartitionReader({ dir: this.#partitionDir(topic.name, p.partition), log: this.log }),
+      };
+      handles[p.partition] = handle;
+      opening.push(this.shards.openPartition(handle.shard, this.#openRequest(handle)));
+    }
+    await Promise.all(opening);
+  }
+
+  #openRequest(handle: PartitionHandle) {
+    return {
+      slot: handle.slot,
+      topic: handle.topic.name,
+      partition: handle.partition,
+      dir: this.#partitionDir(handle.topic.name, handle.partition),
+      config: this.#logConfigFor(handle.topic),
+    };
+  }
+
+  /** What a restarted shard must reopen: every partition it owns, metadata log included. */
+  #openRequestsFor(shard: number) {
+    const requests = [];
+    if (shard === 0 && this.#metadataLog) requests.push(this.#metadataLog.openRequest());
+    for (const handles of this.#partitions.values()) {
+      for (const h of handles) if (h.shard === shard) requests.push(this.#openRequest(h));
+    }
+    return requests;
+  }
+
+  // ---- metadata writes: durable first, then applied, one at a time ----
+
+  writeMetadata(records: MetadataRecord[]): Promise<void> {
+    const run = async () => {
+      await this.#metadataLog.append(records);
+      for (const r of records) await this.#applyLive(r);
+    };
+    const next = this.#metadataChain.then(run, run);
+    this.#metadataChain = next.catch(() => undefined);
+    return next;
+  }
+
+  async #applyLive(record: MetadataRecord): Promise<void> {
+    const before = record.type === 'delete-topic' || record.type === 'add-partitions' ? this.metadata.topicById(record.topicId) : undefined;
+    const previousCount = before?.partitions.length ?? 0;
+    this.metadata.apply(record);
+    switch (record.type) {
+      case 'create-topic':
+        await this.#openTopicPartitions(this.metadata.topicByName(record.name)!, 0);
+        return;
+      case 'add-partitions':
+        if (before) await this.#openTopicPartitions(before, previousCount);
+        return;
+      case 'alter-configs': {
+        const topic = this.metadata.topicById(record.topicId);
+        if (!topic) return;
+        await Promise.all((this.#partitions.get(topic.name) ?? []).map((h) =>
+          this.shards.updateConfig(h.shard, h.slot, this.#logConfigFor(topic))));
+        return;
+      }
+      case 'delete-topic': {
+        if (!before) return;
+        const handles = this.#partitions.get(before.name) ?? [];
+        this.#partitions.delete(before.name);
+        await Promise.all(handles.map(async (h) => {
+          await this.shards.closePartition(h.shard, h.slot, { deleteFiles: true });
+          await h.reader.close();
+          this.#freeSlots.push(h.slot);
+        }));
+        return;
+      }
+      case 'cluster':
+        return;
+    }
+  }
+
+  // ---- shutdown ----
+
+  async stop(): Promise<void> {
+    this.#ready = false;
+    const server = this.#server;
+    this.#server = undefined;
+    const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
+    for (const c of this.#connections) c.close('broker shutting down');
+    await closed;
+    await this.#metadataChain;
+    await this.shards.stop();
+    for (const handles of this.#partitions.values()) for (const h of handles) await h.reader.close();
+    await this.#metadataLog?.close();
+  }
+}

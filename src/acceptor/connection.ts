@@ -1,0 +1,190 @@
+// One client connection: frames in, requests decoded and dispatched in arrival order, responses
+// written strictly in request order even when handlers finish out of order (DESIGN.md §4).
+import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { Reader, Writer } from '../protocol/primitives.ts';
+import { decodeRequestHeader, encodeResponseHeader, responseHeaderVersion } from '../protocol/headers.ts';
+import { apiCodecs, ApiKey } from '../protocol/generated/index.ts';
+import { ErrorCode } from '../protocol/errors.ts';
+import { FrameSplitter } from './framing.ts';
+import { NO_RESPONSE, type RequestContext } from './registry.ts';
+import type { Broker } from './broker.ts';
+
+export interface ConnectionInfo {
+  readonly id: number;
+  readonly remoteAddress: string;
+  /** Stops reading this socket until every reason given is released (backpressure); idempotent per reason. */
+  pause(reason: string): void;
+  resume(reason: string): void;
+  readonly closed: boolean;
+}
+
+/** Pipelined requests allowed before the socket stops being read. */
+const MAX_IN_FLIGHT = 256;
+
+interface PendingResponse {
+  /** undefined while the handler runs; null when the protocol sends no response. */
+  bytes: Buffer | null | undefined;
+}
+
+export class Connection implements ConnectionInfo {
+  readonly id: number;
+  readonly remoteAddress: string;
+  readonly #socket: Socket;
+  readonly #broker: Broker;
+  readonly #log: Logger;
+  readonly #frames: FrameSplitter;
+  readonly #queue: PendingResponse[] = [];
+  /** Why the socket is not being read; it is read again when this is empty. */
+  readonly #pauses = new Set<string>();
+  #closed = false;
+
+  constructor(id: number, socket: Socket, broker: Broker) {
+    this.id = id;
+    this.#socket = socket;
+    this.#broker = broker;
+    this.remoteAddress = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.#log = broker.log.child({ connection: id, remote: this.remoteAddress });
+    this.#frames = new FrameSplitter(broker.config.maxFrameBytes);
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    socket.on('drain', () => this.resume('socket-drain'));
+    socket.on('error', (err) => this.#log.debug({ err: err.message }, 'socket error'));
+    socket.on('close', () => {
+      this.#closed = true;
+      broker.connectionClosed(this);
+    });
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get inFlight(): number {
+    return this.#queue.length;
+  }
+
+  pause(reason: string): void {
+    this.#pauses.add(reason);
+    this.#socket.pause();
+  }
+
+  resume(reason: string): void {
+    if (!this.#pauses.delete(reason)) return;
+    if (this.#pauses.size === 0 && !this.#closed) this.#socket.resume();
+  }
+
+  /** Closes the connection with a logged reason: what a Kafka broker does with input it cannot trust. */
+  close(reason: string, details?: Record<string, unknown>): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#log.warn({ reason, ...details }, 'closing connection');
+    this.#socket.destroy();
+  }
+
+  #onData(chunk: Buffer): void {
+    if (this.#closed) return;
+    for (const event of this.#frames.push(chunk)) {
+      if (event.kind === 'bad-size') {
+        this.close('frame size out of range', { size: event.size, maxFrameBytes: this.#frames.maxFrameBytes });
+        return;
+      }
+      this.#onFrame(event.frame);
+      if (this.#closed) return;
+    }
+  }
+
+  #onFrame(frame: Buffer): void {
+    const reader = new Reader(frame);
+    const header = decodeRequestHeader(reader);
+    if (!header.ok) {
+      this.close('malformed request header', { error: header.error });
+      return;
+    }
+    const { apiKey, apiVersion, correlationId } = header;
+    const handler = this.#broker.registry.get(apiKey);
+    if (!handler) {
+      this.close('unsupported api key', { apiKey, apiVersion, correlationId });
+      return;
+    }
+    if (apiVersion < handler.minVersion || apiVersion > handler.maxVersion) {
+      if (apiKey === ApiKey.ApiVersions) {
+        // The one request a client may send at a version we do not know: answer at v0 with the
+        // ranges we do serve, so the client can pick one (KIP-511).
+        this.#enqueueImmediate(this.#encode(ApiKey.ApiVersions, 0, correlationId, {
+          errorCode: ErrorCode.UNSUPPORTED_VERSION,
+          apiKeys: this.#broker.apiVersionsList(),
+        }));
+        return;
+      }
+      this.close('unsupported api version', { apiKey, apiVersion, correlationId });
+      return;
+    }
+    const codec = apiCodecs.get(apiKey)!;
+    let request: unknown;
+    try {
+      request = codec.decodeRequest(reader, apiVersion);
+    } catch (err) {
+      this.close('malformed request body', { apiKey, apiVersion, correlationId, error: (err as Error).message });
+      return;
+    }
+    const ctx: RequestContext = {
+      apiKey, apiVersion, correlationId, clientId: header.clientId, broker: this.#broker, connection: this,
+    };
+    const slot: PendingResponse = { bytes: undefined };
+    this.#queue.push(slot);
+    if (this.#queue.length >= MAX_IN_FLIGHT) this.pause('in-flight');
+    const metrics = this.#broker.metrics;
+    const started = metrics.requestStarted(apiKey);
+    let result: unknown;
+    try {
+      result = handler.handle(ctx, request);
+    } catch (err) {
+      this.#handlerFailed(err, apiKey, apiVersion);
+      return;
+    }
+    const finish = (res: unknown) => {
+      metrics.requestFinished(apiKey, started);
+      if (this.#closed) return;
+      slot.bytes = res === NO_RESPONSE ? null : this.#encode(apiKey, apiVersion, correlationId, res);
+      this.#flush();
+    };
+    if (result instanceof Promise) result.then(finish, (err) => this.#handlerFailed(err, apiKey, apiVersion));
+    else finish(result);
+  }
+
+  #handlerFailed(err: unknown, apiKey: number, apiVersion: number): void {
+    this.#broker.metrics.requestFailed(apiKey);
+    this.#log.error({ err, apiKey, apiVersion }, 'request handler failed');
+    this.close('internal error while handling a request', { apiKey, apiVersion });
+  }
+
+  #enqueueImmediate(bytes: Buffer): void {
+    this.#queue.push({ bytes });
+    this.#flush();
+  }
+
+  #encode(apiKey: number, apiVersion: number, correlationId: number, response: unknown): Buffer {
+    const writer = new Writer(256);
+    const sizeAt = writer.reserveInt32();
+    encodeResponseHeader(writer, responseHeaderVersion(apiKey, apiVersion), correlationId);
+    apiCodecs.get(apiKey)!.encodeResponse(writer, apiVersion, response);
+    writer.patchInt32(sizeAt, writer.position - sizeAt - 4);
+    return writer.finish();
+  }
+
+  /** Writes every finished response at the head of the queue; stops at the first still running. */
+  #flush(): void {
+    const hooks = this.#broker.testHooks;
+    while (this.#queue.length > 0 && this.#queue[0]!.bytes !== undefined) {
+      const bytes = this.#queue.shift()!.bytes;
+      if (!bytes) continue;
+      if (hooks.beforeResponseWrite?.(this, bytes) === 'drop-connection') {
+        this.close('test hook dropped the connection before a response');
+        return;
+      }
+      if (!this.#socket.write(bytes)) this.pause('socket-drain');
+    }
+    if (this.#queue.length < MAX_IN_FLIGHT) this.resume('in-flight');
+  }
+}

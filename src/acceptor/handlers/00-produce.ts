@@ -1,0 +1,56 @@
+// Produce (key 0), v3-11: RecordBatch v2 only (v0-2 carry the old message formats, which Kafka 4
+// dropped too). acks 0, 1 and -1: every partition's records go to the owning shard's ring before
+// the first await, in request order; acks=1 and -1 are answered after the shard's commit (with
+// --fsync always, after the fsync); acks=0 gets no response at all, but the data is appended and
+// made visible exactly like the others. The shard validates batches (CRC-32C, magic, sizes) and
+// answers CORRUPT_MESSAGE, INVALID_RECORD, MESSAGE_TOO_LARGE or UNSUPPORTED_FOR_MESSAGE_FORMAT per
+// partition. log_append_time (v2+) is set for LogAppendTime topics; log_start_offset (v5+) and
+// error_message (v8+) are filled. With one broker there is no replication: acks=1 and acks=-1
+// wait for the same thing.
+import { defineHandler, NO_RESPONSE } from '../registry.ts';
+import { ApiKey } from '../../protocol/generated/index.ts';
+import type { ProduceRequest } from '../../protocol/generated/produce-request.ts';
+import type { ProduceResponseInput, PartitionProduceResponseInput } from '../../protocol/generated/produce-response.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+import type { AppendCompletion } from '../../shard-worker/messages.ts';
+
+const failed = (index: number, errorCode: number, errorMessage: string | null = null): PartitionProduceResponseInput =>
+  ({ index, errorCode, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, errorMessage });
+
+export default defineHandler<ProduceRequest, ProduceResponseInput>({
+  apiKey: ApiKey.Produce,
+  name: 'Produce',
+  minVersion: 3,
+  maxVersion: 11,
+  async handle(ctx, request) {
+    const { broker } = ctx;
+    const acks = request.acks;
+    const validAcks = acks === 0 || acks === 1 || acks === -1;
+    // Dispatch everything first (synchronously), so that this request's batches enter each
+    // shard's ring before any later request's: per-connection order is append order.
+    const topics = request.topicData.map((topic) => ({
+      name: topic.name,
+      partitions: topic.partitionData.map((p): PartitionProduceResponseInput | Promise<PartitionProduceResponseInput> => {
+        if (!validAcks) return failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS);
+        const handle = broker.partition(topic.name, p.index);
+        if (!handle) return failed(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+        if (p.records === null || p.records.length === 0) return failed(p.index, ErrorCode.INVALID_RECORD, 'No records in the produce request');
+        if (p.records.length > broker.shards.maxAppendBytes) {
+          return failed(p.index, ErrorCode.RECORD_LIST_TOO_LARGE, `${p.records.length} bytes of records for one partition is more than ${broker.shards.maxAppendBytes}`);
+        }
+        return broker.shards.append(handle.shard, handle.slot, p.records, { connection: ctx.connection })
+          .then((c: AppendCompletion): PartitionProduceResponseInput => {
+            if (c.errorCode !== ErrorCode.NONE) return failed(p.index, c.errorCode, c.errorMessage || null);
+            const labels = { topic: topic.name, partition: String(p.index) };
+            broker.metrics.bytesIn.inc(labels, c.bytes);
+            broker.metrics.recordsIn.inc(labels, c.recordCount);
+            return { index: p.index, errorCode: ErrorCode.NONE, baseOffset: c.baseOffset, logAppendTimeMs: c.logAppendTime, logStartOffset: c.logStartOffset, errorMessage: null };
+          });
+      }),
+    }));
+    if (acks === 0) return NO_RESPONSE;
+    const responses = [];
+    for (const t of topics) responses.push({ name: t.name, partitionResponses: await Promise.all(t.partitions) });
+    return { responses, throttleTimeMs: 0 };
+  },
+});

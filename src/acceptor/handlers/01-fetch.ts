@@ -1,0 +1,132 @@
+// Fetch (key 1), v4-17. Topics by name (v4-12) or by topic ID (v13+). The visibility limit and the
+// high_watermark field come from the partition's watermark slot; the bytes come straight from the
+// segment files (no hop to the shard). Long poll: when fewer than min_bytes are ready and
+// max_wait_ms allows, the request waits on the partitions' wake words (Atomics.waitAsync), so a
+// produce answers it at once. max_bytes and partition_max_bytes bound the response, except that
+// the first batch of the first non-empty partition is always returned whole. Out of
+// [log start, HWM]: OFFSET_OUT_OF_RANGE.
+// Differences from Kafka: no incremental fetch sessions (KIP-227): session_id is always 0, which
+// tells clients to send full fetch requests; a request naming a session gets
+// FETCH_SESSION_ID_NOT_FOUND. read_committed sees the same data as read_uncommitted (no
+// transactions yet: LSO = HWM).
+import { defineHandler } from '../registry.ts';
+import { ApiKey } from '../../protocol/generated/index.ts';
+import type { FetchRequest } from '../../protocol/generated/fetch-request.ts';
+import type { FetchResponseInput, PartitionDataInput } from '../../protocol/generated/fetch-response.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+import type { Broker, PartitionHandle } from '../broker.ts';
+
+interface Wanted {
+  topicIndex: number;
+  partition: number;
+  fetchOffset: bigint;
+  partitionMaxBytes: number;
+  handle: PartitionHandle | undefined;
+  unknownError: number;
+  leaderEpochError: number;
+}
+
+interface Round {
+  results: PartitionDataInput[];
+  bytes: number;
+  hasError: boolean;
+  wakeWords: number[];
+}
+
+async function readRound(broker: Broker, wanted: Wanted[], maxBytes: number): Promise<Round> {
+  const results: PartitionDataInput[] = [];
+  const wakeWords: number[] = [];
+  let bytes = 0;
+  let hasError = false;
+  for (const w of wanted) {
+    const base = { partitionIndex: w.partition, abortedTransactions: null, preferredReadReplica: -1 };
+    if (!w.handle) {
+      results.push({ ...base, errorCode: w.unknownError, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, records: null });
+      hasError = true;
+      continue;
+    }
+    const slot = w.handle.slot;
+    // Read the wake word before the offsets: a change after this read makes the later wait return.
+    const offsets = broker.watermarks.readOffsets(slot);
+    wakeWords.push(offsets.wakeWord);
+    const { highWatermark, logStartOffset, lastStableOffset } = offsets;
+    const mark = { highWatermark, lastStableOffset, logStartOffset };
+    if (w.leaderEpochError !== ErrorCode.NONE) {
+      results.push({ ...base, ...mark, errorCode: w.leaderEpochError, records: null });
+      hasError = true;
+      continue;
+    }
+    if (w.fetchOffset < logStartOffset || w.fetchOffset > highWatermark) {
+      results.push({ ...base, ...mark, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, records: null });
+      hasError = true;
+      continue;
+    }
+    let records = Buffer.alloc(0);
+    const budget = Math.min(w.partitionMaxBytes, maxBytes - bytes);
+    if (w.fetchOffset < highWatermark && budget > 0) {
+      const read = await w.handle.reader.read(w.fetchOffset, budget, highWatermark, broker.watermarks.segmentEpoch(slot));
+      if ('error' in read) {
+        results.push({ ...base, ...mark, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, records: null });
+        hasError = true;
+        continue;
+      }
+      // The reader returns at least one whole batch; only the first non-empty partition may
+      // exceed the limits with it.
+      if (read.records.length <= budget || bytes === 0) records = read.records;
+    }
+    bytes += records.length;
+    results.push({ ...base, ...mark, errorCode: ErrorCode.NONE, records });
+  }
+  return { results, bytes, hasError, wakeWords };
+}
+
+export default defineHandler<FetchRequest, FetchResponseInput>({
+  apiKey: ApiKey.Fetch,
+  name: 'Fetch',
+  minVersion: 4,
+  maxVersion: 17,
+  async handle(ctx, request) {
+    const { broker, apiVersion } = ctx;
+    if (request.sessionId !== 0) {
+      return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
+    }
+    const byId = apiVersion >= 13;
+    const wanted: Wanted[] = [];
+    const topicNames: { topic: string; topicId: string }[] = [];
+    request.topics.forEach((t, topicIndex) => {
+      const topic = byId ? broker.metadata.topicById(t.topicId) : broker.metadata.topicByName(t.topic);
+      topicNames.push({ topic: t.topic, topicId: t.topicId });
+      for (const p of t.partitions) {
+        wanted.push({
+          topicIndex,
+          partition: p.partition,
+          fetchOffset: p.fetchOffset,
+          partitionMaxBytes: p.partitionMaxBytes,
+          handle: topic ? broker.partition(topic.name, p.partition) : undefined,
+          unknownError: byId && !topic ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+          // One broker, one leader epoch: 0. A client that believes in a newer one is ahead of us.
+          leaderEpochError: p.currentLeaderEpoch > 0 ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.NONE,
+        });
+      }
+    });
+    const maxBytes = request.maxBytes > 0 ? request.maxBytes : 0x7fffffff;
+    const deadline = performance.now() + Math.max(0, request.maxWaitMs);
+    let round = await readRound(broker, wanted, maxBytes);
+    while (round.bytes < request.minBytes && !round.hasError && !ctx.connection.closed) {
+      const left = deadline - performance.now();
+      if (left <= 0) break;
+      const slots = wanted.map((w) => w.handle!.slot);
+      if ((await broker.watermarks.waitForChange(slots, round.wakeWords, left)) === 'timeout') break;
+      round = await readRound(broker, wanted, maxBytes);
+    }
+    const responses = topicNames.map((t) => ({ topic: t.topic, topicId: t.topicId, partitions: [] as PartitionDataInput[] }));
+    round.results.forEach((r, i) => {
+      const w = wanted[i]!;
+      responses[w.topicIndex]!.partitions.push(r);
+      if (w.handle && r.records && r.records.length > 0) {
+        broker.metrics.bytesOut.inc({ topic: w.handle.topic.name, partition: String(w.partition) }, r.records.length);
+      }
+    });
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses };
+  },
+});

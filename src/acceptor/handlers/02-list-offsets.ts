@@ -1,0 +1,52 @@
+// ListOffsets (key 2), v1-10. latest (-1) is the high watermark (or the last stable offset for
+// read_committed, the same number until transactions exist), read from the watermark slot: the
+// one source of the end of the log. earliest (-2) and earliest-local (-4, v8+) are the log start
+// offset. max timestamp (-3, v7+) and a timestamp >= 0 are looked up in the time index below the
+// HWM; no such record answers offset -1. earliest-pending-upload (-5, v9+) is -1: no tiered storage.
+import { defineHandler } from '../registry.ts';
+import { ApiKey } from '../../protocol/generated/index.ts';
+import type { ListOffsetsRequest } from '../../protocol/generated/list-offsets-request.ts';
+import type { ListOffsetsResponseInput, ListOffsetsPartitionResponseInput } from '../../protocol/generated/list-offsets-response.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+
+export const OffsetSpec = { LATEST: -1n, EARLIEST: -2n, MAX_TIMESTAMP: -3n, EARLIEST_LOCAL: -4n, EARLIEST_PENDING_UPLOAD: -5n } as const;
+
+export default defineHandler<ListOffsetsRequest, ListOffsetsResponseInput>({
+  apiKey: ApiKey.ListOffsets,
+  name: 'ListOffsets',
+  minVersion: 1,
+  maxVersion: 10,
+  async handle(ctx, request) {
+    const { broker } = ctx;
+    const topics = await Promise.all(request.topics.map(async (t) => ({
+      name: t.name,
+      partitions: await Promise.all(t.partitions.map(async (p): Promise<ListOffsetsPartitionResponseInput> => {
+        const base = { partitionIndex: p.partitionIndex, timestamp: -1n, offset: -1n, leaderEpoch: -1 };
+        const handle = broker.partition(t.name, p.partitionIndex);
+        if (!handle) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+        if (p.currentLeaderEpoch > 0) return { ...base, errorCode: ErrorCode.UNKNOWN_LEADER_EPOCH };
+        const ok = { ...base, errorCode: ErrorCode.NONE, leaderEpoch: 0 };
+        const highWatermark = broker.highWatermark(handle);
+        switch (p.timestamp) {
+          case OffsetSpec.LATEST:
+            return { ...ok, offset: request.isolationLevel === 1 ? broker.watermarks.lastStableOffset(handle.slot) : highWatermark };
+          case OffsetSpec.EARLIEST:
+          case OffsetSpec.EARLIEST_LOCAL:
+            return { ...ok, offset: broker.logStartOffset(handle) };
+          case OffsetSpec.EARLIEST_PENDING_UPLOAD:
+            return ok;
+          case OffsetSpec.MAX_TIMESTAMP: {
+            const found = await handle.reader.maxTimestamp(highWatermark, broker.watermarks.segmentEpoch(handle.slot));
+            return found ? { ...ok, offset: found.offset, timestamp: found.timestamp } : ok;
+          }
+          default: {
+            if (p.timestamp < 0n) return { ...base, errorCode: ErrorCode.INVALID_REQUEST };
+            const found = await handle.reader.offsetForTimestamp(p.timestamp, highWatermark, broker.watermarks.segmentEpoch(handle.slot));
+            return found ? { ...ok, offset: found.offset, timestamp: found.timestamp } : ok;
+          }
+        }
+      })),
+    })));
+    return { throttleTimeMs: 0, topics };
+  },
+});

@@ -1,0 +1,57 @@
+// CreateTopics (key 19), v0-7. Replication factor 1 (or -1, the default) on this one broker;
+// manual assignments may name only this broker. validate_only (v1+) checks without creating.
+// v5+ returns the partition count, replication factor and the configs in force; v7+ the topic ID.
+// Topics are created one after another, each durable before the next, in request order.
+import { defineHandler } from '../registry.ts';
+import { ApiKey } from '../../protocol/generated/index.ts';
+import type { CreateTopicsRequest } from '../../protocol/generated/create-topics-request.ts';
+import type { CreateTopicsResponseInput, CreatableTopicResultInput } from '../../protocol/generated/create-topics-response.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+import { ZERO_UUID } from '../../protocol/primitives.ts';
+import { createTopic } from '../topic-admin.ts';
+import { describeTopicConfigs } from '../topic-configs-view.ts';
+
+export default defineHandler<CreateTopicsRequest, CreateTopicsResponseInput>({
+  apiKey: ApiKey.CreateTopics,
+  name: 'CreateTopics',
+  minVersion: 0,
+  maxVersion: 7,
+  async handle(ctx, request) {
+    const { broker } = ctx;
+    const results: CreatableTopicResultInput[] = [];
+    const seen = new Set<string>();
+    for (const t of request.topics) {
+      if (seen.has(t.name)) {
+        results.push({ name: t.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Duplicate topic name in the request.' });
+        continue;
+      }
+      seen.add(t.name);
+      const result = await createTopic(broker, {
+        name: t.name,
+        numPartitions: t.numPartitions,
+        replicationFactor: t.replicationFactor,
+        assignments: t.assignments,
+        configs: t.configs,
+        validateOnly: request.validateOnly,
+      });
+      const topic = result.topic;
+      const out: CreatableTopicResultInput = {
+        name: t.name,
+        topicId: topic?.topicId ?? ZERO_UUID,
+        errorCode: result.errorCode,
+        errorMessage: result.errorMessage,
+      };
+      if (result.errorCode === ErrorCode.NONE) {
+        out.numPartitions = topic ? topic.partitions.length : (t.numPartitions === -1 ? broker.config.numPartitions : t.numPartitions);
+        out.replicationFactor = 1;
+        if (topic) {
+          out.configs = describeTopicConfigs(broker, topic, null).map((c) => ({
+            name: c.name, value: c.value, readOnly: c.readOnly, configSource: c.configSource, isSensitive: false,
+          }));
+        }
+      }
+      results.push(out);
+    }
+    return { throttleTimeMs: 0, topics: results };
+  },
+});

@@ -1,0 +1,28 @@
+// DeleteRecords (key 21), v0-2. Moves a partition's log start offset up to the given offset (-1:
+// the high watermark) and deletes whole segments below it; the owning shard does both. An offset
+// past the HWM gets OFFSET_OUT_OF_RANGE.
+import { defineHandler } from '../registry.ts';
+import { ApiKey } from '../../protocol/generated/index.ts';
+import type { DeleteRecordsRequest } from '../../protocol/generated/delete-records-request.ts';
+import type { DeleteRecordsResponseInput } from '../../protocol/generated/delete-records-response.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+
+export default defineHandler<DeleteRecordsRequest, DeleteRecordsResponseInput>({
+  apiKey: ApiKey.DeleteRecords,
+  name: 'DeleteRecords',
+  minVersion: 0,
+  maxVersion: 2,
+  async handle(ctx, request) {
+    const { broker } = ctx;
+    const topics = await Promise.all(request.topics.map(async (t) => ({
+      name: t.name,
+      partitions: await Promise.all(t.partitions.map(async (p) => {
+        const handle = broker.partition(t.name, p.partitionIndex);
+        if (!handle) return { partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+        const r = await broker.shards.deleteRecords(handle.shard, handle.slot, p.offset);
+        return { partitionIndex: p.partitionIndex, lowWatermark: r.lowWatermark, errorCode: r.errorCode };
+      })),
+    })));
+    return { throttleTimeMs: 0, topics };
+  },
+});

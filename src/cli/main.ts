@@ -1,0 +1,64 @@
+// The `highwater` command line: `start` runs a broker; `topics` administers topics on a running
+// broker over the Kafka protocol (it works against Apache Kafka too).
+import { Command, Option } from 'commander';
+import { SETTINGS, describeSettings, loadConfig, formatFsyncPolicy, ConfigError, type BrokerConfig } from '../config.ts';
+import { createLogger } from '../logger.ts';
+import { Broker } from '../acceptor/broker.ts';
+import { registerTopicsCommand } from './topics.ts';
+
+const program = new Command('highwater')
+  .description('Highwater: a Kafka-wire-compatible message broker')
+  .showHelpAfterError();
+
+const start = program.command('start').description('start a broker (defaults: port 9092, data in ./data)')
+  .addHelpText('after', `\nEvery setting, with its environment variable and default:\n${describeSettings()}\n\nPrecedence: flags > environment > --config file > defaults.`)
+  .option('--config <file>', 'JSON config file (keys: the setting names, camelCase or as flags)');
+for (const s of SETTINGS) {
+  const flag = s.kind === 'bool' ? `--${s.flag} [bool]` : `--${s.flag} <value>`;
+  start.addOption(new Option(flag, s.description));
+}
+
+start.action(async (opts: Record<string, unknown>) => {
+  let config: BrokerConfig;
+  try {
+    const flags: Record<string, unknown> = {};
+    for (const s of SETTINGS) {
+      const v = opts[s.key];
+      if (v !== undefined) flags[s.key] = v === true ? 'true' : v;
+    }
+    config = loadConfig(flags, process.env, opts.config as string | undefined);
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof SyntaxError) {
+      console.error(`highwater: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = createLogger({ level: config.logLevel, pretty: config.logPretty });
+  log.info({ version: process.env.npm_package_version ?? '0.1.0', node: process.version, config: { ...config, fsync: formatFsyncPolicy(config.fsync) } }, 'starting highwater');
+  const broker = await Broker.start(config, log);
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) {
+      log.warn({ signal }, 'second signal: exiting at once');
+      process.exit(1);
+    }
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    const began = performance.now();
+    broker.stop().then(() => {
+      log.info({ ms: Math.round(performance.now() - began) }, 'stopped cleanly');
+      log.flush?.();
+      process.exit(0);
+    }, (err) => {
+      log.error({ err }, 'shutdown failed');
+      process.exit(1);
+    });
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+});
+
+registerTopicsCommand(program);
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,136 @@
+// The broker's settings: one schema, read from a JSON config file, then HIGHWATER_* environment
+// variables, then command-line flags (later wins). `highwater start --help` prints this schema.
+import { availableParallelism } from 'node:os';
+import { readFileSync } from 'node:fs';
+
+export type FsyncPolicy = { kind: 'always' } | { kind: 'interval'; intervalMs: number } | { kind: 'never' };
+
+export interface BrokerConfig {
+  host: string;
+  port: number;
+  advertisedHost: string;
+  httpPort: number;
+  dataDir: string;
+  shards: number;
+  fsync: FsyncPolicy;
+  logLevel: string;
+  logPretty: boolean;
+  autoCreateTopics: boolean;
+  numPartitions: number;
+  maxFrameBytes: number;
+  maxPartitions: number;
+  ringBytes: number;
+  nodeId: number;
+  clusterId: string;
+  /** Topic config defaults (Kafka's names), applied to topics that do not override them. */
+  topicDefaults: Record<string, string>;
+}
+
+type Kind = 'string' | 'int' | 'bool' | 'fsync' | 'json';
+
+interface Setting {
+  key: keyof BrokerConfig;
+  flag: string;
+  kind: Kind;
+  description: string;
+  defaultValue: () => unknown;
+}
+
+export const SETTINGS: readonly Setting[] = [
+  { key: 'host', flag: 'host', kind: 'string', description: 'address the Kafka listener binds to', defaultValue: () => '127.0.0.1' },
+  { key: 'port', flag: 'port', kind: 'int', description: 'Kafka listener port', defaultValue: () => 9092 },
+  { key: 'advertisedHost', flag: 'advertised-host', kind: 'string', description: 'host name given to clients in Metadata (default: --host, or 127.0.0.1 when binding all interfaces)', defaultValue: () => '' },
+  { key: 'httpPort', flag: 'http-port', kind: 'int', description: 'HTTP port for /metrics, /healthz, /readyz and the dashboard (0 = any free port, -1 = off)', defaultValue: () => 9644 },
+  { key: 'dataDir', flag: 'data-dir', kind: 'string', description: 'directory holding the logs and the metadata', defaultValue: () => './data' },
+  { key: 'shards', flag: 'shards', kind: 'int', description: 'shard worker threads (each owns a fixed set of partitions)', defaultValue: () => Math.max(1, availableParallelism() - 1) },
+  { key: 'fsync', flag: 'fsync', kind: 'fsync', description: 'durability: always | interval:<ms> | never (see README)', defaultValue: () => ({ kind: 'always' }) },
+  { key: 'logLevel', flag: 'log-level', kind: 'string', description: 'pino log level: trace, debug, info, warn, error, fatal, silent', defaultValue: () => 'info' },
+  { key: 'logPretty', flag: 'log-pretty', kind: 'bool', description: 'human-readable logs instead of JSON', defaultValue: () => false },
+  { key: 'autoCreateTopics', flag: 'auto-create-topics', kind: 'bool', description: 'create unknown topics on Metadata/Produce requests (auto.create.topics.enable)', defaultValue: () => true },
+  { key: 'numPartitions', flag: 'num-partitions', kind: 'int', description: 'partitions of an auto-created topic (num.partitions)', defaultValue: () => 1 },
+  { key: 'maxFrameBytes', flag: 'max-frame-bytes', kind: 'int', description: 'largest request frame accepted; a larger one closes the connection', defaultValue: () => 100 * 1024 * 1024 },
+  { key: 'maxPartitions', flag: 'max-partitions', kind: 'int', description: 'capacity of the shared watermark table (partitions in all)', defaultValue: () => 65_536 },
+  { key: 'ringBytes', flag: 'ring-bytes', kind: 'int', description: 'size of each shard request ring; a full ring pauses the sockets feeding it', defaultValue: () => 32 * 1024 * 1024 },
+  { key: 'nodeId', flag: 'node-id', kind: 'int', description: 'this broker\'s node id', defaultValue: () => 1 },
+  { key: 'clusterId', flag: 'cluster-id', kind: 'string', description: 'cluster id reported in Metadata (default: generated once and kept in the data dir)', defaultValue: () => '' },
+  { key: 'topicDefaults', flag: 'topic-defaults', kind: 'json', description: 'JSON object of default topic configs, e.g. {"segment.bytes":"1073741824"}', defaultValue: () => ({}) },
+];
+
+export class ConfigError extends Error {}
+
+export function parseFsyncPolicy(text: string): FsyncPolicy {
+  if (text === 'always' || text === 'never') return { kind: text };
+  const match = /^interval:(\d+)$/.exec(text);
+  if (match) {
+    const intervalMs = Number(match[1]);
+    if (intervalMs >= 1) return { kind: 'interval', intervalMs };
+  }
+  throw new ConfigError(`--fsync must be always, never or interval:<ms>, not '${text}'`);
+}
+
+export function formatFsyncPolicy(policy: FsyncPolicy): string {
+  return policy.kind === 'interval' ? `interval:${policy.intervalMs}` : policy.kind;
+}
+
+function convert(setting: Setting, raw: unknown, source: string): unknown {
+  const where = `${setting.flag} (from ${source})`;
+  switch (setting.kind) {
+    case 'string':
+      if (typeof raw !== 'string') throw new ConfigError(`${where} must be a string`);
+      return raw;
+    case 'int': {
+      const n = typeof raw === 'number' ? raw : Number(raw);
+      if (!Number.isInteger(n)) throw new ConfigError(`${where} must be an integer, not '${String(raw)}'`);
+      return n;
+    }
+    case 'bool':
+      if (typeof raw === 'boolean') return raw;
+      if (raw === 'true' || raw === '1') return true;
+      if (raw === 'false' || raw === '0') return false;
+      throw new ConfigError(`${where} must be true or false, not '${String(raw)}'`);
+    case 'fsync':
+      return parseFsyncPolicy(String(raw));
+    case 'json': {
+      const value = typeof raw === 'string' ? JSON.parse(raw) : raw;
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ConfigError(`${where} must be a JSON object`);
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, String(v)]));
+    }
+  }
+}
+
+export function envName(setting: Setting): string {
+  return 'HIGHWATER_' + setting.flag.toUpperCase().replaceAll('-', '_');
+}
+
+/**
+ * Builds the config from (lowest to highest precedence) defaults, the JSON file named by
+ * `configFile`, the environment and the flags already parsed (keyed by camelCase setting key).
+ */
+export function loadConfig(flags: Partial<Record<keyof BrokerConfig, unknown>>, env: NodeJS.ProcessEnv = process.env, configFile?: string): BrokerConfig {
+  const fileValues: Record<string, unknown> = configFile ? JSON.parse(readFileSync(configFile, 'utf8')) : {};
+  const out: Record<string, unknown> = {};
+  for (const setting of SETTINGS) {
+    let value = setting.defaultValue();
+    const fromFile = fileValues[setting.key] ?? fileValues[setting.flag];
+    if (fromFile !== undefined) value = convert(setting, fromFile, configFile ?? 'config file');
+    const fromEnv = env[envName(setting)];
+    if (fromEnv !== undefined && fromEnv !== '') value = convert(setting, fromEnv, envName(setting));
+    const fromFlag = flags[setting.key];
+    if (fromFlag !== undefined) value = convert(setting, fromFlag, `--${setting.flag}`);
+    out[setting.key] = value;
+  }
+  const config = out as unknown as BrokerConfig;
+  if (config.shards < 1 || config.shards > 256) throw new ConfigError('--shards must be between 1 and 256');
+  if (config.port < 0 || config.port > 65535) throw new ConfigError('--port must be between 0 and 65535');
+  if (config.numPartitions < 1) throw new ConfigError('--num-partitions must be at least 1');
+  if (!config.advertisedHost) config.advertisedHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  return config;
+}
+
+export function describeSettings(): string {
+  return SETTINGS.map((s) => {
+    const def = s.defaultValue();
+    const shown = s.kind === 'fsync' ? formatFsyncPolicy(def as FsyncPolicy) : JSON.stringify(def);
+    return `  --${s.flag.padEnd(20)} ${s.description}\n  ${''.padEnd(22)} env ${envName(s)}, default ${shown}`;
+  }).join('\n');
+}

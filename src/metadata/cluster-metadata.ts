@@ -1,0 +1,147 @@
+// The cluster metadata (topics, topic IDs, partitions with their owning shard, topic configs) as a
+// state machine over the records of the durable metadata log. The log is the only store: memory is
+// rebuilt by replaying it on start (DESIGN.md §7 item 8: one durable metadata log).
+import { randomUUID } from 'node:crypto';
+
+export interface PartitionInfo {
+  topic: string;
+  partition: number;
+  /** The shard that owns this partition's files and watermark slot, fixed at creation. */
+  shard: number;
+}
+
+export interface TopicInfo {
+  name: string;
+  topicId: string;
+  partitions: PartitionInfo[];
+  configs: Record<string, string>;
+  internal: boolean;
+}
+
+export type MetadataRecord =
+  | { type: 'cluster'; clusterId: string }
+  | { type: 'create-topic'; name: string; topicId: string; configs: Record<string, string>; shards: number[] }
+  | { type: 'add-partitions'; topicId: string; shards: number[] }
+  | { type: 'alter-configs'; topicId: string; configs: Record<string, string | null> }
+  | { type: 'delete-topic'; topicId: string };
+
+export const INTERNAL_TOPIC_PREFIX = '__';
+
+export class ClusterMetadata {
+  clusterId = '';
+  readonly #topicsByName = new Map<string, TopicInfo>();
+  readonly #topicsById = new Map<string, TopicInfo>();
+  readonly #shardCount: number;
+
+  constructor(shardCount: number) {
+    this.#shardCount = shardCount;
+  }
+
+  get topics(): Iterable<TopicInfo> {
+    return this.#topicsByName.values();
+  }
+
+  topicByName(name: string): TopicInfo | undefined {
+    return this.#topicsByName.get(name);
+  }
+
+  topicById(topicId: string): TopicInfo | undefined {
+    return this.#topicsById.get(topicId);
+  }
+
+  /** Applies one record from the log. Replay and live writes go through this one function. */
+  apply(record: MetadataRecord): void {
+    switch (record.type) {
+      case 'cluster':
+        this.clusterId = record.clusterId;
+        return;
+      case 'create-topic': {
+        const topic: TopicInfo = {
+          name: record.name,
+          topicId: record.topicId,
+          configs: { ...record.configs },
+          partitions: record.shards.map((shard, partition) => ({ topic: record.name, partition, shard })),
+          internal: record.name.startsWith(INTERNAL_TOPIC_PREFIX),
+        };
+        this.#topicsByName.set(topic.name, topic);
+        this.#topicsById.set(topic.topicId, topic);
+        return;
+      }
+      case 'add-partitions': {
+        const topic = this.#topicsById.get(record.topicId);
+        if (!topic) return;
+        for (const shard of record.shards) topic.partitions.push({ topic: topic.name, partition: topic.partitions.length, shard });
+        return;
+      }
+      case 'alter-configs': {
+        const topic = this.#topicsById.get(record.topicId);
+        if (!topic) return;
+        for (const [key, value] of Object.entries(record.configs)) {
+          if (value === null) delete topic.configs[key];
+          else topic.configs[key] = value;
+        }
+        return;
+      }
+      case 'delete-topic': {
+        const topic = this.#topicsById.get(record.topicId);
+        if (!topic) return;
+        this.#topicsById.delete(topic.topicId);
+        this.#topicsByName.delete(topic.name);
+        return;
+      }
+    }
+  }
+
+  /** Partition counts per shard, over all topics: the input of the balanced assignment. */
+  partitionsPerShard(): number[] {
+    const counts = new Array<number>(this.#shardCount).fill(0);
+    for (const topic of this.#topicsByName.values()) {
+      for (const p of topic.partitions) if (p.shard < this.#shardCount) counts[p.shard]! += 1;
+    }
+    return counts;
+  }
+
+  /**
+   * Chooses shards for `count` new partitions, balanced by partition count (the least loaded shard
+   * first, ties to the lowest index). Decided once, at creation, and stored in the record.
+   */
+  assignShards(count: number): number[] {
+    const counts = this.partitionsPerShard();
+    const shards: number[] = [];
+    for (let i = 0; i < count; i++) {
+      let best = 0;
+      for (let s = 1; s < counts.length; s++) if (counts[s]! < counts[best]!) best = s;
+      shards.push(best);
+      counts[best]! += 1;
+    }
+    return shards;
+  }
+
+  /**
+   * A partition stored with a shard index beyond the current shard count (the broker restarted
+   * with fewer --shards) is served by a shard chosen deterministically from its stored index.
+   */
+  effectiveShard(p: PartitionInfo): number {
+    return p.shard % this.#shardCount;
+  }
+}
+
+export function newTopicId(): string {
+  return randomUUID();
+}
+
+export function newClusterId(): string {
+  // Kafka cluster ids are 22-character URL-safe base64 of a UUID.
+  return Buffer.from(randomUUID().replaceAll('-', ''), 'hex').toString('base64url');
+}
+
+const LEGAL_TOPIC_NAME = /^[a-zA-Z0-9._-]+$/;
+
+/** Kafka's topic name rules: 1-249 characters of [a-zA-Z0-9._-], not "." or "..". */
+export function validateTopicName(name: string): string | null {
+  if (name.length === 0) return 'Topic name is empty';
+  if (name === '.' || name === '..') return `Topic name cannot be "${name}"`;
+  if (name.length > 249) return 'Topic name is longer than 249 characters';
+  if (!LEGAL_TOPIC_NAME.test(name)) return `Topic name "${name}" is illegal: only ASCII alphanumerics, '.', '_' and '-' are allowed`;
+  return null;
+}

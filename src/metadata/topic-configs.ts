@@ -1,0 +1,56 @@
+// Topic configs Highwater understands, with Kafka's names, types and defaults. A config that is not
+// listed here is refused with INVALID_CONFIG rather than accepted and dropped (DESIGN.md §7 item 9).
+
+export type ConfigType = 'long' | 'int' | 'string' | 'list' | 'boolean' | 'double';
+
+export interface TopicConfigDef {
+  name: string;
+  type: ConfigType;
+  defaultValue: string;
+  /** Returns an error message, or null when the value is acceptable. */
+  validate: (value: string) => string | null;
+  doc: string;
+}
+
+const longAtLeast = (min: bigint) => (value: string): string | null => {
+  if (!/^-?\d+$/.test(value)) return 'must be an integer';
+  return BigInt(value) < min ? `must be at least ${min}` : null;
+};
+const intAtLeast = (min: number) => (value: string): string | null => {
+  if (!/^-?\d+$/.test(value)) return 'must be an integer';
+  const n = Number(value);
+  if (n > 2 ** 31 - 1) return 'is larger than an int';
+  return n < min ? `must be at least ${min}` : null;
+};
+const oneOf = (...choices: string[]) => (value: string): string | null =>
+  choices.includes(value) ? null : `must be one of ${choices.join(', ')}`;
+
+const DEFS: TopicConfigDef[] = [
+  { name: 'segment.bytes', type: 'int', defaultValue: String(1024 * 1024 * 1024), validate: intAtLeast(14), doc: 'segment file size before a roll' },
+  { name: 'segment.ms', type: 'long', defaultValue: String(7 * 24 * 3600 * 1000), validate: longAtLeast(1n), doc: 'segment age before a roll' },
+  { name: 'segment.index.bytes', type: 'int', defaultValue: String(10 * 1024 * 1024), validate: intAtLeast(4), doc: 'accepted for compatibility; Highwater indexes grow as needed' },
+  { name: 'retention.ms', type: 'long', defaultValue: String(7 * 24 * 3600 * 1000), validate: longAtLeast(-1n), doc: 'age after which whole segments are deleted (-1: forever)' },
+  { name: 'retention.bytes', type: 'long', defaultValue: '-1', validate: longAtLeast(-1n), doc: 'partition size above which the oldest segments are deleted (-1: no limit)' },
+  { name: 'index.interval.bytes', type: 'int', defaultValue: '4096', validate: intAtLeast(0), doc: 'bytes between offset index entries' },
+  { name: 'max.message.bytes', type: 'int', defaultValue: String(1024 * 1024 + 12), validate: intAtLeast(0), doc: 'largest record batch accepted' },
+  { name: 'message.timestamp.type', type: 'string', defaultValue: 'CreateTime', validate: oneOf('CreateTime', 'LogAppendTime'), doc: 'whether record timestamps are the producer\'s or the broker\'s' },
+  { name: 'cleanup.policy', type: 'list', defaultValue: 'delete', validate: oneOf('delete'), doc: 'only delete is served; compaction is later work' },
+  { name: 'compression.type', type: 'string', defaultValue: 'producer', validate: oneOf('producer'), doc: 'batches are stored as the producer compressed them' },
+  { name: 'min.insync.replicas', type: 'int', defaultValue: '1', validate: oneOf('1'), doc: 'one broker, one replica' },
+];
+
+export const TOPIC_CONFIGS: ReadonlyMap<string, TopicConfigDef> = new Map(DEFS.map((d) => [d.name, d]));
+
+/** Checks one name/value pair; returns an error message or null. */
+export function validateTopicConfig(name: string, value: string | null): string | null {
+  const def = TOPIC_CONFIGS.get(name);
+  if (!def) return `Unknown topic config name: ${name}`;
+  if (value === null) return null;
+  const problem = def.validate(value);
+  return problem ? `Invalid value ${value} for configuration ${name}: ${problem}` : null;
+}
+
+/** The value in force: the topic's own, else the broker-wide default, else Kafka's default. */
+export function effectiveConfig(name: string, topicConfigs: Record<string, string>, brokerDefaults: Record<string, string>): string {
+  return topicConfigs[name] ?? brokerDefaults[name] ?? TOPIC_CONFIGS.get(name)?.defaultValue ?? '';
+}

@@ -1,0 +1,64 @@
+// Broker metrics in Prometheus form (prom-client). Counters are bumped once per request or per
+// partition result, never per record. Gauges that mirror state (watermarks) are computed at scrape
+// time from the same sources the protocol reads, so they cannot drift.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { apiCodecs } from './protocol/generated/index.ts';
+
+const apiName = (apiKey: number): string => apiCodecs.get(apiKey)?.name ?? String(apiKey);
+
+export class BrokerMetrics {
+  readonly registry = new Registry();
+  readonly #requests: Counter<'api'>;
+  readonly #requestErrors: Counter<'api'>;
+  readonly #requestSeconds: Histogram<'api'>;
+  readonly bytesIn: Counter<'topic' | 'partition'>;
+  readonly recordsIn: Counter<'topic' | 'partition'>;
+  readonly bytesOut: Counter<'topic' | 'partition'>;
+  readonly connections: Gauge;
+  readonly connectionsTotal: Counter;
+  readonly backpressurePauses: Counter<'shard'>;
+  readonly shardRestarts: Counter<'shard'>;
+  /** Per-API label values cached so the hot path does not build label objects. */
+  readonly #apiLabels = new Map<number, string>();
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'highwater_process_' });
+    const registers = [this.registry];
+    this.#requests = new Counter({ name: 'highwater_requests_total', help: 'Requests handled, by API', labelNames: ['api'], registers });
+    this.#requestErrors = new Counter({ name: 'highwater_request_failures_total', help: 'Requests whose handler failed and closed the connection, by API', labelNames: ['api'], registers });
+    this.#requestSeconds = new Histogram({
+      name: 'highwater_request_duration_seconds', help: 'Time from decoded request to encoded response, by API', labelNames: ['api'], registers,
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    });
+    this.bytesIn = new Counter({ name: 'highwater_partition_bytes_in_total', help: 'Record batch bytes appended', labelNames: ['topic', 'partition'], registers });
+    this.recordsIn = new Counter({ name: 'highwater_partition_records_in_total', help: 'Records appended', labelNames: ['topic', 'partition'], registers });
+    this.bytesOut = new Counter({ name: 'highwater_partition_bytes_out_total', help: 'Record batch bytes served by Fetch', labelNames: ['topic', 'partition'], registers });
+    this.connections = new Gauge({ name: 'highwater_connections', help: 'Open client connections', registers });
+    this.connectionsTotal = new Counter({ name: 'highwater_connections_total', help: 'Client connections accepted', registers });
+    this.backpressurePauses = new Counter({ name: 'highwater_backpressure_pauses_total', help: 'Times a full shard ring paused a client socket', labelNames: ['shard'], registers });
+    this.shardRestarts = new Counter({ name: 'highwater_shard_restarts_total', help: 'Shard worker restarts after a crash', labelNames: ['shard'], registers });
+  }
+
+  #label(apiKey: number): string {
+    let label = this.#apiLabels.get(apiKey);
+    if (label === undefined) {
+      label = apiName(apiKey);
+      this.#apiLabels.set(apiKey, label);
+    }
+    return label;
+  }
+
+  requestStarted(_apiKey: number): bigint {
+    return process.hrtime.bigint();
+  }
+
+  requestFinished(apiKey: number, started: bigint): void {
+    const api = this.#label(apiKey);
+    this.#requests.inc({ api });
+    this.#requestSeconds.observe({ api }, Number(process.hrtime.bigint() - started) / 1e9);
+  }
+
+  requestFailed(apiKey: number): void {
+    this.#requestErrors.inc({ api: this.#label(apiKey) });
+  }
+}

@@ -1,0 +1,296 @@
+// The acceptor's side of the shards: starts the shard workers, hands them appends and control
+// requests through their request rings, completes the awaiting handlers from the completion rings,
+// pauses the sockets that feed a full ring, and restarts a shard that crashed.
+import { Worker } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import type { FsyncPolicy } from '../config.ts';
+import type { WatermarkTable } from '../shared-mem/layout.ts';
+import { createShardRingBuffers, openAcceptorRings, type AcceptorRings, type ShardRingBuffers } from '../shared-mem/ring.ts';
+import { ErrorCode } from '../protocol/errors.ts';
+import type { BrokerMetrics } from '../metrics.ts';
+import type { ConnectionInfo } from '../acceptor/connection.ts';
+import {
+  APPEND_FLAG_FORCE_SYNC, MESSAGE_APPEND, decodeCompletion, encodeAppendHeader, encodeControlRequest,
+  type AppendCompletion, type ControlCompletion, type ControlRequest,
+} from './messages.ts';
+
+export interface OpenPartitionRequest {
+  slot: number;
+  topic: string;
+  partition: number;
+  dir: string;
+  config: Record<string, string>;
+}
+
+export interface ShardPoolOptions {
+  shards: number;
+  dataDir: string;
+  fsync: FsyncPolicy;
+  ringBytes: number;
+  watermarks: WatermarkTable;
+  log: Logger;
+  metrics: BrokerMetrics;
+  /** Every partition a shard owns, to reopen after a restart. */
+  partitionsOf: (shard: number) => OpenPartitionRequest[];
+  retentionCheckMs?: number;
+}
+
+export interface WorkerInit {
+  shardId: number;
+  rings: ShardRingBuffers;
+  watermarks: SharedArrayBuffer;
+  fsync: FsyncPolicy;
+  logLevel: string;
+  retentionCheckMs: number;
+}
+
+type Pending =
+  | { kind: 'append'; resolve: (c: AppendCompletion) => void }
+  | { kind: 'control'; resolve: (c: ControlCompletion) => void };
+
+interface Waiting {
+  parts: Uint8Array[];
+  connection: ConnectionInfo | undefined;
+}
+
+function byteLength(parts: Uint8Array[]): number {
+  let n = 0;
+  for (const p of parts) n += p.byteLength;
+  return n;
+}
+
+const COMPLETION_RING_BYTES = 8 * 1024 * 1024;
+/** What an in-flight request hears when its shard dies: retriable, so clients retry. */
+const SHARD_LOST = ErrorCode.NOT_LEADER_OR_FOLLOWER;
+
+class Shard {
+  readonly id: number;
+  readonly #pool: ShardPool;
+  worker!: Worker;
+  rings!: AcceptorRings;
+  readonly pending = new Map<number, Pending>();
+  /** Messages that found the ring full, in arrival order; they go before anything newer. */
+  readonly waiting: Waiting[] = [];
+  readonly pausedConnections = new Set<ConnectionInfo>();
+  #nextRequestId = 1;
+  #running = false;
+  #stopping = false;
+  #spaceWaiterArmed = false;
+  restarts = 0;
+
+  constructor(id: number, pool: ShardPool) {
+    this.id = id;
+    this.#pool = pool;
+  }
+
+  async start(): Promise<void> {
+    const o = this.#pool.options;
+    const buffers = createShardRingBuffers(o.ringBytes, COMPLETION_RING_BYTES);
+    this.rings = openAcceptorRings(buffers);
+    const init: WorkerInit = {
+      shardId: this.id,
+      rings: buffers,
+      watermarks: o.watermarks.buffer,
+      fsync: o.fsync,
+      logLevel: o.log.level,
+      retentionCheckMs: o.retentionCheckMs ?? 30_000,
+    };
+    this.worker = new Worker(new URL('./worker.ts', import.meta.url), { workerData: init, name: `highwater-shard-${this.id}` });
+    this.#running = true;
+    const ready = new Promise<void>((resolve, reject) => {
+      this.worker.once('message', (m) => (m === 'ready' ? resolve() : reject(new Error(String(m)))));
+      this.worker.once('error', reject);
+    });
+    this.worker.on('error', (err) => this.#pool.options.log.error({ shard: this.id, err }, 'shard worker failed'));
+    this.worker.on('exit', (code) => this.#onExit(code));
+    await ready;
+    void this.#completionLoop(this.rings);
+  }
+
+  nextRequestId(): number {
+    const id = this.#nextRequestId;
+    this.#nextRequestId = id === 0xffffffff ? 1 : id + 1;
+    return id;
+  }
+
+  /** Sends a message, or queues it behind a full ring and pauses the connection that sent it. */
+  send(parts: Uint8Array[], connection: ConnectionInfo | undefined): void {
+    if (this.waiting.length === 0 && this.rings.requests.tryWriteParts(parts)) return;
+    this.waiting.push({ parts, connection });
+    if (connection && !this.pausedConnections.has(connection)) {
+      this.pausedConnections.add(connection);
+      connection.pause(`shard-${this.id}`);
+      this.#pool.options.metrics.backpressurePauses.inc({ shard: String(this.id) });
+    }
+    this.#armSpaceWaiter();
+  }
+
+  #armSpaceWaiter(): void {
+    if (this.#spaceWaiterArmed) return;
+    this.#spaceWaiterArmed = true;
+    const rings = this.rings;
+    void (async () => {
+      while (this.waiting.length > 0 && rings === this.rings && this.#running) {
+        while (this.waiting.length > 0 && rings.requests.tryWriteParts(this.waiting[0]!.parts)) this.waiting.shift();
+        if (this.waiting.length > 0) await rings.requests.waitForSpaceAsync(byteLength(this.waiting[0]!.parts), 1000);
+      }
+      this.#spaceWaiterArmed = false;
+      if (this.waiting.length === 0) {
+        for (const c of this.pausedConnections) c.resume(`shard-${this.id}`);
+        this.pausedConnections.clear();
+      }
+    })();
+  }
+
+  async #completionLoop(rings: AcceptorRings): Promise<void> {
+    while (this.#running && rings === this.rings) {
+      const n = rings.completions.drain((message) => this.#complete(message));
+      if (n === 0) await rings.completions.waitForDataAsync(1000);
+    }
+  }
+
+  #complete(message: Uint8Array): void {
+    const c = decodeCompletion(message);
+    const pending = this.pending.get(c.requestId);
+    if (!pending) return;
+    this.pending.delete(c.requestId);
+    if (c.type === MESSAGE_APPEND && pending.kind === 'append') pending.resolve(c);
+    else if (pending.kind === 'control') pending.resolve(c as ControlCompletion);
+  }
+
+  #onExit(code: number): void {
+    this.#running = false;
+    if (this.#stopping) return;
+    const log = this.#pool.options.log;
+    log.warn({ shard: this.id, exitCode: code, inFlight: this.pending.size }, 'shard worker exited unexpectedly; restarting it');
+    this.#pool.options.metrics.shardRestarts.inc({ shard: String(this.id) });
+    this.#failAll('shard restarted');
+    this.restarts += 1;
+    void this.#restart();
+  }
+
+  #failAll(reason: string): void {
+    for (const [requestId, p] of this.pending) {
+      if (p.kind === 'append') {
+        p.resolve({ requestId, errorCode: SHARD_LOST, baseOffset: -1n, logAppendTime: -1n, logStartOffset: -1n, recordCount: 0, bytes: 0, errorMessage: reason });
+      } else {
+        p.resolve({ requestId, errorCode: SHARD_LOST, body: { error: reason } });
+      }
+    }
+    this.pending.clear();
+    this.waiting.length = 0;
+    for (const c of this.pausedConnections) c.resume(`shard-${this.id}`);
+    this.pausedConnections.clear();
+  }
+
+  async #restart(): Promise<void> {
+    const log = this.#pool.options.log;
+    try {
+      await this.start();
+      const reopen = this.#pool.options.partitionsOf(this.id);
+      await Promise.all(reopen.map((r) => this.#pool.openPartition(this.id, r)));
+      log.warn({ shard: this.id, partitions: reopen.length }, 'shard restarted and recovered its partitions');
+    } catch (err) {
+      log.error({ shard: this.id, err }, 'shard restart failed');
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (!this.#running) return;
+    const requestId = this.nextRequestId();
+    const done = new Promise<void>((resolve) => {
+      this.pending.set(requestId, { kind: 'control', resolve: () => resolve() });
+    });
+    this.#stopping = true;
+    this.send([encodeControlRequest(requestId, { op: 'shutdown' })], undefined);
+    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+    await Promise.race([done.then(() => exited), new Promise((r) => setTimeout(r, 10_000))]);
+    this.#running = false;
+    await this.worker.terminate();
+  }
+}
+
+export class ShardPool {
+  readonly options: ShardPoolOptions;
+  readonly #shards: Shard[];
+
+  constructor(options: ShardPoolOptions) {
+    this.options = options;
+    this.#shards = Array.from({ length: options.shards }, (_, i) => new Shard(i, this));
+  }
+
+  get size(): number {
+    return this.#shards.length;
+  }
+
+  /** The most record bytes one append may carry: half a ring, so one message never waits for a whole ring. */
+  get maxAppendBytes(): number {
+    return Math.floor(this.options.ringBytes / 2) - 64;
+  }
+
+  async start(): Promise<void> {
+    await Promise.all(this.#shards.map((s) => s.start()));
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.#shards.map((s) => s.stop()));
+  }
+
+  /**
+   * Hands one partition's record batches to its shard. Synchronous up to the ring write, so calls
+   * made in order reach the shard in order (per-connection ordering, idempotent sequences).
+   */
+  append(shard: number, slot: number, records: Buffer, options: { forceSync?: boolean; connection?: ConnectionInfo } = {}): Promise<AppendCompletion> {
+    const s = this.#shards[shard]!;
+    const requestId = s.nextRequestId();
+    const header = encodeAppendHeader(requestId, slot, records.length, options.forceSync ? APPEND_FLAG_FORCE_SYNC : 0);
+    const result = new Promise<AppendCompletion>((resolve) => s.pending.set(requestId, { kind: 'append', resolve }));
+    s.send([header, records], options.connection);
+    return result;
+  }
+
+  control(shard: number, request: ControlRequest): Promise<ControlCompletion> {
+    const s = this.#shards[shard]!;
+    const requestId = s.nextRequestId();
+    const result = new Promise<ControlCompletion>((resolve) => s.pending.set(requestId, { kind: 'control', resolve }));
+    s.send([encodeControlRequest(requestId, request)], undefined);
+    return result;
+  }
+
+  async #controlOrThrow(shard: number, request: ControlRequest): Promise<unknown> {
+    const c = await this.control(shard, request);
+    if (c.errorCode !== ErrorCode.NONE) {
+      const detail = (c.body as { error?: string } | null)?.error ?? `error ${c.errorCode}`;
+      throw new Error(`shard ${shard} ${request.op}: ${detail}`);
+    }
+    return c.body;
+  }
+
+  async openPartition(shard: number, r: OpenPartitionRequest): Promise<void> {
+    await this.#controlOrThrow(shard, { op: 'open', ...r });
+  }
+
+  async closePartition(shard: number, slot: number, options: { deleteFiles: boolean }): Promise<void> {
+    await this.#controlOrThrow(shard, { op: 'close', slot, deleteFiles: options.deleteFiles });
+  }
+
+  async updateConfig(shard: number, slot: number, config: Record<string, string>): Promise<void> {
+    await this.#controlOrThrow(shard, { op: 'update-config', slot, config });
+  }
+
+  /** DeleteRecords: returns the new log start offset, or a Kafka error code. */
+  async deleteRecords(shard: number, slot: number, offset: bigint): Promise<{ errorCode: number; lowWatermark: bigint }> {
+    const c = await this.control(shard, { op: 'delete-records', slot, offset: String(offset) });
+    const body = c.body as { lowWatermark?: string } | null;
+    return { errorCode: c.errorCode, lowWatermark: body?.lowWatermark !== undefined ? BigInt(body.lowWatermark) : -1n };
+  }
+
+  /** Test hook: kill a shard's thread as a crash would. */
+  async crashShardForTest(shard: number): Promise<void> {
+    await this.#shards[shard]!.worker.terminate();
+  }
+
+  restarts(shard: number): number {
+    return this.#shards[shard]!.restarts;
+  }
+}

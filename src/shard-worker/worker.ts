@@ -1,0 +1,265 @@
+// A shard worker thread: the only writer of its partitions' logs and watermark slots. It drains its
+// request ring, validates and appends every batch waiting there, syncs once per drain when the
+// policy asks (group commit), publishes the high watermarks, then completes all those requests.
+import { workerData, parentPort } from 'node:worker_threads';
+import pino from 'pino';
+import type { WorkerInit } from './pool.ts';
+import { openShardRings } from '../shared-mem/ring.ts';
+import { WatermarkTable, PARTITION_STATE_ONLINE, PARTITION_STATE_RECOVERING, PARTITION_STATE_UNUSED } from '../shared-mem/layout.ts';
+import {
+  APPEND_FLAG_FORCE_SYNC, MESSAGE_APPEND, decodeRequest, encodeAppendCompletion, encodeControlCompletion,
+  type AppendCompletion, type ControlRequest,
+} from './messages.ts';
+import { PartitionLog, syncAll } from '../wal/partition-log.ts';
+import { logConfigFromTopicConfigs } from './log-config.ts';
+import { validateProduceRecords, setLogAppendTime, readLastOffsetDelta, readRecordCount } from '../protocol/record-batch.ts';
+import { ErrorCode } from '../protocol/errors.ts';
+import type { LogConfig } from '../segments/log-config.ts';
+
+const init = workerData as WorkerInit;
+const log = pino({ level: init.logLevel, base: { shard: init.shardId } });
+const rings = openShardRings(init.rings);
+const watermarks = new WatermarkTable(init.watermarks);
+
+interface OwnedPartition {
+  slot: number;
+  topic: string;
+  partition: number;
+  config: LogConfig;
+  log: PartitionLog;
+  /** The log's segmentsVersion last announced through the slot's segment epoch. */
+  announcedSegments: number;
+}
+
+const partitions = new Map<number, OwnedPartition>();
+let stopping = false;
+let lastIntervalSync = performance.now();
+let lastRetentionCheck = performance.now();
+
+/** Completions of the current drain: sent only after the commit that makes them true. */
+const completions: Uint8Array[] = [];
+/** Partitions appended to in the current drain, whose watermarks are published after the commit. */
+const touched = new Set<OwnedPartition>();
+let forceSync = false;
+
+function completeAppend(c: AppendCompletion): void {
+  completions.push(encodeAppendCompletion(c));
+}
+
+function failAppend(requestId: number, errorCode: number, errorMessage: string): void {
+  completeAppend({ requestId, errorCode, baseOffset: -1n, logAppendTime: -1n, logStartOffset: -1n, recordCount: 0, bytes: 0, errorMessage });
+}
+
+const BATCH_ERROR_CODES = {
+  CORRUPT_MESSAGE: ErrorCode.CORRUPT_MESSAGE,
+  INVALID_RECORD: ErrorCode.INVALID_RECORD,
+  UNSUPPORTED_MAGIC: ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT,
+} as const;
+
+function handleAppend(requestId: number, slot: number, flags: number, records: Buffer): void {
+  const owned = partitions.get(slot);
+  if (!owned) {
+    failAppend(requestId, ErrorCode.NOT_LEADER_OR_FOLLOWER, 'partition is not open on this shard');
+    return;
+  }
+  // Validation happens here, on the shard, so the main thread does no per-batch work. Offsets are
+  // assigned only after the whole request validated (DESIGN.md §7 item 7).
+  const checked = validateProduceRecords(records);
+  if (!checked.ok) {
+    log.debug({ topic: owned.topic, partition: owned.partition, reason: checked.reason }, 'rejected produce records');
+    failAppend(requestId, BATCH_ERROR_CODES[checked.error], checked.reason);
+    return;
+  }
+  for (const span of checked.batches) {
+    if (span.size > owned.config.maxMessageBytes) {
+      failAppend(requestId, ErrorCode.MESSAGE_TOO_LARGE, `batch of ${span.size} bytes is larger than max.message.bytes ${owned.config.maxMessageBytes}`);
+      return;
+    }
+  }
+  const now = BigInt(Date.now());
+  const logAppendTime = owned.config.messageTimestampType === 'LogAppendTime' ? now : -1n;
+  let baseOffset = -1n;
+  let recordCount = 0;
+  try {
+    for (const span of checked.batches) {
+      // The ring's bytes are this batch's only copy until the write: appended straight from the view.
+      const batch = records.subarray(span.offset, span.offset + span.size);
+      if (logAppendTime >= 0n) setLogAppendTime(batch, 0, logAppendTime);
+      const appended = owned.log.append(batch, now);
+      if (baseOffset < 0n) baseOffset = appended.baseOffset;
+      recordCount += Math.max(readRecordCount(batch, 0), readLastOffsetDelta(batch, 0) + 1);
+    }
+  } catch (err) {
+    log.error({ err, topic: owned.topic, partition: owned.partition }, 'append failed');
+    failAppend(requestId, ErrorCode.KAFKA_STORAGE_ERROR, (err as Error).message);
+    return;
+  }
+  touched.add(owned);
+  if (flags & APPEND_FLAG_FORCE_SYNC) forceSync = true;
+  completeAppend({
+    requestId, errorCode: ErrorCode.NONE, baseOffset, logAppendTime, logStartOffset: owned.log.logStartOffset,
+    recordCount, bytes: records.length, errorMessage: '',
+  });
+}
+
+/** Publishes what readers may see of a partition. Only this shard owns the slot, so only it stores here. */
+function publish(owned: OwnedPartition): void {
+  if (owned.announcedSegments !== owned.log.segmentsVersion) {
+    owned.announcedSegments = owned.log.segmentsVersion;
+    watermarks.bumpSegmentEpoch(owned.slot);
+  }
+  watermarks.publishLogEndBytes(owned.slot, BigInt(owned.log.logEndBytes));
+  watermarks.publishHighWatermark(owned.slot, owned.log.logEndOffset);
+  // No transactions yet: everything below the HWM is stable.
+  watermarks.publishLastStableOffset(owned.slot, owned.log.logEndOffset);
+  watermarks.publishLogStartOffset(owned.slot, owned.log.logStartOffset);
+}
+
+function handleControl(requestId: number, request: ControlRequest): void {
+  let errorCode: number = ErrorCode.NONE;
+  let body: unknown = null;
+  try {
+    body = runControl(request);
+  } catch (err) {
+    log.error({ err, op: request.op }, 'control request failed');
+    errorCode = ErrorCode.UNKNOWN_SERVER_ERROR;
+    body = { error: (err as Error).message };
+  }
+  if (typeof body === 'object' && body !== null && 'errorCode' in body) errorCode = (body as { errorCode: number }).errorCode;
+  completions.push(encodeControlCompletion({ requestId, errorCode, body }));
+}
+
+function runControl(request: ControlRequest): unknown {
+  switch (request.op) {
+    case 'open': {
+      const existing = partitions.get(request.slot);
+      if (existing) existing.log.close();
+      watermarks.setState(request.slot, PARTITION_STATE_RECOVERING);
+      const config = logConfigFromTopicConfigs(request.config);
+      const began = performance.now();
+      const partitionLog = PartitionLog.open({
+        dir: request.dir, topic: request.topic, partition: request.partition, config,
+        logger: log.child({ topic: request.topic, partition: request.partition }),
+      });
+      const owned: OwnedPartition = {
+        slot: request.slot, topic: request.topic, partition: request.partition, config, log: partitionLog,
+        announcedSegments: partitionLog.segmentsVersion,
+      };
+      partitions.set(request.slot, owned);
+      // Recovery decided where the log ends; the slot may hold a previous owner's numbers, so it
+      // is reset rather than advanced. This is the one place a watermark may move backwards.
+      watermarks.resetForTruncation(request.slot, {
+        highWatermark: partitionLog.logEndOffset,
+        logStartOffset: partitionLog.logStartOffset,
+        lastStableOffset: partitionLog.logEndOffset,
+        logEndBytes: BigInt(partitionLog.logEndBytes),
+      });
+      watermarks.setState(request.slot, PARTITION_STATE_ONLINE);
+      return { logEndOffset: String(partitionLog.logEndOffset), recoveryMs: Math.round(performance.now() - began) };
+    }
+    case 'close': {
+      const owned = partitions.get(request.slot);
+      partitions.delete(request.slot);
+      touched.delete(owned!);
+      if (owned) {
+        if (request.deleteFiles) owned.log.deleteAll();
+        else owned.log.close();
+      } else if (request.deleteFiles) {
+        return null;
+      }
+      watermarks.setState(request.slot, PARTITION_STATE_UNUSED);
+      return null;
+    }
+    case 'update-config': {
+      const owned = partitions.get(request.slot);
+      if (!owned) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+      owned.config = logConfigFromTopicConfigs(request.config);
+      owned.log.updateConfig(owned.config);
+      return null;
+    }
+    case 'delete-records': {
+      const owned = partitions.get(request.slot);
+      if (!owned) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+      let offset = BigInt(request.offset);
+      // Bounded by what consumers can see, not by what is written but not yet committed.
+      const end = watermarks.highWatermark(owned.slot);
+      // -1 means "up to the high watermark", as in Kafka's DeleteRecords.
+      if (offset === -1n) offset = end;
+      if (offset < 0n || offset > end) return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
+      owned.log.deleteRecordsBefore(offset);
+      publish(owned);
+      return { lowWatermark: String(owned.log.logStartOffset) };
+    }
+    case 'read-all':
+      return null;
+    case 'shutdown':
+      stopping = true;
+      return null;
+  }
+}
+
+async function commit(): Promise<void> {
+  const policy = init.fsync;
+  if (touched.size > 0 && (policy.kind === 'always' || forceSync)) {
+    await syncAll([...touched].map((p) => p.log));
+  }
+  for (const owned of touched) publish(owned);
+  touched.clear();
+  forceSync = false;
+  for (const c of completions) {
+    // The acceptor drains completions continuously; a full completion ring only waits for that.
+    while (!rings.completions.tryWrite(c)) rings.completions.waitForSpace(c.byteLength, 100);
+  }
+  completions.length = 0;
+}
+
+async function housekeeping(): Promise<void> {
+  const now = performance.now();
+  if (init.fsync.kind === 'interval' && now - lastIntervalSync >= init.fsync.intervalMs) {
+    lastIntervalSync = now;
+    const dirty = [...partitions.values()].map((p) => p.log).filter((l) => l.dirty);
+    if (dirty.length > 0) await syncAll(dirty);
+  }
+  if (now - lastRetentionCheck >= init.retentionCheckMs) {
+    lastRetentionCheck = now;
+    const wallNow = BigInt(Date.now());
+    for (const owned of partitions.values()) {
+      const result = owned.log.applyRetention(wallNow);
+      if (result.deletedSegments > 0) {
+        log.info({ topic: owned.topic, partition: owned.partition, ...result, logStartOffset: String(owned.log.logStartOffset) }, 'retention deleted segments');
+        publish(owned);
+      }
+    }
+  }
+}
+
+function nextWaitMs(): number {
+  const waits = [init.retentionCheckMs - (performance.now() - lastRetentionCheck)];
+  if (init.fsync.kind === 'interval') waits.push(init.fsync.intervalMs - (performance.now() - lastIntervalSync));
+  return Math.max(1, Math.min(...waits));
+}
+
+async function run(): Promise<void> {
+  parentPort!.postMessage('ready');
+  while (!stopping) {
+    const drained = rings.requests.drain((message) => {
+      const request = decodeRequest(message);
+      if (request.type === MESSAGE_APPEND) handleAppend(request.requestId, request.slot, request.flags, request.records);
+      else handleControl(request.requestId, request.request);
+    });
+    if (drained > 0 || completions.length > 0) await commit();
+    await housekeeping();
+    // Waiting asynchronously keeps this thread's event loop turning, which the concurrent
+    // fdatasyncs of syncAll (libuv thread pool) need.
+    if (!stopping && !rings.requests.hasData()) await rings.requests.waitForDataAsync(nextWaitMs());
+  }
+  for (const owned of partitions.values()) owned.log.close();
+  log.debug('shard stopped');
+  process.exit(0);
+}
+
+run().catch((err) => {
+  log.fatal({ err }, 'shard loop failed');
+  process.exit(1);
+});
+
