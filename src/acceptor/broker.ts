@@ -15,7 +15,7 @@ import { ClusterMetadata, newClusterId, type MetadataRecord, type TopicInfo } fr
 import { MetadataLog, METADATA_TOPIC } from '../metadata/metadata-log.ts';
 import { ShardPool } from '../shard-worker/pool.ts';
 import { WatermarkTable } from '../shared-mem/layout.ts';
-import { PartitionReader } from '../segments/reader.ts';
+import { PartitionReader, type PartitionVisibility } from '../segments/reader.ts';
 import { effectiveConfig } from '../metadata/topic-configs.ts';
 
 export interface TestHooks {
@@ -155,6 +155,12 @@ export class Broker {
     return this.watermarks.logStartOffset(handle.slot);
   }
 
+  /** What the fetch-side reader may serve, read once from the slot group. */
+  visibility(handle: PartitionHandle): PartitionVisibility {
+    const offsets = this.watermarks.readOffsets(handle.slot);
+    return { highWatermark: offsets.highWatermark, logStartOffset: offsets.logStartOffset, segmentsVersion: this.watermarks.segmentEpoch(handle.slot) };
+  }
+
   topicConfig(topic: TopicInfo, name: string): string {
     return effectiveConfig(name, topic.configs, this.config.topicDefaults);
   }
@@ -188,7 +194,7 @@ export class Broker {
         partition: p.partition,
         shard: this.metadata.effectiveShard(p),
         slot: this.#allocateSlot(),
-        reader: new PartitionReader({ dir: this.#partitionDir(topic.name, p.partition), log: this.log }),
+        reader: new PartitionReader(this.#partitionDir(topic.name, p.partition)),
       };
       handles[p.partition] = handle;
       opening.push(this.shards.openPartition(handle.shard, this.#openRequest(handle)));

@@ -29,7 +29,7 @@ export class MetadataLog {
 
   constructor(options: MetadataLogOptions) {
     this.#o = options;
-    this.#reader = new PartitionReader({ dir: options.dir, log: options.log });
+    this.#reader = new PartitionReader(options.dir);
   }
 
   openRequest(): OpenPartitionRequest {
@@ -47,7 +47,7 @@ export class MetadataLog {
     const highWatermark = watermarks.highWatermark(slot);
     let offset = watermarks.logStartOffset(slot);
     while (offset < highWatermark) {
-      const result = await this.#reader.read(offset, REPLAY_CHUNK_BYTES, highWatermark, watermarks.segmentEpoch(slot));
+      const result = await this.#reader.read(offset, REPLAY_CHUNK_BYTES, { highWatermark, logStartOffset: watermarks.logStartOffset(slot), segmentsVersion: watermarks.segmentEpoch(slot) });
       if ('error' in result) throw new Error(`metadata log replay at offset ${offset}: ${result.error}`);
       if (result.records.length === 0) break;
       forEachBatch(result.records, (at, size) => {

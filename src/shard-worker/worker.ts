@@ -2,6 +2,7 @@
 // request ring, validates and appends every batch waiting there, syncs once per drain when the
 // policy asks (group commit), publishes the high watermarks, then completes all those requests.
 import { workerData, parentPort } from 'node:worker_threads';
+import path from 'node:path';
 import pino from 'pino';
 import type { WorkerInit } from './pool.ts';
 import { openShardRings } from '../shared-mem/ring.ts';
@@ -12,7 +13,7 @@ import {
 } from './messages.ts';
 import { PartitionLog, syncAll } from '../wal/partition-log.ts';
 import { logConfigFromTopicConfigs } from './log-config.ts';
-import { validateProduceRecords, setLogAppendTime, readLastOffsetDelta, readRecordCount } from '../protocol/record-batch.ts';
+import { validateProduceRecords, readLastOffsetDelta, readRecordCount, readAttributes, ATTRIBUTE_CONTROL } from '../protocol/record-batch.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import type { LogConfig } from '../segments/log-config.ts';
 
@@ -53,7 +54,8 @@ function failAppend(requestId: number, errorCode: number, errorMessage: string):
 const BATCH_ERROR_CODES = {
   CORRUPT_MESSAGE: ErrorCode.CORRUPT_MESSAGE,
   INVALID_RECORD: ErrorCode.INVALID_RECORD,
-  UNSUPPORTED_MAGIC: ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT,
+  // Kafka answers a pre-v2 batch in a v3+ produce with INVALID_RECORD.
+  UNSUPPORTED_MAGIC: ErrorCode.INVALID_RECORD,
 } as const;
 
 function handleAppend(requestId: number, slot: number, flags: number, records: Buffer): void {
@@ -71,29 +73,30 @@ function handleAppend(requestId: number, slot: number, flags: number, records: B
     return;
   }
   for (const span of checked.batches) {
+    if (readAttributes(records, span.offset) & ATTRIBUTE_CONTROL) {
+      failAppend(requestId, ErrorCode.INVALID_RECORD, 'Appending control batches from clients is not allowed');
+      return;
+    }
     if (span.size > owned.config.maxMessageBytes) {
       failAppend(requestId, ErrorCode.MESSAGE_TOO_LARGE, `batch of ${span.size} bytes is larger than max.message.bytes ${owned.config.maxMessageBytes}`);
       return;
     }
   }
   const now = BigInt(Date.now());
-  const logAppendTime = owned.config.messageTimestampType === 'LogAppendTime' ? now : -1n;
-  let baseOffset = -1n;
-  let recordCount = 0;
+  let results;
   try {
-    for (const span of checked.batches) {
-      // The ring's bytes are this batch's only copy until the write: appended straight from the view.
-      const batch = records.subarray(span.offset, span.offset + span.size);
-      if (logAppendTime >= 0n) setLogAppendTime(batch, 0, logAppendTime);
-      const appended = owned.log.append(batch, now);
-      if (baseOffset < 0n) baseOffset = appended.baseOffset;
-      recordCount += Math.max(readRecordCount(batch, 0), readLastOffsetDelta(batch, 0) + 1);
-    }
+    // The ring's bytes are these batches' only copy until the write: appended straight from the
+    // view, all of them with one writev. The log assigns offsets and stamps LogAppendTime.
+    results = owned.log.appendMany(checked.batches.map((span) => records.subarray(span.offset, span.offset + span.size)), now);
   } catch (err) {
     log.error({ err, topic: owned.topic, partition: owned.partition }, 'append failed');
     failAppend(requestId, ErrorCode.KAFKA_STORAGE_ERROR, (err as Error).message);
     return;
   }
+  let recordCount = 0;
+  for (const span of checked.batches) recordCount += Math.max(readRecordCount(records, span.offset), readLastOffsetDelta(records, span.offset) + 1);
+  const baseOffset = results[0]!.baseOffset;
+  const logAppendTime = results[0]!.logAppendTime;
   touched.add(owned);
   if (flags & APPEND_FLAG_FORCE_SYNC) forceSync = true;
   completeAppend({
@@ -138,7 +141,8 @@ function runControl(request: ControlRequest): unknown {
       const config = logConfigFromTopicConfigs(request.config);
       const began = performance.now();
       const partitionLog = PartitionLog.open({
-        dir: request.dir, topic: request.topic, partition: request.partition, config,
+        // The log keeps its files in <dataDir>/<topic>-<partition>, which is request.dir.
+        dir: path.dirname(request.dir), topic: request.topic, partition: request.partition, config,
         logger: log.child({ topic: request.topic, partition: request.partition }),
       });
       const owned: OwnedPartition = {
@@ -173,8 +177,13 @@ function runControl(request: ControlRequest): unknown {
     case 'update-config': {
       const owned = partitions.get(request.slot);
       if (!owned) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+      // A clean close and reopen: the clean-shutdown marker makes the reopen skip the tail scan.
       owned.config = logConfigFromTopicConfigs(request.config);
-      owned.log.updateConfig(owned.config);
+      owned.log.close();
+      owned.log = PartitionLog.open({
+        dir: path.dirname(owned.log.partitionDir), topic: owned.topic, partition: owned.partition, config: owned.config,
+        logger: log.child({ topic: owned.topic, partition: owned.partition }),
+      });
       return null;
     }
     case 'delete-records': {
@@ -240,6 +249,8 @@ function nextWaitMs(): number {
 }
 
 async function run(): Promise<void> {
+  // A pending Atomics.waitAsync does not keep a thread alive; this timer does, until shutdown.
+  const keepAlive = setInterval(() => undefined, 1 << 30);
   parentPort!.postMessage('ready');
   while (!stopping) {
     const drained = rings.requests.drain((message) => {
@@ -253,6 +264,7 @@ async function run(): Promise<void> {
     // fdatasyncs of syncAll (libuv thread pool) need.
     if (!stopping && !rings.requests.hasData()) await rings.requests.waitForDataAsync(nextWaitMs());
   }
+  clearInterval(keepAlive);
   for (const owned of partitions.values()) owned.log.close();
   log.debug('shard stopped');
   process.exit(0);

@@ -61,10 +61,10 @@ async function readRound(broker: Broker, wanted: Wanted[], maxBytes: number): Pr
       hasError = true;
       continue;
     }
-    let records = Buffer.alloc(0);
+    let records: Buffer = Buffer.alloc(0);
     const budget = Math.min(w.partitionMaxBytes, maxBytes - bytes);
     if (w.fetchOffset < highWatermark && budget > 0) {
-      const read = await w.handle.reader.read(w.fetchOffset, budget, highWatermark, broker.watermarks.segmentEpoch(slot));
+      const read = await w.handle.reader.read(w.fetchOffset, budget, { highWatermark, logStartOffset, segmentsVersion: broker.watermarks.segmentEpoch(slot) });
       if ('error' in read) {
         results.push({ ...base, ...mark, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, records: null });
         hasError = true;

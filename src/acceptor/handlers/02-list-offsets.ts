@@ -26,22 +26,23 @@ export default defineHandler<ListOffsetsRequest, ListOffsetsResponseInput>({
         if (!handle) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
         if (p.currentLeaderEpoch > 0) return { ...base, errorCode: ErrorCode.UNKNOWN_LEADER_EPOCH };
         const ok = { ...base, errorCode: ErrorCode.NONE, leaderEpoch: 0 };
-        const highWatermark = broker.highWatermark(handle);
+        const visible = broker.visibility(handle);
+        const highWatermark = visible.highWatermark;
         switch (p.timestamp) {
           case OffsetSpec.LATEST:
             return { ...ok, offset: request.isolationLevel === 1 ? broker.watermarks.lastStableOffset(handle.slot) : highWatermark };
           case OffsetSpec.EARLIEST:
           case OffsetSpec.EARLIEST_LOCAL:
-            return { ...ok, offset: broker.logStartOffset(handle) };
+            return { ...ok, offset: visible.logStartOffset };
           case OffsetSpec.EARLIEST_PENDING_UPLOAD:
             return ok;
           case OffsetSpec.MAX_TIMESTAMP: {
-            const found = await handle.reader.maxTimestamp(highWatermark, broker.watermarks.segmentEpoch(handle.slot));
+            const found = await handle.reader.maxTimestamp(visible);
             return found ? { ...ok, offset: found.offset, timestamp: found.timestamp } : ok;
           }
           default: {
             if (p.timestamp < 0n) return { ...base, errorCode: ErrorCode.INVALID_REQUEST };
-            const found = await handle.reader.offsetForTimestamp(p.timestamp, highWatermark, broker.watermarks.segmentEpoch(handle.slot));
+            const found = await handle.reader.offsetForTimestamp(p.timestamp, visible);
             return found ? { ...ok, offset: found.offset, timestamp: found.timestamp } : ok;
           }
         }
