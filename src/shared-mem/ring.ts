@@ -319,17 +319,29 @@ export class RingConsumer extends RingView {
    * worker only: the main thread must use waitForDataAsync (DESIGN.md §1).
    */
   waitForData(timeoutMs: number): boolean {
-    if (this.#announceSleepingUnlessData()) return true;
-    Atomics.wait(this.header, CONSUMER_SLEEPING, 1, timeoutMs);
-    return this.#wakeUp();
+    const deadline = performance.now() + timeoutMs;
+    while (true) {
+      if (this.#announceSleepingUnlessData()) return true;
+      const left = deadline - performance.now();
+      if (left <= 0) return this.#wakeUp();
+      Atomics.wait(this.header, CONSUMER_SLEEPING, 1, left);
+      if (this.#wakeUp()) return true;
+      // Woken with nothing to read: a producer that saw our flag from an earlier sleep
+      // notified late. Harmless; sleep again for the time left.
+    }
   }
 
   /** Resolves true once a message is available, false after `timeoutMs`. Never blocks. */
   async waitForDataAsync(timeoutMs: number): Promise<boolean> {
-    if (this.#announceSleepingUnlessData()) return true;
-    const result = Atomics.waitAsync(this.header, CONSUMER_SLEEPING, 1, timeoutMs);
-    if (result.async) await result.value;
-    return this.#wakeUp();
+    const deadline = performance.now() + timeoutMs;
+    while (true) {
+      if (this.#announceSleepingUnlessData()) return true;
+      const left = deadline - performance.now();
+      if (left <= 0) return this.#wakeUp();
+      const result = Atomics.waitAsync(this.header, CONSUMER_SLEEPING, 1, left);
+      if (result.async) await result.value;
+      if (this.#wakeUp()) return true;
+    }
   }
 
   /*
