@@ -22,6 +22,7 @@ export interface BrokerConfig {
   ringBytes: number;
   nodeId: number;
   clusterId: string;
+  retentionCheckMs: number;
   /** Topic config defaults (Kafka's names), applied to topics that do not override them. */
   topicDefaults: Record<string, string>;
 }
@@ -53,6 +54,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'ringBytes', flag: 'ring-bytes', kind: 'int', description: 'size of each shard request ring; a full ring pauses the sockets feeding it', defaultValue: () => 32 * 1024 * 1024 },
   { key: 'nodeId', flag: 'node-id', kind: 'int', description: 'this broker\'s node id', defaultValue: () => 1 },
   { key: 'clusterId', flag: 'cluster-id', kind: 'string', description: 'cluster id reported in Metadata (default: generated once and kept in the data dir)', defaultValue: () => '' },
+  { key: 'retentionCheckMs', flag: 'retention-check-ms', kind: 'int', description: 'how often each shard applies retention.ms/retention.bytes (log.retention.check.interval.ms)', defaultValue: () => 300_000 },
   { key: 'topicDefaults', flag: 'topic-defaults', kind: 'json', description: 'JSON object of default topic configs, e.g. {"segment.bytes":"1073741824"}', defaultValue: () => ({}) },
 ];
 

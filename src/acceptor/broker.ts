@@ -71,6 +71,7 @@ export class Broker {
       log,
       metrics: this.metrics,
       partitionsOf: (shard) => this.#openRequestsFor(shard),
+      retentionCheckMs: config.retentionCheckMs,
     });
   }
 
@@ -275,7 +276,7 @@ export class Broker {
     const server = this.#server;
     this.#server = undefined;
     const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
-    for (const c of this.#connections) c.close('broker shutting down');
+    for (const c of this.#connections) c.close('broker shutting down', undefined, 'debug');
     await closed;
     await this.#metadataChain;
     await this.shards.stop();

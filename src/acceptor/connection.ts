@@ -75,10 +75,10 @@ export class Connection implements ConnectionInfo {
   }
 
   /** Closes the connection with a logged reason: what a Kafka broker does with input it cannot trust. */
-  close(reason: string, details?: Record<string, unknown>): void {
+  close(reason: string, details?: Record<string, unknown>, level: 'warn' | 'debug' = 'warn'): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#log.warn({ reason, ...details }, 'closing connection');
+    this.#log[level]({ reason, ...details }, 'closing connection');
     this.#socket.destroy();
   }
 
