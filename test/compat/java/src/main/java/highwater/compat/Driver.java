@@ -179,6 +179,12 @@ public final class Driver {
             admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic);
         if (description.partitions().size() == partitions
             && description.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
+          // Kafka's leader learns of a new partition a moment after CreateTopics returns and
+          // until then answers NOT_LEADER_OR_FOLLOWER: an acks=0 record sent then is dropped
+          // without a word. A partition that answers ListOffsets is ready.
+          Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+          for (int p = 0; p < partitions; p++) latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
+          admin.listOffsets(latest).all().get(10, TimeUnit.SECONDS);
           return;
         }
       } catch (Exception notYet) {

@@ -1,0 +1,83 @@
+# Shared by the Python compatibility drivers: argument parsing, the records every driver writes,
+# their verification and the PASS/FAIL/SKIP reporting of docs/compat.md.
+import argparse
+import sys
+import traceback
+
+RECORDS = 5000
+PARTITIONS = 3
+GROUP_PARTITIONS = 4
+GROUP_RECORDS_PER_PARTITION = 100
+GROUP_COMMIT_OFFSET = 50
+LONG_POLL_MAX_WAIT_MS = 5000
+CODECS = ["none", "gzip", "snappy", "lz4", "zstd"]
+ALL = (["metadata"] + [f"produce-consume-{c}" for c in CODECS]
+       + ["list-offsets", "idempotent", "long-poll", "group-resume-1"])
+PAD = "0123456789" * 8
+NOT_INSTALLED_EXIT = 3
+
+
+class Skip(Exception):
+    """The client cannot do what the scenario asks."""
+
+
+class Check(Exception):
+    """A scenario check failed."""
+
+
+def key(i):
+    return f"key-{i}".encode()
+
+
+def value(i):
+    return f"value-{i}-{PAD}".encode()
+
+
+def headers(i, client):
+    return [("index", str(i).encode()), ("client", client.encode())]
+
+
+def verify(by_partition, count, partitions, client):
+    """by_partition: {partition: [(offset, key, value, headers)]}; every record once, in order."""
+    total = 0
+    for p in range(partitions):
+        records = by_partition.get(p, [])
+        expected = (count - p + partitions - 1) // partitions
+        if len(records) != expected:
+            raise Check(f"partition {p}: {len(records)} records, expected {expected}")
+        for j, (offset, k, v, h) in enumerate(records):
+            i = j * partitions + p
+            if offset != j:
+                raise Check(f"partition {p}: record {j} has offset {offset}")
+            if k != key(i) or v != value(i):
+                raise Check(f"partition {p} offset {j}: key {k!r} differs from record {i}")
+            if [(name, bytes(val)) for name, val in (h or [])] != headers(i, client):
+                raise Check(f"partition {p} offset {j}: headers differ: {h!r}")
+        total += len(records)
+    if total != count:
+        raise Check(f"{total} records read, expected {count}")
+
+
+def main(client_versions, scenarios):
+    """scenarios: {name: callable(bootstrap, prefix) -> detail string}."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bootstrap", default="127.0.0.1:9092")
+    parser.add_argument("--scenario", default="all")
+    parser.add_argument("--topic-prefix", default="compat-python")
+    args = parser.parse_args()
+    for line in client_versions:
+        print(f"VERSION {line}", flush=True)
+    names = ALL if args.scenario == "all" else args.scenario.split(",")
+    for name in names:
+        run = scenarios.get(name)
+        try:
+            if run is None:
+                raise Skip("unknown scenario")
+            detail = run(args.bootstrap, args.topic_prefix)
+            print(f"PASS {name}" + (f": {detail}" if detail else ""), flush=True)
+        except Skip as skip:
+            print(f"SKIP {name}: {skip}", flush=True)
+        except Exception as failure:  # noqa: BLE001 - every failure is a scenario result
+            traceback.print_exc(file=sys.stderr)
+            reason = f"{type(failure).__name__}: {failure}".replace("\n", " ")
+            print(f"FAIL {name}: {reason}", flush=True)
