@@ -119,7 +119,10 @@ export class PartitionLog {
         nextOffset = clean.logEndOffset;
       } else {
         // Rolled segments were fdatasynced when they rolled: only the active one can have a torn tail.
-        const tail = validateSegmentTail(logPath, activeBase, checkpoint);
+        // After an unclean stop the whole active segment is checked, not just what follows the
+        // checkpoint: a batch the checkpoint vouches for may still have been damaged on disk, and
+        // serving it would hand clients a batch that fails its CRC. One segment bounds the cost.
+        const tail = validateSegmentTail(logPath, activeBase, null);
         validBytes = tail.validBytes;
         nextOffset = tail.nextOffset;
         if (tail.cutBytes > 0) {
