@@ -3,6 +3,7 @@
 // time from the same sources the protocol reads, so they cannot drift.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { apiCodecs } from './protocol/generated/index.ts';
+import { RECORD_BATCH_HEADER_SIZE, readBatchSize, readRecordCount } from './protocol/record-batch.ts';
 
 const apiName = (apiKey: number): string => apiCodecs.get(apiKey)?.name ?? String(apiKey);
 
@@ -14,6 +15,7 @@ export class BrokerMetrics {
   readonly bytesIn: Counter<'topic' | 'partition'>;
   readonly recordsIn: Counter<'topic' | 'partition'>;
   readonly bytesOut: Counter<'topic' | 'partition'>;
+  readonly recordsOut: Counter<'topic' | 'partition'>;
   readonly connections: Gauge;
   readonly connectionsTotal: Counter;
   readonly backpressurePauses: Counter<'shard'>;
@@ -33,6 +35,7 @@ export class BrokerMetrics {
     this.bytesIn = new Counter({ name: 'highwater_partition_bytes_in_total', help: 'Record batch bytes appended', labelNames: ['topic', 'partition'], registers });
     this.recordsIn = new Counter({ name: 'highwater_partition_records_in_total', help: 'Records appended', labelNames: ['topic', 'partition'], registers });
     this.bytesOut = new Counter({ name: 'highwater_partition_bytes_out_total', help: 'Record batch bytes served by Fetch', labelNames: ['topic', 'partition'], registers });
+    this.recordsOut = new Counter({ name: 'highwater_partition_records_out_total', help: 'Records in the batches served by Fetch (whole batches, so it can include records before the fetch offset)', labelNames: ['topic', 'partition'], registers });
     this.connections = new Gauge({ name: 'highwater_connections', help: 'Open client connections', registers });
     this.connectionsTotal = new Counter({ name: 'highwater_connections_total', help: 'Client connections accepted', registers });
     this.backpressurePauses = new Counter({ name: 'highwater_backpressure_pauses_total', help: 'Times a full shard ring paused a client socket', labelNames: ['shard'], registers });
@@ -56,6 +59,23 @@ export class BrokerMetrics {
     const api = this.#label(apiKey);
     this.#requests.inc({ api });
     this.#requestSeconds.observe({ api }, Number(process.hrtime.bigint() - started) / 1e9);
+  }
+
+  /**
+   * Counts what one Fetch partition result served: its bytes, and the records of its whole batches
+   * read from the batch headers (no CRC, no decompression; a partial trailing batch adds bytes only).
+   */
+  fetchServed(topic: string, partition: number, records: Buffer): void {
+    const labels = { topic, partition: String(partition) };
+    this.bytesOut.inc(labels, records.length);
+    let count = 0;
+    for (let at = 0; at + RECORD_BATCH_HEADER_SIZE <= records.length;) {
+      const size = readBatchSize(records, at);
+      if (size < RECORD_BATCH_HEADER_SIZE || at + size > records.length) break;
+      count += Math.max(0, readRecordCount(records, at));
+      at += size;
+    }
+    if (count > 0) this.recordsOut.inc(labels, count);
   }
 
   requestFailed(apiKey: number): void {

@@ -17,6 +17,7 @@ import { ShardPool } from '../shard-worker/pool.ts';
 import { WatermarkTable } from '../shared-mem/layout.ts';
 import { PartitionReader, type PartitionVisibility } from '../segments/reader.ts';
 import { effectiveConfig } from '../metadata/topic-configs.ts';
+import { startHttpServer, type HttpSurface } from '../http/server.ts';
 
 export interface TestHooks {
   /** Called before each response is written; 'drop-connection' closes the socket instead. */
@@ -55,6 +56,7 @@ export class Broker {
   /** Metadata writes are applied one at a time, in log order. */
   #metadataChain: Promise<unknown> = Promise.resolve();
   #ready = false;
+  #http: HttpSurface | undefined;
 
   private constructor(config: BrokerConfig, log: Logger) {
     this.config = config;
@@ -83,6 +85,11 @@ export class Broker {
 
   get ready(): boolean {
     return this.#ready;
+  }
+
+  /** The bound HTTP side port (/metrics, dashboard), or -1 when it is off. */
+  get httpPort(): number {
+    return this.#http?.port ?? -1;
   }
 
   get port(): number {
@@ -114,6 +121,7 @@ export class Broker {
       this.#server!.listen(this.config.port, this.config.host, () => resolve());
     });
     this.#ready = true;
+    if (this.config.httpPort >= 0) this.#http = await startHttpServer(this, { port: this.config.httpPort, host: this.config.host });
     this.log.info({
       port: this.port,
       shards: this.config.shards,
@@ -273,6 +281,8 @@ export class Broker {
 
   async stop(): Promise<void> {
     this.#ready = false;
+    await this.#http?.close();
+    this.#http = undefined;
     const server = this.#server;
     this.#server = undefined;
     const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();

@@ -2,6 +2,7 @@
 // requests through their request rings, completes the awaiting handlers from the completion rings,
 // pauses the sockets that feed a full ring, and restarts a shard that crashed.
 import { Worker } from 'node:worker_threads';
+import type { EventLoopUtilization } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { FsyncPolicy } from '../config.ts';
 import type { WatermarkTable } from '../shared-mem/layout.ts';
@@ -105,6 +106,10 @@ class Shard {
     this.worker.on('exit', (code) => this.#onExit(code));
     await ready;
     void this.#completionLoop(this.rings);
+  }
+
+  get running(): boolean {
+    return this.#running;
   }
 
   nextRequestId(): number {
@@ -292,5 +297,29 @@ export class ShardPool {
 
   restarts(shard: number): number {
     return this.#shards[shard]!.restarts;
+  }
+
+  // ---- read-only views for metrics and the dashboard (src/http/) ----
+
+  /** How full a shard's request ring is, and what waits behind it, read at scrape time. */
+  ringUsage(shard: number): { usedBytes: number; capacityBytes: number; waitingMessages: number; pausedConnections: number } {
+    const s = this.#shards[shard]!;
+    const ring = s.rings?.requests;
+    return {
+      usedBytes: ring ? ring.usedBytes() : 0,
+      capacityBytes: ring ? ring.capacity : 0,
+      waitingMessages: s.waiting.length,
+      pausedConnections: s.pausedConnections.size,
+    };
+  }
+
+  /** False while a crashed shard is being restarted, and after stop(). */
+  isRunning(shard: number): boolean {
+    return this.#shards[shard]!.running;
+  }
+
+  /** The shard thread's event-loop utilisation, cumulative since that thread started (a restart begins again at zero). */
+  eventLoopUtilization(shard: number): EventLoopUtilization | undefined {
+    return this.#shards[shard]!.worker?.performance.eventLoopUtilization();
   }
 }

@@ -1,0 +1,115 @@
+// Metrics computed at scrape time from the broker's own state: watermarks and sizes from the shared
+// slots, partition -> shard placement, shard rings and event loops, consumer-group lag. Nothing here
+// keeps a second copy that could drift; each collect() reads the source and rebuilds its series.
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Broker } from '../acceptor/broker.ts';
+import { groupLag, partitionRows, shardRows, type BrokerSampler } from './broker-state.ts';
+import type { GroupView } from './group-view.ts';
+
+/** Registers the scrape-time metrics on the broker's registry; returns a function that removes them. */
+export function registerScrapeTimeMetrics(broker: Broker, sampler: BrokerSampler, groups: () => GroupView): () => void {
+  const registry: Registry = broker.metrics.registry;
+  const registers = [registry];
+  const names: string[] = [];
+  const track = <T>(name: string, metric: T): T => {
+    names.push(name);
+    return metric;
+  };
+  const partitionLabels = ['topic', 'partition'] as const;
+
+  // Each family is filled by one refresh, so its series agree with each other within a scrape.
+  // prom-client calls collect() once per metric, all from one registry.metrics() call in the same
+  // turn of the event loop: the first call refreshes, the others in that turn reuse the result.
+  let partitionsFresh = false;
+  const refreshPartitions = () => {
+    if (partitionsFresh) return;
+    partitionsFresh = true;
+    setImmediate(() => { partitionsFresh = false; });
+    for (const m of [highWatermark, logStartOffset, sizeBytes, partitionInfo, shardPartitions, ringUsed, ringCapacity, waiting, paused, utilization, activeSeconds]) m.reset();
+    const partitions = partitionRows(broker);
+    for (const p of partitions) {
+      const labels = { topic: p.topic, partition: String(p.partition) };
+      // Offsets beyond 2^53 lose precision here; Prometheus samples are float64 anyway.
+      highWatermark.set(labels, Number(p.highWatermark));
+      logStartOffset.set(labels, Number(p.logStartOffset));
+      sizeBytes.set(labels, Number(p.sizeBytes));
+      partitionInfo.set({ ...labels, shard: String(p.shard) }, 1);
+    }
+    const elu = sampler.latestShardUtilization;
+    for (const s of shardRows(broker, partitions)) {
+      const shard = String(s.shard);
+      shardPartitions.set({ shard }, s.partitions);
+      ringUsed.set({ shard }, s.ringUsedBytes);
+      ringCapacity.set({ shard }, s.ringCapacityBytes);
+      waiting.set({ shard }, s.waitingMessages);
+      paused.set({ shard }, s.pausedConnections);
+      utilization.set({ shard }, elu[s.shard] ?? 0);
+      activeSeconds.inc({ shard }, s.eventLoopActiveMs / 1000);
+    }
+  };
+
+  let groupsRefresh: Promise<void> | undefined;
+  const fillGroups = async () => {
+    const view = groups();
+    const committed: [Record<string, string>, number, number][] = [];
+    const members: [string, number][] = [];
+    try {
+      for (const group of view.available ? await view.groups() : []) {
+        members.push([group.groupId, group.members.length]);
+        for (const row of await groupLag(broker, view, group.groupId)) {
+          committed.push([{ group: group.groupId, topic: row.topic, partition: String(row.partition) }, Number(row.committedOffset), Number(row.lag)]);
+        }
+      }
+    } catch (err) {
+      // A coordinator that fails must not take /metrics down with it: the group series go empty.
+      broker.log.warn({ err }, 'metrics: reading consumer groups failed');
+      members.length = 0;
+      committed.length = 0;
+    }
+    // Reset only once the new figures are in hand, so a concurrent scrape never sees a half-filled family.
+    for (const m of [groupCommitted, groupLagGauge, groupMembers]) m.reset();
+    for (const [group, count] of members) groupMembers.set({ group }, count);
+    for (const [labels, offset, lag] of committed) {
+      groupCommitted.set(labels, offset);
+      groupLagGauge.set(labels, lag);
+    }
+  };
+  const refreshGroups = () => (groupsRefresh ??= fillGroups().finally(() => { groupsRefresh = undefined; }));
+
+  const highWatermark = track('highwater_partition_high_watermark', new Gauge({
+    name: 'highwater_partition_high_watermark', collect: refreshPartitions, help: 'High watermark: the first offset not yet visible to consumers', labelNames: partitionLabels, registers,
+  }));
+  const logStartOffset = track('highwater_partition_log_start_offset', new Gauge({
+    name: 'highwater_partition_log_start_offset', collect: refreshPartitions, help: 'First offset still in the log (after retention and DeleteRecords)', labelNames: partitionLabels, registers,
+  }));
+  const sizeBytes = track('highwater_partition_size_bytes', new Gauge({
+    name: 'highwater_partition_size_bytes', collect: refreshPartitions, help: 'Bytes of log on disk, as the owning shard last published', labelNames: partitionLabels, registers,
+  }));
+  const partitionInfo = track('highwater_partition_info', new Gauge({
+    name: 'highwater_partition_info', collect: refreshPartitions,
+    help: 'Always 1; carries the owning shard of each partition, to join per-partition counters by shard: ... * on(topic, partition) group_left(shard) highwater_partition_info',
+    labelNames: ['topic', 'partition', 'shard'], registers,
+  }));
+  const shardPartitions = track('highwater_shard_partitions', new Gauge({ name: 'highwater_shard_partitions', collect: refreshPartitions, help: 'Partitions owned by the shard', labelNames: ['shard'], registers }));
+  const ringUsed = track('highwater_shard_ring_used_bytes', new Gauge({ name: 'highwater_shard_ring_used_bytes', collect: refreshPartitions, help: 'Bytes waiting in the shard\'s request ring', labelNames: ['shard'], registers }));
+  const ringCapacity = track('highwater_shard_ring_capacity_bytes', new Gauge({ name: 'highwater_shard_ring_capacity_bytes', collect: refreshPartitions, help: 'Size of the shard\'s request ring', labelNames: ['shard'], registers }));
+  const waiting = track('highwater_shard_waiting_messages', new Gauge({ name: 'highwater_shard_waiting_messages', collect: refreshPartitions, help: 'Messages queued on the main thread behind a full request ring', labelNames: ['shard'], registers }));
+  const paused = track('highwater_shard_paused_connections', new Gauge({ name: 'highwater_shard_paused_connections', collect: refreshPartitions, help: 'Client connections paused because the shard\'s ring is full', labelNames: ['shard'], registers }));
+  const utilization = track('highwater_shard_event_loop_utilization', new Gauge({
+    name: 'highwater_shard_event_loop_utilization', collect: refreshPartitions, help: 'Share of time the shard thread\'s event loop was busy over the last sampling interval (0..1)', labelNames: ['shard'], registers,
+  }));
+  const activeSeconds = track('highwater_shard_event_loop_active_seconds_total', new Counter({
+    name: 'highwater_shard_event_loop_active_seconds_total', collect: refreshPartitions, help: 'Time the shard thread\'s event loop was busy; rate() gives the utilisation (restarts reset it)', labelNames: ['shard'], registers,
+  }));
+  const groupCommitted = track('highwater_consumer_group_committed_offset', new Gauge({
+    name: 'highwater_consumer_group_committed_offset', collect: refreshGroups, help: 'Offset committed by the consumer group', labelNames: ['group', 'topic', 'partition'], registers,
+  }));
+  const groupLagGauge = track('highwater_consumer_group_lag', new Gauge({
+    name: 'highwater_consumer_group_lag', collect: refreshGroups, help: 'High watermark minus the group\'s committed offset (records not yet consumed)', labelNames: ['group', 'topic', 'partition'], registers,
+  }));
+  const groupMembers = track('highwater_consumer_group_members', new Gauge({ name: 'highwater_consumer_group_members', collect: refreshGroups, help: 'Members of the consumer group', labelNames: ['group'], registers }));
+
+  return () => {
+    for (const name of names) registry.removeSingleMetric(name);
+  };
+}
