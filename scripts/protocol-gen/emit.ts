@@ -253,19 +253,22 @@ class ModuleEmitter {
 
   // ---- decoding ----
 
-  private readExpression(type: FieldType, slot: FieldSlot): string {
+  /** An expression reading the field itself, or (asElement) one element of the array it is. */
+  private readExpression(type: FieldType, slot: FieldSlot, asElement: boolean): string {
+    // Array elements are never null; nullability belongs to the field.
+    const nullable = slot.nullable && !asElement;
     if (type.kind === 'struct') {
       const read = `read${slot.child!.id}(r)`;
-      return type === slot.field.type && slot.nullable ? `r.int8() < 0 ? null : ${read}` : read;
+      return nullable ? `r.int8() < 0 ? null : ${read}` : read;
     }
     if (type.kind !== 'primitive') throw new Error('nested array');
-    return `r.${this.primitiveMethod(type.name, type === slot.field.type ? slot : { ...slot, nullable: false })}()`;
+    return `r.${this.primitiveMethod(type.name, { ...slot, nullable })}()`;
   }
 
   /** Statements that read one field into `target` (declared with const when `declare`). */
   private readField(slot: FieldSlot, target: string, declare: boolean, indent: string): string[] {
     const type = slot.field.type;
-    if (type.kind !== 'array') return [`${indent}${declare ? 'const ' : ''}${target} = ${this.readExpression(type, slot)};`];
+    if (type.kind !== 'array') return [`${indent}${declare ? 'const ' : ''}${target} = ${this.readExpression(type, slot, false)};`];
     const local = localName(slot.field);
     const count = `_${local}Count`;
     const items = declare ? target : `_${local}Items`;
@@ -273,7 +276,7 @@ class ModuleEmitter {
     const lengthMethod = slot.compact
       ? (slot.nullable ? 'compactNullableArrayLength' : 'compactArrayLength')
       : (slot.nullable ? 'nullableArrayLength' : 'arrayLength');
-    const push = `${items}.push(${this.readExpression(type.element, slot)});`;
+    const push = `${items}.push(${this.readExpression(type.element, slot, true)});`;
     const lines = [`${indent}const ${count} = r.${lengthMethod}();`];
     if (slot.nullable) {
       lines.push(
