@@ -4,6 +4,8 @@
 // Visibility comes only from the caller's PartitionVisibility (read from the shared-memory slot,
 // DESIGN §2). Bytes past the HWM may be on disk, unpublished or half written, so the reader walks
 // batch headers and reads a header only for an offset below the HWM: never past it.
+// A reader caches open files: when its partition is deleted (topic deletion), close it and make a
+// new one for a recreated partition, or it may go on serving the deleted files' bytes.
 import { open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HandleCache } from './handle-cache.ts';
@@ -84,6 +86,9 @@ interface BatchHeader {
 /** A segment vanished under the reader (retention): re-list, then answer from the new list. */
 class SegmentGoneError extends Error {}
 
+/** A cached cursor no longer points at its batch (the partition was recreated): forget cursors. */
+class StaleCursorError extends Error {}
+
 export class PartitionReader {
   readonly partitionDir: string;
   private readonly handles: HandleCache;
@@ -123,6 +128,10 @@ export class PartitionReader {
         if (this.bases.length === 0 || fetchOffset < this.bases[0]) return { error: 'OFFSET_OUT_OF_RANGE' };
         return await this.readBatches(fetchOffset, maxBytes, visible.highWatermark);
       } catch (err) {
+        if (err instanceof StaleCursorError && attempt < 2) {
+          this.cursors.clear();
+          continue;
+        }
         if (!(err instanceof SegmentGoneError) || attempt >= 2) throw err;
         await this.relist(visible.segmentsVersion);
       }
@@ -145,6 +154,7 @@ export class PartitionReader {
           const available = await scanner.load(position, BATCH_HEADER_BYTES, readAhead);
           if (available < BATCH_HEADER_BYTES) return true;
           const header = parseHeader(scanner.view(position, BATCH_HEADER_BYTES), position);
+          if (header.baseOffset !== expected && spans.length === 0 && located.fromCursor) throw new StaleCursorError();
           if (header.baseOffset !== expected) throw new Error(`${this.partitionDir}: batch at ${segmentBase}+${position} has offset ${header.baseOffset}, expected ${expected}`);
           if (header.baseOffset >= highWatermark) return false;
           if (spans.length > 0 && total + header.size > maxBytes) return false;
@@ -174,9 +184,9 @@ export class PartitionReader {
   }
 
   /** Segment, position and baseOffset of the batch containing `offset` (< highWatermark). */
-  private async locate(offset: bigint, highWatermark: bigint, relisted = false): Promise<Cursor & { batchBase: bigint }> {
+  private async locate(offset: bigint, highWatermark: bigint, relisted = false): Promise<Cursor & { batchBase: bigint; fromCursor: boolean }> {
     const cursor = this.cursors.get(offset);
-    if (cursor && this.bases.includes(cursor.segmentBase)) return { ...cursor, batchBase: offset };
+    if (cursor && this.bases.includes(cursor.segmentBase)) return { ...cursor, batchBase: offset, fromCursor: true };
     const i = floorIndex(this.bases, offset);
     if (i < 0) throw new SegmentGoneError();
     const segmentBase = this.bases[i];
@@ -192,7 +202,7 @@ export class PartitionReader {
       return this.locate(offset, highWatermark, true);
     }
     if (found === null || found === 'end') throw new Error(`${this.partitionDir}: segment ${segmentBase} does not walk to offset ${offset} below the HWM ${highWatermark}`);
-    return { segmentBase, position: found.position, batchBase: found.baseOffset };
+    return { segmentBase, position: found.position, batchBase: found.baseOffset, fromCursor: false };
   }
 
   /** Walks headers from `position` (where `expected` starts) to the batch containing `target`. */
