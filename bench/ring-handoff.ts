@@ -1,6 +1,7 @@
 // Compares ways to hand messages from the main thread to a worker (own SAB ring, ringbuf.js,
 // postMessage with transfer, postMessage batched) and the round-trip cost of one wake-up.
-// Run: node bench/ring-handoff.ts [--seconds 1] [--repeat 3] [--sizes 64,1024,16384,262144] [--only own-ring,ringbuf,ping]
+// Run: node bench/ring-handoff.ts [--seconds 1] [--repeat 3] [--sizes 64,1024,16384,262144]
+//        [--window-bytes 8388608] [--only own-ring,own-ring-batch,ringbuf,post-transfer,post-batch,ping]
 // Each cell runs --repeat times for --seconds and prints the median; the whole run takes about
 // 24 x seconds x repeat plus worker start-ups. The machine is shared: expect noise, compare medians.
 import { once } from 'node:events';
@@ -17,6 +18,7 @@ const { values: args } = parseArgs({
   options: {
     seconds: { type: 'string', default: '1' },
     repeat: { type: 'string', default: '3' },
+    'window-bytes': { type: 'string' },
     sizes: { type: 'string', default: '64,1024,16384,262144' },
     only: { type: 'string' },
   },
@@ -25,8 +27,8 @@ const seconds = Number(args.seconds);
 const repeat = Math.max(1, Number(args.repeat));
 const sizes = args.sizes.split(',').map(Number);
 const only = args.only?.split(',');
-// Same bytes in flight for every method: the default request ring.
-const WINDOW_BYTES = DEFAULT_REQUEST_RING_BYTES;
+// Same bytes in flight for every method: the ring capacity, by default the request ring's.
+const WINDOW_BYTES = Number(args['window-bytes'] ?? DEFAULT_REQUEST_RING_BYTES);
 const workerUrl = new URL('./fixtures/ring-handoff-worker.ts', import.meta.url);
 
 interface ConsumerReport { messages: number; bytes: number; sleeps?: number }
@@ -70,8 +72,14 @@ async function finishShared(worker: Worker, control: ReturnType<typeof controlBl
   return [report, (performance.now() - started) / 1000];
 }
 
-// (1) the project's ring: copy in with TypedArray.set, doorbell only when the worker sleeps.
-async function runOwnRing(size: number): Promise<[ConsumerReport, number]> {
+// Messages per batch for the batched methods: about 256 KiB of them, at least one.
+function batchLength(size: number): number {
+  return Math.max(1, Math.floor((256 * 1024) / (size + 4)));
+}
+
+// (1) the project's ring: copy in with TypedArray.set, doorbell only when the worker sleeps;
+// one message per tryWrite, or `batched`: one tryWriteBatch (one publish) per batchLength.
+async function runOwnRing(size: number, batched = false): Promise<[ConsumerReport, number]> {
   const ring = createRingBuffer(WINDOW_BYTES);
   const control = controlBlock();
   const worker = await startWorker({ mode: 'own-ring', ring, control: control.buffer });
@@ -79,8 +87,19 @@ async function runOwnRing(size: number): Promise<[ConsumerReport, number]> {
   const payload = payloadOf(size);
   const started = performance.now();
   const deadline = started + seconds * 1000;
+  const batch: Uint8Array[] = Array(batchLength(size)).fill(payload);
   let sent = 0;
   while (performance.now() < deadline) {
+    if (batched) {
+      let written = 0;
+      while (written < batch.length) {
+        const now = producer.tryWriteBatch(batch, written);
+        written += now;
+        if (now === 0) await producer.waitForSpaceAsync(size, 100);
+      }
+      sent += written;
+      continue;
+    }
     for (let i = 0; i < 256; i++) {
       if (producer.tryWrite(payload)) {
         sent++;
@@ -129,7 +148,7 @@ async function runPostMessage(size: number, batched: boolean): Promise<[Consumer
   const control = controlBlock();
   const worker = await startWorker({ mode: batched ? 'post-batch' : 'post-transfer', control: control.buffer });
   const payload = payloadOf(size);
-  const perBatch = batched ? Math.max(1, Math.floor((256 * 1024) / (size + 4))) : 1;
+  const perBatch = batched ? batchLength(size) : 1;
   let inFlight = 0;
   let creditArrived: (() => void) | undefined;
   worker.on('message', (message: { credit?: number }) => {
@@ -195,7 +214,8 @@ async function runCopyOnly(size: number): Promise<[ConsumerReport, number]> {
 
 const methods: Record<string, (size: number) => Promise<[ConsumerReport, number]>> = {
   'copy only (TypedArray.set, 1 thread)': runCopyOnly,
-  'own-ring': runOwnRing,
+  'own-ring': (size) => runOwnRing(size),
+  'own-ring-batch': (size) => runOwnRing(size, true),
   'ringbuf': runRingbuf,
   'post-transfer': (size) => runPostMessage(size, false),
   'post-batch': (size) => runPostMessage(size, true),

@@ -70,6 +70,24 @@ describe('RingProducer / RingConsumer on one thread', () => {
     expect(producer.freeBytes()).toBe(64);
   });
 
+  it('tryWriteBatch writes what fits, in order, and publishes it in one go', () => {
+    const { producer, consumer } = ringOf(64);
+    const messages = Array.from({ length: 6 }, (_, i) => fillMessage(new Uint8Array(8 + i), i)); // 12..16-byte frames
+    expect(producer.tryWriteBatch(messages)).toBe(4); // 12 + 16 + 16 + 16 = 60 of 64 bytes
+    expect(producer.tryWriteBatch(messages, 4)).toBe(0);
+    const first = drainAll(consumer);
+    expect(first.map((m, i) => matchesMessage(m, i, 8 + i))).toEqual([true, true, true, true]);
+    expect(producer.tryWriteBatch(messages, 4)).toBe(2);
+    expect(drainAll(consumer).map((m) => m.length)).toEqual([12, 13]);
+    expect(producer.tryWriteBatch([])).toBe(0);
+  });
+
+  it('tryWriteBatch publishes the messages before one that can never fit, then throws', () => {
+    const { producer, consumer } = ringOf(64);
+    expect(() => producer.tryWriteBatch([Uint8Array.of(1), new Uint8Array(100), Uint8Array.of(3)])).toThrow(RangeError);
+    expect(drainAll(consumer)).toEqual([Uint8Array.of(1)]);
+  });
+
   it('takes a message of capacity - 4 bytes from any position, and throws for a larger one', () => {
     const { producer, consumer } = ringOf(64);
     for (let shift = 0; shift < 16; shift++) {
