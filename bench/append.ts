@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pino from 'pino';
-import { crc32c } from '../src/protocol/crc32c.ts';
+import { buildRecordBatch } from '../src/protocol/records.ts';
 import { logConfig } from '../src/segments/log-config.ts';
 import { PartitionLog, syncAll } from '../src/wal/partition-log.ts';
 
@@ -29,38 +29,8 @@ const BATCHES_PER_COMMIT = 4;
 
 /** An uncompressed RecordBatch v2 of RECORDS_PER_BATCH records of RECORD_BYTES (about 16 KiB). */
 function benchBatch(): Buffer {
-  const records: Buffer[] = [];
-  for (let i = 0; i < RECORDS_PER_BATCH; i++) {
-    // length varint, attributes, timestampDelta 0, offsetDelta i, key -1, value length, value, 0 headers
-    const valueLength = zigzag(RECORD_BYTES);
-    const body = Buffer.concat([Buffer.from([0, 0, ...zigzag(i), 1, ...valueLength]), Buffer.alloc(RECORD_BYTES, i), Buffer.from([0])]);
-    records.push(Buffer.concat([Buffer.from(zigzag(body.length)), body]));
-  }
-  const recordBytes = Buffer.concat(records);
-  const batch = Buffer.alloc(61 + recordBytes.length);
-  batch.writeInt32BE(batch.length - 12, 8);
-  batch.writeInt8(2, 16);
-  batch.writeInt32BE(RECORDS_PER_BATCH - 1, 23);
-  batch.writeBigInt64BE(BigInt(Date.now()), 27);
-  batch.writeBigInt64BE(BigInt(Date.now()), 35);
-  batch.writeBigInt64BE(-1n, 43);
-  batch.writeInt16BE(-1, 51);
-  batch.writeInt32BE(-1, 53);
-  batch.writeInt32BE(RECORDS_PER_BATCH, 57);
-  recordBytes.copy(batch, 61);
-  batch.writeUInt32BE(crc32c(batch.subarray(21)), 17);
-  return batch;
-}
-
-function zigzag(value: number): number[] {
-  let v = (value << 1) ^ (value >> 31);
-  const out: number[] = [];
-  while (v >= 0x80) {
-    out.push((v & 0x7f) | 0x80);
-    v >>>= 7;
-  }
-  out.push(v);
-  return out;
+  const records = Array.from({ length: RECORDS_PER_BATCH }, (_, i) => ({ key: null, value: Buffer.alloc(RECORD_BYTES, i) }));
+  return buildRecordBatch({ baseTimestamp: BigInt(Date.now()), records });
 }
 
 interface Row {

@@ -1,7 +1,7 @@
 // Walks the RecordBatch frames of a segment file synchronously (shard worker only): recovery,
 // index rebuilds and startup replay all read a segment as "header, skip, header, ...".
 import { fstatSync, readSync } from 'node:fs';
-import { crc32c } from '../protocol/crc32c.ts';
+import { computeBatchCrc } from '../protocol/record-batch.ts';
 import {
   BATCH_ATTRIBUTES,
   BATCH_BASE_OFFSET,
@@ -75,7 +75,7 @@ export function headerProblem(buf: Buffer, at: number, expectedOffset: bigint, b
 }
 
 export function batchCrcMatches(frame: Buffer): boolean {
-  return frame.readUInt32BE(BATCH_CRC) === crc32c(frame.subarray(BATCH_ATTRIBUTES));
+  return frame.readUInt32BE(BATCH_CRC) === computeBatchCrc(frame, 0);
 }
 
 /**

@@ -25,24 +25,23 @@ export const TIME_INDEX_SUFFIX = '.timeindex';
 export const OFFSET_INDEX_ENTRY_BYTES = 8;
 export const TIME_INDEX_ENTRY_BYTES = 12;
 
-// RecordBatch v2 header (Kafka's DefaultRecordBatch); see shared/kafka-protocol/README.md.
-export const BATCH_BASE_OFFSET = 0; //              int64
-export const BATCH_LENGTH = 8; //                   int32, bytes after this field
-export const BATCH_PARTITION_LEADER_EPOCH = 12; //  int32
-export const BATCH_MAGIC = 16; //                   int8, = 2
-export const BATCH_CRC = 17; //                     uint32, CRC-32C of [BATCH_ATTRIBUTES, end)
-export const BATCH_ATTRIBUTES = 21; //              int16
-export const BATCH_LAST_OFFSET_DELTA = 23; //       int32
-export const BATCH_BASE_TIMESTAMP = 27; //          int64
-export const BATCH_MAX_TIMESTAMP = 35; //           int64
-export const BATCH_RECORD_COUNT = 57; //            int32
-export const BATCH_HEADER_BYTES = 61;
-/** baseOffset + batchLength: the part of a batch not counted by batchLength. */
-export const BATCH_LOG_OVERHEAD = 12;
-export const BATCH_MAGIC_V2 = 2;
-
-export const ATTRIBUTE_COMPRESSION_MASK = 0x07;
-export const ATTRIBUTE_TIMESTAMP_TYPE_LOG_APPEND_TIME = 0x08;
+// The RecordBatch v2 header positions the log reads, under the log's names, from the one header
+// view of the project (src/protocol/record-batch.ts, drawn there).
+export {
+  BASE_OFFSET_POSITION as BATCH_BASE_OFFSET,
+  BATCH_LENGTH_POSITION as BATCH_LENGTH,
+  MAGIC_POSITION as BATCH_MAGIC,
+  CRC_POSITION as BATCH_CRC,
+  ATTRIBUTES_POSITION as BATCH_ATTRIBUTES,
+  LAST_OFFSET_DELTA_POSITION as BATCH_LAST_OFFSET_DELTA,
+  BASE_TIMESTAMP_POSITION as BATCH_BASE_TIMESTAMP,
+  MAX_TIMESTAMP_POSITION as BATCH_MAX_TIMESTAMP,
+  RECORD_BATCH_HEADER_SIZE as BATCH_HEADER_BYTES,
+  LOG_OVERHEAD as BATCH_LOG_OVERHEAD,
+  CURRENT_MAGIC as BATCH_MAGIC_V2,
+  ATTRIBUTE_COMPRESSION_MASK,
+  ATTRIBUTE_LOG_APPEND_TIME as ATTRIBUTE_TIMESTAMP_TYPE_LOG_APPEND_TIME,
+} from '../protocol/record-batch.ts';
 
 const OFFSET_DIGITS = 20;
 

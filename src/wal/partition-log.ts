@@ -5,7 +5,7 @@ import { closeSync, fdatasync, fdatasyncSync, mkdirSync, openSync, readSync, rea
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Logger } from 'pino';
-import { crc32c } from '../protocol/crc32c.ts';
+import { computeBatchCrc } from '../protocol/record-batch.ts';
 import { batchInfoAt, walkBatchesSync, type BatchInfo } from '../segments/batch-walk-sync.ts';
 import {
   ATTRIBUTE_TIMESTAMP_TYPE_LOG_APPEND_TIME,
@@ -480,7 +480,7 @@ function stampLogAppendTime(batch: Buffer, appendTimeMs: bigint): void {
   batch.writeInt16BE(batch.readInt16BE(BATCH_ATTRIBUTES) | ATTRIBUTE_TIMESTAMP_TYPE_LOG_APPEND_TIME, BATCH_ATTRIBUTES);
   batch.writeBigInt64BE(appendTimeMs, BATCH_MAX_TIMESTAMP);
   // Attributes and maxTimestamp are inside the CRC's range, unlike baseOffset.
-  batch.writeUInt32BE(crc32c(batch.subarray(BATCH_ATTRIBUTES)), BATCH_CRC);
+  batch.writeUInt32BE(computeBatchCrc(batch, 0), BATCH_CRC);
 }
 
 function writeRemainder(fd: number, frames: Buffer[], alreadyWritten: number, position: number): void {

@@ -1,20 +1,10 @@
-// Test helper: builds valid uncompressed RecordBatch v2 frames (header + CRC-32C) and temp dirs.
+// Test helper: RecordBatch v2 frames for the log's tests (via src/protocol/records.ts), temp dirs, loggers.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { crc32c } from '../../../src/protocol/crc32c.ts';
-
-function zigzagVarint(value: number): number[] {
-  let v = BigInt.asUintN(64, (BigInt(value) << 1n) ^ (BigInt(value) >> 63n));
-  const out: number[] = [];
-  while (v >= 0x80n) {
-    out.push(Number(v & 0x7fn) | 0x80);
-    v >>= 7n;
-  }
-  out.push(Number(v));
-  return out;
-}
+import type { CompressionCodec } from '../../../src/protocol/compression.ts';
+import { buildRecordBatch } from '../../../src/protocol/records.ts';
 
 export interface FixtureRecord {
   value: Buffer;
@@ -22,38 +12,13 @@ export interface FixtureRecord {
   timestampDelta?: number;
 }
 
-/** A batch of `records` starting at offset 0 (the log rewrites baseOffset) with base timestamp `baseTimestamp`. */
-export function buildBatch(records: FixtureRecord[], baseTimestamp = 1_700_000_000_000n): Buffer {
-  const bodies: Buffer[] = records.map((record, i) => {
-    const inner = Buffer.from([
-      0, // attributes
-      ...zigzagVarint(record.timestampDelta ?? 0),
-      ...zigzagVarint(i),
-      ...zigzagVarint(-1), // null key
-      ...zigzagVarint(record.value.length),
-    ]);
-    const tail = Buffer.from(zigzagVarint(0)); // no headers
-    const length = inner.length + record.value.length + tail.length;
-    return Buffer.concat([Buffer.from(zigzagVarint(length)), inner, record.value, tail]);
+/** A batch of `records` (baseOffset 0: the log rewrites it), built by the protocol's own encoder. */
+export function buildBatch(records: FixtureRecord[], baseTimestamp = 1_700_000_000_000n, compression: CompressionCodec = 'none'): Buffer {
+  return buildRecordBatch({
+    baseTimestamp,
+    compression,
+    records: records.map((record) => ({ key: null, value: record.value, timestamp: baseTimestamp + BigInt(record.timestampDelta ?? 0) })),
   });
-  const recordsBytes = Buffer.concat(bodies);
-  const batch = Buffer.alloc(61 + recordsBytes.length);
-  const maxDelta = Math.max(...records.map((r) => r.timestampDelta ?? 0));
-  batch.writeBigInt64BE(0n, 0);
-  batch.writeInt32BE(batch.length - 12, 8);
-  batch.writeInt32BE(0, 12);
-  batch.writeInt8(2, 16);
-  batch.writeInt16BE(0, 21);
-  batch.writeInt32BE(records.length - 1, 23);
-  batch.writeBigInt64BE(baseTimestamp, 27);
-  batch.writeBigInt64BE(baseTimestamp + BigInt(maxDelta), 35);
-  batch.writeBigInt64BE(-1n, 43);
-  batch.writeInt16BE(-1, 51);
-  batch.writeInt32BE(-1, 53);
-  batch.writeInt32BE(records.length, 57);
-  recordsBytes.copy(batch, 61);
-  batch.writeUInt32BE(crc32c(batch.subarray(21)), 17);
-  return batch;
 }
 
 /** `count` records of `valueBytes` each, timestamps `baseTimestamp`, +1, +2 ... */

@@ -210,6 +210,12 @@ describe('PartitionReader timestamps', () => {
     expect(await reader.offsetForTimestamp(14_300n, { ...visible(), highWatermark: 129n })).toBeNull();
   });
 
+  it('offsetForTimestamp answers a compressed batch by its baseOffset (records are not decompressed)', async () => {
+    const { log, reader, visible } = setup();
+    log.append(buildBatch([{ value: Buffer.alloc(50) }, { value: Buffer.alloc(50), timestampDelta: 7 }], 20_000n, 'gzip'), 1n);
+    expect(await reader.offsetForTimestamp(20_005n, visible())).toEqual({ offset: 0n, timestamp: 20_007n });
+  });
+
   it('maxTimestamp answers the largest timestamp below the HWM and its first record', async () => {
     const { log, reader, visible } = setup();
     const stamps = [5_000n, 9_000n, 7_000n, 9_500n, 1_000n, 3_000n];
