@@ -17,6 +17,9 @@ import { ShardPool } from '../shard-worker/pool.ts';
 import { WatermarkTable } from '../shared-mem/layout.ts';
 import { PartitionReader, type PartitionVisibility } from '../segments/reader.ts';
 import { effectiveConfig } from '../metadata/topic-configs.ts';
+import type { OpenPartitionRequest } from '../shard-worker/pool.ts';
+import { openGroupCoordinator } from '../coordinator/broker-coordinator.ts';
+import type { GroupCoordinator } from '../coordinator/coordinator.ts';
 import { startHttpServer, type HttpSurface } from '../http/server.ts';
 
 export interface TestHooks {
@@ -46,6 +49,10 @@ export class Broker {
   readonly watermarks: WatermarkTable;
   readonly shards: ShardPool;
   testHooks: TestHooks = {};
+  /** Consumer groups and committed offsets (src/coordinator/), opened before the listener accepts. */
+  groupCoordinator!: GroupCoordinator;
+  /** Partitions for the broker's own use (not topics), reopened with their shard after a restart. */
+  readonly #internalPartitions: { shard: number; request: OpenPartitionRequest }[] = [];
   readonly #partitions = new Map<string, PartitionHandle[]>();
   readonly #freeSlots: number[] = [];
   #nextSlot = METADATA_SLOT + 1;
@@ -115,6 +122,7 @@ export class Broker {
       await this.writeMetadata([{ type: 'cluster', clusterId: this.config.clusterId || newClusterId() }]);
     }
     await Promise.all([...this.metadata.topics].map((topic) => this.#openTopicPartitions(topic, 0)));
+    this.groupCoordinator = await openGroupCoordinator(this);
     this.#server = net.createServer((socket) => this.#accept(socket));
     await new Promise<void>((resolve, reject) => {
       this.#server!.once('error', reject);
@@ -180,6 +188,13 @@ export class Broker {
     return slot;
   }
 
+  /** A watermark slot and a directory for an internal log owned by `shard`; the caller opens it. */
+  allocateInternalPartition(name: string, shard: number, config: Record<string, string>): OpenPartitionRequest {
+    const request = { slot: this.#allocateSlot(), topic: name, partition: 0, dir: this.#partitionDir(name, 0), config };
+    this.#internalPartitions.push({ shard, request });
+    return request;
+  }
+
   #partitionDir(topic: string, partition: number): string {
     return path.join(this.config.dataDir, `${topic}-${partition}`);
   }
@@ -225,6 +240,7 @@ export class Broker {
   #openRequestsFor(shard: number) {
     const requests = [];
     if (shard === 0 && this.#metadataLog) requests.push(this.#metadataLog.openRequest());
+    for (const p of this.#internalPartitions) if (p.shard === shard) requests.push(p.request);
     for (const handles of this.#partitions.values()) {
       for (const h of handles) if (h.shard === shard) requests.push(this.#openRequest(h));
     }
@@ -289,6 +305,7 @@ export class Broker {
     for (const c of this.#connections) c.close('broker shutting down', undefined, 'debug');
     await closed;
     await this.#metadataChain;
+    await this.groupCoordinator?.close();
     await this.shards.stop();
     for (const handles of this.#partitions.values()) for (const h of handles) await h.reader.close();
     await this.#metadataLog?.close();

@@ -1,0 +1,40 @@
+// OffsetCommit (key 8), v0-9, for classic groups. Generation and member are checked as Kafka's
+// ClassicGroup does (ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID,
+// REBALANCE_IN_PROGRESS); generation -1 is a simple commit, accepted while the group has no
+// members. Unknown topics or partitions get UNKNOWN_TOPIC_OR_PARTITION each. The answer waits until
+// the commit is fsynced in the offsets log. v6+ store the committed leader epoch; v9 answers
+// GROUP_ID_NOT_FOUND for a generation given to an unknown group (ILLEGAL_GENERATION before).
+// Differences from Kafka: v1's per-partition commit timestamp and v2-4's retention time are
+// ignored (the broker's clock and offsets retention apply); v9's member epochs of the new
+// consumer protocol are not served (ConsumerGroupHeartbeat is not advertised).
+import { defineHandler } from '../registry.ts';
+import { ApiKey } from '../../protocol/generated/index.ts';
+import type { OffsetCommitRequest } from '../../protocol/generated/offset-commit-request.ts';
+import type { OffsetCommitResponseInput } from '../../protocol/generated/offset-commit-response.ts';
+
+export default defineHandler<OffsetCommitRequest, OffsetCommitResponseInput>({
+  apiKey: ApiKey.OffsetCommit,
+  name: 'OffsetCommit',
+  minVersion: 0,
+  maxVersion: 9,
+  async handle(ctx, request) {
+    const { apiVersion } = ctx;
+    const topics = await ctx.broker.groupCoordinator.commitOffsets({
+      groupId: request.groupId,
+      generationId: apiVersion >= 1 ? request.generationIdOrMemberEpoch : -1,
+      memberId: apiVersion >= 1 ? request.memberId : '',
+      groupInstanceId: apiVersion >= 7 ? request.groupInstanceId : null,
+      apiVersion,
+      topics: request.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => ({
+          partitionIndex: p.partitionIndex,
+          committedOffset: p.committedOffset,
+          committedLeaderEpoch: apiVersion >= 6 ? p.committedLeaderEpoch : -1,
+          committedMetadata: p.committedMetadata,
+        })),
+      })),
+    });
+    return { throttleTimeMs: 0, topics };
+  },
+});

@@ -1,0 +1,48 @@
+// FindCoordinator (key 10), v0-6. This broker is the coordinator of every group. v0-3 ask for one
+// key, v4+ for a batch of coordinator_keys, each answered on its own. key_type 1 (transaction)
+// gets COORDINATOR_NOT_AVAILABLE, as a Kafka cluster without a transaction coordinator answers;
+// other key types get INVALID_REQUEST.
+// Differences from Kafka: none on the wire; with one broker NOT_COORDINATOR never comes up.
+import { defineHandler } from '../registry.ts';
+import { ApiKey } from '../../protocol/generated/index.ts';
+import type { FindCoordinatorRequest } from '../../protocol/generated/find-coordinator-request.ts';
+import type { FindCoordinatorResponseInput } from '../../protocol/generated/find-coordinator-response.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+
+const KEY_TYPE_GROUP = 0;
+const KEY_TYPE_TRANSACTION = 1;
+
+export default defineHandler<FindCoordinatorRequest, FindCoordinatorResponseInput>({
+  apiKey: ApiKey.FindCoordinator,
+  name: 'FindCoordinator',
+  minVersion: 0,
+  maxVersion: 6,
+  handle(ctx, request) {
+    const { broker, apiVersion } = ctx;
+    const answer = (key: string) => {
+      let errorCode: number = ErrorCode.NONE;
+      let errorMessage: string | null = null;
+      if (request.keyType === KEY_TYPE_TRANSACTION) {
+        errorCode = ErrorCode.COORDINATOR_NOT_AVAILABLE;
+        errorMessage = 'This broker does not serve transactions';
+      } else if (request.keyType !== KEY_TYPE_GROUP) {
+        errorCode = ErrorCode.INVALID_REQUEST;
+        errorMessage = `Unknown coordinator key type ${request.keyType}`;
+      } else if (!broker.groupCoordinator.ownsGroup(key)) {
+        errorCode = ErrorCode.NOT_COORDINATOR;
+      }
+      const found = errorCode === ErrorCode.NONE;
+      return {
+        key,
+        nodeId: found ? broker.config.nodeId : -1,
+        host: found ? broker.config.advertisedHost : '',
+        port: found ? broker.port : -1,
+        errorCode,
+        errorMessage,
+      };
+    };
+    if (apiVersion >= 4) return { throttleTimeMs: 0, coordinators: request.coordinatorKeys.map(answer) };
+    const one = answer(request.key);
+    return { throttleTimeMs: 0, errorCode: one.errorCode, errorMessage: one.errorMessage, nodeId: one.nodeId, host: one.host, port: one.port };
+  },
+});

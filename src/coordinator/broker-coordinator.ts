@@ -1,0 +1,51 @@
+// Wires the group coordinator into a running broker: its offsets log on an internal partition,
+// partition existence from the broker's directory, and settings from the broker config.
+import type { Broker } from '../acceptor/broker.ts';
+import { DEFAULT_GROUP_COORDINATOR_SETTINGS, GroupCoordinator, type GroupCoordinatorSettings } from './coordinator.ts';
+import { OFFSETS_TOPIC, OffsetsLog } from './offsets-log.ts';
+
+/**
+ * Settings read from the broker config when present under these names (they are not in
+ * BrokerConfig's schema yet; tests pass them as overrides).
+ */
+export function coordinatorSettingsFrom(config: object): Partial<GroupCoordinatorSettings> {
+  const out: Partial<GroupCoordinatorSettings> = {};
+  const raw = config as Record<string, unknown>;
+  for (const key of Object.keys(DEFAULT_GROUP_COORDINATOR_SETTINGS) as (keyof GroupCoordinatorSettings)[]) {
+    const value = raw[key];
+    if (typeof value === 'number' && Number.isFinite(value)) out[key] = value;
+  }
+  return out;
+}
+
+/**
+ * Opens the offsets partition on its shard (the last one: shard 0 already carries the metadata
+ * log), then replays it in the background; until the replay ends, group requests get
+ * COORDINATOR_LOAD_IN_PROGRESS.
+ */
+export async function openGroupCoordinator(broker: Broker): Promise<GroupCoordinator> {
+  const shard = broker.shards.size - 1;
+  const log = broker.log.child({ component: 'group-coordinator' });
+  const request = broker.allocateInternalPartition(OFFSETS_TOPIC, shard, { ...OffsetsLog.LOG_CONFIG });
+  const offsetsLog = new OffsetsLog({ shards: broker.shards, shard, slot: request.slot, dir: request.dir, watermarks: broker.watermarks, log });
+  await offsetsLog.open();
+  const coordinator = new GroupCoordinator({
+    store: offsetsLog,
+    partitionExists: (topic, partition) => broker.partition(topic, partition) !== undefined,
+    log,
+    settings: coordinatorSettingsFrom(broker.config),
+    onClose: () => offsetsLog.close(),
+  });
+  const began = performance.now();
+  coordinator.load((apply) => offsetsLog.replay(apply)).then(
+    () => log.info({ groups: coordinator.listGroups().length, loadMs: Math.round(performance.now() - began) }, 'committed offsets loaded'),
+    (err: unknown) => log.error({ err }, 'committed offsets could not be loaded; group requests keep getting COORDINATOR_LOAD_IN_PROGRESS'),
+  );
+  return coordinator;
+}
+
+/** Kafka's form of a member's client host ("/127.0.0.1") from "address:port". */
+export function clientHostOf(remoteAddress: string): string {
+  const colon = remoteAddress.lastIndexOf(':');
+  return '/' + (colon > 0 ? remoteAddress.slice(0, colon) : remoteAddress);
+}
