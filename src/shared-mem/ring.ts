@@ -270,6 +270,10 @@ export class RingProducer extends RingView {
     }
   }
 
+  #publish(payloadBytes: number): void {
+    this.#publishUpTo((this.#writeIndex + frameBytes(payloadBytes)) >>> 0);
+  }
+
   /*
    * The data doorbell, producer half. Store writeIndex (the release that makes the frame's plain
    * stores visible to a consumer that loads it), THEN look at consumerSleeping. The consumer
@@ -277,10 +281,6 @@ export class RingProducer extends RingView {
    * one of us sees the other's store, so a frame is never left unseen by a sleeping consumer.
    * Only a flag we flip from 1 to 0 earns a notify: one wake-up per sleep, not per message.
    */
-  #publish(payloadBytes: number): void {
-    this.#publishUpTo((this.#writeIndex + frameBytes(payloadBytes)) >>> 0);
-  }
-
   #publishUpTo(writeIndex: number): void {
     this.#writeIndex = writeIndex;
     Atomics.store(this.header, WRITE_INDEX, writeIndex | 0);
