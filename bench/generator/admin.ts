@@ -1,0 +1,84 @@
+// The few admin calls a bench run needs before and after the load: find or create the topic, find
+// its leader, and read log start/end offsets (ListOffsets), against any Kafka-compatible broker.
+import { KafkaConnection } from '../../src/client/kafka-connection.ts';
+import { ApiKey } from '../../src/protocol/generated/index.ts';
+import { ErrorCode, errorName } from '../../src/protocol/errors.ts';
+import type { MetadataResponse } from '../../src/protocol/generated/metadata-response.ts';
+import type { CreateTopicsResponse } from '../../src/protocol/generated/create-topics-response.ts';
+import type { ListOffsetsResponse } from '../../src/protocol/generated/list-offsets-response.ts';
+
+export interface TopicLayout {
+  partitions: number[];
+  /** Every partition's leader, as host and port from Metadata. */
+  leader: { nodeId: number; host: string; port: number };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function describeTopic(c: KafkaConnection, topic: string): Promise<MetadataResponse> {
+  return c.request<MetadataResponse>(ApiKey.Metadata, c.version(ApiKey.Metadata), { topics: [{ name: topic }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+}
+
+/**
+ * Returns the topic's partitions and their one leader, creating the topic with `partitions` when
+ * asked to. Waits (bounded) until every partition has a leader, as Kafka needs a moment after
+ * CreateTopics. A topic spread over several leaders is refused: the generator keeps one
+ * connection per worker, to one broker.
+ */
+export async function ensureTopic(c: KafkaConnection, topic: string, partitions: number, create: boolean, timeoutMs = 30_000): Promise<TopicLayout> {
+  const deadline = Date.now() + timeoutMs;
+  let created = false;
+  for (;;) {
+    const md = await describeTopic(c, topic);
+    const t = md.topics.find((x) => x.name === topic);
+    if (t && t.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION && create && !created) {
+      const res = await c.request<CreateTopicsResponse>(ApiKey.CreateTopics, c.version(ApiKey.CreateTopics), {
+        topics: [{ name: topic, numPartitions: partitions, replicationFactor: -1, assignments: [], configs: [] }],
+        timeoutMs: 30_000,
+      });
+      const r = res.topics[0]!;
+      if (r.errorCode !== 0 && r.errorCode !== ErrorCode.TOPIC_ALREADY_EXISTS) throw new Error(`creating ${topic}: ${errorName(r.errorCode)} ${r.errorMessage ?? ''}`);
+      created = true;
+      continue;
+    }
+    if (t && t.errorCode === 0 && t.partitions.length > 0 && t.partitions.every((p) => p.errorCode === 0 && p.leaderId >= 0)) {
+      const leaders = new Set(t.partitions.map((p) => p.leaderId));
+      if (leaders.size > 1) throw new Error(`${topic} has ${leaders.size} leaders; highwater bench drives one broker at a time`);
+      const nodeId = t.partitions[0]!.leaderId;
+      const broker = md.brokers.find((b) => b.nodeId === nodeId);
+      if (!broker) throw new Error(`leader ${nodeId} of ${topic} is not in the Metadata brokers`);
+      return { partitions: t.partitions.map((p) => p.partitionIndex).sort((a, b) => a - b), leader: { nodeId, host: broker.host, port: broker.port } };
+    }
+    if (t && t.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION && !create) throw new Error(`topic ${topic} does not exist`);
+    if (Date.now() > deadline) throw new Error(`topic ${topic} has no leader for every partition after ${timeoutMs} ms (${t ? errorName(t.errorCode) : 'absent'})`);
+    await sleep(100);
+  }
+}
+
+export const EARLIEST = -2n;
+export const LATEST = -1n;
+
+/** ListOffsets for each partition, in the order given: EARLIEST (log start) or LATEST (high watermark). */
+export async function listOffsets(c: KafkaConnection, topic: string, partitions: readonly number[], spec: bigint): Promise<bigint[]> {
+  const v = c.version(ApiKey.ListOffsets);
+  const res = await c.request<ListOffsetsResponse>(ApiKey.ListOffsets, v, {
+    replicaId: -1, isolationLevel: 0, timeoutMs: 30_000,
+    topics: [{ name: topic, partitions: partitions.map((partitionIndex) => ({ partitionIndex, currentLeaderEpoch: -1, timestamp: spec, maxNumOffsets: 1 })) }],
+  });
+  const byPartition = new Map<number, bigint>();
+  for (const t of res.topics) {
+    for (const p of t.partitions) {
+      if (p.errorCode !== 0) throw new Error(`ListOffsets ${topic}-${p.partitionIndex}: ${errorName(p.errorCode)}`);
+      byPartition.set(p.partitionIndex, v === 0 ? (p.oldStyleOffsets[0] ?? -1n) : p.offset);
+    }
+  }
+  return partitions.map((p) => {
+    const o = byPartition.get(p);
+    if (o === undefined) throw new Error(`ListOffsets gave no answer for ${topic}-${p}`);
+    return o;
+  });
+}
+
+export async function connectAdmin(bootstrap: { host: string; port: number }): Promise<KafkaConnection> {
+  return KafkaConnection.connect(bootstrap.host, bootstrap.port, { clientId: 'highwater-bench-admin' });
+}
