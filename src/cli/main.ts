@@ -5,6 +5,9 @@ import { SETTINGS, describeSettings, loadConfig, formatFsyncPolicy, ConfigError,
 import { createLogger } from '../logger.ts';
 import { Broker } from '../acceptor/broker.ts';
 import { registerTopicsCommand } from './topics.ts';
+import { registerProduceCommand } from './produce.ts';
+import { registerConsumeCommand } from './consume.ts';
+import { registerGroupsCommand } from './groups.ts';
 
 // Shard fdatasyncs (syncAll) and the main thread's fetch reads share libuv's thread pool, 4 threads
 // by default; more lets a group commit's syncs run side by side without queueing fetches behind them
@@ -65,5 +68,8 @@ start.action(async (opts: Record<string, unknown>) => {
 });
 
 registerTopicsCommand(program);
+registerProduceCommand(program);
+registerConsumeCommand(program);
+registerGroupsCommand(program);
 
 await program.parseAsync(process.argv);

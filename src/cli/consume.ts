@@ -1,0 +1,565 @@
+// `highwater consume <topic>`: reads records over the Kafka protocol, kcat style (-o, -f, -e), alone
+// or as a consumer group. Also the small cluster helper (metadata, partition leaders, offsets,
+// group coordinator) that `produce` and `groups` share. Works against Apache Kafka too.
+import type { Command } from 'commander';
+import { KafkaConnection, parseHostPort } from '../client/kafka-connection.ts';
+import { ApiKey } from '../protocol/generated/index.ts';
+import { ErrorCode, errorName } from '../protocol/errors.ts';
+import { Reader, Writer } from '../protocol/primitives.ts';
+import { decodeRecordBatch, type DecodedRecord } from '../protocol/records.ts';
+import { RECORD_BATCH_HEADER_SIZE, readBatchSize } from '../protocol/record-batch.ts';
+import type { MetadataResponse } from '../protocol/generated/metadata-response.ts';
+import type { ListOffsetsResponse } from '../protocol/generated/list-offsets-response.ts';
+import type { FetchResponse } from '../protocol/generated/fetch-response.ts';
+import type { FindCoordinatorResponse } from '../protocol/generated/find-coordinator-response.ts';
+import type { JoinGroupResponse } from '../protocol/generated/join-group-response.ts';
+import type { SyncGroupResponse } from '../protocol/generated/sync-group-response.ts';
+import type { HeartbeatResponse } from '../protocol/generated/heartbeat-response.ts';
+import type { OffsetFetchResponse } from '../protocol/generated/offset-fetch-response.ts';
+import type { OffsetCommitResponse } from '../protocol/generated/offset-commit-response.ts';
+import { encodeConsumerProtocolSubscription, decodeConsumerProtocolSubscription } from '../protocol/generated/consumer-protocol-subscription.ts';
+import { encodeConsumerProtocolAssignment, decodeConsumerProtocolAssignment } from '../protocol/generated/consumer-protocol-assignment.ts';
+
+/** ListOffsets' special timestamps. */
+export const LATEST_TIMESTAMP = -1n;
+export const EARLIEST_TIMESTAMP = -2n;
+
+export class CliError extends Error {}
+
+export interface TopicLayout {
+  name: string;
+  topicId: string;
+  /** Leader node of each partition, indexed by partition. */
+  leaders: number[];
+}
+
+/** Connections to a cluster: the bootstrap broker, plus one per partition leader or coordinator. */
+export class KafkaCluster {
+  readonly bootstrap: KafkaConnection;
+  readonly #clientId: string;
+  readonly #brokers = new Map<number, { host: string; port: number }>();
+  readonly #connections = new Map<string, Promise<KafkaConnection>>();
+
+  private constructor(bootstrap: KafkaConnection, address: string, clientId: string) {
+    this.bootstrap = bootstrap;
+    this.#clientId = clientId;
+    this.#connections.set(address, Promise.resolve(bootstrap));
+  }
+
+  static async connect(bootstrap: string, clientId: string): Promise<KafkaCluster> {
+    const { host, port } = parseHostPort(bootstrap);
+    const connection = await KafkaConnection.connect(host, port, { clientId });
+    return new KafkaCluster(connection, `${host}:${port}`, clientId);
+  }
+
+  async metadata(topics: string[] | null, allowAutoTopicCreation = false): Promise<MetadataResponse> {
+    const c = this.bootstrap;
+    const res = await c.request<MetadataResponse>(ApiKey.Metadata, c.version(ApiKey.Metadata), {
+      topics: topics === null ? null : topics.map((name) => ({ name })),
+      allowAutoTopicCreation,
+    });
+    for (const b of res.brokers) this.#brokers.set(b.nodeId, { host: b.host, port: b.port });
+    return res;
+  }
+
+  /** A topic's partitions and their leaders; retries briefly while a new topic's leaders settle. */
+  async topic(name: string, options: { autoCreate?: boolean } = {}): Promise<TopicLayout> {
+    for (let attempt = 0; ; attempt++) {
+      const res = await this.metadata([name], options.autoCreate ?? false);
+      const t = res.topics.find((x) => x.name === name);
+      const code = t?.errorCode ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+      const retriable = code === ErrorCode.LEADER_NOT_AVAILABLE || (options.autoCreate && code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+      if (t && code === ErrorCode.NONE && t.partitions.length > 0 && t.partitions.every((p) => p.leaderId >= 0)) {
+        const leaders: number[] = [];
+        for (const p of t.partitions) leaders[p.partitionIndex] = p.leaderId;
+        return { name, topicId: t.topicId, leaders };
+      }
+      if (!retriable || attempt >= 20) throw new CliError(`topic ${name}: ${errorName(code)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** The connection to a node; the bootstrap connection when the node is the bootstrap broker. */
+  node(nodeId: number): Promise<KafkaConnection> {
+    const b = this.#brokers.get(nodeId);
+    if (!b) return Promise.reject(new CliError(`node ${nodeId} is not in the cluster metadata`));
+    return this.#connectTo(b.host, b.port);
+  }
+
+  #connectTo(host: string, port: number): Promise<KafkaConnection> {
+    const address = `${host}:${port}`;
+    let c = this.#connections.get(address);
+    if (!c) {
+      c = KafkaConnection.connect(host, port, { clientId: this.#clientId });
+      this.#connections.set(address, c);
+    }
+    return c;
+  }
+
+  /** The group coordinator for `groupId` (FindCoordinator, key type 0). */
+  async coordinator(groupId: string): Promise<KafkaConnection> {
+    const c = this.bootstrap;
+    const v = c.version(ApiKey.FindCoordinator);
+    for (let attempt = 0; ; attempt++) {
+      const res = await c.request<FindCoordinatorResponse>(ApiKey.FindCoordinator, v, v >= 4 ? { keyType: 0, coordinatorKeys: [groupId] } : { key: groupId, keyType: 0 });
+      const found = v >= 4 ? res.coordinators[0] : res;
+      const code = found?.errorCode ?? ErrorCode.COORDINATOR_NOT_AVAILABLE;
+      if (found && code === ErrorCode.NONE) return this.#connectTo(found.host, found.port);
+      if (code !== ErrorCode.COORDINATOR_NOT_AVAILABLE && code !== ErrorCode.COORDINATOR_LOAD_IN_PROGRESS) throw new CliError(`FindCoordinator ${groupId}: ${errorName(code)}`);
+      if (attempt >= 50) throw new CliError(`FindCoordinator ${groupId}: ${errorName(code)}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  /** ListOffsets for some partitions of a topic, each asked of its leader. */
+  async listOffsets(topic: TopicLayout, partitions: number[], timestamp: bigint): Promise<Map<number, bigint>> {
+    const byLeader = new Map<number, number[]>();
+    for (const p of partitions) {
+      const leader = topic.leaders[p];
+      if (leader === undefined) throw new CliError(`topic ${topic.name} has no partition ${p}`);
+      byLeader.set(leader, [...(byLeader.get(leader) ?? []), p]);
+    }
+    const out = new Map<number, bigint>();
+    await Promise.all([...byLeader].map(async ([leader, ps]) => {
+      const c = await this.node(leader);
+      const res = await c.request<ListOffsetsResponse>(ApiKey.ListOffsets, c.version(ApiKey.ListOffsets), {
+        replicaId: -1, isolationLevel: 0,
+        topics: [{ name: topic.name, partitions: ps.map((partitionIndex) => ({ partitionIndex, timestamp, currentLeaderEpoch: -1 })) }],
+      });
+      for (const p of res.topics[0]?.partitions ?? []) {
+        if (p.errorCode !== ErrorCode.NONE) throw new CliError(`ListOffsets ${topic.name}/${p.partitionIndex}: ${errorName(p.errorCode)}`);
+        out.set(p.partitionIndex, p.offset);
+      }
+    }));
+    return out;
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.#connections.values()) (await c.catch(() => undefined))?.close();
+  }
+}
+
+// ---- the output format ----
+
+/**
+ * kcat's -f: %t topic, %p partition, %o offset, %k key, %s value, %h headers (k=v, comma
+ * separated), %T timestamp (ms), %K key length, %S value length, %% a percent; \n \t \r \\ escapes.
+ * Bytes are written as they are, so binary values survive.
+ */
+export function compileFormat(format: string): (topic: string, partition: number, record: DecodedRecord) => Buffer {
+  type Part = string | ((t: string, p: number, r: DecodedRecord) => Buffer | string);
+  const parts: Part[] = [];
+  let literal = '';
+  const flush = () => {
+    if (literal) parts.push(literal);
+    literal = '';
+  };
+  for (let i = 0; i < format.length; i++) {
+    const ch = format[i]!;
+    const next = format[i + 1];
+    if (ch === '\\' && next !== undefined) {
+      literal += ({ n: '\n', t: '\t', r: '\r', '\\': '\\' } as Record<string, string>)[next] ?? `\\${next}`;
+      i++;
+    } else if (ch === '%' && next !== undefined) {
+      i++;
+      const token: Part | undefined = {
+        t: (t: string) => t,
+        p: (_t: string, p: number) => String(p),
+        o: (_t: string, _p: number, r: DecodedRecord) => String(r.offset),
+        k: (_t: string, _p: number, r: DecodedRecord) => r.key ?? '',
+        s: (_t: string, _p: number, r: DecodedRecord) => r.value ?? '',
+        T: (_t: string, _p: number, r: DecodedRecord) => String(r.timestamp),
+        K: (_t: string, _p: number, r: DecodedRecord) => String(r.key?.length ?? -1),
+        S: (_t: string, _p: number, r: DecodedRecord) => String(r.value?.length ?? -1),
+        h: (_t: string, _p: number, r: DecodedRecord) => Buffer.concat(r.headers.flatMap((h, n) => [
+          Buffer.from(`${n > 0 ? ',' : ''}${h.key}${h.value === null ? '' : '='}`), h.value ?? Buffer.alloc(0),
+        ])),
+        '%': '%',
+      }[next];
+      if (token === undefined) {
+        literal += `%${next}`;
+      } else if (typeof token === 'string') {
+        literal += token;
+      } else {
+        flush();
+        parts.push(token);
+      }
+    } else {
+      literal += ch;
+    }
+  }
+  flush();
+  return (topic, partition, record) => Buffer.concat(parts.map((part) => {
+    const v = typeof part === 'string' ? part : part(topic, partition, record);
+    return typeof v === 'string' ? Buffer.from(v) : v;
+  }));
+}
+
+// ---- where to start ----
+
+export type StartSpec =
+  | { kind: 'timestamp'; timestamp: bigint }
+  | { kind: 'offset'; offset: bigint }
+  | { kind: 'from-end'; count: bigint };
+
+/** kcat's -o: beginning | end | <offset> | -<n> (n before the end) | s@<unix ms>. */
+export function parseStart(text: string): StartSpec {
+  if (text === 'beginning' || text === 'start' || text === 'earliest') return { kind: 'timestamp', timestamp: EARLIEST_TIMESTAMP };
+  if (text === 'end' || text === 'latest') return { kind: 'timestamp', timestamp: LATEST_TIMESTAMP };
+  let m = /^s@(\d+)$/.exec(text);
+  if (m) return { kind: 'timestamp', timestamp: BigInt(m[1]!) };
+  m = /^-(\d+)$/.exec(text);
+  if (m) return { kind: 'from-end', count: BigInt(m[1]!) };
+  if (/^\d+$/.test(text)) return { kind: 'offset', offset: BigInt(text) };
+  throw new CliError(`--offset takes beginning, end, <offset>, -<n> or s@<timestamp ms>, not ${text}`);
+}
+
+async function startOffsets(cluster: KafkaCluster, topic: TopicLayout, partitions: number[], spec: StartSpec): Promise<Map<number, bigint>> {
+  if (spec.kind === 'offset') return new Map(partitions.map((p) => [p, spec.offset]));
+  if (spec.kind === 'from-end') {
+    const [earliest, latest] = await Promise.all([
+      cluster.listOffsets(topic, partitions, EARLIEST_TIMESTAMP),
+      cluster.listOffsets(topic, partitions, LATEST_TIMESTAMP),
+    ]);
+    return new Map(partitions.map((p) => {
+      const from = latest.get(p)! - spec.count;
+      return [p, from > earliest.get(p)! ? from : earliest.get(p)!];
+    }));
+  }
+  const found = await cluster.listOffsets(topic, partitions, spec.timestamp);
+  // A timestamp past the last record finds no offset (-1): start at the end, as kcat does.
+  const missing = partitions.filter((p) => (found.get(p) ?? -1n) < 0n);
+  if (missing.length > 0) for (const [p, o] of await cluster.listOffsets(topic, missing, LATEST_TIMESTAMP)) found.set(p, o);
+  return found;
+}
+
+// ---- fetching ----
+
+export interface FetchPosition {
+  partition: number;
+  offset: bigint;
+  /** The high watermark the last fetch reported; -1 before the first. */
+  highWatermark: bigint;
+}
+
+/** The whole records of a Fetch partition result at or after `from` (batches start before it). */
+export function recordsFrom(records: Buffer | null, from: bigint): DecodedRecord[] {
+  const out: DecodedRecord[] = [];
+  if (!records) return out;
+  for (let at = 0; at + RECORD_BATCH_HEADER_SIZE <= records.length;) {
+    const size = readBatchSize(records, at);
+    // A broker may cut the last batch short at the byte limit; the next fetch gets it whole.
+    if (size < RECORD_BATCH_HEADER_SIZE || at + size > records.length) break;
+    const batch = decodeRecordBatch(records, at);
+    at += size;
+    if (batch.isControl) continue;
+    for (const r of batch.records) if (r.offset >= from) out.push(r);
+  }
+  return out;
+}
+
+/** One Fetch to one leader for its partitions; advances the positions it is given. */
+async function fetchOnce(
+  cluster: KafkaCluster, topic: TopicLayout, leader: number, positions: FetchPosition[], maxWaitMs: number,
+  onRecord: (partition: number, record: DecodedRecord) => void,
+): Promise<void> {
+  const c = await cluster.node(leader);
+  const res = await c.request<FetchResponse>(ApiKey.Fetch, c.version(ApiKey.Fetch), {
+    replicaId: -1, maxWaitMs, minBytes: 1, maxBytes: 16 * 1024 * 1024, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
+    topics: [{ topic: topic.name, topicId: topic.topicId, partitions: positions.map((p) => ({ partition: p.partition, fetchOffset: p.offset, partitionMaxBytes: 4 * 1024 * 1024, currentLeaderEpoch: -1 })) }],
+    forgottenTopicsData: [], rackId: '',
+  });
+  if (res.errorCode !== ErrorCode.NONE) throw new CliError(`Fetch: ${errorName(res.errorCode)}`);
+  for (const t of res.responses) {
+    for (const p of t.partitions) {
+      const position = positions.find((x) => x.partition === p.partitionIndex);
+      if (!position) continue;
+      if (p.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) {
+        const earliest = (await cluster.listOffsets(topic, [p.partitionIndex], EARLIEST_TIMESTAMP)).get(p.partitionIndex)!;
+        console.error(`highwater: ${topic.name}/${p.partitionIndex}: offset ${position.offset} is out of range; continuing from ${earliest}`);
+        position.offset = earliest;
+        continue;
+      }
+      if (p.errorCode !== ErrorCode.NONE) throw new CliError(`Fetch ${topic.name}/${p.partitionIndex}: ${errorName(p.errorCode)}`);
+      position.highWatermark = p.highWatermark;
+      for (const r of recordsFrom(p.records, position.offset)) {
+        onRecord(p.partitionIndex, r);
+        position.offset = r.offset + 1n;
+      }
+    }
+  }
+}
+
+// ---- consuming as a group (the classic protocol, range assignment) ----
+
+const SESSION_TIMEOUT_MS = 30_000;
+const REBALANCE_TIMEOUT_MS = 30_000;
+
+interface Membership {
+  memberId: string;
+  generationId: number;
+  assigned: number[];
+}
+
+function encodeWith(encode: (w: Writer, version: number, m: never) => void, version: number, body: unknown): Buffer {
+  const w = new Writer(64);
+  w.int16(version);
+  (encode as (w: Writer, v: number, m: unknown) => void)(w, version, body);
+  return w.finish();
+}
+
+/** Range assignment of one topic's partitions over the members, in member id order. */
+export function assignRange(memberIds: string[], partitionCount: number): Map<string, number[]> {
+  const members = [...memberIds].sort();
+  const out = new Map<string, number[]>(members.map((m) => [m, []]));
+  const per = Math.floor(partitionCount / members.length);
+  const extra = partitionCount % members.length;
+  let next = 0;
+  members.forEach((m, i) => {
+    const n = per + (i < extra ? 1 : 0);
+    for (let k = 0; k < n; k++) out.get(m)!.push(next++);
+  });
+  return out;
+}
+
+class GroupMember {
+  readonly #coordinator: KafkaConnection;
+  readonly #groupId: string;
+  readonly #topic: TopicLayout;
+  membership: Membership | undefined;
+  #memberId = '';
+
+  constructor(coordinator: KafkaConnection, groupId: string, topic: TopicLayout) {
+    this.#coordinator = coordinator;
+    this.#groupId = groupId;
+    this.#topic = topic;
+  }
+
+  async join(): Promise<Membership> {
+    const c = this.#coordinator;
+    const subscription = encodeWith(encodeConsumerProtocolSubscription, 0, { topics: [this.#topic.name], userData: null });
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const jv = c.version(ApiKey.JoinGroup);
+      const join = await c.request<JoinGroupResponse>(ApiKey.JoinGroup, jv, {
+        groupId: this.#groupId, sessionTimeoutMs: SESSION_TIMEOUT_MS, rebalanceTimeoutMs: REBALANCE_TIMEOUT_MS,
+        memberId: this.#memberId, groupInstanceId: null, protocolType: 'consumer', protocols: [{ name: 'range', metadata: subscription }], reason: null,
+      });
+      if (join.errorCode === ErrorCode.MEMBER_ID_REQUIRED) {
+        this.#memberId = join.memberId;
+        continue;
+      }
+      if (join.errorCode === ErrorCode.UNKNOWN_MEMBER_ID) {
+        this.#memberId = '';
+        continue;
+      }
+      if (join.errorCode === ErrorCode.REBALANCE_IN_PROGRESS) continue;
+      if (join.errorCode !== ErrorCode.NONE) throw new CliError(`JoinGroup ${this.#groupId}: ${errorName(join.errorCode)}`);
+      this.#memberId = join.memberId;
+      let assignments: { memberId: string; assignment: Buffer }[] = [];
+      if (join.leader === join.memberId) {
+        const subscribed = join.members.filter((m) => {
+          const sub = decodeConsumerProtocolSubscription(new Reader(m.metadata.subarray(2)), m.metadata.readInt16BE(0));
+          return sub.topics.includes(this.#topic.name);
+        }).map((m) => m.memberId);
+        const plan = assignRange(subscribed, this.#topic.leaders.length);
+        assignments = join.members.map((m) => ({
+          memberId: m.memberId,
+          assignment: encodeWith(encodeConsumerProtocolAssignment, 0, { assignedPartitions: [{ topic: this.#topic.name, partitions: plan.get(m.memberId) ?? [] }], userData: null }),
+        }));
+      }
+      const sync = await c.request<SyncGroupResponse>(ApiKey.SyncGroup, c.version(ApiKey.SyncGroup), {
+        groupId: this.#groupId, generationId: join.generationId, memberId: join.memberId, groupInstanceId: null,
+        protocolType: 'consumer', protocolName: join.protocolName ?? 'range', assignments,
+      });
+      if (sync.errorCode === ErrorCode.REBALANCE_IN_PROGRESS) continue;
+      if (sync.errorCode !== ErrorCode.NONE) throw new CliError(`SyncGroup ${this.#groupId}: ${errorName(sync.errorCode)}`);
+      const assigned: number[] = [];
+      if (sync.assignment.length >= 2) {
+        const a = decodeConsumerProtocolAssignment(new Reader(sync.assignment.subarray(2)), sync.assignment.readInt16BE(0));
+        for (const tp of a.assignedPartitions) if (tp.topic === this.#topic.name) assigned.push(...tp.partitions);
+      }
+      this.membership = { memberId: join.memberId, generationId: join.generationId, assigned };
+      return this.membership;
+    }
+    throw new CliError(`could not join group ${this.#groupId}`);
+  }
+
+  /** Heartbeat; false when the group is rebalancing and this member must rejoin. */
+  async heartbeat(): Promise<boolean> {
+    const m = this.membership!;
+    const c = this.#coordinator;
+    const res = await c.request<HeartbeatResponse>(ApiKey.Heartbeat, c.version(ApiKey.Heartbeat), {
+      groupId: this.#groupId, generationId: m.generationId, memberId: m.memberId, groupInstanceId: null,
+    });
+    if (res.errorCode === ErrorCode.NONE) return true;
+    if (res.errorCode === ErrorCode.REBALANCE_IN_PROGRESS || res.errorCode === ErrorCode.ILLEGAL_GENERATION || res.errorCode === ErrorCode.UNKNOWN_MEMBER_ID) return false;
+    throw new CliError(`Heartbeat ${this.#groupId}: ${errorName(res.errorCode)}`);
+  }
+
+  async committed(partitions: number[]): Promise<Map<number, bigint>> {
+    return committedOffsets(this.#coordinator, this.#groupId, this.#topic.name, partitions);
+  }
+
+  async commit(offsets: Map<number, bigint>): Promise<void> {
+    const m = this.membership;
+    if (!m || offsets.size === 0) return;
+    const c = this.#coordinator;
+    const res = await c.request<OffsetCommitResponse>(ApiKey.OffsetCommit, c.version(ApiKey.OffsetCommit), {
+      groupId: this.#groupId, generationIdOrMemberEpoch: m.generationId, memberId: m.memberId, groupInstanceId: null, retentionTimeMs: -1n,
+      topics: [{ name: this.#topic.name, partitions: [...offsets].map(([partitionIndex, committedOffset]) => ({ partitionIndex, committedOffset, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: null })) }],
+    });
+    for (const t of res.topics) for (const p of t.partitions) {
+      if (p.errorCode !== ErrorCode.NONE) console.error(`highwater: commit ${t.name}/${p.partitionIndex}: ${errorName(p.errorCode)}`);
+    }
+  }
+
+  async leave(): Promise<void> {
+    const m = this.membership;
+    if (!m) return;
+    const c = this.#coordinator;
+    const v = c.version(ApiKey.LeaveGroup);
+    await c.request(ApiKey.LeaveGroup, v, v >= 3
+      ? { groupId: this.#groupId, members: [{ memberId: m.memberId, groupInstanceId: null, reason: 'highwater consume exiting' }] }
+      : { groupId: this.#groupId, memberId: m.memberId }).catch(() => undefined);
+  }
+}
+
+/** OffsetFetch for one group and topic (-1 where nothing is committed). */
+export async function committedOffsets(c: KafkaConnection, groupId: string, topic: string, partitions: number[] | null): Promise<Map<number, bigint>> {
+  const v = c.version(ApiKey.OffsetFetch);
+  const topics = partitions === null ? null : [{ name: topic, partitionIndexes: partitions }];
+  const res = await c.request<OffsetFetchResponse>(ApiKey.OffsetFetch, v, v >= 8
+    ? { groups: [{ groupId, memberId: null, memberEpoch: -1, topics }], requireStable: false }
+    : { groupId, topics, requireStable: false });
+  const out = new Map<number, bigint>();
+  if (v >= 8) {
+    const g = res.groups[0];
+    if (g && g.errorCode !== ErrorCode.NONE) throw new CliError(`OffsetFetch ${groupId}: ${errorName(g.errorCode)}`);
+    for (const t of g?.topics ?? []) if (t.name === topic) for (const p of t.partitions) out.set(p.partitionIndex, p.committedOffset);
+  } else {
+    if (res.errorCode !== ErrorCode.NONE) throw new CliError(`OffsetFetch ${groupId}: ${errorName(res.errorCode)}`);
+    for (const t of res.topics) if (t.name === topic) for (const p of t.partitions) out.set(p.partitionIndex, p.committedOffset);
+  }
+  return out;
+}
+
+// ---- the command ----
+
+interface ConsumeOptions {
+  bootstrap: string;
+  partition?: string[];
+  offset: string;
+  format: string;
+  exit: boolean;
+  count?: string;
+  group?: string;
+}
+
+export interface ConsumeRun {
+  topic: string;
+  bootstrap: string;
+  partitions?: number[];
+  start: StartSpec;
+  format: string;
+  exitAtEnd: boolean;
+  count?: number;
+  group?: string;
+  write: (chunk: Buffer) => void;
+  /** Resolves to stop early (signals); the run then commits (as a group) and returns. */
+  stopped?: Promise<void>;
+}
+
+export async function runConsume(o: ConsumeRun): Promise<number> {
+  const cluster = await KafkaCluster.connect(o.bootstrap, 'highwater-consume');
+  const format = compileFormat(o.format);
+  let consumed = 0;
+  let stop = false;
+  void o.stopped?.then(() => { stop = true; });
+  let member: GroupMember | undefined;
+  try {
+    const topic = await cluster.topic(o.topic);
+    const all = topic.leaders.map((_, p) => p);
+    let positions: FetchPosition[] = [];
+    const assign = async (partitions: number[]) => {
+      const committed = member ? await member.committed(partitions) : new Map<number, bigint>();
+      const fresh = partitions.filter((p) => (committed.get(p) ?? -1n) < 0n);
+      const starts = fresh.length > 0 ? await startOffsets(cluster, topic, fresh, o.start) : new Map<number, bigint>();
+      positions = partitions.map((partition) => ({ partition, offset: (committed.get(partition) ?? -1n) >= 0n ? committed.get(partition)! : starts.get(partition)!, highWatermark: -1n }));
+    };
+    if (o.group) {
+      member = new GroupMember(await cluster.coordinator(o.group), o.group, topic);
+      await assign((await member.join()).assigned);
+    } else {
+      const partitions = o.partitions ?? all;
+      for (const p of partitions) if (topic.leaders[p] === undefined) throw new CliError(`topic ${o.topic} has no partition ${p}`);
+      await assign(partitions);
+    }
+    let lastHeartbeat = performance.now();
+    const limitReached = () => o.count !== undefined && consumed >= o.count;
+    while (!stop && !limitReached()) {
+      if (member && performance.now() - lastHeartbeat > 3000) {
+        lastHeartbeat = performance.now();
+        await member.commit(new Map(positions.map((p) => [p.partition, p.offset])));
+        if (!(await member.heartbeat())) await assign((await member.join()).assigned);
+      }
+      const atEnd = positions.filter((p) => p.highWatermark >= 0n && p.offset >= p.highWatermark);
+      if (o.exitAtEnd && atEnd.length === positions.length && positions.every((p) => p.highWatermark >= 0n)) break;
+      const byLeader = new Map<number, FetchPosition[]>();
+      for (const p of positions) {
+        // With -e, a partition at its end is not fetched again: the others may still have records.
+        if (o.exitAtEnd && p.highWatermark >= 0n && p.offset >= p.highWatermark) continue;
+        const leader = topic.leaders[p.partition]!;
+        byLeader.set(leader, [...(byLeader.get(leader) ?? []), p]);
+      }
+      if (byLeader.size === 0) {
+        await new Promise((r) => setTimeout(r, 200));
+        continue;
+      }
+      await Promise.all([...byLeader].map(([leader, ps]) => fetchOnce(cluster, topic, leader, ps, o.exitAtEnd ? 100 : 500, (partition, record) => {
+        if (limitReached()) return;
+        o.write(format(o.topic, partition, record));
+        consumed++;
+      })));
+    }
+    if (member) {
+      await member.commit(new Map(positions.map((p) => [p.partition, p.offset])));
+      await member.leave();
+    }
+    return consumed;
+  } finally {
+    await cluster.close();
+  }
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+export function registerConsumeCommand(program: Command): void {
+  program.command('consume <topic>').description('print records of a topic (kcat -C style), alone or as a consumer group')
+    .option('-b, --bootstrap <host:port>', 'broker to talk to', '127.0.0.1:9092')
+    .option('-p, --partition <n>', 'partition to read (repeatable; default: all)', collect)
+    .option('-o, --offset <where>', 'where to start: beginning | end | <offset> | -<n> (n before the end) | s@<timestamp ms>; a group starts at its committed offsets, else here', 'beginning')
+    .option('-f, --format <fmt>', 'output per record: %t topic %p partition %o offset %k key %s value %h headers %T timestamp %K/%S key/value length; \\n \\t', '%s\\n')
+    .option('-e, --exit', 'exit once every partition is read to its end (its high watermark)', false)
+    .option('-c, --count <n>', 'exit after n records')
+    .option('-g, --group <id>', 'consume as a member of this consumer group (commits its offsets)')
+    .action(async (topic: string, o: ConsumeOptions) => {
+      const stopped = new Promise<void>((resolve) => {
+        process.once('SIGINT', () => resolve());
+        process.once('SIGTERM', () => resolve());
+      });
+      try {
+        await runConsume({
+          topic, bootstrap: o.bootstrap, start: parseStart(o.offset), format: o.format, exitAtEnd: o.exit, group: o.group,
+          partitions: o.partition?.map(Number), count: o.count === undefined ? undefined : Number(o.count),
+          write: (chunk) => process.stdout.write(chunk), stopped,
+        });
+      } catch (err) {
+        console.error(`highwater: ${(err as Error).message}`);
+        process.exitCode = 1;
+      }
+      // The signal listeners would keep nothing alive, but a half-closed stdout might: leave now.
+      process.exit(process.exitCode ?? 0);
+    });
+}
