@@ -11,7 +11,7 @@ import {
 } from '../../src/protocol/record-batch.ts';
 import { decodeRecordBatch } from '../../src/protocol/records.ts';
 import { PipelinedConnection, encodeRequestFrame } from './wire.ts';
-import { epochMs } from './produce-frames.ts';
+import { atEpoch, epochMs } from './produce-frames.ts';
 import {
   LATENCY_UNIT_PER_MS, ThreadLoadMonitor, encodeHistogram, newLatencyHistogram, recordLatencyUs,
   type ConsumerWorkerData, type ControlMessage, type DoneMessage, type StatsMessage, type WorkerMessage,
@@ -83,6 +83,8 @@ function readPartition(partition: number, buf: Buffer, now: number): number {
   const end = endOffsets?.get(partition) ?? null;
   let read = 0;
   let readBytes = 0;
+  // e2e counts a record as measured by its send time, so warm-up records read late do not count.
+  let stampedMeasured = 0, stampedMeasuredBytes = 0;
   let position = 0;
   // A fetch may end in the middle of a batch (Kafka cuts at max bytes): only whole ones count.
   while (buf.length - position >= LOG_OVERHEAD + 49) {
@@ -103,6 +105,8 @@ function readPartition(partition: number, buf: Buffer, now: number): number {
           if (r.offset < firstWanted || r.offset > lastWanted || r.value === null || r.value.length < 8) continue;
           const sentAt = r.value.readDoubleBE(0);
           if (sentAt < measureFrom) continue;
+          stampedMeasured++;
+          stampedMeasuredBytes += Math.round(size / inBatch);
           const us = (now - sentAt) * LATENCY_UNIT_PER_MS;
           recordLatencyUs(endToEndHistogram, us);
           recordLatencyUs(tickHistogram, us);
@@ -116,13 +120,13 @@ function readPartition(partition: number, buf: Buffer, now: number): number {
   records += read; bytes += readBytes;
   tickRecords += read; tickBytes += readBytes;
   perPartition[partition] = (perPartition[partition] ?? 0) + read;
-  if (now >= measureFrom) {
-    measuredRecords += read; measuredBytes += readBytes;
-    tickMeasuredRecords += read; tickMeasuredBytes += readBytes;
-    if (read > 0) {
-      firstMeasuredAt ??= now;
-      lastMeasuredAt = now;
-    }
+  const measured = endToEndHistogram ? stampedMeasured : now >= measureFrom ? read : 0;
+  const measuredReadBytes = endToEndHistogram ? stampedMeasuredBytes : now >= measureFrom ? readBytes : 0;
+  if (measured > 0) {
+    measuredRecords += measured; measuredBytes += measuredReadBytes;
+    tickMeasuredRecords += measured; tickMeasuredBytes += measuredReadBytes;
+    firstMeasuredAt ??= now;
+    lastMeasuredAt = now;
   }
   return read;
 }
@@ -213,10 +217,10 @@ port.on('message', (m: ControlMessage) => {
     measureFrom = m.measureFrom;
     endAt = m.endAt;
     recordLimit = m.recordLimit;
-    setTimeout(() => {
+    atEpoch(m.startAt, () => {
       ticker = setInterval(() => post(tick(tickIndex++)), data.statsIntervalMs);
       fetchLoop();
-    }, Math.max(0, m.startAt - epochMs()));
+    });
   } else if (m.kind === 'finish') {
     endOffsets = new Map(data.partitions.map((p, i) => [p, BigInt(m.endOffsets[i]!)]));
     finishDeadline = m.deadline;

@@ -148,6 +148,13 @@ export function epochMs(): number {
   return performance.timeOrigin + performance.now();
 }
 
+/** Runs `run` once epochMs() has reached `at`: timers may fire a little early, so check again. */
+export function atEpoch(at: number, run: () => void): void {
+  const wait = at - epochMs();
+  if (wait <= 0) run();
+  else setTimeout(() => atEpoch(at, run), Math.ceil(wait));
+}
+
 /**
  * Makes a sent copy of the template fresh: timestamps of now, send time in each value, new CRCs.
  * Kafka (and Highwater) check the CRC, so every patch must be followed by a recomputation.

@@ -6,7 +6,7 @@ import { errorName } from '../../src/protocol/errors.ts';
 import { ApiKey } from '../../src/protocol/generated/index.ts';
 import type { ProduceResponse } from '../../src/protocol/generated/produce-response.ts';
 import { PipelinedConnection } from './wire.ts';
-import { buildProduceFrame, epochMs, makePayloads, refreshProduceFrame, splitRecords, type ProduceFrame, type ProduceFrameSpec } from './produce-frames.ts';
+import { atEpoch, buildProduceFrame, epochMs, makePayloads, refreshProduceFrame, splitRecords, type ProduceFrame, type ProduceFrameSpec } from './produce-frames.ts';
 import {
   LATENCY_UNIT_PER_MS, ThreadLoadMonitor, encodeHistogram, newLatencyHistogram, recordLatencyUs,
   type ControlMessage, type DoneMessage, type ProducerWorkerData, type StatsMessage, type WorkerMessage,
@@ -202,7 +202,7 @@ port.on('message', (m: ControlMessage) => {
       ticker = setInterval(() => post(tick(tickIndex++)), data.statsIntervalMs);
       pump();
     };
-    setTimeout(begin, Math.max(0, startAt - epochMs()));
+    atEpoch(startAt, begin);
   } else if (m.kind === 'stop') {
     stopping = true;
     if (inFlight === 0) finish();

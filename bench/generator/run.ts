@@ -273,7 +273,9 @@ export async function runBench(o: BenchOptions, hooks: BenchHooks = {}): Promise
     const e2eHistogram = o.mode === 'e2e' ? merge(consumerDone.map((d) => d.endToEndHistogram)) : null;
 
     const tickSeconds = statsIntervalMs / 1000;
-    const timeSeries: TimePoint[] = [...ticks.entries()].sort((a, b) => a[0] - b[0]).map(([tick, t]) => ({
+    // A duration run's last tick is cut short by the end: shown per second it would look like a drop.
+    const lastFullTick = o.records === null ? Math.floor((warmupMs + o.durationMs) / statsIntervalMs) - 1 : Infinity;
+    const timeSeries: TimePoint[] = [...ticks.entries()].filter(([tick]) => tick <= lastFullTick).sort((a, b) => a[0] - b[0]).map(([tick, t]) => ({
       t: Math.round(((tick + 1) * statsIntervalMs - warmupMs)) / 1000,
       producedRecordsPerSec: t.produced / tickSeconds,
       producedMbPerSec: t.producedBytes / MiB / tickSeconds,
@@ -295,7 +297,7 @@ export async function runBench(o: BenchOptions, hooks: BenchHooks = {}): Promise
         warnings.push(`generator saturated: ${key}'s event loop was ≥${SATURATED_EVENT_LOOP * 100}% busy in ${busyTicks} of ${elu.length} s; add --producers/--consumers or the figures measure the generator`);
       }
     }
-    if (maxDelay > SATURATED_LOOP_DELAY_MS) warnings.push(`a worker's event loop was delayed ${maxDelay.toFixed(0)} ms (p99 of a second): figures may be limited by the generator`);
+    if (maxDelay > SATURATED_LOOP_DELAY_MS) warnings.push(`a worker's event loop was delayed ${maxDelay.toFixed(0)} ms (p99 of a second): the generator stalled (CPU shared with the broker, or GC), latencies include it`);
     if (mainElu.length > 2 && mainElu.reduce((a, x) => a + x, 0) / mainElu.length >= SATURATED_EVENT_LOOP) warnings.push('the main thread was saturated adding up stats');
     const cpuCores = (cpu.user + cpu.system) / 1000 / Math.max(1, wallMs);
     const cores = availableParallelism();
