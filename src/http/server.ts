@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import type { Broker } from '../acceptor/broker.ts';
 import { BrokerSampler, groupLag, partitionRows, shardRows, type ThroughputSample } from './broker-state.ts';
-import { findCoordinator, groupViewOf, type GroupView } from './group-view.ts';
+import { groupViewOf, type GroupView } from './group-view.ts';
 import { registerScrapeTimeMetrics } from './scrape-metrics.ts';
 
 export interface HttpSurfaceOptions {
@@ -17,7 +17,7 @@ export interface HttpSurfaceOptions {
   host?: string;
   /** Sampling interval of the dashboard's rates and the shard utilisation gauge. */
   sampleIntervalMs?: number;
-  /** Overrides the coordinator lookup on the broker (tests; or wiring before the broker has one). */
+  /** Overrides the broker's own group coordinator (tests). */
   groups?: () => GroupView;
 }
 
@@ -83,7 +83,8 @@ export async function dashboardState(broker: Broker, sampler: BrokerSampler, gro
 
 export async function startHttpServer(broker: Broker, options: HttpSurfaceOptions): Promise<HttpSurface> {
   const sampler = new BrokerSampler(broker, { intervalMs: options.sampleIntervalMs });
-  const groups = options.groups ?? (() => groupViewOf(findCoordinator(broker)));
+  // Looked up on every use: the coordinator is opened during start-up and closed at stop.
+  const groups = options.groups ?? (() => groupViewOf(broker.groupCoordinator));
   const unregister = registerScrapeTimeMetrics(broker, sampler, groups);
   const streams = new Set<http.ServerResponse>();
 

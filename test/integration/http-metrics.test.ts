@@ -171,10 +171,10 @@ describe('lag collector', () => {
           topicData: [{ name: 'lagging', partitionData: [{ index: partition, records: buildRecordBatch({ baseTimestamp: 0n, records: Array.from({ length: count }, () => ({ key: null, value: Buffer.from('x') })) }) }] }],
         });
       }
-      // A stand-in with the coordinator's read-only API, until the real one is on the broker.
+      // A stand-in with the coordinator's read API, so lag can be set exactly.
       const committed = new Map([['g1', [{ topic: 'lagging', partition: 0, offset: 3n }, { topic: 'lagging', partition: 1, offset: 4n }, { topic: 'gone', partition: 0, offset: 1n }]]]);
       const fake = {
-        listGroups: () => [{ groupId: 'g1', state: 'Stable', protocolType: 'consumer', members: 1 }],
+        listGroups: () => [{ groupId: 'g1', state: 'Stable', protocolType: 'consumer' }],
         describeGroup: (id: string) => ({ groupId: id, state: 'Stable', protocolType: 'consumer', members: [{ memberId: 'm-1', clientId: 'cli', clientHost: '/127.0.0.1', groupInstanceId: null }] }),
         committedOffsets: (id: string) => committed.get(id) ?? [],
       };
@@ -208,7 +208,7 @@ describe('lag collector', () => {
 
   test('a coordinator that throws leaves /metrics up with no group series', async () => {
     const tb = await startBroker({ httpPort: -1 });
-    const broken = { listGroups: () => { throw new Error('not loaded'); }, committedOffsets: () => [] };
+    const broken = { listGroups: (): never => { throw new Error('not loaded'); }, describeGroup: () => ({ members: [] }), committedOffsets: () => [] };
     const http = await startHttpServer(tb.broker, { port: 0, groups: () => groupViewOf(broken) });
     try {
       const families = await scrape(http.port);

@@ -32,7 +32,7 @@ function bar(fraction) {
   span.className = f > 0.8 ? 'bar hot' : 'bar';
   span.style.width = `${Math.round(f * 60)}px`;
   const wrap = document.createElement('span');
-  wrap.append(span, `${(f * 100).toFixed(0)}%`);
+  wrap.append(span, `${(f * 100).toFixed(1)}%`);
   return wrap;
 }
 
@@ -66,7 +66,7 @@ function buildChart() {
     width: Math.max(320, host.clientWidth || 800),
     height: 260,
     series,
-    axes: [{}, { values: (_u, ticks) => ticks.map((t) => `${formatBytes(t)}/s`), size: 80 }],
+    axes: [{}, { values: (_u, ticks) => ticks.map((t) => `${formatBytes(t)}/s`), size: 96 }],
     scales: { y: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.1] } },
   }, chartData(), host);
 }
