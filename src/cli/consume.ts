@@ -261,7 +261,7 @@ export function recordsFrom(records: Buffer | null, from: bigint): DecodedRecord
 /** One Fetch to one leader for its partitions; advances the positions it is given. */
 async function fetchOnce(
   cluster: KafkaCluster, topic: TopicLayout, leader: number, positions: FetchPosition[], maxWaitMs: number,
-  onRecord: (partition: number, record: DecodedRecord) => void,
+  onRecord: (partition: number, record: DecodedRecord) => boolean,
 ): Promise<void> {
   const c = await cluster.node(leader);
   const res = await c.request<FetchResponse>(ApiKey.Fetch, c.version(ApiKey.Fetch), {
@@ -283,7 +283,9 @@ async function fetchOnce(
       if (p.errorCode !== ErrorCode.NONE) throw new CliError(`Fetch ${topic.name}/${p.partitionIndex}: ${errorName(p.errorCode)}`);
       position.highWatermark = p.highWatermark;
       for (const r of recordsFrom(p.records, position.offset)) {
-        onRecord(p.partitionIndex, r);
+        // A record the caller did not take (a count reached) stays unconsumed: the position, and
+        // so a group's commit, stops before it.
+        if (!onRecord(p.partitionIndex, r)) break;
         position.offset = r.offset + 1n;
       }
     }
@@ -516,9 +518,10 @@ export async function runConsume(o: ConsumeRun): Promise<number> {
         continue;
       }
       await Promise.all([...byLeader].map(([leader, ps]) => fetchOnce(cluster, topic, leader, ps, o.exitAtEnd ? 100 : 500, (partition, record) => {
-        if (limitReached()) return;
+        if (limitReached()) return false;
         o.write(format(o.topic, partition, record));
         consumed++;
+        return true;
       })));
     }
     if (member) {
