@@ -72,14 +72,17 @@ export interface HighwaterStart {
   logFile: string;
   /** Extra node flags, e.g. --cpu-prof --cpu-prof-dir=... */
   nodeFlags?: string[];
+  /** The HTTP side port (/metrics, /healthz); off (-1) unless given. */
+  httpPort?: number;
 }
 
 export async function startHighwater(o: HighwaterStart): Promise<RunningBroker> {
   rmSync(o.dataDir, { recursive: true, force: true });
-  const args = [...(o.nodeFlags ?? []), 'src/cli/main.ts', 'start', '--port', String(o.port), '--data-dir', o.dataDir, '--http-port', '-1',
+  const args = [...(o.nodeFlags ?? []), 'src/cli/main.ts', 'start', '--port', String(o.port), '--data-dir', o.dataDir, '--http-port', String(o.httpPort ?? -1),
     '--shards', String(o.shards), '--fsync', o.fsync, '--log-level', 'info'];
   const began = performance.now();
   const child = spawnLogged(process.execPath, args, o.logFile);
+  // Logged once the Kafka listener and the HTTP surface (when on) both accept connections.
   await waitForLine(child, /"msg":"broker ready"/, 60_000, o.logFile);
   const startupMs = performance.now() - began;
   return {
