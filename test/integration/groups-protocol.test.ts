@@ -56,14 +56,14 @@ class Member {
   readonly instanceId: string | null;
   metadata: Buffer;
 
-  constructor(c: KafkaConnection, groupId: string, instanceId: string | null, metadata = randomBytes(24)) {
+  constructor(c: KafkaConnection, groupId: string, instanceId: string | null, metadata: Buffer = randomBytes(24)) {
     this.c = c;
     this.groupId = groupId;
     this.instanceId = instanceId;
     this.metadata = metadata;
   }
 
-  static async create(groupId: string, instanceId: string | null = null, metadata?: Buffer): Promise<Member> {
+  static async create(groupId: string, instanceId: string | null = null, metadata: Buffer = randomBytes(24)): Promise<Member> {
     return new Member(await connect(), groupId, instanceId, metadata);
   }
 
