@@ -24,7 +24,7 @@ import { startHttpServer, type HttpSurface } from '../http/server.ts';
 
 export interface TestHooks {
   /** Called before each response is written; 'drop-connection' closes the socket instead. */
-  beforeResponseWrite?: (connection: Connection, response: Buffer) => 'drop-connection' | void;
+  beforeResponseWrite?: (connection: Connection, apiKey: number, response: Buffer) => 'drop-connection' | void;
 }
 
 /** Everything the main thread knows about one partition at run time. */
@@ -36,6 +36,9 @@ export interface PartitionHandle {
   slot: number;
   reader: PartitionReader;
 }
+
+/** Producer ids are reserved this many at a time, one metadata write per block. */
+const PRODUCER_ID_BLOCK = 1000n;
 
 /** Slot 0 of the watermark table belongs to the metadata log. */
 const METADATA_SLOT = 0;
@@ -247,6 +250,26 @@ export class Broker {
     return requests;
   }
 
+  // ---- producer ids: handed out from blocks made durable in the metadata log ----
+
+  #nextProducerId = -1n;
+  #producerIdChain: Promise<unknown> = Promise.resolve();
+
+  /** A producer id no earlier or later run of this broker hands out again. */
+  allocateProducerId(): Promise<bigint> {
+    const run = async (): Promise<bigint> => {
+      if (this.#nextProducerId < 0n || this.#nextProducerId >= this.metadata.producerIdBlockEnd) {
+        const start = this.metadata.producerIdBlockEnd;
+        await this.writeMetadata([{ type: 'producer-id-block', end: String(start + PRODUCER_ID_BLOCK) }]);
+        this.#nextProducerId = start;
+      }
+      return this.#nextProducerId++;
+    };
+    const next = this.#producerIdChain.then(run, run);
+    this.#producerIdChain = next.catch(() => undefined);
+    return next;
+  }
+
   // ---- metadata writes: durable first, then applied, one at a time ----
 
   writeMetadata(records: MetadataRecord[]): Promise<void> {
@@ -289,6 +312,7 @@ export class Broker {
         return;
       }
       case 'cluster':
+      case 'producer-id-block':
         return;
     }
   }

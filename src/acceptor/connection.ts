@@ -23,6 +23,7 @@ export interface ConnectionInfo {
 const MAX_IN_FLIGHT = 256;
 
 interface PendingResponse {
+  apiKey: number;
   /** undefined while the handler runs; null when the protocol sends no response. */
   bytes: Buffer | null | undefined;
 }
@@ -131,7 +132,7 @@ export class Connection implements ConnectionInfo {
     const ctx: RequestContext = {
       apiKey, apiVersion, correlationId, clientId: header.clientId, broker: this.#broker, connection: this,
     };
-    const slot: PendingResponse = { bytes: undefined };
+    const slot: PendingResponse = { apiKey, bytes: undefined };
     this.#queue.push(slot);
     if (this.#queue.length >= MAX_IN_FLIGHT) this.pause('in-flight');
     const metrics = this.#broker.metrics;
@@ -160,7 +161,7 @@ export class Connection implements ConnectionInfo {
   }
 
   #enqueueImmediate(bytes: Buffer): void {
-    this.#queue.push({ bytes });
+    this.#queue.push({ apiKey: ApiKey.ApiVersions, bytes });
     this.#flush();
   }
 
@@ -177,9 +178,9 @@ export class Connection implements ConnectionInfo {
   #flush(): void {
     const hooks = this.#broker.testHooks;
     while (this.#queue.length > 0 && this.#queue[0]!.bytes !== undefined) {
-      const bytes = this.#queue.shift()!.bytes;
+      const { apiKey, bytes } = this.#queue.shift()!;
       if (!bytes) continue;
-      if (hooks.beforeResponseWrite?.(this, bytes) === 'drop-connection') {
+      if (hooks.beforeResponseWrite?.(this, apiKey, bytes) === 'drop-connection') {
         this.close('test hook dropped the connection before a response');
         return;
       }

@@ -23,12 +23,16 @@ export type MetadataRecord =
   | { type: 'create-topic'; name: string; topicId: string; configs: Record<string, string>; shards: number[] }
   | { type: 'add-partitions'; topicId: string; shards: number[] }
   | { type: 'alter-configs'; topicId: string; configs: Record<string, string | null> }
-  | { type: 'delete-topic'; topicId: string };
+  | { type: 'delete-topic'; topicId: string }
+  /** Producer ids below `end` may have been handed out: a restart continues from `end`. */
+  | { type: 'producer-id-block'; end: string };
 
 export const INTERNAL_TOPIC_PREFIX = '__';
 
 export class ClusterMetadata {
   clusterId = '';
+  /** The first producer id never handed out by any earlier run. */
+  producerIdBlockEnd = 0n;
   readonly #topicsByName = new Map<string, TopicInfo>();
   readonly #topicsById = new Map<string, TopicInfo>();
   readonly #shardCount: number;
@@ -54,6 +58,9 @@ export class ClusterMetadata {
     switch (record.type) {
       case 'cluster':
         this.clusterId = record.clusterId;
+        return;
+      case 'producer-id-block':
+        this.producerIdBlockEnd = BigInt(record.end);
         return;
       case 'create-topic': {
         const topic: TopicInfo = {

@@ -11,9 +11,10 @@ import {
   APPEND_FLAG_FORCE_SYNC, MESSAGE_APPEND, decodeRequest, encodeAppendCompletion, encodeControlCompletion,
   type AppendCompletion, type ControlRequest,
 } from './messages.ts';
-import { PartitionLog, syncAll } from '../wal/partition-log.ts';
+import { PartitionLog, syncAll, type AppendResult } from '../wal/partition-log.ts';
 import { logConfigFromTopicConfigs } from './log-config.ts';
-import { validateProduceRecords, readLastOffsetDelta, readRecordCount, readAttributes, ATTRIBUTE_CONTROL } from '../protocol/record-batch.ts';
+import { validateProduceRecords, readLastOffsetDelta, readRecordCount, readAttributes, readProducerId, readProducerEpoch, readBaseSequence, ATTRIBUTE_CONTROL } from '../protocol/record-batch.ts';
+import { ProducerStateTable, type BatchIdentity } from './producer-state.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import type { LogConfig } from '../segments/log-config.ts';
 
@@ -28,6 +29,7 @@ interface OwnedPartition {
   partition: number;
   config: LogConfig;
   log: PartitionLog;
+  producers: ProducerStateTable;
   /** The log's segmentsVersion last announced through the slot's segment epoch. */
   announcedSegments: number;
 }
@@ -58,6 +60,33 @@ const BATCH_ERROR_CODES = {
   UNSUPPORTED_MAGIC: ErrorCode.INVALID_RECORD,
 } as const;
 
+function batchIdentity(buf: Buffer, at: number): BatchIdentity {
+  return { producerId: readProducerId(buf, at), producerEpoch: readProducerEpoch(buf, at), baseSequence: readBaseSequence(buf, at), lastOffsetDelta: readLastOffsetDelta(buf, at) };
+}
+
+/** Producer state from the snapshot a clean close left, plus every batch after it in the log. */
+function recoverProducerState(partitionLog: PartitionLog): ProducerStateTable {
+  const { table, replayFrom } = ProducerStateTable.loadSnapshot(partitionLog.partitionDir, partitionLog.logStartOffset, partitionLog.logEndOffset);
+  if (replayFrom < partitionLog.logEndOffset) {
+    partitionLog.forEachBatchSync(replayFrom, (frame, info) => {
+      if (info.baseOffset < replayFrom) return;
+      const identity = batchIdentity(frame, 0);
+      if (identity.producerId >= 0n) table.record(identity, info.baseOffset, info.lastOffset, info.maxTimestamp);
+    });
+  }
+  return table;
+}
+
+/** Closes a log cleanly, leaving the producer-state snapshot beside it. */
+function closeOwned(owned: OwnedPartition): void {
+  owned.log.close();
+  try {
+    owned.producers.writeSnapshot(owned.log.partitionDir, owned.log.logEndOffset);
+  } catch (err) {
+    log.warn({ err, topic: owned.topic, partition: owned.partition }, 'could not write the producer-state snapshot; it will be rebuilt from the log');
+  }
+}
+
 function handleAppend(requestId: number, slot: number, flags: number, records: Buffer): void {
   const owned = partitions.get(slot);
   if (!owned) {
@@ -82,22 +111,43 @@ function handleAppend(requestId: number, slot: number, flags: number, records: B
       return;
     }
   }
+  // Idempotent producers: each batch's sequence is checked before anything is appended. A retried
+  // batch among the producer's last five is answered with its original offsets and not written.
+  const identities = checked.batches.map((span) => batchIdentity(records, span.offset));
+  const fresh: number[] = [];
+  let firstDuplicate: { baseOffset: bigint } | undefined;
+  for (let i = 0; i < identities.length; i++) {
+    const verdict = owned.producers.check(identities[i]!);
+    if (verdict.kind === 'error') {
+      failAppend(requestId, verdict.errorCode, verdict.message);
+      return;
+    }
+    if (verdict.kind === 'duplicate') {
+      if (i === 0) firstDuplicate = verdict;
+      log.debug({ topic: owned.topic, partition: owned.partition, producerId: String(identities[i]!.producerId), baseOffset: String(verdict.baseOffset) }, 'duplicate batch answered with its original offsets');
+    } else {
+      fresh.push(i);
+    }
+  }
   const now = BigInt(Date.now());
-  let results;
-  try {
-    // The ring's bytes are these batches' only copy until the write: appended straight from the
-    // view, all of them with one writev. The log assigns offsets and stamps LogAppendTime.
-    results = owned.log.appendMany(checked.batches.map((span) => records.subarray(span.offset, span.offset + span.size)), now);
-  } catch (err) {
-    log.error({ err, topic: owned.topic, partition: owned.partition }, 'append failed');
-    failAppend(requestId, ErrorCode.KAFKA_STORAGE_ERROR, (err as Error).message);
-    return;
+  let results: AppendResult[] = [];
+  if (fresh.length > 0) {
+    try {
+      // The ring's bytes are these batches' only copy until the write: appended straight from the
+      // view, all of them with one writev. The log assigns offsets and stamps LogAppendTime.
+      results = owned.log.appendMany(fresh.map((i) => records.subarray(checked.batches[i]!.offset, checked.batches[i]!.offset + checked.batches[i]!.size)), now);
+    } catch (err) {
+      log.error({ err, topic: owned.topic, partition: owned.partition }, 'append failed');
+      failAppend(requestId, ErrorCode.KAFKA_STORAGE_ERROR, (err as Error).message);
+      return;
+    }
+    fresh.forEach((batchIndex, i) => owned.producers.record(identities[batchIndex]!, results[i]!.baseOffset, results[i]!.lastOffset, now));
+    touched.add(owned);
   }
   let recordCount = 0;
-  for (const span of checked.batches) recordCount += Math.max(readRecordCount(records, span.offset), readLastOffsetDelta(records, span.offset) + 1);
-  const baseOffset = results[0]!.baseOffset;
-  const logAppendTime = results[0]!.logAppendTime;
-  touched.add(owned);
+  for (const i of fresh) recordCount += Math.max(readRecordCount(records, checked.batches[i]!.offset), identities[i]!.lastOffsetDelta + 1);
+  const baseOffset = firstDuplicate?.baseOffset ?? results[0]!.baseOffset;
+  const logAppendTime = results[0]?.logAppendTime ?? -1n;
   if (flags & APPEND_FLAG_FORCE_SYNC) forceSync = true;
   completeAppend({
     requestId, errorCode: ErrorCode.NONE, baseOffset, logAppendTime, logStartOffset: owned.log.logStartOffset,
@@ -136,7 +186,7 @@ function runControl(request: ControlRequest): unknown {
   switch (request.op) {
     case 'open': {
       const existing = partitions.get(request.slot);
-      if (existing) existing.log.close();
+      if (existing) closeOwned(existing);
       watermarks.setState(request.slot, PARTITION_STATE_RECOVERING);
       const config = logConfigFromTopicConfigs(request.config);
       const began = performance.now();
@@ -147,6 +197,7 @@ function runControl(request: ControlRequest): unknown {
       });
       const owned: OwnedPartition = {
         slot: request.slot, topic: request.topic, partition: request.partition, config, log: partitionLog,
+        producers: recoverProducerState(partitionLog),
         announcedSegments: partitionLog.segmentsVersion,
       };
       partitions.set(request.slot, owned);
@@ -167,7 +218,7 @@ function runControl(request: ControlRequest): unknown {
       touched.delete(owned!);
       if (owned) {
         if (request.deleteFiles) owned.log.deleteAll();
-        else owned.log.close();
+        else closeOwned(owned);
       } else if (request.deleteFiles) {
         return null;
       }
@@ -265,7 +316,7 @@ async function run(): Promise<void> {
     if (!stopping && !rings.requests.hasData()) await rings.requests.waitForDataAsync(nextWaitMs());
   }
   clearInterval(keepAlive);
-  for (const owned of partitions.values()) owned.log.close();
+  for (const owned of partitions.values()) closeOwned(owned);
   log.debug('shard stopped');
   process.exit(0);
 }

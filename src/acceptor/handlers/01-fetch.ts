@@ -124,7 +124,7 @@ export default defineHandler<FetchRequest, FetchResponseInput>({
       const w = wanted[i]!;
       responses[w.topicIndex]!.partitions.push(r);
       if (w.handle && r.records && r.records.length > 0) {
-        broker.metrics.bytesOut.inc({ topic: w.handle.topic.name, partition: String(w.partition) }, r.records.length);
+        broker.metrics.fetchServed(w.handle.topic.name, w.partition, r.records as Buffer);
       }
     });
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses };

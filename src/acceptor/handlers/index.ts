@@ -18,6 +18,7 @@ import apiVersions from './18-api-versions.ts';
 import createTopics from './19-create-topics.ts';
 import deleteTopics from './20-delete-topics.ts';
 import deleteRecords from './21-delete-records.ts';
+import initProducerId from './22-init-producer-id.ts';
 import offsetForLeaderEpoch from './23-offset-for-leader-epoch.ts';
 import describeConfigs from './32-describe-configs.ts';
 import createPartitions from './37-create-partitions.ts';
@@ -27,7 +28,7 @@ import offsetDelete from './47-offset-delete.ts';
 import describeCluster from './60-describe-cluster.ts';
 
 export const allHandlers: ApiHandler[] = [
-  produce, fetch, listOffsets, metadata, apiVersions, createTopics, deleteTopics, deleteRecords,
+  produce, fetch, listOffsets, metadata, apiVersions, createTopics, deleteTopics, deleteRecords, initProducerId,
   offsetForLeaderEpoch, describeConfigs, createPartitions, incrementalAlterConfigs, describeCluster,
   offsetCommit, offsetFetch, findCoordinator, joinGroup, heartbeat, leaveGroup, syncGroup, describeGroups,
   listGroups, deleteGroups, offsetDelete,
