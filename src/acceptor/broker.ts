@@ -319,14 +319,30 @@ export class Broker {
 
   // ---- shutdown ----
 
-  async stop(): Promise<void> {
+  // Declared before shuttingDown: its initializer assigns this field.
+  #beginShutdown!: () => void;
+  /** Resolves when shutdown begins: long polls stop waiting and answer with what they have. */
+  readonly shuttingDown: Promise<void> = new Promise((resolve) => { this.#beginShutdown = resolve; });
+
+  /**
+   * Graceful stop: no new connections, no new requests read, in-flight requests finished and
+   * answered (bounded by `drainMs`), then the shards sync and close their logs with clean-shutdown
+   * markers, so the next start skips the tail scan.
+   */
+  async stop(options: { drainMs?: number } = {}): Promise<void> {
     this.#ready = false;
+    this.#beginShutdown();
     await this.#http?.close();
     this.#http = undefined;
     const server = this.#server;
     this.#server = undefined;
     const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
-    for (const c of this.#connections) c.close('broker shutting down', undefined, 'debug');
+    for (const c of this.#connections) c.pause('shutdown');
+    const deadline = performance.now() + (options.drainMs ?? 5000);
+    while ([...this.#connections].some((c) => c.inFlight > 0) && performance.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    for (const c of this.#connections) c.close('broker shutting down', { inFlight: c.inFlight }, c.inFlight > 0 ? 'warn' : 'debug');
     await closed;
     await this.#metadataChain;
     await this.groupCoordinator?.close();

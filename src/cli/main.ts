@@ -54,7 +54,12 @@ start.action(async (opts: Record<string, unknown>) => {
     stopping = true;
     log.info({ signal }, 'shutting down');
     const began = performance.now();
-    broker.stop().then(() => {
+    // Bounded: in-flight requests get 5 s to finish, the whole stop 20 s, or the process exits 1.
+    setTimeout(() => {
+      log.error('shutdown did not finish within 20 s; exiting');
+      process.exit(1);
+    }, 20_000).unref();
+    broker.stop({ drainMs: 5000 }).then(() => {
       log.info({ ms: Math.round(performance.now() - began) }, 'stopped cleanly');
       log.flush?.();
       process.exit(0);
