@@ -62,7 +62,7 @@ export const CLIENTS: ClientSpec[] = [
     command: ['test/compat/python/.venv/bin/python', 'test/compat/python/confluent_driver.py'],
     installedMarker: 'test/compat/python/.venv/bin/python',
   },
-  { name: 'kcat', command: ['test/compat/kcat/driver.sh'], installedMarker: 'test/compat/kcat/driver.sh' },
+  { name: 'kcat', command: [node, 'test/compat/kcat/driver.ts'], installedMarker: 'test/compat/kcat/driver.ts' },
   { name: 'franz-go', command: ['test/compat/go/bin/franz'], installedMarker: 'test/compat/go/bin/franz' },
   { name: 'sarama', command: ['test/compat/go/bin/sarama'], installedMarker: 'test/compat/go/bin/sarama' },
   { name: 'kafkajs', command: [node, 'test/compat/node/kafkajs-driver.ts'], installedMarker: 'node_modules/kafkajs' },

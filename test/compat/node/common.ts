@@ -44,8 +44,12 @@ export interface ReadRecord {
   headers: Array<[string, Buffer]>;
 }
 
-export class Skip extends Error {}
-export class Check extends Error {}
+export class Skip extends Error {
+  override name = 'Skip';
+}
+export class Check extends Error {
+  override name = 'Check';
+}
 
 export function expect(what: string, got: unknown, want: unknown): void {
   if (String(got) !== String(want)) throw new Check(`${what}: got ${String(got)}, expected ${String(want)}`);
