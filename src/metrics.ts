@@ -19,12 +19,13 @@ export class BrokerMetrics {
   readonly connections: Gauge;
   readonly connectionsTotal: Counter;
   readonly backpressurePauses: Counter<'shard'>;
+  readonly backpressureSeconds: Counter<'shard'>;
   readonly shardRestarts: Counter<'shard'>;
   /** Per-API label values cached so the hot path does not build label objects. */
   readonly #apiLabels = new Map<number, string>();
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'highwater_process_' });
+    collectDefaultMetrics({ register: this.registry, prefix: 'highwater_' });
     const registers = [this.registry];
     this.#requests = new Counter({ name: 'highwater_requests_total', help: 'Requests handled, by API', labelNames: ['api'], registers });
     this.#requestErrors = new Counter({ name: 'highwater_request_failures_total', help: 'Requests whose handler failed and closed the connection, by API', labelNames: ['api'], registers });
@@ -39,6 +40,7 @@ export class BrokerMetrics {
     this.connections = new Gauge({ name: 'highwater_connections', help: 'Open client connections', registers });
     this.connectionsTotal = new Counter({ name: 'highwater_connections_total', help: 'Client connections accepted', registers });
     this.backpressurePauses = new Counter({ name: 'highwater_backpressure_pauses_total', help: 'Times a full shard ring paused a client socket', labelNames: ['shard'], registers });
+    this.backpressureSeconds = new Counter({ name: 'highwater_backpressure_paused_seconds_total', help: 'Time a shard had sockets paused because its ring was full', labelNames: ['shard'], registers });
     this.shardRestarts = new Counter({ name: 'highwater_shard_restarts_total', help: 'Shard worker restarts after a crash', labelNames: ['shard'], registers });
   }
 

@@ -5,6 +5,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Broker } from '../acceptor/broker.ts';
 import { groupLag, partitionRows, shardRows, type BrokerSampler } from './broker-state.ts';
 import type { GroupView } from './group-view.ts';
+import { APPENDED_BATCHES, DUPLICATE_BATCHES, FDATASYNCS, GROUP_SYNCS, SYNC_NANOS_MAX, SYNC_NANOS_TOTAL, type ShardStats } from '../shared-mem/shard-stats.ts';
 
 /** Registers the scrape-time metrics on the broker's registry; returns a function that removes them. */
 export function registerScrapeTimeMetrics(broker: Broker, sampler: BrokerSampler, groups: () => GroupView): () => void {
@@ -108,6 +109,29 @@ export function registerScrapeTimeMetrics(broker: Broker, sampler: BrokerSampler
     name: 'highwater_consumer_group_lag', collect: refreshGroups, help: 'High watermark minus the group\'s committed offset (records not yet consumed)', labelNames: ['group', 'topic', 'partition'], registers,
   }));
   const groupMembers = track('highwater_consumer_group_members', new Gauge({ name: 'highwater_consumer_group_members', collect: refreshGroups, help: 'Members of the consumer group', labelNames: ['group'], registers }));
+
+  // Shard counters live in each shard's stats buffer (src/shared-mem/shard-stats.ts); a scrape
+  // copies them out, so the shard's hot path pays one Atomics.add and nothing else.
+  const fromShardStats = (name: string, help: string, read: (stats: ShardStats) => bigint, scale = 1) => {
+    const counter: Counter<'shard'> = track(name, new Counter({
+      name, help, labelNames: ['shard'], registers,
+      collect() {
+        counter.reset();
+        for (let shard = 0; shard < broker.shards.size; shard++) counter.inc({ shard: String(shard) }, Number(read(broker.shards.stats(shard))) * scale);
+      },
+    }));
+  };
+  fromShardStats('highwater_shard_fdatasyncs_total', 'Files fdatasynced by the shard (a group commit over 8 partitions counts 8)', (s) => s.read(FDATASYNCS));
+  fromShardStats('highwater_shard_group_syncs_total', 'Group commits and interval flushes that synced at least one file', (s) => s.read(GROUP_SYNCS));
+  fromShardStats('highwater_shard_sync_seconds_total', 'Wall time spent in group-commit syncs; divide by group_syncs_total for the mean latency', (s) => s.read(SYNC_NANOS_TOTAL), 1e-9);
+  fromShardStats('highwater_shard_appended_batches_total', 'Record batches appended', (s) => s.read(APPENDED_BATCHES));
+  fromShardStats('highwater_shard_duplicate_batches_total', 'Idempotent retries answered with their original offsets', (s) => s.read(DUPLICATE_BATCHES));
+  const syncMax = track('highwater_shard_sync_max_seconds', new Gauge({
+    name: 'highwater_shard_sync_max_seconds', help: 'The longest group-commit sync so far', labelNames: ['shard'], registers,
+    collect() {
+      for (let shard = 0; shard < broker.shards.size; shard++) syncMax.set({ shard: String(shard) }, Number(broker.shards.stats(shard).read(SYNC_NANOS_MAX)) / 1e9);
+    },
+  }));
 
   return () => {
     for (const name of names) registry.removeSingleMetric(name);

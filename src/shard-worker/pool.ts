@@ -9,6 +9,7 @@ import type { WatermarkTable } from '../shared-mem/layout.ts';
 import { createShardRingBuffers, openAcceptorRings, type AcceptorRings, type ShardRingBuffers } from '../shared-mem/ring.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import type { BrokerMetrics } from '../metrics.ts';
+import { ShardStats } from '../shared-mem/shard-stats.ts';
 import type { ConnectionInfo } from '../acceptor/connection.ts';
 import {
   APPEND_FLAG_FORCE_SYNC, MESSAGE_APPEND, decodeCompletion, encodeAppendHeader, encodeControlRequest,
@@ -43,6 +44,7 @@ export interface WorkerInit {
   fsync: FsyncPolicy;
   logLevel: string;
   retentionCheckMs: number;
+  stats: SharedArrayBuffer;
 }
 
 type Pending =
@@ -73,6 +75,8 @@ class Shard {
   /** Messages that found the ring full, in arrival order; they go before anything newer. */
   readonly waiting: Waiting[] = [];
   readonly pausedConnections = new Set<ConnectionInfo>();
+  /** Kept across restarts, so the shard's counters never reset. */
+  readonly stats = new ShardStats();
   #nextRequestId = 1;
   #running = false;
   #stopping = false;
@@ -95,6 +99,7 @@ class Shard {
       fsync: o.fsync,
       logLevel: o.log.level,
       retentionCheckMs: o.retentionCheckMs ?? 30_000,
+      stats: this.stats.buffer,
     };
     this.worker = new Worker(new URL('./worker.ts', import.meta.url), { workerData: init, name: `highwater-shard-${this.id}` });
     this.#running = true;
@@ -121,6 +126,11 @@ class Shard {
   /** Sends a message, or queues it behind a full ring and pauses the connection that sent it. */
   send(parts: Uint8Array[], connection: ConnectionInfo | undefined): void {
     if (this.waiting.length === 0 && this.rings.requests.tryWriteParts(parts)) return;
+    if (this.waiting.length === 0 && this.#episodeStartedAt === undefined) {
+      // One warning per backpressure episode, not per request (STYLE.md rule 7).
+      this.#episodeStartedAt = performance.now();
+      this.#pool.options.log.warn({ shard: this.id, ringUsedBytes: this.rings.requests.usedBytes() }, 'backpressure: shard ring full, pausing the sockets that feed it');
+    }
     this.waiting.push({ parts, connection });
     if (connection && !this.pausedConnections.has(connection)) {
       this.pausedConnections.add(connection);
@@ -128,6 +138,16 @@ class Shard {
       this.#pool.options.metrics.backpressurePauses.inc({ shard: String(this.id) });
     }
     this.#armSpaceWaiter();
+  }
+
+  #episodeStartedAt: number | undefined;
+
+  #endEpisode(pausedConnections: number): void {
+    if (this.#episodeStartedAt === undefined) return;
+    const seconds = (performance.now() - this.#episodeStartedAt) / 1000;
+    this.#episodeStartedAt = undefined;
+    this.#pool.options.metrics.backpressureSeconds.inc({ shard: String(this.id) }, seconds);
+    this.#pool.options.log.warn({ shard: this.id, pausedMs: Math.round(seconds * 1000), pausedConnections }, 'backpressure over: sockets resumed');
   }
 
   #armSpaceWaiter(): void {
@@ -141,8 +161,10 @@ class Shard {
       }
       this.#spaceWaiterArmed = false;
       if (this.waiting.length === 0) {
+        const paused = this.pausedConnections.size;
         for (const c of this.pausedConnections) c.resume(`shard-${this.id}`);
         this.pausedConnections.clear();
+        this.#endEpisode(paused);
       }
     })();
   }
@@ -293,6 +315,10 @@ export class ShardPool {
   /** Test hook: kill a shard's thread as a crash would. */
   async crashShardForTest(shard: number): Promise<void> {
     await this.#shards[shard]!.worker.terminate();
+  }
+
+  stats(shard: number): ShardStats {
+    return this.#shards[shard]!.stats;
   }
 
   restarts(shard: number): number {

@@ -15,6 +15,7 @@ import { PartitionLog, syncAll, type AppendResult } from '../wal/partition-log.t
 import { logConfigFromTopicConfigs } from './log-config.ts';
 import { validateProduceRecords, readLastOffsetDelta, readRecordCount, readAttributes, readProducerId, readProducerEpoch, readBaseSequence, ATTRIBUTE_CONTROL } from '../protocol/record-batch.ts';
 import { ProducerStateTable, type BatchIdentity } from './producer-state.ts';
+import { ShardStats, APPENDED_BATCHES, DUPLICATE_BATCHES } from '../shared-mem/shard-stats.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import type { LogConfig } from '../segments/log-config.ts';
 
@@ -22,6 +23,14 @@ const init = workerData as WorkerInit;
 const log = pino({ level: init.logLevel, base: { shard: init.shardId } });
 const rings = openShardRings(init.rings);
 const watermarks = new WatermarkTable(init.watermarks);
+const stats = new ShardStats(init.stats);
+
+/** Syncs the logs together (group commit) and counts it. */
+async function timedSyncAll(logs: PartitionLog[]): Promise<void> {
+  const began = process.hrtime.bigint();
+  await syncAll(logs);
+  stats.recordSync(logs.length, process.hrtime.bigint() - began);
+}
 
 interface OwnedPartition {
   slot: number;
@@ -142,8 +151,10 @@ function handleAppend(requestId: number, slot: number, flags: number, records: B
       return;
     }
     fresh.forEach((batchIndex, i) => owned.producers.record(identities[batchIndex]!, results[i]!.baseOffset, results[i]!.lastOffset, now));
+    stats.add(APPENDED_BATCHES, fresh.length);
     touched.add(owned);
   }
+  if (fresh.length < identities.length) stats.add(DUPLICATE_BATCHES, identities.length - fresh.length);
   let recordCount = 0;
   for (const i of fresh) recordCount += Math.max(readRecordCount(records, checked.batches[i]!.offset), identities[i]!.lastOffsetDelta + 1);
   const baseOffset = firstDuplicate?.baseOffset ?? results[0]!.baseOffset;
@@ -261,7 +272,7 @@ function runControl(request: ControlRequest): unknown {
 async function commit(): Promise<void> {
   const policy = init.fsync;
   if (touched.size > 0 && (policy.kind === 'always' || forceSync)) {
-    await syncAll([...touched].map((p) => p.log));
+    await timedSyncAll([...touched].map((p) => p.log));
   }
   for (const owned of touched) publish(owned);
   touched.clear();
@@ -278,7 +289,7 @@ async function housekeeping(): Promise<void> {
   if (init.fsync.kind === 'interval' && now - lastIntervalSync >= init.fsync.intervalMs) {
     lastIntervalSync = now;
     const dirty = [...partitions.values()].map((p) => p.log).filter((l) => l.dirty);
-    if (dirty.length > 0) await syncAll(dirty);
+    if (dirty.length > 0) await timedSyncAll(dirty);
   }
   if (now - lastRetentionCheck >= init.retentionCheckMs) {
     lastRetentionCheck = now;
