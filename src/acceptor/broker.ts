@@ -6,7 +6,8 @@ import net from 'node:net';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import type { BrokerConfig } from '../config.ts';
+import { formatFsyncPolicy, type BrokerConfig } from '../config.ts';
+import { VERSION } from '../version.ts';
 import { Connection } from './connection.ts';
 import { HandlerRegistry } from './registry.ts';
 import { allHandlers } from './handlers/index.ts';
@@ -124,7 +125,9 @@ export class Broker {
     if (!this.metadata.clusterId) {
       await this.writeMetadata([{ type: 'cluster', clusterId: this.config.clusterId || newClusterId() }]);
     }
+    const recoveryBegan = performance.now();
     await Promise.all([...this.metadata.topics].map((topic) => this.#openTopicPartitions(topic, 0)));
+    const recoveryMs = Math.round(performance.now() - recoveryBegan);
     this.groupCoordinator = await openGroupCoordinator(this);
     this.#server = net.createServer((socket) => this.#accept(socket));
     await new Promise<void>((resolve, reject) => {
@@ -134,9 +137,15 @@ export class Broker {
     this.#ready = true;
     if (this.config.httpPort >= 0) this.#http = await startHttpServer(this, { port: this.config.httpPort, host: this.config.host });
     this.log.info({
+      version: VERSION,
       port: this.port,
+      httpPort: this.httpPort,
       shards: this.config.shards,
+      fsync: formatFsyncPolicy(this.config.fsync),
+      dataDir: this.config.dataDir,
       topics: [...this.metadata.topics].length,
+      partitions: [...this.#partitions.values()].reduce((n, h) => n + h.length, 0),
+      recoveryMs,
       startupMs: Math.round(performance.now() - began),
     }, 'broker ready');
   }

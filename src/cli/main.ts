@@ -3,6 +3,7 @@
 import { Command, Option } from 'commander';
 import { SETTINGS, describeSettings, loadConfig, formatFsyncPolicy, ConfigError, type BrokerConfig } from '../config.ts';
 import { createLogger } from '../logger.ts';
+import { VERSION } from '../version.ts';
 import { Broker } from '../acceptor/broker.ts';
 import { registerTopicsCommand } from './topics.ts';
 import { registerProduceCommand } from './produce.ts';
@@ -43,7 +44,7 @@ start.action(async (opts: Record<string, unknown>) => {
     throw err;
   }
   const log = createLogger({ level: config.logLevel, pretty: config.logPretty });
-  log.info({ version: process.env.npm_package_version ?? '0.1.0', node: process.version, config: { ...config, fsync: formatFsyncPolicy(config.fsync) } }, 'starting highwater');
+  log.info({ version: VERSION, node: process.version, config: { ...config, fsync: formatFsyncPolicy(config.fsync) } }, 'starting highwater');
   const broker = await Broker.start(config, log);
   let stopping = false;
   const shutdown = (signal: string) => {
