@@ -19,9 +19,16 @@ export function coordinatorSettingsFrom(config: object): Partial<GroupCoordinato
 }
 
 /**
+ * Start-up waits this long for the offsets replay before the listener accepts; a longer replay
+ * goes on in the background while group requests get COORDINATOR_LOAD_IN_PROGRESS. Not every
+ * client retries that error everywhere (KafkaJS's admin fetchOffsets does not), so a short
+ * replay is better finished before the broker says it is ready.
+ */
+const LOAD_WAIT_MS = 5_000;
+
+/**
  * Opens the offsets partition on its shard (the last one: shard 0 already carries the metadata
- * log), then replays it in the background; until the replay ends, group requests get
- * COORDINATOR_LOAD_IN_PROGRESS.
+ * log) and replays it: up to LOAD_WAIT_MS before returning, the rest in the background.
  */
 export async function openGroupCoordinator(broker: Broker): Promise<GroupCoordinator> {
   const shard = broker.shards.size - 1;
@@ -37,10 +44,15 @@ export async function openGroupCoordinator(broker: Broker): Promise<GroupCoordin
     onClose: () => offsetsLog.close(),
   });
   const began = performance.now();
-  coordinator.load((apply) => offsetsLog.replay(apply)).then(
-    () => log.info({ groups: coordinator.listGroups().length, loadMs: Math.round(performance.now() - began) }, 'committed offsets loaded'),
+  let entries = 0;
+  const loaded = coordinator.load(async (apply) => { entries = await offsetsLog.replay(apply); }).then(
+    () => log.info({ entries, groups: coordinator.listGroups().length, loadMs: Math.round(performance.now() - began) }, 'committed offsets loaded'),
     (err: unknown) => log.error({ err }, 'committed offsets could not be loaded; group requests keep getting COORDINATOR_LOAD_IN_PROGRESS'),
   );
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([loaded, new Promise((resolve) => { timer = setTimeout(resolve, LOAD_WAIT_MS); })]);
+  clearTimeout(timer);
+  if (coordinator.loading) log.warn({ waitedMs: LOAD_WAIT_MS }, 'still loading committed offsets; serving other requests meanwhile');
   return coordinator;
 }
 
