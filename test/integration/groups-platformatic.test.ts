@@ -44,7 +44,7 @@ test('two @platformatic/kafka consumers share the partitions, read each record o
       groupId: GROUP, clientId: name, bootstrapBrokers: [tb.bootstrap], deserializers: stringDeserializers,
       sessionTimeout: 3000, heartbeatInterval: 200, rebalanceTimeout: 5000,
     });
-    closers.push(() => consumer.close(false));
+    closers.push(() => new Promise<void>((resolve) => consumer.close(true, () => resolve())));
     const stream = await consumer.consume({ topics: [TOPIC], mode: 'committed', fallbackMode: 'earliest', autocommit: 100, maxWaitTime: 100 });
     stream.on('data', (message) => seen.set(message.value, (seen.get(message.value) ?? 0) + 1));
     streams.push(stream);
