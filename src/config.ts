@@ -23,6 +23,12 @@ export interface BrokerConfig {
   nodeId: number;
   clusterId: string;
   retentionCheckMs: number;
+  groupMinSessionTimeoutMs: number;
+  groupMaxSessionTimeoutMs: number;
+  groupInitialRebalanceDelayMs: number;
+  offsetsRetentionMs: number;
+  offsetsRetentionCheckIntervalMs: number;
+  offsetMetadataMaxBytes: number;
   /** Topic config defaults (Kafka's names), applied to topics that do not override them. */
   topicDefaults: Record<string, string>;
 }
@@ -55,6 +61,12 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'nodeId', flag: 'node-id', kind: 'int', description: 'this broker\'s node id', defaultValue: () => 1 },
   { key: 'clusterId', flag: 'cluster-id', kind: 'string', description: 'cluster id reported in Metadata (default: generated once and kept in the data dir)', defaultValue: () => '' },
   { key: 'retentionCheckMs', flag: 'retention-check-ms', kind: 'int', description: 'how often each shard applies retention.ms/retention.bytes (log.retention.check.interval.ms)', defaultValue: () => 300_000 },
+  { key: 'groupMinSessionTimeoutMs', flag: 'group-min-session-timeout-ms', kind: 'int', description: 'shortest session timeout a member may ask for (group.min.session.timeout.ms)', defaultValue: () => 6_000 },
+  { key: 'groupMaxSessionTimeoutMs', flag: 'group-max-session-timeout-ms', kind: 'int', description: 'longest session timeout a member may ask for (group.max.session.timeout.ms)', defaultValue: () => 1_800_000 },
+  { key: 'groupInitialRebalanceDelayMs', flag: 'group-initial-rebalance-delay-ms', kind: 'int', description: 'wait for more members before the first rebalance of an empty group (group.initial.rebalance.delay.ms)', defaultValue: () => 300 },
+  { key: 'offsetsRetentionMs', flag: 'offsets-retention-ms', kind: 'int', description: 'committed offsets of an empty group expire after this (offsets.retention.minutes)', defaultValue: () => 7 * 24 * 3600 * 1000 },
+  { key: 'offsetsRetentionCheckIntervalMs', flag: 'offsets-retention-check-interval-ms', kind: 'int', description: 'how often expired offsets are removed (offsets.retention.check.interval.ms)', defaultValue: () => 600_000 },
+  { key: 'offsetMetadataMaxBytes', flag: 'offset-metadata-max-bytes', kind: 'int', description: 'largest metadata string accepted with a commit (offset.metadata.max.bytes)', defaultValue: () => 4096 },
   { key: 'topicDefaults', flag: 'topic-defaults', kind: 'json', description: 'JSON object of default topic configs, e.g. {"segment.bytes":"1073741824"}', defaultValue: () => ({}) },
 ];
 

@@ -4,10 +4,7 @@ import type { Broker } from '../acceptor/broker.ts';
 import { DEFAULT_GROUP_COORDINATOR_SETTINGS, GroupCoordinator, type GroupCoordinatorSettings } from './coordinator.ts';
 import { OFFSETS_TOPIC, OffsetsLog } from './offsets-log.ts';
 
-/**
- * Settings read from the broker config when present under these names (they are not in
- * BrokerConfig's schema yet; tests pass them as overrides).
- */
+/** The coordinator's settings, read from the broker config fields of the same names. */
 export function coordinatorSettingsFrom(config: object): Partial<GroupCoordinatorSettings> {
   const out: Partial<GroupCoordinatorSettings> = {};
   const raw = config as Record<string, unknown>;

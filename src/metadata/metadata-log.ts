@@ -33,7 +33,11 @@ export class MetadataLog {
   }
 
   openRequest(): OpenPartitionRequest {
-    return { slot: this.#o.slot, topic: METADATA_TOPIC, partition: 0, dir: this.#o.dir, config: { 'segment.bytes': String(64 * 1024 * 1024) } };
+    // Never deleted by retention: the metadata log is the only record of the topics.
+    return {
+      slot: this.#o.slot, topic: METADATA_TOPIC, partition: 0, dir: this.#o.dir,
+      config: { 'segment.bytes': String(64 * 1024 * 1024), 'retention.ms': '-1', 'retention.bytes': '-1' },
+    };
   }
 
   async open(): Promise<void> {
