@@ -3,6 +3,7 @@
 // then docs/benchmarks.md with the figures, ratios, the machine and the exact commands.
 // Usage: node bench/compare.ts [--duration 10s] [--warmup 2s] [--consume-size 1g] [--skip-kafka]
 //        [--skip-perf-test] [--out docs/benchmarks.md] [--results-dir bench/results/<time>] [--cpu-prof DIR]
+//        [--targets discard,never,always,shards,kafka] [--prime 5s]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem, release } from 'node:os';
 import path from 'node:path';
@@ -11,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { runBench } from './generator/run.ts';
 import { DEFAULT_OPTIONS, checkBenchOptions, parseDuration, parseSize, type BenchOptions } from './generator/options.ts';
 import { renderHtmlReport, type BenchResult } from './generator/report.ts';
-import { ProcessWatcher, type ProcessUsage } from './compare/proc-stats.ts';
+import { MachineCpuWatcher, ProcessWatcher, type ProcessUsage } from './compare/proc-stats.ts';
 import {
   REPO_ROOT, ensureKafkaFetched, kafkaVersion, runPerfTest, startDiscard, startHighwater, startKafka,
   type PerfTestResult, type RunningBroker,
@@ -22,6 +23,7 @@ const { values: flags } = parseArgs({
   options: {
     duration: { type: 'string', default: '10s' },
     warmup: { type: 'string', default: '2s' },
+    prime: { type: 'string', default: '5s' },
     'consume-size': { type: 'string', default: '1g' },
     'e2e-rate': { type: 'string', default: '10000' },
     partitions: { type: 'string', default: '8' },
@@ -31,11 +33,13 @@ const { values: flags } = parseArgs({
     'results-dir': { type: 'string' },
     'cpu-prof': { type: 'string' },
     'base-port': { type: 'string', default: '19400' },
+    targets: { type: 'string', default: 'discard,never,always,shards,kafka' },
   },
 });
 
 const durationMs = parseDuration(flags.duration);
 const warmupMs = parseDuration(flags.warmup);
+const primeMs = parseDuration(flags.prime);
 const consumeBytes = parseSize(flags['consume-size']);
 const e2eRate = Number(flags['e2e-rate']);
 const partitions = Number(flags.partitions);
@@ -58,16 +62,19 @@ function options(over: Partial<BenchOptions>): BenchOptions {
 
 async function measure(broker: RunningBroker, key: string, title: string, o: BenchOptions): Promise<WorkloadRun> {
   const watcher = new ProcessWatcher(broker.pid);
+  const machine = new MachineCpuWatcher(cores);
   const warnings: string[] = [];
   const result = await runBench({ ...o, bootstrap: `127.0.0.1:${broker.port}`, label: `${broker.name}: ${title}` }, { onWarning: (w) => warnings.push(w) });
   const usage: ProcessUsage = watcher.stop();
+  // Whatever else ran on the machine meanwhile (other people's tests share these cores).
+  const otherCores = Math.max(0, machine.stop() - usage.cpuCores - result.generator.cpuCores);
   writeFileSync(path.join(resultsDir, `${slug(broker.name)}-${key}.json`), `${JSON.stringify(result, null, 2)}\n`);
   const t = result.produce ?? result.consume;
   const lat = result.endToEnd?.latency ?? result.produce?.latency;
   log(`${broker.name} ${key} ${title}: ${t ? `${Math.round(t.recordsPerSec).toLocaleString('en-US')} rec/s, ${t.mbPerSec.toFixed(1)} MB/s` : ''}` +
-    `${lat ? `, p99 ${lat.p99Ms} ms` : ''}, broker ${usage.cpuCores.toFixed(2)} cores, RSS ${(usage.rssMaxBytes / 2 ** 20).toFixed(0)} MiB` +
+    `${lat ? `, p99 ${lat.p99Ms} ms` : ''}, broker ${usage.cpuCores.toFixed(2)} cores, RSS ${(usage.rssMaxBytes / 2 ** 20).toFixed(0)} MiB, others ${otherCores.toFixed(2)} cores` +
     `${t && t.errors > 0 ? `, ${t.errors} ERRORS: ${t.errorSamples[0]}` : ''}${warnings.length ? ` (${warnings.join('; ')})` : ''}`);
-  return { key, title, result, broker: usage };
+  return { key, title, result, broker: usage, otherCores };
 }
 
 function slug(s: string): string {
@@ -86,30 +93,49 @@ const allResults: BenchResult[] = [];
 /** Half of this target's own max, so "half load" means the same to each broker. */
 async function runTarget(broker: RunningBroker, plan: Plan, kind: TargetReport['kind']): Promise<TargetReport> {
   const runs: WorkloadRun[] = [];
-  const target: TargetReport = { name: broker.name, kind, pid: broker.pid, startupMs: broker.startupMs, command: broker.command, runs, perfTest: null, idleRssBytes: 0 };
+  const target: TargetReport = { name: broker.name, kind, pid: broker.pid, startupMs: broker.startupMs, command: broker.command, runs, perfTest: null, idleRssBytes: 0, failures: [] };
+  // One failed workload is reported and the rest still run: a partial table beats none.
+  const attempt = async (key: string, title: string, o: BenchOptions) => {
+    try {
+      runs.push(await measure(broker, key, title, o));
+    } catch (err) {
+      const message = `${key} ${title}: ${(err as Error).message.split('\n')[0]}`;
+      target.failures.push(message);
+      log(`${broker.name} FAILED ${message}`);
+    }
+  };
   const idle = new ProcessWatcher(broker.pid);
   await new Promise((r) => setTimeout(r, 500));
   target.idleRssBytes = idle.stop().rssEndBytes;
   const topic = (w: string) => `bench-${w}-${slug(broker.name)}`.slice(0, 200);
+  if (primeMs > 0) {
+    // A JVM (and V8) runs its hot paths interpreted at first: an unreported produce run gets every
+    // broker compiled before the first measured workload, so workload 1 does not measure warm-up.
+    try {
+      await runBench(options({ mode: 'produce', bootstrap: `127.0.0.1:${broker.port}`, topic: topic('prime'), durationMs: primeMs, warmupMs: 0 }));
+    } catch (err) {
+      target.failures.push(`priming run: ${(err as Error).message.split('\n')[0]}`);
+    }
+  }
   if (plan.produce) {
-    runs.push(await measure(broker, 'w1', 'produce 1 KiB, acks=1, unthrottled', options({ mode: 'produce', topic: topic('w1'), acks: 1 })));
-    runs.push(await measure(broker, 'w2', 'produce 1 KiB, acks=all, unthrottled', options({ mode: 'produce', topic: topic('w2'), acks: -1 })));
+    await attempt('w1', 'produce 1 KiB, acks=1, unthrottled', options({ mode: 'produce', topic: topic('w1'), acks: 1 }));
+    await attempt('w2', 'produce 1 KiB, acks=all, unthrottled', options({ mode: 'produce', topic: topic('w2'), acks: -1 }));
   }
   const max = runs.find((r) => r.key === 'w1')?.result.produce?.recordsPerSec ?? 0;
   if (plan.fixedRate && max > 0) {
     const rate = Math.max(1000, Math.round(max / 2 / 1000) * 1000);
-    runs.push(await measure(broker, 'w3', `produce at half load (${rate.toLocaleString('en-US')} rec/s), acks=1`, options({ mode: 'produce', topic: topic('w3'), acks: 1, rate })));
+    await attempt('w3', `produce at half load (${rate.toLocaleString('en-US')} rec/s), acks=1`, options({ mode: 'produce', topic: topic('w3'), acks: 1, rate }));
   }
   if (plan.e2e) {
-    runs.push(await measure(broker, 'w4', `e2e at ${e2eRate.toLocaleString('en-US')} rec/s, acks=1`, options({ mode: 'e2e', topic: topic('w4'), acks: 1, rate: e2eRate })));
+    await attempt('w4', `e2e at ${e2eRate.toLocaleString('en-US')} rec/s, acks=1`, options({ mode: 'e2e', topic: topic('w4'), acks: 1, rate: e2eRate }));
   }
   if (plan.consume) {
     const records = Math.ceil(consumeBytes / 1024);
     // The fill is a produce run bounded by count, not time; its figures are reported too.
-    runs.push(await measure(broker, 'w5-fill', `fill ${formatBytes(consumeBytes)} for catch-up (acks=1)`,
-      options({ mode: 'produce', topic: topic('w5'), acks: 1, records, warmupMs: 0, durationMs: 300_000 })));
-    runs.push(await measure(broker, 'w5', `catch-up consume of ${formatBytes(consumeBytes)}, 1 consumer`,
-      options({ mode: 'consume', topic: topic('w5'), consumers: 1, warmupMs: 0, durationMs: 120_000 })));
+    await attempt('w5-fill', `fill ${formatBytes(consumeBytes)} for catch-up (acks=1)`,
+      options({ mode: 'produce', topic: topic('w5'), acks: 1, records, warmupMs: 0, durationMs: 300_000 }));
+    await attempt('w5', `catch-up consume of ${formatBytes(consumeBytes)}, 1 consumer`,
+      options({ mode: 'consume', topic: topic('w5'), consumers: 1, warmupMs: 0, durationMs: 120_000 }));
   }
   if (plan.perfTest && !flags['skip-perf-test']) {
     // Enough records for a few seconds at this broker's pace (the JVM producer is slower than our generator here).
@@ -121,6 +147,7 @@ async function runTarget(broker: RunningBroker, plan: Plan, kind: TargetReport['
       target.perfTest = { ...perf, broker: usage };
       log(`${broker.name} kafka-producer-perf-test: ${Math.round(perf.recordsPerSec).toLocaleString('en-US')} rec/s, ${perf.mbPerSec} MB/s, p99 ${perf.p99Ms} ms`);
     } catch (err) {
+      target.failures.push(`kafka-producer-perf-test: ${(err as Error).message.split('\n')[0]}`);
       log(`${broker.name} kafka-producer-perf-test failed: ${(err as Error).message.split('\n')[0]}`);
     }
   }
@@ -148,19 +175,26 @@ const shardCounts = [...new Set([1, 2, cores])].sort((a, b) => a - b);
 const logFile = (name: string) => path.join(resultsDir, `${slug(name)}.log`);
 const profFlags = flags['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(flags['cpu-prof'])}`] : [];
 
+const wanted = new Set(flags.targets.split(','));
 try {
-  targets.push(await withBroker(() => startDiscard(basePort, partitions, logFile('discard')),
-    (b) => runTarget(b, { produce: true, fixedRate: false, e2e: false, consume: false, perfTest: false }, 'discard')));
-
-  targets.push(await withBroker(() => startHighwater({ port: basePort + 1, dataDir: path.join(scratch, 'hw-never'), shards: cores, fsync: 'never', logFile: logFile('hw-never'), nodeFlags: profFlags }),
-    (b) => runTarget(b, full, 'highwater')));
-  targets.push(await withBroker(() => startHighwater({ port: basePort + 2, dataDir: path.join(scratch, 'hw-always'), shards: cores, fsync: 'always', logFile: logFile('hw-always') }),
-    (b) => runTarget(b, { ...full, consume: false, perfTest: false }, 'highwater')));
-  for (const shards of shardCounts.filter((s) => s !== cores)) {
+  if (wanted.has('discard')) {
+    targets.push(await withBroker(() => startDiscard(basePort, partitions, logFile('discard')),
+      (b) => runTarget(b, { produce: true, fixedRate: false, e2e: false, consume: false, perfTest: false }, 'discard')));
+  }
+  if (wanted.has('never')) {
+    targets.push(await withBroker(() => startHighwater({ port: basePort + 1, dataDir: path.join(scratch, 'hw-never'), shards: cores, fsync: 'never', logFile: logFile('hw-never'), nodeFlags: profFlags }),
+      (b) => runTarget(b, full, 'highwater')));
+  }
+  if (wanted.has('always')) {
+    // Catch-up reads do not depend on the fsync policy, so workload 5 runs only with --fsync never.
+    targets.push(await withBroker(() => startHighwater({ port: basePort + 2, dataDir: path.join(scratch, 'hw-always'), shards: cores, fsync: 'always', logFile: logFile('hw-always') }),
+      (b) => runTarget(b, { ...full, consume: false, perfTest: false }, 'highwater')));
+  }
+  for (const shards of wanted.has('shards') ? shardCounts.filter((n) => n !== cores) : []) {
     targets.push(await withBroker(() => startHighwater({ port: basePort + 3, dataDir: path.join(scratch, `hw-${shards}`), shards, fsync: 'never', logFile: logFile(`hw-${shards}`) }),
       (b) => runTarget(b, { produce: true, fixedRate: false, e2e: false, consume: false, perfTest: false }, 'highwater')));
   }
-  if (!flags['skip-kafka']) {
+  if (wanted.has('kafka') && !flags['skip-kafka']) {
     await ensureKafkaFetched();
     targets.push(await withBroker(() => startKafka(basePort + 10, path.join(scratch, 'kafka'), partitions), (b) => runTarget(b, full, 'kafka')));
   }
@@ -179,9 +213,9 @@ const report: CompareReport = {
   versions: {
     node: process.version,
     highwater: gitCommit,
-    ...(flags['skip-kafka'] ? {} : await kafkaVersion()),
+    ...(flags['skip-kafka'] || !wanted.has('kafka') ? {} : await kafkaVersion()),
   },
-  settings: { durationMs, warmupMs, consumeBytes, e2eRate, partitions, recordSize: 1024, batchSize: DEFAULT_OPTIONS.batchSize, lingerMs: DEFAULT_OPTIONS.lingerMs, maxInFlight: DEFAULT_OPTIONS.maxInFlight },
+  settings: { durationMs, warmupMs, primeMs, consumeBytes, e2eRate, partitions, recordSize: 1024, batchSize: DEFAULT_OPTIONS.batchSize, lingerMs: DEFAULT_OPTIONS.lingerMs, maxInFlight: DEFAULT_OPTIONS.maxInFlight },
   targets,
   resultsDir: path.relative(REPO_ROOT, resultsDir),
 };

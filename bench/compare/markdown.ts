@@ -10,6 +10,8 @@ export interface WorkloadRun {
   title: string;
   result: BenchResult;
   broker: ProcessUsage;
+  /** CPU (cores) used by other processes on the machine during the run: noise in the figures. */
+  otherCores?: number;
 }
 
 export interface TargetReport {
@@ -20,6 +22,8 @@ export interface TargetReport {
   command: string;
   idleRssBytes: number;
   runs: WorkloadRun[];
+  /** Workloads that did not complete, with why. */
+  failures: string[];
   perfTest: (PerfTestResult & { broker: ProcessUsage }) | null;
 }
 
@@ -29,7 +33,7 @@ export interface CompareReport {
   elapsedSeconds: number;
   machine: { cores: number; cpuModel: string; memoryBytes: number; kernel: string };
   versions: Record<string, string>;
-  settings: { durationMs: number; warmupMs: number; consumeBytes: number; e2eRate: number; partitions: number; recordSize: number; batchSize: number; lingerMs: number; maxInFlight: number };
+  settings: { durationMs: number; warmupMs: number; primeMs?: number; consumeBytes: number; e2eRate: number; partitions: number; recordSize: number; batchSize: number; lingerMs: number; maxInFlight: number };
   targets: TargetReport[];
   resultsDir: string;
 }
@@ -59,8 +63,8 @@ function workloadTable(report: CompareReport, key: string, kafka: TargetReport |
   const lines = [
     `### ${rows[0]!.r.title.replace(/half load \([^)]*\)/, 'half load')}`,
     '',
-    '| broker | records/s | MB/s | vs Kafka | p50 ms | p99 ms | p99.9 ms | max ms | p99 vs Kafka | broker CPU (cores) | broker peak RSS (MiB) | generator cores | errors |',
-    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+    '| broker | records/s | MB/s | vs Kafka | p50 ms | p99 ms | p99.9 ms | max ms | p99 vs Kafka | broker CPU (cores) | broker peak RSS (MiB) | generator cores | other processes (cores) | errors |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
   ];
   for (const { t, r } of rows) {
     const tp = throughputOf(r)!;
@@ -71,7 +75,7 @@ function workloadTable(report: CompareReport, key: string, kafka: TargetReport |
     const saturated = r.result.generator.saturated ? ' (saturated)' : '';
     lines.push(`| ${t.name}${rate} | ${n0(tp.recordsPerSec)} | ${n1(tp.mbPerSec)} | ${kt && t.kind !== 'kafka' ? ratio(tp.recordsPerSec, kt.recordsPerSec) : ''} | ` +
       `${lat ? n2(lat.p50Ms) : ''} | ${lat ? n2(lat.p99Ms) : ''} | ${lat ? n2(lat.p999Ms) : ''} | ${lat ? n2(lat.maxMs) : ''} | ` +
-      `${kl && lat && t.kind !== 'kafka' ? ratio(lat.p99Ms, kl.p99Ms) : ''} | ${n2(r.broker.cpuCores)} | ${mib(r.broker.rssMaxBytes)} | ${n2(r.result.generator.cpuCores)}${saturated} | ${tp.errors} |`);
+      `${kl && lat && t.kind !== 'kafka' ? ratio(lat.p99Ms, kl.p99Ms) : ''} | ${n2(r.broker.cpuCores)} | ${mib(r.broker.rssMaxBytes)} | ${n2(r.result.generator.cpuCores)}${saturated} | ${r.otherCores === undefined ? '' : n2(r.otherCores)} | ${tp.errors} |`);
   }
   const latencyKind = key === 'w4' ? 'produce→consume latency (send time stamped in each value, read by the consumer)'
     : key === 'w5' ? 'fetch request latency' : 'produce latency per record, from send (or, at a fixed rate, from the scheduled send) to the acknowledgement';
@@ -124,9 +128,12 @@ export function renderComparison(report: CompareReport): string {
   out.push('## Workloads', '',
     `Same generator (\`highwater bench\`), same settings for every broker: ${s.partitions} partitions, ${s.recordSize} B values, batch.size ${n0(s.batchSize)} B,`,
     `linger ${s.lingerMs} ms (at a fixed rate), ${s.maxInFlight} requests in flight per connection, one producer thread; ${s.durationMs / 1000} s measured after ${s.warmupMs / 1000} s of warm-up.`,
+    `Before its first workload each broker takes ${(s.primeMs ?? 0) / 1000} s of unreported produce load, so that JIT compilation (the JVM's and V8's) is not measured.`,
     `Throughput counts value bytes (MB = 2^20 bytes, as kafka-producer-perf-test). The discard server (acknowledges produce requests, stores nothing)`,
     'is the loopback baseline: the most the generator and the kernel can move on this machine. Broker CPU and RSS are read from',
-    '`/proc/<pid>/stat` and `/proc/<pid>/status` during each run; the generator runs in the same machine and shares its cores.', '');
+    '`/proc/<pid>/stat` and `/proc/<pid>/status` during each run; the generator runs in the same machine and shares its cores.',
+    '"Other processes" is the CPU the rest of the machine used meanwhile (from /proc/stat): this machine is shared, and a run with',
+    'a large figure there measured a broker with fewer cores than it looks.', '');
   for (const key of ['w1', 'w2', 'w3', 'w4', 'w5-fill', 'w5']) out.push(workloadTable(report, key, kafka));
   out.push(`The catch-up size was ${(s.consumeBytes / 2 ** 30).toFixed(2)} GiB (\`--consume-size\`).`, '');
 
@@ -160,6 +167,8 @@ export function renderComparison(report: CompareReport): string {
   }
   out.push('', 'Start-up: Highwater from spawning `node` to its "broker ready" log line; Kafka from bench/kafka/start.sh starting the JVM to "Kafka Server started" (storage already formatted). Kafka runs with a fixed 1 GiB heap (-Xms1g -Xmx1g, as its own start script).', '');
 
+  const failures = report.targets.flatMap((t) => t.failures.map((f) => `${t.name} ${f}`));
+  if (failures.length > 0) out.push('## Workloads that failed', '', ...failures.map((f) => `- ${f}`), '');
   const warnings = report.targets.flatMap((t) => t.runs.flatMap((r) => r.result.generator.warnings.map((w) => `${t.name} ${r.key}: ${w}`)));
   if (warnings.length > 0) out.push('## Generator warnings', '', ...warnings.map((w) => `- ${w}`), '');
   if (discard) out.push(`The discard server took ${n0(run(discard, 'w1')?.result.produce?.recordsPerSec ?? 0)} rec/s from the generator: well above every broker, so the generator was not what limited them.`, '');

@@ -88,3 +88,28 @@ export class ProcessWatcher {
     return { cpuCores: seconds > 0 ? cpu / seconds : 0, rssMaxBytes: this.#rssMax, rssEndBytes: this.#last?.rssBytes ?? 0 };
   }
 }
+
+/** Busy and total jiffies of all CPUs together, from the first line of /proc/stat. */
+export function parseMachineCpu(procStat: string): { busy: number; total: number } {
+  const fields = procStat.split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal: idle and iowait are the idle ones.
+  const total = fields.slice(0, 8).reduce((a, b) => a + b, 0);
+  const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+  return { busy: total - idle, total };
+}
+
+/** How many cores the whole machine kept busy between construction and stop(). */
+export class MachineCpuWatcher {
+  readonly #first = parseMachineCpu(readFileSync('/proc/stat', 'utf8'));
+  readonly #cores: number;
+
+  constructor(cores: number) {
+    this.#cores = cores;
+  }
+
+  stop(): number {
+    const last = parseMachineCpu(readFileSync('/proc/stat', 'utf8'));
+    const total = last.total - this.#first.total;
+    return total > 0 ? ((last.busy - this.#first.busy) / total) * this.#cores : 0;
+  }
+}

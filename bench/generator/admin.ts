@@ -47,7 +47,12 @@ export async function ensureTopic(c: KafkaConnection, topic: string, partitions:
       const nodeId = t.partitions[0]!.leaderId;
       const broker = md.brokers.find((b) => b.nodeId === nodeId);
       if (!broker) throw new Error(`leader ${nodeId} of ${topic} is not in the Metadata brokers`);
-      return { partitions: t.partitions.map((p) => p.partitionIndex).sort((a, b) => a - b), leader: { nodeId, host: broker.host, port: broker.port } };
+      const layout = { partitions: t.partitions.map((p) => p.partitionIndex).sort((a, b) => a - b), leader: { nodeId, host: broker.host, port: broker.port } };
+      // Kafka names a leader in Metadata a moment before that leader serves the partition; the
+      // first ListOffsets that every partition answers says the topic takes writes and reads. (The
+      // discard server has no ListOffsets, and no partitions to wait for.)
+      if (c.brokerVersions.has(ApiKey.ListOffsets)) await listOffsets(c, topic, layout.partitions, LATEST, Math.max(1000, deadline - Date.now()));
+      return layout;
     }
     if (t && t.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION && !create) throw new Error(`topic ${topic} does not exist`);
     if (Date.now() > deadline) throw new Error(`topic ${topic} has no leader for every partition after ${timeoutMs} ms (${t ? errorName(t.errorCode) : 'absent'})`);
@@ -58,8 +63,30 @@ export async function ensureTopic(c: KafkaConnection, topic: string, partitions:
 export const EARLIEST = -2n;
 export const LATEST = -1n;
 
-/** ListOffsets for each partition, in the order given: EARLIEST (log start) or LATEST (high watermark). */
-export async function listOffsets(c: KafkaConnection, topic: string, partitions: readonly number[], spec: bigint): Promise<bigint[]> {
+/** Errors a partition gives while its leadership settles: asking again shortly is the cure. */
+const RETRIABLE: ReadonlySet<number> = new Set([
+  ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, ErrorCode.LEADER_NOT_AVAILABLE, ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.OFFSET_NOT_AVAILABLE,
+]);
+
+/**
+ * ListOffsets for each partition, in the order given: EARLIEST (log start) or LATEST (high
+ * watermark). Retries (bounded by retryMs) while partitions answer with a leadership error.
+ */
+export async function listOffsets(c: KafkaConnection, topic: string, partitions: readonly number[], spec: bigint, retryMs = 15_000): Promise<bigint[]> {
+  const deadline = Date.now() + retryMs;
+  for (;;) {
+    try {
+      return await listOffsetsOnce(c, topic, partitions, spec);
+    } catch (err) {
+      if (!(err instanceof RetriableOffsetsError) || Date.now() > deadline) throw err;
+      await sleep(100);
+    }
+  }
+}
+
+class RetriableOffsetsError extends Error {}
+
+async function listOffsetsOnce(c: KafkaConnection, topic: string, partitions: readonly number[], spec: bigint): Promise<bigint[]> {
   const v = c.version(ApiKey.ListOffsets);
   const res = await c.request<ListOffsetsResponse>(ApiKey.ListOffsets, v, {
     replicaId: -1, isolationLevel: 0, timeoutMs: 30_000,
@@ -68,7 +95,10 @@ export async function listOffsets(c: KafkaConnection, topic: string, partitions:
   const byPartition = new Map<number, bigint>();
   for (const t of res.topics) {
     for (const p of t.partitions) {
-      if (p.errorCode !== 0) throw new Error(`ListOffsets ${topic}-${p.partitionIndex}: ${errorName(p.errorCode)}`);
+      if (p.errorCode !== 0) {
+        const message = `ListOffsets ${topic}-${p.partitionIndex}: ${errorName(p.errorCode)}`;
+        throw RETRIABLE.has(p.errorCode) ? new RetriableOffsetsError(message) : new Error(message);
+      }
       byPartition.set(p.partitionIndex, v === 0 ? (p.oldStyleOffsets[0] ?? -1n) : p.offset);
     }
   }
