@@ -39,11 +39,13 @@ test('two @platformatic/kafka consumers share the partitions, read each record o
   closers.push(() => producer.close());
   const seen = new Map<string, number>();
   const streams: MessagesStream<string, string, string, string>[] = [];
+  const consumers: Consumer<string, string, string, string>[] = [];
   for (const name of ['one', 'two']) {
     const consumer = new Consumer({
       groupId: GROUP, clientId: name, bootstrapBrokers: [tb.bootstrap], deserializers: stringDeserializers,
       sessionTimeout: 3000, heartbeatInterval: 200, rebalanceTimeout: 5000,
     });
+    consumers.push(consumer);
     closers.push(() => new Promise<void>((resolve) => consumer.close(true, () => resolve())));
     const stream = await consumer.consume({ topics: [TOPIC], mode: 'committed', fallbackMode: 'earliest', autocommit: 100, maxWaitTime: 100 });
     stream.on('data', (message) => seen.set(message.value, (seen.get(message.value) ?? 0) + 1));
@@ -53,6 +55,14 @@ test('two @platformatic/kafka consumers share the partitions, read each record o
     const d = tb.broker.groupCoordinator.describeGroup(GROUP);
     return d.state === 'Stable' && d.members.length === 2 && d.members.every((m) => m.memberAssignment.length > 0);
   });
+  // The coordinator being stable is not enough: each client must have taken its new assignment,
+  // and a fetch it sent under the first generation (which held all six partitions) may still be
+  // answered. Wait until both clients hold disjoint assignments, then longer than one fetch wait.
+  await until('both clients on the new assignment', () => {
+    const held = consumers.flatMap((c) => (c.assignments ?? []).flatMap((a) => a.partitions));
+    return held.length === PARTITIONS && new Set(held).size === PARTITIONS;
+  });
+  await new Promise((r) => setTimeout(r, 500));
   const messages = Array.from({ length: 60 }, (_, i) => ({ topic: TOPIC, partition: i % PARTITIONS, value: `v${i}` }));
   await producer.send({ messages });
   await until('60 records', () => seen.size === 60);
