@@ -2,12 +2,14 @@
 # Starts Apache Kafka as a single KRaft node (broker+controller) on 127.0.0.1 in the background:
 # the reference broker that Highwater's compatibility runs and benchmarks compare against.
 # Usage: start.sh [--port 9093] [--controller-port PORT+1] [--data-dir DIR] [--heap 1g]
-#                 [--partitions 3] [--timeout 90]
+#                 [--partitions 3] [--timeout 90] [--request-log]
+# --request-log writes every request header (API key, version, client id) to logs/requests.log:
+# the way to see which API versions a client negotiates.
 # Formats the data dir on first use only, so start.sh after stop.sh on the same dir is a restart.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-port=9093 controller_port="" data_dir="" heap=1g partitions=3 timeout_s=90
+port=9093 controller_port="" data_dir="" heap=1g partitions=3 timeout_s=90 request_log=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --port) port="$2"; shift 2 ;;
@@ -16,6 +18,7 @@ while [ $# -gt 0 ]; do
     --heap) heap="$2"; shift 2 ;;
     --partitions) partitions="$2"; shift 2 ;;
     --timeout) timeout_s="$2"; shift 2 ;;
+    --request-log) request_log=1; shift ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -73,6 +76,19 @@ logger.kafka.level = INFO
 logger.apache.name = org.apache.kafka
 logger.apache.level = INFO
 LOG
+if [ "$request_log" = 1 ]; then
+  cat >> "$data_dir/log4j2.properties" <<LOG
+appender.requests.type = File
+appender.requests.name = requests
+appender.requests.fileName = $data_dir/logs/requests.log
+appender.requests.layout.type = PatternLayout
+appender.requests.layout.pattern = %m%n
+logger.requests.name = kafka.request.logger
+logger.requests.level = DEBUG
+logger.requests.additivity = false
+logger.requests.appenderRef.requests.ref = requests
+LOG
+fi
 
 classpath="$KAFKA_LIBS_DIR/*"
 jvm_opts=(-Xms"$heap" -Xmx"$heap" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true

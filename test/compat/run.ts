@@ -3,11 +3,14 @@
 // group-resume, prints a client x scenario matrix and writes it as markdown.
 //
 //   node test/compat/run.ts [--broker highwater|kafka|external:<host:port>] [--clients a,b]
-//                           [--out docs/compat.md] [--timeout 300]
+//                           [--out docs/compat.md] [--timeout 300] [--kafka-request-log FILE]
+//
+// --kafka-request-log keeps Apache Kafka's request log (every request's API key, version and
+// client id; see test/compat/request-versions.ts to summarise it).
 //
 // Exit code: 0 when no installed client FAILed a scenario, 1 otherwise, 2 on bad arguments.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -160,7 +163,7 @@ function killGroup(child: ChildProcess): void {
   }
 }
 
-function kafkaBroker(): Broker {
+function kafkaBroker(requestLog: string | undefined): Broker {
   const dataDir = mkdtempSync(join(tmpdir(), 'highwater-compat-kafka-'));
   const script = (name: string) => join(repoRoot, 'bench/kafka', name);
   let port = 0;
@@ -178,7 +181,10 @@ function kafkaBroker(): Broker {
         if (fetched.code !== 0) throw new Error(`bench/kafka/fetch.sh failed: ${fetched.stderr}`);
       }
       const started = await runCommand(
-        [script('start.sh'), '--port', String(port), '--controller-port', String(controllerPort), '--data-dir', dataDir],
+        [
+          script('start.sh'), '--port', String(port), '--controller-port', String(controllerPort), '--data-dir', dataDir,
+          ...(requestLog ? ['--request-log'] : []),
+        ],
         120_000,
       );
       if (started.code !== 0) throw new Error(`bench/kafka/start.sh failed: ${started.stderr}${started.stdout}`);
@@ -194,7 +200,11 @@ function kafkaBroker(): Broker {
       await runCommand([script('stop.sh'), '--data-dir', dataDir, '--timeout', '30'], 60_000);
     },
   };
-  process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));
+  process.on('exit', () => {
+    const log = join(dataDir, 'logs/requests.log');
+    if (requestLog && existsSync(log)) copyFileSync(log, resolve(requestLog));
+    rmSync(dataDir, { recursive: true, force: true });
+  });
   return broker;
 }
 
@@ -405,10 +415,17 @@ interface Options {
   clients: string[] | undefined;
   out: string | undefined;
   timeoutSeconds: number;
+  kafkaRequestLog: string | undefined;
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { broker: 'kafka', clients: undefined, out: undefined, timeoutSeconds: 300 };
+  const options: Options = {
+    broker: 'kafka',
+    clients: undefined,
+    out: undefined,
+    timeoutSeconds: 300,
+    kafkaRequestLog: undefined,
+  };
   for (let i = 0; i < argv.length; i++) {
     const value = argv[i + 1];
     switch (argv[i]) {
@@ -424,6 +441,10 @@ function parseArgs(argv: string[]): Options {
         options.out = value;
         i++;
         break;
+      case '--kafka-request-log':
+        options.kafkaRequestLog = value;
+        i++;
+        break;
       case '--timeout':
         options.timeoutSeconds = Number(value);
         i++;
@@ -435,8 +456,8 @@ function parseArgs(argv: string[]): Options {
   return options;
 }
 
-function makeBroker(kind: string): Broker {
-  if (kind === 'kafka') return kafkaBroker();
+function makeBroker(kind: string, requestLog: string | undefined): Broker {
+  if (kind === 'kafka') return kafkaBroker(requestLog);
   if (kind === 'highwater') return highwaterBroker();
   if (kind.startsWith('external:')) return externalBroker(kind.slice('external:'.length));
   throw new Error(`unknown broker ${kind}: use highwater, kafka or external:<host:port>`);
@@ -447,7 +468,7 @@ async function main(): Promise<number> {
   let broker: Broker;
   try {
     options = parseArgs(process.argv.slice(2));
-    broker = makeBroker(options.broker);
+    broker = makeBroker(options.broker, options.kafkaRequestLog);
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n`);
     return 2;

@@ -26,6 +26,10 @@ import {
 
 const CLIENT = 'kcat';
 const KCAT = process.env['KCAT'] ?? 'kcat';
+
+function spawnKcat(argv: string[]) {
+  return spawn(KCAT, ['-X', 'client.id=highwater-compat-kcat', ...argv], { stdio: ['pipe', 'pipe', 'pipe'] });
+}
 const version = spawnSync(KCAT, ['-V'], { encoding: 'utf8' });
 if (version.error || version.status !== 0) {
   console.error(`not installed: ${KCAT}: ${version.error?.message ?? version.stderr}`);
@@ -36,7 +40,7 @@ const versionLine = /Version (\S+).*librdkafka (\S+)/.exec(version.stdout);
 /** Runs kcat to completion with optional stdin; fails on a non-zero exit or after timeoutMs. */
 function kcat(argv: string[], input?: string, timeoutMs = 30_000): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(KCAT, argv, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawnKcat(argv);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -192,10 +196,10 @@ async function idempotent(args: DriverArgs): Promise<string> {
 async function longPoll(args: DriverArgs): Promise<string> {
   const topic = `${args.prefix}-lp`;
   await ensureTopic(args, topic);
-  const consumer = spawn(KCAT, [
+  const consumer = spawnKcat([
     '-u', '-C', '-b', args.bootstrap, '-t', topic, '-p', '0', '-o', 'beginning', '-c', '1', '-f', '%o\n',
     '-X', `fetch.wait.max.ms=${LONG_POLL_MAX_WAIT_MS}`, '-X', 'fetch.min.bytes=1',
-  ], { stdio: ['ignore', 'pipe', 'ignore'] });
+  ]);
   try {
     const receivedAt = new Promise<number>((resolve) => consumer.stdout.once('data', () => resolve(performance.now())));
     // kcat has started and its fetch of the empty partition is being held open by the broker.
@@ -217,11 +221,11 @@ const GROUP_SECOND_PER_PARTITION = 50;
 
 /** A `kcat -G` member: its output lines ("partition offset") and the partitions it was given. */
 function startMember(args: DriverArgs, group: string, topic: string, extra: string[] = []) {
-  const child = spawn(KCAT, [
+  const child = spawnKcat([
     // -u: unbuffered, or the lines would only appear when kcat exits.
     '-u', '-b', args.bootstrap, '-G', group, topic, '-f', '%p %o\n', '-X', 'auto.offset.reset=earliest',
     '-X', 'auto.commit.interval.ms=200', '-X', 'session.timeout.ms=10000', ...extra,
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  ]);
   const member = { child, seen: [] as Array<[number, number]>, assigned: false, exited: false, stderr: '' };
   let pending = '';
   child.stdout.on('data', (chunk: Buffer) => {

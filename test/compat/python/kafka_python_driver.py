@@ -14,11 +14,12 @@ except ImportError as missing:
 import compat_common as c
 
 CLIENT = "kafka-python"
+CLIENT_ID = f"highwater-compat-{CLIENT}"
 LATEST, EARLIEST = -1, -2
 
 
 def admin(bootstrap):
-    return KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15000)
+    return KafkaAdminClient(bootstrap_servers=bootstrap, client_id=CLIENT_ID, request_timeout_ms=15000)
 
 
 def create_topic(bootstrap, topic, partitions):
@@ -34,14 +35,14 @@ def create_topic(bootstrap, topic, partitions):
 
 def producer(bootstrap, acks, codec, idempotent=False):
     return KafkaProducer(
-        bootstrap_servers=bootstrap, acks=acks, compression_type=None if codec == "none" else codec,
+        bootstrap_servers=bootstrap, client_id=CLIENT_ID, acks=acks, compression_type=None if codec == "none" else codec,
         enable_idempotence=idempotent, linger_ms=5,
         # Without idempotence a retried batch would overtake the next one.
         max_in_flight_requests_per_connection=5 if idempotent else 1)
 
 
 def consumer(bootstrap, group=None, **extra):
-    return KafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False,
+    return KafkaConsumer(bootstrap_servers=bootstrap, client_id=CLIENT_ID, group_id=group, enable_auto_commit=False,
                          auto_offset_reset="earliest", **extra)
 
 

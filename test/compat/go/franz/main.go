@@ -22,7 +22,7 @@ const client = "franz-go"
 var args compat.Args
 
 func newClient(opts ...kgo.Opt) (*kgo.Client, error) {
-	return kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(args.Bootstrap)}, opts...)...)
+	return kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(args.Bootstrap), kgo.ClientID("highwater-compat-franz-go")}, opts...)...)
 }
 
 func withTimeout(d time.Duration) (context.Context, context.CancelFunc) {

@@ -53,6 +53,9 @@ public final class Driver {
     Skip(String why) { super(why); }
   }
 
+  /** Distinct client ids: a broker's request log then tells the Java client's connections apart. */
+  static final AtomicLong CLIENT_SEQUENCE = new AtomicLong();
+
   final String bootstrap;
   final String prefix;
 
@@ -132,6 +135,7 @@ public final class Driver {
   Admin admin() {
     Properties props = new Properties();
     props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    props.put(AdminClientConfig.CLIENT_ID_CONFIG, "highwater-compat-java-admin");
     props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 15000);
     props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 20000);
     return Admin.create(props);
@@ -140,6 +144,7 @@ public final class Driver {
   KafkaProducer<String, String> producer(String acks, String codec, boolean idempotent) {
     Properties props = new Properties();
     props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    props.put(ProducerConfig.CLIENT_ID_CONFIG, "highwater-compat-java-producer-" + CLIENT_SEQUENCE.incrementAndGet());
     props.put(ProducerConfig.ACKS_CONFIG, acks);
     props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, codec);
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, idempotent);
@@ -157,6 +162,7 @@ public final class Driver {
   KafkaConsumer<String, String> consumer(String groupId, Map<String, Object> extra) {
     Properties props = new Properties();
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    props.put(ConsumerConfig.CLIENT_ID_CONFIG, "highwater-compat-java-consumer-" + CLIENT_SEQUENCE.incrementAndGet());
     if (groupId != null) props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
