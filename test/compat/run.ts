@@ -213,7 +213,8 @@ function kafkaBroker(requestLog: string | undefined): Broker {
  * does. Restart = SIGTERM, wait for exit, start again on the same data dir.
  */
 export function highwaterCommand(port: number, dataDir: string): string[] {
-  return [node, 'src/cli/main.ts', 'start', '--port', String(port), '--data-dir', dataDir, '--http-port', '0'];
+  // Three partitions for auto-created topics, as bench/kafka/start.sh gives the reference broker.
+  return [node, 'src/cli/main.ts', 'start', '--port', String(port), '--data-dir', dataDir, '--http-port', '0', '--num-partitions', '3'];
 }
 
 async function waitForPort(port: number, timeoutMs: number, alive: () => boolean): Promise<void> {
