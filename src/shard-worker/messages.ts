@@ -48,7 +48,6 @@ export type ControlRequest =
   | { op: 'close'; slot: number; deleteFiles: boolean }
   | { op: 'update-config'; slot: number; config: Record<string, string> }
   | { op: 'delete-records'; slot: number; offset: string }
-  | { op: 'read-all'; slot: number }
   | { op: 'shutdown' };
 
 export function encodeAppendHeader(requestId: number, slot: number, recordsLength: number, flags: number): Uint8Array {

@@ -261,8 +261,6 @@ function runControl(request: ControlRequest): unknown {
       publish(owned);
       return { lowWatermark: String(owned.log.logStartOffset) };
     }
-    case 'read-all':
-      return null;
     case 'shutdown':
       stopping = true;
       return null;
