@@ -3,8 +3,8 @@
 // then docs/benchmarks.md with the figures, ratios, the machine and the exact commands.
 // Usage: node bench/compare.ts [--duration 10s] [--warmup 2s] [--consume-size 1g] [--skip-kafka]
 //        [--skip-perf-test] [--out docs/benchmarks.md] [--results-dir bench/results/<time>] [--cpu-prof DIR]
-//        [--targets discard,never,always,shards,kafka] [--prime 5s]
-import { mkdirSync, writeFileSync } from 'node:fs';
+//        [--targets discard,never,always,shards,kafka] [--prime 5s] [--rerender compare.json]
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem, release } from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -34,8 +34,17 @@ const { values: flags } = parseArgs({
     'cpu-prof': { type: 'string' },
     'base-port': { type: 'string', default: '19400' },
     targets: { type: 'string', default: 'discard,never,always,shards,kafka' },
+    // Re-renders the markdown from a run's compare.json (after a change to the page's layout).
+    rerender: { type: 'string' },
   },
 });
+
+if (flags.rerender) {
+  const saved = JSON.parse(readFileSync(flags.rerender, 'utf8')) as CompareReport;
+  writeFileSync(path.resolve(REPO_ROOT, flags.out), renderComparison(saved));
+  console.log(`wrote ${flags.out} from ${flags.rerender}`);
+  process.exit(0);
+}
 
 const durationMs = parseDuration(flags.duration);
 const warmupMs = parseDuration(flags.warmup);

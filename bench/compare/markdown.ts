@@ -49,6 +49,7 @@ function run(t: TargetReport | undefined, key: string): WorkloadRun | undefined 
 }
 
 function latencyOf(r: WorkloadRun): LatencySummary | null {
+  if (r.result.mode === 'consume') return r.result.consume?.fetchLatency ?? null;
   return r.result.endToEnd?.latency ?? r.result.produce?.latency ?? null;
 }
 

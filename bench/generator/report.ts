@@ -241,18 +241,40 @@ function resultName(r: BenchResult, i: number): string {
   return r.label || `run ${i + 1} (${r.mode})`;
 }
 
-/** One self-contained page for one or several results (compare.ts passes all its runs). */
-export function renderHtmlReport(results: BenchResult[], title = 'highwater bench'): string {
+/** Splits "broker: workload" labels so that compare runs get one pair of charts per workload. */
+function splitLabel(r: BenchResult, i: number): { group: string; series: string } {
+  const name = resultName(r, i);
+  const at = name.indexOf(': ');
+  return at < 0 ? { group: r.mode, series: name } : { group: name.slice(at + 2), series: name.slice(0, at) };
+}
+
+function chartsFor(results: BenchResult[], names: string[], suffix: string, heading: string): string {
   const throughput: Series[] = [];
   const curves: Series[] = [];
   results.forEach((r, i) => {
-    const name = resultName(r, i);
+    const name = names[i]!;
     const points = r.timeSeries.map((p) => ({ x: p.t, y: Math.round(r.mode === 'consume' ? p.consumedRecordsPerSec : p.producedRecordsPerSec) }));
     throughput.push({ name: `${name} ${r.mode === 'consume' ? 'consumed' : 'produced'} records/s`, points });
     if (r.mode === 'e2e') throughput.push({ name: `${name} consumed records/s`, points: r.timeSeries.map((p) => ({ x: p.t, y: Math.round(p.consumedRecordsPerSec) })) });
     if (r.produce && r.produce.percentiles.length > 0) curves.push({ name: `${name} produce`, points: r.produce.percentiles.map((p) => ({ x: ninesX(p.percentile), y: p.ms })) });
     if (r.endToEnd && r.endToEnd.percentiles.length > 0) curves.push({ name: `${name} produce→consume`, points: r.endToEnd.percentiles.map((p) => ({ x: ninesX(p.percentile), y: p.ms })) });
   });
+  return `${heading ? `<h3>${escapeHtml(heading)}</h3>\n` : ''}` +
+    `${svgLineChart({ id: `throughput-over-time${suffix}`, title: 'Throughput over time (negative t: warm-up)', xLabel: 'seconds', yLabel: 'records/s', series: throughput })}\n` +
+    (curves.length > 0 ? svgLineChart({ id: `latency-percentiles${suffix}`, title: 'Latency by percentile', xLabel: 'percentile', yLabel: 'ms', series: curves, xTicks: NINES_TICKS, xMin: 0 }) : '<p>No latency recorded.</p>');
+}
+
+/** One self-contained page for one or several results (compare.ts passes all its runs). */
+export function renderHtmlReport(results: BenchResult[], title = 'highwater bench'): string {
+  const groups = new Map<string, { results: BenchResult[]; names: string[] }>();
+  results.forEach((r, i) => {
+    const { group, series } = splitLabel(r, i);
+    const g = groups.get(group) ?? { results: [], names: [] };
+    g.results.push(r);
+    g.names.push(series);
+    groups.set(group, g);
+  });
+  const charts = [...groups.entries()].map(([group, g], i) => chartsFor(g.results, g.names, i === 0 ? '' : `-${i}`, groups.size > 1 ? group : '')).join('\n');
   const rows = results.map((r, i) => {
     const name = resultName(r, i);
     const t = r.produce ?? r.consume;
@@ -277,12 +299,12 @@ table{border-collapse:collapse;margin:12px 0}td,th{border:1px solid #ccc;padding
 <table><tr><th>run</th><th>mode</th><th>records/s</th><th>MB/s</th><th>records</th><th>errors</th><th>generator cores</th></tr>
 ${rows}
 </table>
-${svgLineChart({ id: 'throughput-over-time', title: 'Throughput over time (negative t: warm-up)', xLabel: 'seconds', yLabel: 'records/s', series: throughput })}
 <h2>Latency</h2>
 <table><tr><th>run</th><th>avg ms</th><th>p50</th><th>p95</th><th>p99</th><th>p99.9</th><th>max</th></tr>
 ${latency}
 </table>
-${curves.length > 0 ? svgLineChart({ id: 'latency-percentiles', title: 'Latency by percentile', xLabel: 'percentile', yLabel: 'ms', series: curves, xTicks: NINES_TICKS, xMin: 0 }) : '<p>No latency recorded.</p>'}
+<h2>Charts</h2>
+${charts}
 ${warnings.length > 0 ? `<h2>Warnings</h2><ul>${warnings.map((w) => `<li class="warn">${escapeHtml(w)}</li>`).join('')}</ul>` : ''}
 <script type="application/json" id="bench-results">${data}</script>
 </body></html>
