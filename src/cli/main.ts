@@ -6,6 +6,7 @@ import { createLogger } from '../logger.ts';
 import { VERSION } from '../version.ts';
 import { Broker } from '../acceptor/broker.ts';
 import { registerTopicsCommand } from './topics.ts';
+import { registerBenchCommand } from './bench.ts';
 import { registerProduceCommand } from './produce.ts';
 import { registerConsumeCommand } from './consume.ts';
 import { registerGroupsCommand } from './groups.ts';
@@ -74,6 +75,7 @@ start.action(async (opts: Record<string, unknown>) => {
 });
 
 registerTopicsCommand(program);
+registerBenchCommand(program);
 registerProduceCommand(program);
 registerConsumeCommand(program);
 registerGroupsCommand(program);
