@@ -25,7 +25,7 @@ import { startHttpServer, type HttpSurface } from '../http/server.ts';
 
 export interface TestHooks {
   /** Called before each response is written; 'drop-connection' closes the socket instead. */
-  beforeResponseWrite?: (connection: Connection, apiKey: number, response: Buffer) => 'drop-connection' | void;
+  beforeResponseWrite?: (connection: Connection, apiKey: number, response: Uint8Array[]) => 'drop-connection' | void;
 }
 
 /** Everything the main thread knows about one partition at run time. */

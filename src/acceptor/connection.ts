@@ -19,13 +19,16 @@ export interface ConnectionInfo {
   readonly closed: boolean;
 }
 
+/** Record sets at least this large are written to the socket by reference, not copied. */
+const SPLICE_RECORDS_FROM_BYTES = 16 * 1024;
+
 /** Pipelined requests allowed before the socket stops being read. */
 const MAX_IN_FLIGHT = 256;
 
 interface PendingResponse {
   apiKey: number;
-  /** undefined while the handler runs; null when the protocol sends no response. */
-  bytes: Buffer | null | undefined;
+  /** The encoded response in pieces; undefined while the handler runs; null when none is sent. */
+  bytes: Uint8Array[] | null | undefined;
 }
 
 export class Connection implements ConnectionInfo {
@@ -160,18 +163,21 @@ export class Connection implements ConnectionInfo {
     this.close('internal error while handling a request', { apiKey, apiVersion });
   }
 
-  #enqueueImmediate(bytes: Buffer): void {
+  #enqueueImmediate(bytes: Uint8Array[]): void {
     this.#queue.push({ apiKey: ApiKey.ApiVersions, bytes });
     this.#flush();
   }
 
-  #encode(apiKey: number, apiVersion: number, correlationId: number, response: unknown): Buffer {
+  #encode(apiKey: number, apiVersion: number, correlationId: number, response: unknown): Uint8Array[] {
     const writer = new Writer(256);
+    // Fetch responses reference their record bytes instead of copying them into the response:
+    // they go to the socket as they came from the segment reader (no tagged field holds records).
+    if (apiKey === ApiKey.Fetch) writer.enableSplicing(SPLICE_RECORDS_FROM_BYTES);
     const sizeAt = writer.reserveInt32();
     encodeResponseHeader(writer, responseHeaderVersion(apiKey, apiVersion), correlationId);
     apiCodecs.get(apiKey)!.encodeResponse(writer, apiVersion, response);
-    writer.patchInt32(sizeAt, writer.position - sizeAt - 4);
-    return writer.finish();
+    writer.patchInt32(sizeAt, writer.length - sizeAt - 4);
+    return writer.finishChunks();
   }
 
   /** Writes every finished response at the head of the queue; stops at the first still running. */
@@ -184,7 +190,16 @@ export class Connection implements ConnectionInfo {
         this.close('test hook dropped the connection before a response');
         return;
       }
-      if (!this.#socket.write(bytes)) this.pause('socket-drain');
+      let drained = true;
+      if (bytes.length === 1) {
+        drained = this.#socket.write(bytes[0]!);
+      } else {
+        // One vectored write for the pieces of a spliced response.
+        this.#socket.cork();
+        for (const chunk of bytes) drained = this.#socket.write(chunk);
+        this.#socket.uncork();
+      }
+      if (!drained) this.pause('socket-drain');
     }
     if (this.#queue.length < MAX_IN_FLIGHT) this.resume('in-flight');
   }

@@ -65,12 +65,51 @@ export class Writer {
 
   /** A view of the bytes written so far (not a copy: later writes may reuse the memory after reset()). */
   finish(): Buffer {
+    if (this.splices.length > 0) return Buffer.concat(this.finishChunks());
     return this.buf.subarray(0, this.position);
   }
 
   /** Forget what was written, keeping the grown buffer for the next message. */
   reset(): void {
     this.position = 0;
+    this.splices = [];
+    this.splicedBytes = 0;
+  }
+
+  // ---- splicing: large byte fields by reference (Fetch responses' records) ----
+
+  private spliceFrom = Infinity;
+  private splices: { at: number; bytes: Uint8Array }[] = [];
+  private splicedBytes = 0;
+
+  /**
+   * From now on, byte fields of at least `minBytes` are kept by reference instead of copied, and
+   * the message comes out of finishChunks() as pieces for one vectored write. Positions (and so
+   * patchInt32 and reserveInt32) keep counting only the bytes in the buffer: use it only when no
+   * length is computed from positions across such a field (the frame size uses `length`; tagged
+   * fields must not contain one).
+   */
+  enableSplicing(minBytes: number): void {
+    this.spliceFrom = minBytes;
+  }
+
+  /** Every byte of the message, spliced fields included. */
+  get length(): number {
+    return this.position + this.splicedBytes;
+  }
+
+  /** The message as pieces in order: buffer slices and spliced fields. No copy. */
+  finishChunks(): Uint8Array[] {
+    if (this.splices.length === 0) return [this.finish()];
+    const chunks: Uint8Array[] = [];
+    let from = 0;
+    for (const { at, bytes } of this.splices) {
+      if (at > from) chunks.push(this.buf.subarray(from, at));
+      chunks.push(bytes);
+      from = at;
+    }
+    if (this.position > from) chunks.push(this.buf.subarray(from, this.position));
+    return chunks;
   }
 
   int8(value: number): void {
@@ -173,6 +212,12 @@ export class Writer {
   }
 
   raw(bytes: Uint8Array): void {
+    if (bytes.length >= this.spliceFrom) {
+      // Referenced, not copied: finishChunks() hands it to the socket between the buffer's pieces.
+      this.splices.push({ at: this.position, bytes });
+      this.splicedBytes += bytes.length;
+      return;
+    }
     this.ensure(bytes.length);
     this.buf.set(bytes, this.position);
     this.position += bytes.length;

@@ -60,7 +60,9 @@ export interface PartitionReaderOptions {
   maxCachedIndexes?: number;
 }
 
-const FIRST_READ_BYTES = 64 * 1024;
+// The first read of a fetch: large enough that a typical partition fetch (Java's 1 MiB
+// max.partition.fetch.bytes) is one read into one buffer, so its batches need no joining copy.
+const FIRST_READ_BYTES = 1024 * 1024;
 const SCAN_READ_BYTES = 64 * 1024;
 
 interface IndexCacheEntry<T> {
@@ -180,7 +182,7 @@ export class PartitionReader {
     }
     if (spans.length === 0) return { records: Buffer.alloc(0), firstOffset: fetchOffset, nextOffset: fetchOffset };
     this.rememberCursor(nextOffset, { segmentBase, position });
-    return { records: spans.length === 1 ? spans[0] : Buffer.concat(spans, total), firstOffset, nextOffset };
+    return { records: joinSpans(spans, total), firstOffset, nextOffset };
   }
 
   /** Segment, position and baseOffset of the batch containing `offset` (< highWatermark). */
@@ -547,3 +549,20 @@ function readVarint(buf: Buffer, at: number): { value: bigint; next: number } {
   return { value: (raw >> 1n) ^ -(raw & 1n), next: i };
 }
 
+/**
+ * The batches of one fetch as one Buffer: a view when they lie end to end in one read buffer (the
+ * common case), else one copy.
+ */
+function joinSpans(spans: Buffer[], total: number): Buffer {
+  const first = spans[0]!;
+  let end = first.byteOffset + first.length;
+  for (let i = 1; i < spans.length; i++) {
+    const span = spans[i]!;
+    if (span.buffer !== first.buffer || span.byteOffset !== end) return Buffer.concat(spans, total);
+    end += span.length;
+  }
+  // A small answer out of a large read buffer is copied out, so a long poll that returns a few
+  // records does not keep a 1 MiB buffer alive until its response is written.
+  if (total * 4 < first.buffer.byteLength) return Buffer.from(Buffer.from(first.buffer, first.byteOffset, total));
+  return Buffer.from(first.buffer, first.byteOffset, total);
+}
