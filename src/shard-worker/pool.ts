@@ -123,28 +123,9 @@ class Shard {
     return id;
   }
 
-  #publishScheduled = false;
-
-  /**
-   * Sends a message, or queues it behind a full ring and pauses the connection that sent it.
-   * Messages become visible to the shard together at the end of the current turn: every append of
-   * one socket read costs the shard one wake-up at most (the doorbell was 1.3 s of 7.8 s of the
-   * main thread's produce profile, docs/notes/bench.md).
-   */
+  /** Sends a message, or queues it behind a full ring and pauses the connection that sent it. */
   send(parts: Uint8Array[], connection: ConnectionInfo | undefined): void {
-    if (this.waiting.length === 0 && this.rings.requests.tryWritePartsDeferred(parts)) {
-      if (!this.#publishScheduled) {
-        this.#publishScheduled = true;
-        const rings = this.rings;
-        queueMicrotask(() => {
-          this.#publishScheduled = false;
-          rings.requests.publishPending();
-        });
-      }
-      return;
-    }
-    // The ring is full: what was written this turn must reach the shard now, or it never drains.
-    this.rings.requests.publishPending();
+    if (this.waiting.length === 0 && this.rings.requests.tryWriteParts(parts)) return;
     if (this.waiting.length === 0 && this.#episodeStartedAt === undefined) {
       // One warning per backpressure episode, not per request (STYLE.md rule 7).
       this.#episodeStartedAt = performance.now();

@@ -161,33 +161,6 @@ export class RingProducer extends RingView {
   }
 
   /**
-   * Like tryWriteParts, but the message is not yet visible to the consumer: it is published, with
-   * everything written before it, by the next publishPending() (or any publishing write). Lets the
-   * acceptor write all the appends of one socket read and ring the doorbell once.
-   */
-  tryWritePartsDeferred(parts: readonly Uint8Array[]): boolean {
-    let length = 0;
-    for (const part of parts) length += part.byteLength;
-    if (!this.#reserve(length)) return false;
-    let at = (this.#writeIndex + RING_FRAME_HEADER_BYTES) >>> 0;
-    for (const part of parts) {
-      this.#copyIn(at, part);
-      at = (at + part.byteLength) >>> 0;
-    }
-    // Local only: #hasRoom counts it, the consumer cannot see it until publishPending's store.
-    this.#writeIndex = (this.#writeIndex + frameBytes(length)) >>> 0;
-    this.#unpublished = true;
-    return true;
-  }
-
-  /** Publishes every deferred write with one store and at most one doorbell. */
-  publishPending(): void {
-    if (this.#unpublished) this.#publishUpTo(this.#writeIndex);
-  }
-
-  #unpublished = false;
-
-  /**
    * Appends messages[start], messages[start + 1], ... while they fit, and publishes them with one
    * store and at most one doorbell: the cross-core traffic of a hand-off is paid per batch, not per
    * message. Returns how many were written; the caller keeps the rest for after waitForSpace.
@@ -310,7 +283,6 @@ export class RingProducer extends RingView {
    */
   #publishUpTo(writeIndex: number): void {
     this.#writeIndex = writeIndex;
-    this.#unpublished = false;
     Atomics.store(this.header, WRITE_INDEX, writeIndex | 0);
     if (Atomics.load(this.header, CONSUMER_SLEEPING) !== 0 && Atomics.exchange(this.header, CONSUMER_SLEEPING, 0) === 1) {
       Atomics.notify(this.header, CONSUMER_SLEEPING, 1);
