@@ -147,8 +147,11 @@ export class Connection implements ConnectionInfo {
       this.#handlerFailed(err, apiKey, apiVersion);
       return;
     }
+    const trace = this.#log.isLevelEnabled('trace');
+    if (trace) this.#log.trace({ apiKey, apiVersion, correlationId, request }, 'request');
     const finish = (res: unknown) => {
       metrics.requestFinished(apiKey, started);
+      if (trace) this.#log.trace({ apiKey, apiVersion, correlationId, response: res === NO_RESPONSE ? null : res }, 'response');
       if (this.#closed) return;
       slot.bytes = res === NO_RESPONSE ? null : this.#encode(apiKey, apiVersion, correlationId, res);
       this.#flush();

@@ -324,6 +324,13 @@ export async function runRdkafkaDriver(lib: Untyped, client: string, versions: s
         return true;
       });
     } finally {
+      // Leave the group before disconnecting. disconnect() blocks the JS thread until the client's
+      // consume loop thread exits, and that thread can be waiting for the JS thread to run
+      // rebalance_cb: if the first member's leave starts a rebalance that reaches the second member
+      // before its own disconnect, both threads wait for ever. Kafka's slower rebalance after a
+      // leave made that rare; Highwater completes it within one heartbeat (docs/compat.md).
+      for (const member of members) member.consumer.unsubscribe();
+      await until('members revoked their partitions', 15_000, async () => (members.every((m) => m.assigned.length === 0) ? true : undefined)).catch(() => undefined);
       for (const member of members) await disconnect(member.consumer);
     }
     return `2 members x 2 partitions, committed offset ${GROUP_COMMIT_OFFSET} on 4 partitions`;
