@@ -328,10 +328,26 @@ export class Broker {
 
   // ---- shutdown ----
 
-  // Declared before shuttingDown: its initializer assigns this field.
-  #beginShutdown!: () => void;
-  /** Resolves when shutdown begins: long polls stop waiting and answer with what they have. */
-  readonly shuttingDown: Promise<void> = new Promise((resolve) => { this.#beginShutdown = resolve; });
+  /** Long polls waiting now; shutdown wakes them so they answer with what they have. */
+  readonly #longPolls = new Set<() => void>();
+  #stopping = false;
+
+  /**
+   * Resolves after `timeoutMs`, when a watched slot changes, or when shutdown begins. A set of
+   * wakers rather than one shared "shutting down" promise: racing against a promise that stays
+   * pending would leave one reaction behind per long poll for the life of the broker.
+   */
+  async waitForPartitions(slots: readonly number[], seenWakeWords: ArrayLike<number>, timeoutMs: number): Promise<'changed' | 'timeout' | 'shutdown'> {
+    if (this.#stopping) return 'shutdown';
+    let wake!: () => void;
+    const shutdown = new Promise<'shutdown'>((resolve) => { wake = () => resolve('shutdown'); });
+    this.#longPolls.add(wake);
+    try {
+      return await Promise.race([this.watermarks.waitForChange(slots, seenWakeWords, timeoutMs), shutdown]);
+    } finally {
+      this.#longPolls.delete(wake);
+    }
+  }
 
   /**
    * Graceful stop: no new connections, no new requests read, in-flight requests finished and
@@ -340,7 +356,8 @@ export class Broker {
    */
   async stop(options: { drainMs?: number } = {}): Promise<void> {
     this.#ready = false;
-    this.#beginShutdown();
+    this.#stopping = true;
+    for (const wake of this.#longPolls) wake();
     await this.#http?.close();
     this.#http = undefined;
     const server = this.#server;

@@ -60,9 +60,13 @@ export interface PartitionReaderOptions {
   maxCachedIndexes?: number;
 }
 
-// The first read of a fetch: large enough that a typical partition fetch (Java's 1 MiB
-// max.partition.fetch.bytes) is one read into one buffer, so its batches need no joining copy.
-const FIRST_READ_BYTES = 1024 * 1024;
+// The first read of a fetch adapts to what this partition's fetches have been returning: a
+// consumer catching up gets one read of up to 1 MiB (Java's max.partition.fetch.bytes), whose
+// batches need no joining copy; a consumer at the tail gets small reads, because a fresh 1 MiB
+// buffer per long-poll answer made the main thread spend a third of its time in GC (e2e at
+// 10,000 rec/s, docs/notes/bench.md).
+const MIN_FIRST_READ_BYTES = 16 * 1024;
+const MAX_FIRST_READ_BYTES = 1024 * 1024;
 const SCAN_READ_BYTES = 64 * 1024;
 
 interface IndexCacheEntry<T> {
@@ -101,6 +105,8 @@ export class PartitionReader {
   private listing: Promise<void> | null = null;
   // Keyed by the offset a sequential consumer will ask for next.
   private readonly cursors = new Map<bigint, Cursor>();
+  /** Twice what the last fetch returned, within [MIN, MAX]_FIRST_READ_BYTES. */
+  private firstReadBytes = 64 * 1024;
   private readonly offsetIndexes = new Map<bigint, IndexCacheEntry<OffsetIndexEntries>>();
   private readonly timeIndexes = new Map<bigint, IndexCacheEntry<TimeIndexEntries>>();
   private closed = false;
@@ -150,7 +156,7 @@ export class PartitionReader {
     let expected = located.batchBase;
     while (total < maxBytes || spans.length === 0) {
       const moved = await this.withScanner(segmentBase, async (scanner) => {
-        let readAhead = Math.min(Math.max(maxBytes - total, BATCH_HEADER_BYTES), FIRST_READ_BYTES);
+        let readAhead = Math.min(Math.max(maxBytes - total, BATCH_HEADER_BYTES), this.firstReadBytes);
         // Stop by offset: the header of a batch at or past the HWM is never even read.
         while (expected < highWatermark && (total < maxBytes || spans.length === 0)) {
           const available = await scanner.load(position, BATCH_HEADER_BYTES, readAhead);
@@ -180,6 +186,7 @@ export class PartitionReader {
       segmentBase = next;
       position = 0;
     }
+    this.firstReadBytes = Math.min(MAX_FIRST_READ_BYTES, Math.max(MIN_FIRST_READ_BYTES, 2 * total));
     if (spans.length === 0) return { records: Buffer.alloc(0), firstOffset: fetchOffset, nextOffset: fetchOffset };
     this.rememberCursor(nextOffset, { segmentBase, position });
     return { records: joinSpans(spans, total), firstOffset, nextOffset };

@@ -116,8 +116,7 @@ export default defineHandler<FetchRequest, FetchResponseInput>({
       const left = deadline - performance.now();
       if (left <= 0) break;
       const slots = wanted.map((w) => w.handle!.slot);
-      const woken = await Promise.race([broker.watermarks.waitForChange(slots, round.wakeWords, left), broker.shuttingDown.then(() => 'shutdown' as const)]);
-      if (woken !== 'changed') break;
+      if ((await broker.waitForPartitions(slots, round.wakeWords, left)) !== 'changed') break;
       round = await readRound(broker, wanted, maxBytes);
     }
     const responses = topicNames.map((t) => ({ topic: t.topic, topicId: t.topicId, partitions: [] as PartitionDataInput[] }));
