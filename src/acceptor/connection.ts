@@ -88,14 +88,10 @@ export class Connection implements ConnectionInfo {
 
   #onData(chunk: Buffer): void {
     if (this.#closed) return;
-    for (const event of this.#frames.push(chunk)) {
-      if (event.kind === 'bad-size') {
-        this.close('frame size out of range', { size: event.size, maxFrameBytes: this.#frames.maxFrameBytes });
-        return;
-      }
-      this.#onFrame(event.frame);
-      if (this.#closed) return;
-    }
+    const badSize = this.#frames.pushEach(chunk, (frame) => {
+      if (!this.#closed) this.#onFrame(frame);
+    });
+    if (badSize !== undefined) this.close('frame size out of range', { size: badSize, maxFrameBytes: this.#frames.maxFrameBytes });
   }
 
   #onFrame(frame: Buffer): void {
