@@ -1,17 +1,13 @@
 // `highwater consume <topic>`: reads records over the Kafka protocol, kcat style (-o, -f, -e), alone
-// or as a consumer group. Also the small cluster helper (metadata, partition leaders, offsets,
-// group coordinator) that `produce` and `groups` share. Works against Apache Kafka too.
+// or as a consumer group. Works against Apache Kafka too.
 import type { Command } from 'commander';
-import { KafkaConnection, parseHostPort } from '../client/kafka-connection.ts';
+import { KafkaConnection } from '../client/kafka-connection.ts';
 import { ApiKey } from '../protocol/generated/index.ts';
 import { ErrorCode, errorName } from '../protocol/errors.ts';
 import { Reader, Writer } from '../protocol/primitives.ts';
 import { decodeRecordBatch, type DecodedRecord } from '../protocol/records.ts';
 import { RECORD_BATCH_HEADER_SIZE, readBatchSize } from '../protocol/record-batch.ts';
-import type { MetadataResponse } from '../protocol/generated/metadata-response.ts';
-import type { ListOffsetsResponse } from '../protocol/generated/list-offsets-response.ts';
 import type { FetchResponse } from '../protocol/generated/fetch-response.ts';
-import type { FindCoordinatorResponse } from '../protocol/generated/find-coordinator-response.ts';
 import type { JoinGroupResponse } from '../protocol/generated/join-group-response.ts';
 import type { SyncGroupResponse } from '../protocol/generated/sync-group-response.ts';
 import type { HeartbeatResponse } from '../protocol/generated/heartbeat-response.ts';
@@ -20,124 +16,7 @@ import type { OffsetCommitResponse } from '../protocol/generated/offset-commit-r
 import { encodeConsumerProtocolSubscription, decodeConsumerProtocolSubscription } from '../protocol/generated/consumer-protocol-subscription.ts';
 import { encodeConsumerProtocolAssignment, decodeConsumerProtocolAssignment } from '../protocol/generated/consumer-protocol-assignment.ts';
 
-/** ListOffsets' special timestamps. */
-export const LATEST_TIMESTAMP = -1n;
-export const EARLIEST_TIMESTAMP = -2n;
-
-export class CliError extends Error {}
-
-export interface TopicLayout {
-  name: string;
-  topicId: string;
-  /** Leader node of each partition, indexed by partition. */
-  leaders: number[];
-}
-
-/** Connections to a cluster: the bootstrap broker, plus one per partition leader or coordinator. */
-export class KafkaCluster {
-  readonly bootstrap: KafkaConnection;
-  readonly #clientId: string;
-  readonly #brokers = new Map<number, { host: string; port: number }>();
-  readonly #connections = new Map<string, Promise<KafkaConnection>>();
-
-  private constructor(bootstrap: KafkaConnection, address: string, clientId: string) {
-    this.bootstrap = bootstrap;
-    this.#clientId = clientId;
-    this.#connections.set(address, Promise.resolve(bootstrap));
-  }
-
-  static async connect(bootstrap: string, clientId: string): Promise<KafkaCluster> {
-    const { host, port } = parseHostPort(bootstrap);
-    const connection = await KafkaConnection.connect(host, port, { clientId });
-    return new KafkaCluster(connection, `${host}:${port}`, clientId);
-  }
-
-  async metadata(topics: string[] | null, allowAutoTopicCreation = false): Promise<MetadataResponse> {
-    const c = this.bootstrap;
-    const res = await c.request<MetadataResponse>(ApiKey.Metadata, c.version(ApiKey.Metadata), {
-      topics: topics === null ? null : topics.map((name) => ({ name })),
-      allowAutoTopicCreation,
-    });
-    for (const b of res.brokers) this.#brokers.set(b.nodeId, { host: b.host, port: b.port });
-    return res;
-  }
-
-  /** A topic's partitions and their leaders; retries briefly while a new topic's leaders settle. */
-  async topic(name: string, options: { autoCreate?: boolean } = {}): Promise<TopicLayout> {
-    for (let attempt = 0; ; attempt++) {
-      const res = await this.metadata([name], options.autoCreate ?? false);
-      const t = res.topics.find((x) => x.name === name);
-      const code = t?.errorCode ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-      const retriable = code === ErrorCode.LEADER_NOT_AVAILABLE || (options.autoCreate && code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-      if (t && code === ErrorCode.NONE && t.partitions.length > 0 && t.partitions.every((p) => p.leaderId >= 0)) {
-        const leaders: number[] = [];
-        for (const p of t.partitions) leaders[p.partitionIndex] = p.leaderId;
-        return { name, topicId: t.topicId, leaders };
-      }
-      if (!retriable || attempt >= 20) throw new CliError(`topic ${name}: ${errorName(code)}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-
-  /** The connection to a node; the bootstrap connection when the node is the bootstrap broker. */
-  node(nodeId: number): Promise<KafkaConnection> {
-    const b = this.#brokers.get(nodeId);
-    if (!b) return Promise.reject(new CliError(`node ${nodeId} is not in the cluster metadata`));
-    return this.#connectTo(b.host, b.port);
-  }
-
-  #connectTo(host: string, port: number): Promise<KafkaConnection> {
-    const address = `${host}:${port}`;
-    let c = this.#connections.get(address);
-    if (!c) {
-      c = KafkaConnection.connect(host, port, { clientId: this.#clientId });
-      this.#connections.set(address, c);
-    }
-    return c;
-  }
-
-  /** The group coordinator for `groupId` (FindCoordinator, key type 0). */
-  async coordinator(groupId: string): Promise<KafkaConnection> {
-    const c = this.bootstrap;
-    const v = c.version(ApiKey.FindCoordinator);
-    for (let attempt = 0; ; attempt++) {
-      const res = await c.request<FindCoordinatorResponse>(ApiKey.FindCoordinator, v, v >= 4 ? { keyType: 0, coordinatorKeys: [groupId] } : { key: groupId, keyType: 0 });
-      const found = v >= 4 ? res.coordinators[0] : res;
-      const code = found?.errorCode ?? ErrorCode.COORDINATOR_NOT_AVAILABLE;
-      if (found && code === ErrorCode.NONE) return this.#connectTo(found.host, found.port);
-      if (code !== ErrorCode.COORDINATOR_NOT_AVAILABLE && code !== ErrorCode.COORDINATOR_LOAD_IN_PROGRESS) throw new CliError(`FindCoordinator ${groupId}: ${errorName(code)}`);
-      if (attempt >= 50) throw new CliError(`FindCoordinator ${groupId}: ${errorName(code)}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-
-  /** ListOffsets for some partitions of a topic, each asked of its leader. */
-  async listOffsets(topic: TopicLayout, partitions: number[], timestamp: bigint): Promise<Map<number, bigint>> {
-    const byLeader = new Map<number, number[]>();
-    for (const p of partitions) {
-      const leader = topic.leaders[p];
-      if (leader === undefined) throw new CliError(`topic ${topic.name} has no partition ${p}`);
-      byLeader.set(leader, [...(byLeader.get(leader) ?? []), p]);
-    }
-    const out = new Map<number, bigint>();
-    await Promise.all([...byLeader].map(async ([leader, ps]) => {
-      const c = await this.node(leader);
-      const res = await c.request<ListOffsetsResponse>(ApiKey.ListOffsets, c.version(ApiKey.ListOffsets), {
-        replicaId: -1, isolationLevel: 0,
-        topics: [{ name: topic.name, partitions: ps.map((partitionIndex) => ({ partitionIndex, timestamp, currentLeaderEpoch: -1 })) }],
-      });
-      for (const p of res.topics[0]?.partitions ?? []) {
-        if (p.errorCode !== ErrorCode.NONE) throw new CliError(`ListOffsets ${topic.name}/${p.partitionIndex}: ${errorName(p.errorCode)}`);
-        out.set(p.partitionIndex, p.offset);
-      }
-    }));
-    return out;
-  }
-
-  async close(): Promise<void> {
-    for (const c of this.#connections.values()) (await c.catch(() => undefined))?.close();
-  }
-}
+import { CliError, KafkaCluster, LATEST_TIMESTAMP, EARLIEST_TIMESTAMP, type TopicLayout } from '../client/kafka-cluster.ts';
 
 // ---- the output format ----
 

@@ -12,7 +12,7 @@ import type { OffsetFetchResponse } from '../protocol/generated/offset-fetch-res
 import type { DeleteGroupsResponse } from '../protocol/generated/delete-groups-response.ts';
 import type { OffsetCommitResponse } from '../protocol/generated/offset-commit-response.ts';
 import { decodeConsumerProtocolAssignment } from '../protocol/generated/consumer-protocol-assignment.ts';
-import { CliError, EARLIEST_TIMESTAMP, KafkaCluster, LATEST_TIMESTAMP } from './consume.ts';
+import { CliError, EARLIEST_TIMESTAMP, KafkaCluster, LATEST_TIMESTAMP } from '../client/kafka-cluster.ts';
 
 export interface ListedGroupRow {
   groupId: string;

@@ -10,7 +10,7 @@ import { ErrorCode, errorName } from '../protocol/errors.ts';
 import { buildRecordBatch, type RecordHeader, type RecordInput } from '../protocol/records.ts';
 import { COMPRESSION_CODECS, type CompressionCodec } from '../protocol/compression.ts';
 import type { ProduceResponse } from '../protocol/generated/produce-response.ts';
-import { CliError, KafkaCluster, type TopicLayout } from './consume.ts';
+import { CliError, KafkaCluster, type TopicLayout } from '../client/kafka-cluster.ts';
 
 /** Kafka's murmur2 (the Java client's default partitioner for keyed records), as a signed 32-bit int. */
 export function murmur2(data: Uint8Array): number {

@@ -7,7 +7,8 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startBroker, type TestBroker } from '../helpers/broker.ts';
 import { runProduce } from '../../src/cli/produce.ts';
-import { KafkaCluster, parseStart, runConsume } from '../../src/cli/consume.ts';
+import { parseStart, runConsume } from '../../src/cli/consume.ts';
+import { KafkaCluster } from '../../src/client/kafka-cluster.ts';
 import { deleteGroups, describeGroupWithLag, listGroups, resetOffsets } from '../../src/cli/groups.ts';
 
 const MAIN = path.resolve(import.meta.dirname, '../../src/cli/main.ts');
