@@ -8,7 +8,8 @@ import { formatFsyncPolicy } from '../config.ts';
 /** Kafka's DescribeConfigsResponse.ConfigSource values. */
 export const ConfigSource = { DYNAMIC_TOPIC_CONFIG: 1, STATIC_BROKER_CONFIG: 4, DEFAULT_CONFIG: 5 } as const;
 
-const CONFIG_TYPE: Record<ConfigType, number> = { boolean: 1, string: 2, int: 3, long: 5, double: 6, list: 7 };
+// Kafka's DescribeConfigsResponse.ConfigType values.
+const CONFIG_TYPE: Record<ConfigType, number> = { boolean: 1, string: 2, int: 3, short: 4, long: 5, double: 6, list: 7 };
 
 export interface ConfigEntry {
   name: string;
@@ -65,7 +66,7 @@ export function describeBrokerConfigs(broker: Broker, keys: string[] | null): Co
     ['node.id', String(c.nodeId), 'int'],
     ['num.partitions', String(c.numPartitions), 'int'],
     ['auto.create.topics.enable', String(c.autoCreateTopics), 'boolean'],
-    ['default.replication.factor', '1', 'short' as ConfigType],
+    ['default.replication.factor', '1', 'short'],
     ['socket.request.max.bytes', String(c.maxFrameBytes), 'int'],
     ['highwater.fsync', formatFsyncPolicy(c.fsync), 'string'],
     ['highwater.shards', String(c.shards), 'int'],
@@ -78,6 +79,6 @@ export function describeBrokerConfigs(broker: Broker, keys: string[] | null): Co
     .filter(([name]) => !keys || keys.includes(name))
     .map(([name, value, type]) => ({
       name, value, readOnly: true, isDefault: false, configSource: ConfigSource.STATIC_BROKER_CONFIG,
-      configType: CONFIG_TYPE[type] ?? 4, documentation: null, synonyms: [{ name, value, source: ConfigSource.STATIC_BROKER_CONFIG }],
+      configType: CONFIG_TYPE[type], documentation: null, synonyms: [{ name, value, source: ConfigSource.STATIC_BROKER_CONFIG }],
     }));
 }

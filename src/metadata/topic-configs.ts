@@ -1,7 +1,7 @@
 // Topic configs Highwater understands, with Kafka's names, types and defaults. A config that is not
 // listed here is refused with INVALID_CONFIG rather than accepted and dropped (DESIGN.md §7 item 9).
 
-export type ConfigType = 'long' | 'int' | 'string' | 'list' | 'boolean' | 'double';
+export type ConfigType = 'long' | 'int' | 'short' | 'string' | 'list' | 'boolean' | 'double';
 
 export interface TopicConfigDef {
   name: string;
