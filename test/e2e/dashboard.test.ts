@@ -1,5 +1,6 @@
-// The dashboard in headless Chromium during a produce run: the throughput chart draws, and the
-// partition table shows the high watermark that ListOffsets returns. Saves a screenshot to
+// The dashboard in headless Chromium during a produce run: the throughput chart draws, the
+// partition table shows the high watermark that ListOffsets returns, and a consumer group's lag
+// appears and falls to 0 once a consumer catches up. Saves a screenshot to
 // test-artifacts/. Skips, saying why, where /usr/bin/chromium is not installed.
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -12,6 +13,8 @@ import { buildRecordBatch } from '../../src/protocol/records.ts';
 import type { ProduceResponse } from '../../src/protocol/generated/produce-response.ts';
 import type { ListOffsetsResponse } from '../../src/protocol/generated/list-offsets-response.ts';
 import type { CreateTopicsResponse } from '../../src/protocol/generated/create-topics-response.ts';
+import type { OffsetCommitResponse } from '../../src/protocol/generated/offset-commit-response.ts';
+import { kafkajs } from '../helpers/kafkajs.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
@@ -49,7 +52,7 @@ describe.skipIf(!haveChromium)(`dashboard in headless Chromium (needs ${CHROMIUM
     await tb?.destroy();
   });
 
-  test('throughput chart draws and the partition table shows the HWM ListOffsets returns', async () => {
+  test('throughput chart draws, the partition table shows the HWM ListOffsets returns, group lag falls to 0', async () => {
     const page = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
     const pageErrors: string[] = [];
     page.on('pageerror', (err) => pageErrors.push(err.message));
@@ -99,6 +102,33 @@ describe.skipIf(!haveChromium)(`dashboard in headless Chromium (needs ${CHROMIUM
     for (const value of Object.values(expected)) expect(BigInt(value)).toBeGreaterThan(0n);
     await page.waitForFunction(({ topic, want }) => Object.entries(want).every(([partition, hwm]) =>
       (globalThis as unknown as { document: PageDocument }).document.querySelector(`#partitions tr[data-topic="${topic}"][data-partition="${partition}"] .hwm`)?.textContent === hwm), { topic: TOPIC, want: expected }, { timeout: 10_000 });
+
+    // A consumer group's lag appears, then falls to 0 once a consumer catches up. The group first
+    // commits offset 0 everywhere (so its lag is the whole topic), then a KafkaJS member of the same
+    // group reads everything from there and commits.
+    const GROUP = 'dashboard-readers';
+    const committed = await c.request<OffsetCommitResponse>(ApiKey.OffsetCommit, c.version(ApiKey.OffsetCommit), {
+      groupId: GROUP, generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, retentionTimeMs: -1,
+      topics: [{ name: TOPIC, partitions: Array.from({ length: PARTITIONS }, (_, p) => ({ partitionIndex: p, committedOffset: 0n, committedLeaderEpoch: -1, committedMetadata: '' })) }],
+    });
+    expect(committed.topics[0]!.partitions.every((p) => p.errorCode === 0)).toBe(true);
+    const totalHwm = Object.values(expected).reduce((n, v) => n + BigInt(v), 0n);
+    const groupLag = (want: string) => page.waitForFunction(({ group, lag }) => {
+      const el = (globalThis as unknown as { document: PageDocument }).document.querySelector(`#groups [data-group="${group}"]`) as unknown as { dataset: Record<string, string | undefined> } | null;
+      return el?.dataset.totalLag === lag;
+    }, { group: GROUP, lag: want }, { timeout: 15_000 });
+    await groupLag(String(totalHwm));
+    const consumer = kafkajs(`127.0.0.1:${tb.port}`).consumer({ groupId: GROUP, sessionTimeout: 6000, heartbeatInterval: 500 });
+    await consumer.connect();
+    await consumer.subscribe({ topic: TOPIC });
+    let read = 0n;
+    await consumer.run({ autoCommitInterval: 100, eachMessage: async () => { read += 1n; } });
+    try {
+      await groupLag('0');
+      expect(read).toBe(totalHwm);
+    } finally {
+      await consumer.disconnect();
+    }
 
     const shardRows = await page.locator('#shards tbody tr').count();
     expect(shardRows).toBe(tb.config.shards);

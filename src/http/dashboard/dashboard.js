@@ -135,10 +135,12 @@ function renderGroups(state) {
   host.replaceChildren(...state.groups.map((g) => {
     const div = document.createElement('div');
     div.className = 'group';
+    div.dataset.group = g.groupId;
     const title = document.createElement('h3');
     let total = 0n;
     for (const l of g.lag) total += BigInt(l.lag);
     title.textContent = `${g.groupId} — ${g.state}, ${g.members.length} member(s), total lag ${total}`;
+    div.dataset.totalLag = String(total);
     const members = document.createElement('p');
     members.className = 'note';
     members.textContent = g.members.map((m) => `${m.clientId || '?'}@${m.clientHost || '?'} (${m.memberId})`).join(', ');
