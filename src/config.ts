@@ -9,6 +9,7 @@ export interface BrokerConfig {
   host: string;
   port: number;
   advertisedHost: string;
+  advertisedPort: number;
   httpPort: number;
   dataDir: string;
   shards: number;
@@ -47,6 +48,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'host', flag: 'host', kind: 'string', description: 'address the Kafka listener binds to', defaultValue: () => '127.0.0.1' },
   { key: 'port', flag: 'port', kind: 'int', description: 'Kafka listener port', defaultValue: () => 9092 },
   { key: 'advertisedHost', flag: 'advertised-host', kind: 'string', description: 'host name given to clients in Metadata (default: --host, or 127.0.0.1 when binding all interfaces)', defaultValue: () => '' },
+  { key: 'advertisedPort', flag: 'advertised-port', kind: 'int', description: 'port given to clients in Metadata, when they reach the broker through a proxy or NAT (0: the listener port)', defaultValue: () => 0 },
   { key: 'httpPort', flag: 'http-port', kind: 'int', description: 'HTTP port for /metrics, /healthz, /readyz and the dashboard (0 = any free port, -1 = off)', defaultValue: () => 9644 },
   { key: 'dataDir', flag: 'data-dir', kind: 'string', description: 'directory holding the logs and the metadata', defaultValue: () => './data' },
   { key: 'shards', flag: 'shards', kind: 'int', description: 'shard worker threads (each owns a fixed set of partitions)', defaultValue: () => Math.max(1, availableParallelism() - 1) },

@@ -103,6 +103,11 @@ export class Broker {
     return this.#http?.port ?? -1;
   }
 
+  /** The port clients are told to connect to (Metadata, DescribeCluster, FindCoordinator). */
+  get advertisedPort(): number {
+    return this.config.advertisedPort > 0 ? this.config.advertisedPort : this.port;
+  }
+
   get port(): number {
     const address = this.#server?.address();
     return typeof address === 'object' && address ? address.port : this.config.port;

@@ -68,7 +68,7 @@ export default defineHandler<MetadataRequest, MetadataResponseInput>({
     }
     return {
       throttleTimeMs: 0,
-      brokers: [{ nodeId: broker.config.nodeId, host: broker.config.advertisedHost, port: broker.port, rack: null }],
+      brokers: [{ nodeId: broker.config.nodeId, host: broker.config.advertisedHost, port: broker.advertisedPort, rack: null }],
       clusterId: broker.metadata.clusterId,
       controllerId: broker.config.nodeId,
       topics,

@@ -36,7 +36,7 @@ export default defineHandler<FindCoordinatorRequest, FindCoordinatorResponseInpu
         key,
         nodeId: found ? broker.config.nodeId : -1,
         host: found ? broker.config.advertisedHost : '',
-        port: found ? broker.port : -1,
+        port: found ? broker.advertisedPort : -1,
         errorCode,
         errorMessage,
       };

@@ -24,7 +24,7 @@ export default defineHandler<DescribeClusterRequest, DescribeClusterResponseInpu
       endpointType: 1,
       clusterId: broker.metadata.clusterId,
       controllerId: broker.config.nodeId,
-      brokers: [{ brokerId: broker.config.nodeId, host: broker.config.advertisedHost, port: broker.port, rack: null }],
+      brokers: [{ brokerId: broker.config.nodeId, host: broker.config.advertisedHost, port: broker.advertisedPort, rack: null }],
     };
   },
 });
