@@ -203,3 +203,31 @@ test('a torn or corrupted tail is truncated at start-up, logged, and everything 
     rmSync(dataDir, { recursive: true, force: true });
   }
 });
+
+test('LogAppendTime topics stamp batches with the broker time, and Produce reports it', async () => {
+  tb = await startBroker();
+  const admin = kafkajs(tb.bootstrap).admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [
+    { topic: 'append-time', numPartitions: 1, configEntries: [{ name: 'message.timestamp.type', value: 'LogAppendTime' }] },
+    { topic: 'create-time', numPartitions: 1 },
+  ] });
+  await admin.disconnect();
+  const c = await connect(tb.bootstrap);
+  const old = 1_000_000_000_000n;
+  const batch = () => buildRecordBatch({ baseTimestamp: old, records: [{ key: null, value: Buffer.from('a'), headers: [] }, { key: null, value: Buffer.from('b'), headers: [], timestamp: old + 5n }] });
+  const before = BigInt(Date.now());
+  const res = await c.request<ProduceResponse>(ApiKey.Produce, 9, { acks: 1, timeoutMs: 5000, topicData: [
+    { name: 'append-time', partitionData: [{ index: 0, records: batch() }] },
+    { name: 'create-time', partitionData: [{ index: 0, records: batch() }] },
+  ] });
+  const after = BigInt(Date.now());
+  const appendTime = res.responses[0]!.partitionResponses[0]!.logAppendTimeMs;
+  expect(appendTime >= before && appendTime <= after).toBe(true);
+  expect(res.responses[1]!.partitionResponses[0]!.logAppendTimeMs).toBe(-1n);
+  const stamped = await readAll(tb.bootstrap, 'append-time', 0);
+  expect(stamped.map((r) => r.timestamp)).toEqual([appendTime, appendTime]);
+  const kept = await readAll(tb.bootstrap, 'create-time', 0);
+  expect(kept.map((r) => r.timestamp)).toEqual([old, old + 5n]);
+  c.close();
+});
