@@ -1,6 +1,6 @@
 // `npm run bench:http`: autocannon against the broker's HTTP side port (/metrics, /healthz), with
-// a Highwater started here on a temp dir; a topic is filled first so /metrics has partitions to
-// report. Bounded: a few seconds per path. Usage: node bench/http.ts [--duration 5] [--connections 10]
+// a Highwater started here on a temp dir, under a steady produce load; a topic is filled first so
+// /metrics has partitions to report. Bounded: a few seconds per path. Usage: node bench/http.ts [--duration 5] [--connections 10]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -31,7 +31,14 @@ console.log(`highwater pid ${broker.pid} ready in ${Math.round(broker.startupMs)
 const summary: Record<string, unknown>[] = [];
 try {
   await runBench({ ...DEFAULT_OPTIONS, mode: 'produce', bootstrap: `127.0.0.1:${broker.port}`, topic: 'http-bench', partitions: 8, records: 50_000, warmupMs: 0, progressIntervalMs: 0 });
-  for (const urlPath of flags.paths.split(',')) {
+  // The HTTP paths are measured under produce load: a steady 20,000 rec/s (1 KiB) into the same
+  // topic for as long as autocannon runs, so the scrape competes with the Kafka traffic it reports on.
+  const paths = flags.paths.split(',');
+  const load = runBench({
+    ...DEFAULT_OPTIONS, mode: 'produce', bootstrap: `127.0.0.1:${broker.port}`, topic: 'http-bench', partitions: 8,
+    rate: 20_000, durationMs: (paths.length * Number(flags.duration) + 2) * 1000, warmupMs: 0, progressIntervalMs: 0,
+  });
+  for (const urlPath of paths) {
     const watcher = new ProcessWatcher(broker.pid);
     const r = await autocannon({ url: `http://127.0.0.1:${httpPort}${urlPath}`, connections: Number(flags.connections), duration: Number(flags.duration) });
     const usage = watcher.stop();
@@ -44,6 +51,8 @@ try {
     console.log(`${urlPath}: ${Math.round(row.requestsPerSec)} req/s, latency avg ${row.latencyAvgMs} ms p99 ${row.latencyP99Ms} ms max ${row.latencyMaxMs} ms, ` +
       `${row.non2xx} non-2xx, ${row.errors} errors, broker ${row.brokerCpuCores} cores, RSS ${row.brokerRssMiB} MiB`);
   }
+  const produced = await load;
+  console.log(`meanwhile produced ${produced.produce?.records ?? 0} records (${Math.round(produced.produce?.recordsPerSec ?? 0)} rec/s, target 20,000)`);
 } finally {
   await broker.stop();
 }
