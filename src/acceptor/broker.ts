@@ -13,7 +13,8 @@ import { HandlerRegistry } from './registry.ts';
 import { allHandlers } from './handlers/index.ts';
 import { BrokerMetrics } from '../metrics.ts';
 import { ClusterMetadata, newClusterId, type MetadataRecord, type TopicInfo } from '../metadata/cluster-metadata.ts';
-import { MetadataLog, METADATA_TOPIC } from '../metadata/metadata-log.ts';
+import { MetadataLog, METADATA_LOG_CONFIG, METADATA_TOPIC } from '../metadata/metadata-log.ts';
+import { InternalLog } from '../metadata/internal-log.ts';
 import { ShardPool } from '../shard-worker/pool.ts';
 import { WatermarkTable } from '../shared-mem/layout.ts';
 import { PartitionReader, type PartitionVisibility } from '../segments/reader.ts';
@@ -41,8 +42,6 @@ export interface PartitionHandle {
 /** Producer ids are reserved this many at a time, one metadata write per block. */
 const PRODUCER_ID_BLOCK = 1000n;
 
-/** Slot 0 of the watermark table belongs to the metadata log. */
-const METADATA_SLOT = 0;
 
 export class Broker {
   readonly config: BrokerConfig;
@@ -59,7 +58,8 @@ export class Broker {
   readonly #internalPartitions: { shard: number; request: OpenPartitionRequest }[] = [];
   readonly #partitions = new Map<string, PartitionHandle[]>();
   readonly #freeSlots: number[] = [];
-  #nextSlot = METADATA_SLOT + 1;
+  #nextSlot = 0;
+  readonly #closeInternalLogs: (() => Promise<void>)[] = [];
   #metadataLog!: MetadataLog;
   #server: net.Server | undefined;
   readonly #connections = new Set<Connection>();
@@ -117,15 +117,11 @@ export class Broker {
     const began = performance.now();
     mkdirSync(this.config.dataDir, { recursive: true });
     await this.shards.start();
-    this.#metadataLog = new MetadataLog({
-      shards: this.shards,
-      slot: METADATA_SLOT,
-      shard: 0,
-      dir: path.join(this.config.dataDir, `${METADATA_TOPIC}-0`),
-      watermarks: this.watermarks,
-      log: this.log,
-    });
-    await this.#metadataLog.open();
+    // The first partition allocated, so the metadata log always has slot 0 and lives on shard 0.
+    const metadataLog = this.openInternalLog(METADATA_TOPIC, 0, { ...METADATA_LOG_CONFIG });
+    this.#metadataLog = new MetadataLog(metadataLog);
+    this.#closeInternalLogs.push(() => metadataLog.close());
+    await metadataLog.open();
     for (const record of await this.#metadataLog.replay()) this.metadata.apply(record);
     if (!this.metadata.clusterId) {
       await this.writeMetadata([{ type: 'cluster', clusterId: this.config.clusterId || newClusterId() }]);
@@ -206,10 +202,15 @@ export class Broker {
   }
 
   /** A watermark slot and a directory for an internal log owned by `shard`; the caller opens it. */
-  allocateInternalPartition(name: string, shard: number, config: Record<string, string>): OpenPartitionRequest {
+  /**
+   * An internal partition (metadata, committed offsets) on a fixed shard: given a slot and a
+   * directory, and reopened with the shard's other partitions if the shard restarts. The caller
+   * opens it, and closes it before the broker stops.
+   */
+  openInternalLog(name: string, shard: number, config: Record<string, string>): InternalLog {
     const request = { slot: this.#allocateSlot(), topic: name, partition: 0, dir: this.#partitionDir(name, 0), config };
     this.#internalPartitions.push({ shard, request });
-    return request;
+    return new InternalLog({ shards: this.shards, shard, request, watermarks: this.watermarks });
   }
 
   #partitionDir(topic: string, partition: number): string {
@@ -253,10 +254,9 @@ export class Broker {
     };
   }
 
-  /** What a restarted shard must reopen: every partition it owns, metadata log included. */
+  /** What a restarted shard must reopen: every partition it owns, internal ones included. */
   #openRequestsFor(shard: number) {
     const requests = [];
-    if (shard === 0 && this.#metadataLog) requests.push(this.#metadataLog.openRequest());
     for (const p of this.#internalPartitions) if (p.shard === shard) requests.push(p.request);
     for (const handles of this.#partitions.values()) {
       for (const h of handles) if (h.shard === shard) requests.push(this.#openRequest(h));
@@ -379,6 +379,6 @@ export class Broker {
     await this.groupCoordinator?.close();
     await this.shards.stop();
     for (const handles of this.#partitions.values()) for (const h of handles) await h.reader.close();
-    await this.#metadataLog?.close();
+    for (const close of this.#closeInternalLogs) await close();
   }
 }

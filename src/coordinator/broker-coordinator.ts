@@ -30,8 +30,7 @@ const LOAD_WAIT_MS = 5_000;
 export async function openGroupCoordinator(broker: Broker): Promise<GroupCoordinator> {
   const shard = broker.shards.size - 1;
   const log = broker.log.child({ component: 'group-coordinator' });
-  const request = broker.allocateInternalPartition(OFFSETS_TOPIC, shard, { ...OffsetsLog.LOG_CONFIG });
-  const offsetsLog = new OffsetsLog({ shards: broker.shards, shard, slot: request.slot, dir: request.dir, watermarks: broker.watermarks, log });
+  const offsetsLog = new OffsetsLog(broker.openInternalLog(OFFSETS_TOPIC, shard, { ...OffsetsLog.LOG_CONFIG }), log);
   await offsetsLog.open();
   const coordinator = new GroupCoordinator({
     store: offsetsLog,

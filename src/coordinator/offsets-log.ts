@@ -12,17 +12,12 @@
 //
 // The last record for a key wins, so replay is a fold from the log start offset to the HWM.
 import type { Logger } from 'pino';
-import type { ShardPool, OpenPartitionRequest } from '../shard-worker/pool.ts';
-import type { WatermarkTable } from '../shared-mem/layout.ts';
-import { PartitionReader } from '../segments/reader.ts';
-import { buildRecordBatch, decodeRecordBatch, type RecordInput } from '../protocol/records.ts';
-import { forEachBatch } from '../protocol/record-batch.ts';
-import { ErrorCode, errorName } from '../protocol/errors.ts';
+import { buildRecordBatch, type RecordInput } from '../protocol/records.ts';
+import type { InternalLog } from '../metadata/internal-log.ts';
 
 export const OFFSETS_TOPIC = '__highwater_consumer_offsets';
 export const OFFSETS_LOG_FORMAT = 1;
 
-const REPLAY_CHUNK_BYTES = 4 * 1024 * 1024;
 /** One commit is split into batches of at most this many bytes (of keys and values). */
 const MAX_BATCH_PAYLOAD_BYTES = 512 * 1024;
 
@@ -70,22 +65,13 @@ export function decodeOffsetEntry(key: Buffer | null, value: Buffer | null): Off
   };
 }
 
-export interface OffsetsLogOptions {
-  shards: ShardPool;
-  shard: number;
-  slot: number;
-  dir: string;
-  watermarks: WatermarkTable;
-  log: Logger;
-}
-
 export class OffsetsLog implements OffsetsStore {
-  readonly #o: OffsetsLogOptions;
-  readonly #reader: PartitionReader;
+  readonly #log: InternalLog;
+  readonly #logger: Logger;
 
-  constructor(options: OffsetsLogOptions) {
-    this.#o = options;
-    this.#reader = new PartitionReader(options.dir);
+  constructor(log: InternalLog, logger: Logger) {
+    this.#log = log;
+    this.#logger = logger;
   }
 
   /**
@@ -100,53 +86,33 @@ export class OffsetsLog implements OffsetsStore {
     'max.message.bytes': String(2 * MAX_BATCH_PAYLOAD_BYTES + 64 * 1024),
   });
 
-  openRequest(): OpenPartitionRequest {
-    return { slot: this.#o.slot, topic: OFFSETS_TOPIC, partition: 0, dir: this.#o.dir, config: { ...OffsetsLog.LOG_CONFIG } };
-  }
-
   async open(): Promise<void> {
-    await this.#o.shards.openPartition(this.#o.shard, this.openRequest());
+    await this.#log.open();
   }
 
   /** Calls `apply` for every entry from the log start offset to the high watermark, in order. */
   async replay(apply: (entry: OffsetLogEntry) => void): Promise<number> {
-    const { watermarks, slot } = this.#o;
-    const highWatermark = watermarks.highWatermark(slot);
-    let offset = watermarks.logStartOffset(slot);
     let count = 0;
     let unknown = 0;
-    while (offset < highWatermark) {
-      const visibility = { highWatermark, logStartOffset: watermarks.logStartOffset(slot), segmentsVersion: watermarks.segmentEpoch(slot) };
-      const result = await this.#reader.read(offset, REPLAY_CHUNK_BYTES, visibility);
-      if ('error' in result) throw new Error(`offsets log replay at offset ${offset}: ${result.error}`);
-      if (result.records.length === 0) break;
-      forEachBatch(result.records, (at, size) => {
-        const batch = decodeRecordBatch(result.records.subarray(at, at + size));
-        for (const r of batch.records) {
-          if (r.offset < offset) continue;
-          offset = r.offset + 1n;
-          const entry = decodeOffsetEntry(r.key, r.value);
-          if (entry) {
-            apply(entry);
-            count++;
-          } else unknown++;
-        }
-      }, { origin: 'log' });
-    }
-    if (unknown > 0) this.#o.log.warn({ unknown }, 'offsets log: skipped records of an unknown format');
+    await this.#log.replay((r) => {
+      const entry = decodeOffsetEntry(r.key, r.value);
+      if (entry) {
+        apply(entry);
+        count++;
+      } else unknown++;
+    });
+    if (unknown > 0) this.#logger.warn({ unknown }, 'offsets log: skipped records of an unknown format');
     return count;
   }
 
   async append(entries: OffsetLogEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    // Batches go into the ring synchronously, in order, so a later append never lands before them.
-    const appends: Promise<{ errorCode: number; errorMessage: string | null }>[] = [];
+    const batches: Buffer[] = [];
     let records: RecordInput[] = [];
     let bytes = 0;
     const flush = () => {
       if (records.length === 0) return;
-      const batch = buildRecordBatch({ baseTimestamp: BigInt(Date.now()), records });
-      appends.push(this.#o.shards.append(this.#o.shard, this.#o.slot, batch, { forceSync: true }));
+      batches.push(buildRecordBatch({ baseTimestamp: BigInt(Date.now()), records }));
       records = [];
       bytes = 0;
     };
@@ -158,14 +124,10 @@ export class OffsetsLog implements OffsetsStore {
       bytes += size;
     }
     flush();
-    for (const result of await Promise.all(appends)) {
-      if (result.errorCode !== ErrorCode.NONE) {
-        throw new Error(`offsets log write failed: ${errorName(result.errorCode)} ${result.errorMessage ?? ''}`);
-      }
-    }
+    await this.#log.append(batches);
   }
 
   async close(): Promise<void> {
-    await this.#reader.close();
+    await this.#log.close();
   }
 }
