@@ -31,6 +31,22 @@ export class FrameSplitter {
    * the bad size when the stream cannot be trusted any more, else undefined.
    */
   pushEach(chunk: Buffer, onFrame: (frame: Buffer, transient: boolean) => void): number | undefined {
+    return this.#split(chunk, true, onFrame);
+  }
+
+  /**
+   * Adds a chunk and returns every frame now complete. A size below 0 or above the maximum is
+   * reported once, and the caller closes the connection: nothing after it can be trusted.
+   */
+  push(chunk: Buffer): FrameEvent[] {
+    const events: FrameEvent[] = [];
+    const badSize = this.#split(chunk, false, (frame) => events.push({ kind: 'frame', frame }));
+    if (badSize !== undefined) events.push({ kind: 'bad-size', size: badSize });
+    return events;
+  }
+
+  /** The one framing loop; `reuse` allows Produce frames that span chunks to use the scratch buffer. */
+  #split(chunk: Buffer, reuse: boolean, onFrame: (frame: Buffer, transient: boolean) => void): number | undefined {
     this.#chunks.push(chunk);
     this.#buffered += chunk.length;
     while (this.#buffered >= 4) {
@@ -43,10 +59,9 @@ export class FrameSplitter {
       if (this.#buffered < 4 + size) break;
       this.#consume(4);
       const first = this.#chunks[0]!;
-      const spans = first.length < size;
-      // The api key is the frame's first two bytes; a frame that spans chunks has at least those
-      // two in its first chunk only if that chunk holds 2 bytes or more, else it is not reused.
-      if (spans && size > 0 && first.length >= 2 && first.readInt16BE(0) === PRODUCE_API_KEY) {
+      // The api key is the frame's first two bytes; when they are not both in the first chunk the
+      // frame is simply copied.
+      if (reuse && first.length < size && first.length >= 2 && first.readInt16BE(0) === PRODUCE_API_KEY) {
         if (this.#scratch.length < size) this.#scratch = Buffer.allocUnsafeSlow(Math.max(size, 2 * this.#scratch.length));
         onFrame(this.#consume(size, this.#scratch), true);
       } else {
@@ -54,29 +69,6 @@ export class FrameSplitter {
       }
     }
     return undefined;
-  }
-
-  /**
-   * Adds a chunk and returns every frame now complete. A size below 0 or above the maximum is
-   * reported once, and the caller closes the connection: nothing after it can be trusted.
-   */
-  push(chunk: Buffer): FrameEvent[] {
-    this.#chunks.push(chunk);
-    this.#buffered += chunk.length;
-    const events: FrameEvent[] = [];
-    while (this.#buffered >= 4) {
-      const size = this.#peekInt32();
-      if (size < 0 || size > this.maxFrameBytes) {
-        events.push({ kind: 'bad-size', size });
-        this.#chunks = [];
-        this.#buffered = 0;
-        return events;
-      }
-      if (this.#buffered < 4 + size) break;
-      this.#consume(4);
-      events.push({ kind: 'frame', frame: this.#consume(size) });
-    }
-    return events;
   }
 
   #peekInt32(): number {
