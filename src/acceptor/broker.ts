@@ -18,6 +18,7 @@ import { InternalLog } from '../metadata/internal-log.ts';
 import { ShardPool } from '../shard-worker/pool.ts';
 import { WatermarkTable } from '../shared-mem/layout.ts';
 import { PartitionReader, type PartitionVisibility } from '../segments/reader.ts';
+import { partitionDirName } from '../segments/layout.ts';
 import { effectiveConfig } from '../metadata/topic-configs.ts';
 import type { OpenPartitionRequest } from '../shard-worker/pool.ts';
 import { openGroupCoordinator } from '../coordinator/broker-coordinator.ts';
@@ -214,7 +215,7 @@ export class Broker {
   }
 
   #partitionDir(topic: string, partition: number): string {
-    return path.join(this.config.dataDir, `${topic}-${partition}`);
+    return path.join(this.config.dataDir, partitionDirName(topic, partition));
   }
 
   #logConfigFor(topic: TopicInfo): Record<string, string> {

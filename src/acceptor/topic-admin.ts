@@ -2,7 +2,7 @@
 // Metadata's auto-creation: validation with Kafka's error codes, then one durable metadata write.
 import type { Broker } from './broker.ts';
 import { ErrorCode } from '../protocol/errors.ts';
-import { INTERNAL_TOPIC_PREFIX, newTopicId, validateTopicName, type TopicInfo } from '../metadata/cluster-metadata.ts';
+import { RESERVED_TOPIC_PREFIX, newTopicId, validateTopicName, type TopicInfo } from '../metadata/cluster-metadata.ts';
 import { validateTopicConfig } from '../metadata/topic-configs.ts';
 
 export interface AdminResult {
@@ -28,7 +28,7 @@ export interface CreateTopicSpec {
 export async function createTopic(broker: Broker, spec: CreateTopicSpec): Promise<AdminResult & { topic?: TopicInfo }> {
   const nameProblem = validateTopicName(spec.name);
   if (nameProblem) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, nameProblem);
-  if (spec.name.startsWith(INTERNAL_TOPIC_PREFIX + 'highwater')) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic names starting with ${INTERNAL_TOPIC_PREFIX}highwater are reserved`);
+  if (spec.name.startsWith(RESERVED_TOPIC_PREFIX)) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic names starting with ${RESERVED_TOPIC_PREFIX} are reserved`);
   if (broker.metadata.topicByName(spec.name)) return fail(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${spec.name}' already exists.`);
   let count = spec.numPartitions;
   if (spec.assignments.length > 0) {

@@ -14,8 +14,9 @@
 import type { Logger } from 'pino';
 import { buildRecordBatch, type RecordInput } from '../protocol/records.ts';
 import type { InternalLog } from '../metadata/internal-log.ts';
+import { RESERVED_TOPIC_PREFIX } from '../metadata/cluster-metadata.ts';
 
-export const OFFSETS_TOPIC = '__highwater_consumer_offsets';
+export const OFFSETS_TOPIC = `${RESERVED_TOPIC_PREFIX}_consumer_offsets`;
 export const OFFSETS_LOG_FORMAT = 1;
 
 /** One commit is split into batches of at most this many bytes (of keys and values). */

@@ -28,6 +28,8 @@ export type MetadataRecord =
   | { type: 'producer-id-block'; end: string };
 
 export const INTERNAL_TOPIC_PREFIX = '__';
+/** Names of Highwater's own internal partitions (metadata, committed offsets); no topic may take one. */
+export const RESERVED_TOPIC_PREFIX = '__highwater';
 
 export class ClusterMetadata {
   clusterId = '';

@@ -3,9 +3,9 @@
 // MetadataRecord. Writes are always fsynced before they are applied, whatever --fsync says.
 import { buildRecordBatch } from '../protocol/records.ts';
 import type { InternalLog } from './internal-log.ts';
-import type { MetadataRecord } from './cluster-metadata.ts';
+import { RESERVED_TOPIC_PREFIX, type MetadataRecord } from './cluster-metadata.ts';
 
-export const METADATA_TOPIC = '__highwater_metadata';
+export const METADATA_TOPIC = `${RESERVED_TOPIC_PREFIX}_metadata`;
 
 /** Never deleted by retention: the metadata log is the only record of the topics. */
 export const METADATA_LOG_CONFIG: Readonly<Record<string, string>> = Object.freeze({

@@ -43,7 +43,8 @@ export default defineHandler<MetadataRequest, MetadataResponseInput>({
     const { broker, apiVersion } = ctx;
     const topics: MetadataResponseTopicInput[] = [];
     if (request.topics === null || (request.topics.length === 0 && apiVersion === 0)) {
-      for (const topic of broker.metadata.topics) if (!topic.name.startsWith('__highwater')) topics.push(describeTopic(broker, topic));
+      // The internal logs are not topics (CreateTopics refuses their reserved names), so every topic is listed.
+      for (const topic of broker.metadata.topics) topics.push(describeTopic(broker, topic));
     } else {
       const autoCreate = broker.config.autoCreateTopics && (apiVersion < 4 || request.allowAutoTopicCreation);
       for (const wanted of request.topics) {
