@@ -9,19 +9,19 @@
 import { open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HandleCache } from './handle-cache.ts';
+import { batchInfoAt, type BatchInfo } from './batch-walk-sync.ts';
+import { decodeRecords } from '../protocol/records.ts';
+import { readRecordCount } from '../protocol/record-batch.ts';
 import {
   ATTRIBUTE_COMPRESSION_MASK,
   ATTRIBUTE_TIMESTAMP_TYPE_LOG_APPEND_TIME,
   BATCH_ATTRIBUTES,
-  BATCH_BASE_OFFSET,
   BATCH_BASE_TIMESTAMP,
   BATCH_HEADER_BYTES,
-  BATCH_LAST_OFFSET_DELTA,
   BATCH_LENGTH,
   BATCH_LOG_OVERHEAD,
   BATCH_MAGIC,
   BATCH_MAGIC_V2,
-  BATCH_MAX_TIMESTAMP,
   floorIndex,
   partitionDirName,
   segmentBasesIn,
@@ -81,13 +81,7 @@ interface Cursor {
   position: number;
 }
 
-interface BatchHeader {
-  position: number;
-  size: number;
-  baseOffset: bigint;
-  lastOffset: bigint;
-  maxTimestamp: bigint;
-}
+type BatchHeader = BatchInfo;
 
 /** A segment vanished under the reader (retention): re-list, then answer from the new list. */
 class SegmentGoneError extends Error {}
@@ -496,17 +490,9 @@ export class PartitionReader {
     // Under LogAppendTime every record carries the batch's maxTimestamp.
     if ((attributes & ATTRIBUTE_TIMESTAMP_TYPE_LOG_APPEND_TIME) !== 0) return { offset: header.baseOffset, timestamp: header.maxTimestamp };
     const baseTimestamp = batch.readBigInt64BE(BATCH_BASE_TIMESTAMP);
-    let at = BATCH_HEADER_BYTES;
-    while (at < batch.length) {
-      const length = readVarint(batch, at);
-      const recordStart = length.next;
-      let field = recordStart + 1; // attributes
-      const timestampDelta = readVarint(batch, field);
-      field = timestampDelta.next;
-      const offsetDelta = readVarint(batch, field);
-      const recordTimestamp = baseTimestamp + timestampDelta.value;
-      if (accept(recordTimestamp)) return { offset: header.baseOffset + offsetDelta.value, timestamp: recordTimestamp };
-      at = recordStart + Number(length.value);
+    for (const record of decodeRecords(batch.subarray(BATCH_HEADER_BYTES), readRecordCount(batch, 0))) {
+      const recordTimestamp = baseTimestamp + record.timestampDelta;
+      if (accept(recordTimestamp)) return { offset: header.baseOffset + BigInt(record.offsetDelta), timestamp: recordTimestamp };
     }
     return { offset: header.baseOffset, timestamp: header.maxTimestamp };
   }
@@ -526,34 +512,10 @@ export class PartitionReader {
 }
 
 function parseHeader(view: Buffer, position: number): BatchHeader {
-  const length = view.readInt32BE(BATCH_LENGTH);
-  if (length < BATCH_HEADER_BYTES - BATCH_LOG_OVERHEAD || view.readInt8(BATCH_MAGIC) !== BATCH_MAGIC_V2) {
+  if (view.readInt32BE(BATCH_LENGTH) < BATCH_HEADER_BYTES - BATCH_LOG_OVERHEAD || view.readInt8(BATCH_MAGIC) !== BATCH_MAGIC_V2) {
     throw new Error(`not a RecordBatch v2 header at position ${position}`);
   }
-  const baseOffset = view.readBigInt64BE(BATCH_BASE_OFFSET);
-  return {
-    position,
-    size: length + BATCH_LOG_OVERHEAD,
-    baseOffset,
-    lastOffset: baseOffset + BigInt(view.readInt32BE(BATCH_LAST_OFFSET_DELTA)),
-    maxTimestamp: view.readBigInt64BE(BATCH_MAX_TIMESTAMP),
-  };
-}
-
-/** A zigzag varint/varlong (Kafka record fields) as a bigint, and where the next field starts. */
-function readVarint(buf: Buffer, at: number): { value: bigint; next: number } {
-  let raw = 0n;
-  let shift = 0n;
-  let i = at;
-  for (;;) {
-    if (i >= buf.length) throw new RangeError('varint runs past the batch');
-    const byte = buf[i++];
-    raw |= BigInt(byte & 0x7f) << shift;
-    if ((byte & 0x80) === 0) break;
-    shift += 7n;
-    if (shift > 63n) throw new RangeError('varint too long');
-  }
-  return { value: (raw >> 1n) ^ -(raw & 1n), next: i };
+  return batchInfoAt(view, 0, position);
 }
 
 /**
