@@ -25,6 +25,9 @@ import { openGroupCoordinator } from '../coordinator/broker-coordinator.ts';
 import type { GroupCoordinator } from '../coordinator/coordinator.ts';
 import { startHttpServer, type HttpSurface } from '../http/server.ts';
 
+/** Size of the acceptor's shared socket read buffer: the most one read can take in. */
+const SOCKET_READ_BUFFER_BYTES = 256 * 1024;
+
 export interface TestHooks {
   /** Called before each response is written; 'drop-connection' closes the socket instead. */
   beforeResponseWrite?: (connection: Connection, apiKey: number, response: Uint8Array[]) => 'drop-connection' | void;
@@ -63,6 +66,11 @@ export class Broker {
   readonly #closeInternalLogs: (() => Promise<void>)[] = [];
   #metadataLog!: MetadataLog;
   #server: net.Server | undefined;
+  /**
+   * Every connection's socket reads land here (socket-reads.ts). One buffer serves them all: each
+   * read is consumed before the event loop performs the next.
+   */
+  readonly #readBuffer = Buffer.allocUnsafeSlow(SOCKET_READ_BUFFER_BYTES);
   readonly #connections = new Set<Connection>();
   #nextConnectionId = 1;
   /** Metadata writes are applied one at a time, in log order. */
@@ -131,7 +139,8 @@ export class Broker {
     await Promise.all([...this.metadata.topics].map((topic) => this.#openTopicPartitions(topic, 0)));
     const recoveryMs = Math.round(performance.now() - recoveryBegan);
     this.groupCoordinator = await openGroupCoordinator(this);
-    this.#server = net.createServer((socket) => this.#accept(socket));
+    // Accepted paused: each Connection moves the socket onto the shared read buffer first.
+    this.#server = net.createServer({ pauseOnConnect: true }, (socket) => this.#accept(socket));
     await new Promise<void>((resolve, reject) => {
       this.#server!.once('error', reject);
       this.#server!.listen(this.config.port, this.config.host, () => resolve());
@@ -153,7 +162,7 @@ export class Broker {
   }
 
   #accept(socket: net.Socket): void {
-    const connection = new Connection(this.#nextConnectionId++, socket, this);
+    const connection = new Connection(this.#nextConnectionId++, socket, this, this.#readBuffer);
     this.#connections.add(connection);
     this.metrics.connections.inc();
     this.metrics.connectionsTotal.inc();

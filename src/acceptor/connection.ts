@@ -7,6 +7,7 @@ import { decodeRequestHeader, encodeResponseHeader, responseHeaderVersion } from
 import { apiCodecs, ApiKey } from '../protocol/generated/index.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import { FrameSplitter } from './framing.ts';
+import { adoptWithReadBuffer } from './socket-reads.ts';
 import { NO_RESPONSE, type RequestContext } from './registry.ts';
 import type { Broker } from './broker.ts';
 
@@ -43,15 +44,23 @@ export class Connection implements ConnectionInfo {
   readonly #pauses = new Set<string>();
   #closed = false;
 
-  constructor(id: number, socket: Socket, broker: Broker) {
+  /**
+   * Takes over a socket the listener accepted paused. Its reads land in the acceptor's one shared
+   * read buffer when the runtime allows that (socket-reads.ts), else in buffers Node allocates.
+   */
+  constructor(id: number, accepted: Socket, broker: Broker, readBuffer: Buffer) {
     this.id = id;
-    this.#socket = socket;
     this.#broker = broker;
+    const socket = adoptWithReadBuffer(accepted, readBuffer, (chunk) => this.#onData(chunk)) ?? accepted;
+    if (socket === accepted) {
+      socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+      socket.resume();
+    }
+    this.#socket = socket;
     this.remoteAddress = `${socket.remoteAddress}:${socket.remotePort}`;
     this.#log = broker.log.child({ connection: id, remote: this.remoteAddress });
     this.#frames = new FrameSplitter(broker.config.maxFrameBytes);
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     socket.on('drain', () => this.resume('socket-drain'));
     socket.on('error', (err) => this.#log.debug({ err: err.message }, 'socket error'));
     socket.on('close', () => {
@@ -86,15 +95,21 @@ export class Connection implements ConnectionInfo {
     this.#socket.destroy();
   }
 
+  /** A chunk in memory that is reused once this returns: every frame in it is dealt with or copied. */
   #onData(chunk: Buffer): void {
     if (this.#closed) return;
-    const badSize = this.#frames.pushEach(chunk, (frame) => {
+    const badSize = this.#frames.pushTransient(chunk, (frame) => {
       if (!this.#closed) this.#onFrame(frame);
     });
     if (badSize !== undefined) this.close('frame size out of range', { size: badSize, maxFrameBytes: this.#frames.maxFrameBytes });
   }
 
-  #onFrame(frame: Buffer): void {
+  #onFrame(transientFrame: Buffer): void {
+    // A Produce handler is done with its frame when it returns (every append is in a shard ring
+    // by then), so Produce frames are decoded in place. Any other request may keep pieces of its
+    // frame (group metadata, assignments) and gets its own copy; those frames are small.
+    const inPlace = transientFrame.length >= 2 && transientFrame.readInt16BE(0) === ApiKey.Produce;
+    const frame = inPlace ? transientFrame : Buffer.from(transientFrame);
     const reader = new Reader(frame);
     const header = decodeRequestHeader(reader);
     if (!header.ok) {

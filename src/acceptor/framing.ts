@@ -1,42 +1,47 @@
 // Kafka framing: a 4-byte big-endian size, then that many bytes. Splits a socket's byte stream
-// into whole frames, copying only when a frame spans several chunks.
+// into whole frames. A frame that lies inside one chunk is handed out as a view of it; only a
+// frame that spans chunks is copied, once, as its bytes arrive.
 
 export type FrameEvent = { kind: 'frame'; frame: Buffer } | { kind: 'bad-size'; size: number };
 
-/** Api key of Produce: its frames may be assembled in reused memory (see pushEach). */
-const PRODUCE_API_KEY = 0;
+/** Spanning frames up to this size are assembled in one reused buffer (transient mode). */
+const MAX_RETAINED_SCRATCH = 8 * 1024 * 1024;
 
 export class FrameSplitter {
-  #chunks: Buffer[] = [];
-  #buffered = 0;
   readonly maxFrameBytes: number;
+  /** Size-prefix bytes gathered while the prefix itself spans chunks. */
+  readonly #head = Buffer.alloc(4);
+  #headFilled = 0;
+  /** The frame being assembled from several chunks, and how much of it has arrived. */
+  #frame: Buffer | null = null;
+  #frameFilled = 0;
+  /** Reused to assemble spanning frames in transient mode; grows to the largest seen (capped). */
+  #scratch: Buffer = Buffer.alloc(0);
 
   constructor(maxFrameBytes: number) {
     this.maxFrameBytes = maxFrameBytes;
   }
 
+  /** Bytes received that do not yet make a whole frame. */
   get bufferedBytes(): number {
-    return this.#buffered;
+    return this.#headFilled + (this.#frame === null ? 0 : 4 + this.#frameFilled);
   }
 
-  /** Reused to assemble Produce frames that span socket chunks; grows to the largest seen. */
-  #scratch: Buffer = Buffer.alloc(0);
-
   /**
-   * Like push, but hands each frame to `onFrame` as soon as it is complete. A Produce frame that
-   * spans socket chunks is assembled in memory this splitter reuses for the next such frame, and
-   * comes with `transient = true`: the callback must be done with its bytes when it returns. The
-   * produce path is (every append is copied into a shard ring before the handler's first await),
-   * and it saves one allocation and one GC'd copy per produce request (docs/notes/bench.md). Returns
+   * For chunks in memory the caller reuses (a socket read into one buffer): hands each frame to
+   * `onFrame` as soon as it is complete, as a view of the chunk or of memory this splitter reuses
+   * for the next spanning frame. Either way the callback must be done with the frame's bytes when
+   * it returns, or copy them. Nothing of the chunk is referenced after this call returns. Returns
    * the bad size when the stream cannot be trusted any more, else undefined.
    */
-  pushEach(chunk: Buffer, onFrame: (frame: Buffer, transient: boolean) => void): number | undefined {
+  pushTransient(chunk: Buffer, onFrame: (frame: Buffer) => void): number | undefined {
     return this.#split(chunk, true, onFrame);
   }
 
   /**
-   * Adds a chunk and returns every frame now complete. A size below 0 or above the maximum is
-   * reported once, and the caller closes the connection: nothing after it can be trusted.
+   * For chunks the caller gives away: returns every frame now complete, each one the caller's to
+   * keep. A size below 0 or above the maximum is reported once, and the caller closes the
+   * connection: nothing after it can be trusted.
    */
   push(chunk: Buffer): FrameEvent[] {
     const events: FrameEvent[] = [];
@@ -45,67 +50,53 @@ export class FrameSplitter {
     return events;
   }
 
-  /** The one framing loop; `reuse` allows Produce frames that span chunks to use the scratch buffer. */
-  #split(chunk: Buffer, reuse: boolean, onFrame: (frame: Buffer, transient: boolean) => void): number | undefined {
-    this.#chunks.push(chunk);
-    this.#buffered += chunk.length;
-    while (this.#buffered >= 4) {
-      const size = this.#peekInt32();
+  /** The one framing loop; `transient` assembles spanning frames in the reused scratch buffer. */
+  #split(chunk: Buffer, transient: boolean, onFrame: (frame: Buffer) => void): number | undefined {
+    let at = 0;
+    while (at < chunk.length) {
+      const frame = this.#frame;
+      if (frame !== null) {
+        const take = Math.min(frame.length - this.#frameFilled, chunk.length - at);
+        chunk.copy(frame, this.#frameFilled, at, at + take);
+        this.#frameFilled += take;
+        at += take;
+        if (this.#frameFilled < frame.length) return undefined;
+        this.#frame = null;
+        onFrame(frame);
+        continue;
+      }
+      let size: number;
+      if (this.#headFilled === 0 && chunk.length - at >= 4) {
+        size = chunk.readInt32BE(at);
+        at += 4;
+      } else {
+        const take = Math.min(4 - this.#headFilled, chunk.length - at);
+        chunk.copy(this.#head, this.#headFilled, at, at + take);
+        this.#headFilled += take;
+        at += take;
+        if (this.#headFilled < 4) return undefined;
+        this.#headFilled = 0;
+        size = this.#head.readInt32BE(0);
+      }
       if (size < 0 || size > this.maxFrameBytes) {
-        this.#chunks = [];
-        this.#buffered = 0;
+        this.#frame = null;
+        this.#headFilled = 0;
         return size;
       }
-      if (this.#buffered < 4 + size) break;
-      this.#consume(4);
-      const first = this.#chunks[0]!;
-      // The api key is the frame's first two bytes; when they are not both in the first chunk the
-      // frame is simply copied.
-      if (reuse && first.length < size && first.length >= 2 && first.readInt16BE(0) === PRODUCE_API_KEY) {
-        if (this.#scratch.length < size) this.#scratch = Buffer.allocUnsafeSlow(Math.max(size, 2 * this.#scratch.length));
-        onFrame(this.#consume(size, this.#scratch), true);
-      } else {
-        onFrame(this.#consume(size), false);
+      if (chunk.length - at >= size) {
+        onFrame(chunk.subarray(at, at + size));
+        at += size;
+        continue;
       }
+      this.#frame = transient ? this.#scratchOf(size) : Buffer.allocUnsafe(size);
+      this.#frameFilled = 0;
     }
     return undefined;
   }
 
-  #peekInt32(): number {
-    const first = this.#chunks[0]!;
-    if (first.length >= 4) return first.readInt32BE(0);
-    const head = Buffer.alloc(4);
-    let filled = 0;
-    for (const chunk of this.#chunks) {
-      const n = Math.min(4 - filled, chunk.length);
-      chunk.copy(head, filled, 0, n);
-      filled += n;
-      if (filled === 4) break;
-    }
-    return head.readInt32BE(0);
-  }
-
-  /** Removes n bytes from the front; a view when they sit in one chunk, else one copy (into `into` when given). */
-  #consume(n: number, into?: Buffer): Buffer {
-    this.#buffered -= n;
-    const first = this.#chunks[0];
-    if (n === 0) return Buffer.alloc(0);
-    if (first !== undefined && first.length >= n) {
-      const out = first.subarray(0, n);
-      if (first.length === n) this.#chunks.shift();
-      else this.#chunks[0] = first.subarray(n);
-      return out;
-    }
-    const out = into ? into.subarray(0, n) : Buffer.allocUnsafe(n);
-    let filled = 0;
-    while (filled < n) {
-      const chunk = this.#chunks[0]!;
-      const take = Math.min(n - filled, chunk.length);
-      chunk.copy(out, filled, 0, take);
-      filled += take;
-      if (take === chunk.length) this.#chunks.shift();
-      else this.#chunks[0] = chunk.subarray(take);
-    }
-    return out;
+  #scratchOf(size: number): Buffer {
+    if (size > MAX_RETAINED_SCRATCH) return Buffer.allocUnsafeSlow(size);
+    if (this.#scratch.length < size) this.#scratch = Buffer.allocUnsafeSlow(Math.min(MAX_RETAINED_SCRATCH, Math.max(size, 2 * this.#scratch.length)));
+    return this.#scratch.subarray(0, size);
   }
 }

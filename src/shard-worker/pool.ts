@@ -131,7 +131,7 @@ class Shard {
       this.#episodeStartedAt = performance.now();
       this.#pool.options.log.warn({ shard: this.id, ringUsedBytes: this.rings.requests.usedBytes() }, 'backpressure: shard ring full, pausing the sockets that feed it');
     }
-    // Copied: the caller's bytes may live in memory reused once it returns (FrameSplitter.pushEach).
+    // Copied: the caller's bytes may live in memory reused once it returns (FrameSplitter.pushTransient).
     this.waiting.push({ parts: parts.map((part) => Uint8Array.prototype.slice.call(part)), connection });
     if (connection && !this.pausedConnections.has(connection)) {
       this.pausedConnections.add(connection);
