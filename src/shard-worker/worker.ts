@@ -41,6 +41,8 @@ interface OwnedPartition {
   producers: ProducerStateTable;
   /** The log's segmentsVersion last announced through the slot's segment epoch. */
   announcedSegments: number;
+  /** This drain's successful appends still staged, by their place in `completions`. */
+  stagedCompletions: { index: number; requestId: number }[];
 }
 
 const partitions = new Map<number, OwnedPartition>();
@@ -52,6 +54,8 @@ let lastRetentionCheck = performance.now();
 const completions: Uint8Array[] = [];
 /** Partitions appended to in the current drain, whose watermarks are published after the commit. */
 const touched = new Set<OwnedPartition>();
+/** Partitions with batches staged in the current drain, written by flushStaged before the ring space is released. */
+const staging = new Set<OwnedPartition>();
 let forceSync = false;
 
 function completeAppend(c: AppendCompletion): void {
@@ -142,13 +146,18 @@ function handleAppend(requestId: number, slot: number, flags: number, records: B
   let results: AppendResult[] = [];
   if (fresh.length > 0) {
     try {
-      // The ring's bytes are these batches' only copy until the write: appended straight from the
-      // view, all of them with one writev. The log assigns offsets and stamps LogAppendTime.
-      results = owned.log.appendMany(fresh.map((i) => records.subarray(checked.batches[i]!.offset, checked.batches[i]!.offset + checked.batches[i]!.size)), now);
+      // The ring's bytes are these batches' only copy until the write: staged as views, and
+      // written by flushStaged before this drain releases the ring space (one writev per
+      // partition per drain). The log assigns offsets and stamps LogAppendTime now.
+      results = owned.log.stage(fresh.map((i) => records.subarray(checked.batches[i]!.offset, checked.batches[i]!.offset + checked.batches[i]!.size)), now);
     } catch (err) {
       log.error({ err, topic: owned.topic, partition: owned.partition }, 'append failed');
       failAppend(requestId, ErrorCode.KAFKA_STORAGE_ERROR, (err as Error).message);
       return;
+    }
+    if (owned.log.hasStaged) {
+      staging.add(owned);
+      owned.stagedCompletions.push({ index: completions.length, requestId });
     }
     fresh.forEach((batchIndex, i) => owned.producers.record(identities[batchIndex]!, results[i]!.baseOffset, results[i]!.lastOffset, now));
     stats.add(APPENDED_BATCHES, fresh.length);
@@ -166,6 +175,30 @@ function handleAppend(requestId: number, slot: number, flags: number, records: B
   });
 }
 
+/**
+ * Writes every partition's staged batches. Runs before the drain releases the ring space those
+ * batches live in. A partition whose write fails goes offline (the log refuses further appends),
+ * and the appends it had staged are answered KAFKA_STORAGE_ERROR instead of success; what was
+ * written before stays published.
+ */
+function flushStaged(): void {
+  for (const owned of staging) {
+    try {
+      owned.log.flushStaged();
+    } catch (err) {
+      log.error({ err, topic: owned.topic, partition: owned.partition }, 'append failed');
+      for (const { index, requestId } of owned.stagedCompletions) {
+        completions[index] = encodeAppendCompletion({
+          requestId, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, baseOffset: -1n, logAppendTime: -1n, logStartOffset: -1n,
+          recordCount: 0, bytes: 0, errorMessage: (err as Error).message,
+        });
+      }
+    }
+    owned.stagedCompletions.length = 0;
+  }
+  staging.clear();
+}
+
 /** Publishes what readers may see of a partition. Only this shard owns the slot, so only it stores here. */
 function publish(owned: OwnedPartition): void {
   if (owned.announcedSegments !== owned.log.segmentsVersion) {
@@ -180,6 +213,8 @@ function publish(owned: OwnedPartition): void {
 }
 
 function handleControl(requestId: number, request: ControlRequest): void {
+  // Control requests see (and may close or reopen) logs: nothing may be left staged under them.
+  flushStaged();
   let errorCode: number = ErrorCode.NONE;
   let body: unknown = null;
   try {
@@ -210,6 +245,7 @@ function runControl(request: ControlRequest): unknown {
         slot: request.slot, topic: request.topic, partition: request.partition, config, log: partitionLog,
         producers: recoverProducerState(partitionLog),
         announcedSegments: partitionLog.segmentsVersion,
+        stagedCompletions: [],
       };
       partitions.set(request.slot, owned);
       // Recovery decided where the log ends; the slot may hold a previous owner's numbers, so it
@@ -317,7 +353,7 @@ async function run(): Promise<void> {
       const request = decodeRequest(message);
       if (request.type === MESSAGE_APPEND) handleAppend(request.requestId, request.slot, request.flags, request.records);
       else handleControl(request.requestId, request.request);
-    });
+    }, Infinity, flushStaged);
     if (drained > 0 || completions.length > 0) await commit();
     await housekeeping();
     // Waiting asynchronously keeps this thread's event loop turning, which the concurrent

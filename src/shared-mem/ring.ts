@@ -316,8 +316,10 @@ export class RingConsumer extends RingView {
    * releases their space in one store and rings the space doorbell if the producer waits.
    * Returns the number of messages handed out. If `onMessage` throws, the messages before it
    * and the one it threw on count as consumed (a poison message is not handed out forever).
+   * `beforeRelease` runs after the last message and before the space is released: views handed
+   * out during this drain are still valid in it (the shard writes staged batches there).
    */
-  drain(onMessage: (message: Uint8Array) => void, maxMessages: number = Infinity): number {
+  drain(onMessage: (message: Uint8Array) => void, maxMessages: number = Infinity, beforeRelease?: () => void): number {
     // One load of writeIndex per drain: the acquire that makes every frame up to it readable.
     const writeIndex = Atomics.load(this.header, WRITE_INDEX) >>> 0;
     let readIndex = this.#readIndex;
@@ -331,7 +333,11 @@ export class RingConsumer extends RingView {
         onMessage(message);
       }
     } finally {
-      if (count > 0) this.#release(readIndex);
+      try {
+        if (count > 0) beforeRelease?.();
+      } finally {
+        if (count > 0) this.#release(readIndex);
+      }
     }
     return count;
   }
@@ -394,6 +400,9 @@ export class RingConsumer extends RingView {
     return this.hasData();
   }
 
+  // A payload that wraps the end is copied into one scratch buffer. One drain covers at most the
+  // ring's capacity, so it meets the end at most once: every view of a drain stays valid until
+  // its beforeRelease has run.
   #view(index: number, length: number): Uint8Array {
     const at = index & this.mask;
     const untilEnd = this.capacity - at;

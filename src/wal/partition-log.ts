@@ -65,13 +65,18 @@ export class PartitionLog {
   /** Rolled segments then the active one, ascending by base offset; never empty while open. */
   private readonly segments: Segment[];
   private startOffset: bigint;
+  /** The next offset to assign (past the staged batches). */
   private endOffset: bigint;
+  private writtenEndOffset: bigint;
   private recoveryPoint: RecoveryCheckpoint;
   private version = 1;
   private unsyncedBytes = 0;
   // Bumped by every append so an async sync can tell whether it covered everything.
   private appendGeneration = 0;
   private failure: Error | null = null;
+  /** Batches with offsets assigned, not yet written (stage / flushStaged). */
+  private staged: Buffer[] = [];
+  private stagedBytes = 0;
   private closed = false;
 
   private constructor(options: PartitionLogOptions, partitionDir: string, checkpointFile: CheckpointFile, segments: Segment[], logStartOffset: bigint) {
@@ -84,6 +89,7 @@ export class PartitionLog {
     this.segments = segments;
     const active = segments[segments.length - 1];
     this.endOffset = active.nextOffset;
+    this.writtenEndOffset = this.endOffset;
     this.startOffset = logStartOffset;
     this.recoveryPoint = { logStartOffset, segmentBase: active.baseOffset, position: active.size, offset: active.nextOffset };
   }
@@ -161,9 +167,13 @@ export class PartitionLog {
     return this.startOffset;
   }
 
-  /** The next offset to assign. After open (recovery) it is also the high watermark. */
+  /**
+   * The end of what is written: the offset after the last batch in the files. It is the next
+   * offset to assign whenever nothing is staged. After open (recovery) it is also the high
+   * watermark.
+   */
   get logEndOffset(): bigint {
-    return this.endOffset;
+    return this.writtenEndOffset;
   }
 
   /** Total bytes of the log's segments. */
@@ -196,40 +206,47 @@ export class PartitionLog {
     return this.appendMany([batch], appendTimeMs)[0];
   }
 
-  /**
-   * Appends batches validated by the caller, in order: assigns each its offsets (the only place
-   * offsets are assigned, DESIGN §7 item 7) by rewriting baseOffset in place, stamps it under
-   * LogAppendTime, rolls first when a batch would not fit the active segment or it is older than
-   * segment.ms, and writes the batches of each segment with one writev.
-   */
+  /** Stages batches (see stage) and writes them at once. */
   appendMany(batches: readonly Buffer[], appendTimeMs: bigint): AppendResult[] {
+    const results = this.stage(batches, appendTimeMs);
+    this.flushStaged();
+    return results;
+  }
+
+  /**
+   * Takes batches validated by the caller, in order: assigns each its offsets (the only place
+   * offsets are assigned, DESIGN §7 item 7) by rewriting baseOffset in place, stamps it under
+   * LogAppendTime, and queues it for the next flushStaged(), which writes everything staged with
+   * one writev. A roll (the batch would not fit the active segment, or it is older than
+   * segment.ms) writes what is staged first. The staged buffers are written as they are, so they
+   * must stay untouched until flushStaged() returns; the shard stages a whole ring drain and
+   * flushes before it releases the ring's space, so several requests' batches reach the file in
+   * one larger write. Nothing staged is visible to readers: the shard publishes after the flush.
+   */
+  stage(batches: readonly Buffer[], appendTimeMs: bigint): AppendResult[] {
     this.assertWritable();
     const results: AppendResult[] = [];
     const logAppendTime = this.config.messageTimestampType === 'LogAppendTime';
-    let pending: Buffer[] = [];
-    let pendingBytes = 0;
     try {
       for (const batch of batches) {
         const active = this.active;
         const lastOffsetDelta = BigInt(batch.readInt32BE(BATCH_LAST_OFFSET_DELTA));
-        const used = active.size + pendingBytes;
+        const used = active.size + this.stagedBytes;
         const mustRoll =
           used > 0 &&
           (used + batch.length > this.config.segmentBytes ||
             appendTimeMs - active.createdMs > BigInt(this.config.segmentMs) ||
             this.endOffset + lastOffsetDelta - active.baseOffset > MAX_RELATIVE_OFFSET);
         if (mustRoll) {
-          this.writeToActive(pending, pendingBytes);
-          pending = [];
-          pendingBytes = 0;
+          this.writeStaged();
           this.roll(appendTimeMs);
         }
         batch.writeBigInt64BE(this.endOffset, BATCH_BASE_OFFSET);
         if (logAppendTime) stampLogAppendTime(batch, appendTimeMs);
-        const info: BatchInfo = batchInfoAt(batch, 0, this.active.size + pendingBytes);
+        const info: BatchInfo = batchInfoAt(batch, 0, this.active.size + this.stagedBytes);
         this.active.noteBatch(info, this.config.indexIntervalBytes);
-        pending.push(batch);
-        pendingBytes += batch.length;
+        this.staged.push(batch);
+        this.stagedBytes += batch.length;
         this.endOffset = info.lastOffset + 1n;
         results.push({
           baseOffset: info.baseOffset,
@@ -238,16 +255,47 @@ export class PartitionLog {
           logAppendTime: logAppendTime ? appendTimeMs : -1n,
         });
       }
-      this.writeToActive(pending, pendingBytes);
     } catch (err) {
-      // The in-memory state may now be ahead of the files: refuse further appends rather than
-      // assign offsets on top of bytes that may not be there (Kafka takes the log dir offline).
-      this.failure = err as Error;
-      this.logger.error({ err }, 'append failed; partition log is offline');
-      throw err;
+      this.fail(err as Error);
+    }
+    return results;
+  }
+
+  /** True when staged batches wait for flushStaged(). */
+  get hasStaged(): boolean {
+    return this.staged.length > 0;
+  }
+
+  /** Writes every staged batch (one writev per segment). On failure the log goes offline and this throws. */
+  flushStaged(): void {
+    if (this.staged.length === 0) return;
+    try {
+      this.writeStaged();
+    } catch (err) {
+      this.fail(err as Error);
     }
     this.appendGeneration++;
-    return results;
+  }
+
+  /**
+   * The in-memory state may now be ahead of the files: refuse further appends rather than assign
+   * offsets on top of bytes that may not be there (Kafka takes the log dir offline).
+   */
+  private fail(err: Error): never {
+    this.failure = err;
+    this.staged = [];
+    this.stagedBytes = 0;
+    this.logger.error({ err }, 'append failed; partition log is offline');
+    throw err;
+  }
+
+  private writeStaged(): void {
+    const frames = this.staged;
+    const bytes = this.stagedBytes;
+    this.staged = [];
+    this.stagedBytes = 0;
+    this.writeToActive(frames, bytes);
+    this.writtenEndOffset = this.endOffset;
   }
 
   private writeToActive(frames: Buffer[], bytes: number): void {
@@ -285,6 +333,7 @@ export class PartitionLog {
   /** fdatasync of the active segment, then the recovery checkpoint moves to the synced end. */
   sync(): void {
     this.assertWritable();
+    this.assertNothingStaged();
     if (!this.dirty) return;
     const active = this.active;
     const point: RecoveryCheckpoint = { logStartOffset: this.startOffset, segmentBase: active.baseOffset, position: active.size, offset: this.endOffset };
@@ -298,6 +347,7 @@ export class PartitionLog {
   /** Like sync() but on the libuv threadpool, so several partitions' syncs overlap (syncAll). */
   async syncAsync(): Promise<void> {
     this.assertWritable();
+    this.assertNothingStaged();
     if (!this.dirty) return;
     const active = this.active;
     const generation = this.appendGeneration;
@@ -324,6 +374,7 @@ export class PartitionLog {
    */
   deleteRecordsBefore(offset: bigint): { logStartOffset: bigint; deletedSegments: number } {
     this.assertWritable();
+    this.assertNothingStaged();
     if (offset > this.endOffset) throw new RangeError(`offset ${offset} is past the log end offset ${this.endOffset}`);
     if (offset <= this.startOffset) return { logStartOffset: this.startOffset, deletedSegments: 0 };
     this.startOffset = offset;
@@ -339,6 +390,7 @@ export class PartitionLog {
    */
   applyRetention(nowMs: bigint): RetentionResult {
     this.assertWritable();
+    this.assertNothingStaged();
     const reasons: RetentionResult['reasons'] = [];
     let deletedSegments = 0;
     let deletedBytes = 0;
@@ -398,6 +450,7 @@ export class PartitionLog {
    */
   forEachBatchSync(fromOffset: bigint, visit: (frame: Buffer, info: BatchInfo) => void): void {
     this.assertOpen();
+    this.assertNothingStaged();
     const bases = this.segments.map((segment) => segment.baseOffset);
     const first = Math.max(floorIndex(bases, fromOffset), 0);
     for (let i = first; i < this.segments.length; i++) {
@@ -427,6 +480,7 @@ export class PartitionLog {
   /** Syncs everything and leaves the clean-shutdown marker so the next open skips the tail scan. */
   close(): void {
     if (this.closed) return;
+    this.assertNothingStaged();
     if (this.failure === null) {
       const active = this.active;
       active.appendFinalTimeIndexEntry();
@@ -457,6 +511,11 @@ export class PartitionLog {
 
   private assertOpen(): void {
     if (this.closed) throw new Error(`partition log ${this.topic}-${this.partition} is closed`);
+  }
+
+  /** Staged batches live in memory their owner reuses: they are flushed by the owner, never later by us. */
+  private assertNothingStaged(): void {
+    if (this.staged.length > 0) throw new Error(`partition log ${this.topic}-${this.partition} has staged batches that were not flushed`);
   }
 
   private assertWritable(): void {

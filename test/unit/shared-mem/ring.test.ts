@@ -70,6 +70,30 @@ describe('RingProducer / RingConsumer on one thread', () => {
     expect(producer.freeBytes()).toBe(64);
   });
 
+  it('beforeRelease runs after the last message with every view of the drain intact, including one that wrapped', () => {
+    const { producer, consumer } = ringOf(64);
+    const filler = new Uint8Array(20).fill(1); // a 24-byte frame
+    expect(producer.tryWrite(filler)).toBe(true);
+    expect(producer.tryWrite(filler)).toBe(true);
+    expect(consumer.drain(() => {})).toBe(2);
+    // The ring's cursor is at 48: a 20-byte message now wraps the end, the next one does not.
+    const wrapping = new Uint8Array(20).fill(2);
+    const plain = new Uint8Array(12).fill(3);
+    expect(producer.tryWrite(wrapping)).toBe(true);
+    expect(producer.tryWrite(plain)).toBe(true);
+    const views: Uint8Array[] = [];
+    let seenInBeforeRelease: number[][] = [];
+    let freeDuring = -1;
+    expect(consumer.drain((m) => views.push(m), Infinity, () => {
+      seenInBeforeRelease = views.map((v) => [...v]);
+      // The producer cannot have reused the space yet.
+      freeDuring = producer.freeBytes();
+    })).toBe(2);
+    expect(seenInBeforeRelease).toEqual([[...wrapping], [...plain]]);
+    expect(freeDuring).toBe(64 - 24 - 16);
+    expect(producer.freeBytes()).toBe(64);
+  });
+
   it('tryWriteBatch writes what fits, in order, and publishes it in one go', () => {
     const { producer, consumer } = ringOf(64);
     const messages = Array.from({ length: 6 }, (_, i) => fillMessage(new Uint8Array(8 + i), i)); // 12..16-byte frames

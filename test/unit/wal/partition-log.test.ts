@@ -37,6 +37,34 @@ describe('PartitionLog append', () => {
     log.close();
   });
 
+  it('staged batches get their offsets at once but are written, and counted in logEndOffset, only at flushStaged', () => {
+    const dir = freshDir();
+    const log = openLog(dir, { segmentBytes: 2000 });
+    const batch = simpleBatch(4, 100);
+    const staged = [log.stage([Buffer.from(batch)], 1n), log.stage([Buffer.from(batch), Buffer.from(batch)], 1n)].flat();
+    expect(staged.map((r) => r.baseOffset)).toEqual([0n, 4n, 8n]);
+    expect(log.hasStaged).toBe(true);
+    // Nothing is written yet: the end readers may be shown has not moved.
+    expect(log.logEndOffset).toBe(0n);
+    expect(log.logEndBytes).toBe(0);
+    // Syncing or closing with batches staged is a bug in the caller, never a late write.
+    expect(() => log.sync()).toThrow(/staged/);
+    log.flushStaged();
+    expect(log.hasStaged).toBe(false);
+    expect(log.logEndOffset).toBe(12n);
+    expect(log.logEndBytes).toBe(3 * batch.length);
+    // Staging past segment.bytes writes what was staged before it rolls.
+    const many = Array.from({ length: 30 }, () => Buffer.from(batch));
+    log.stage(many, 1n);
+    expect(log.segmentCount).toBeGreaterThan(1);
+    expect(log.logEndOffset).toBeGreaterThan(12n);
+    expect(log.logEndOffset).toBeLessThan(12n + 30n * 4n);
+    log.flushStaged();
+    expect(log.logEndOffset).toBe(12n + 30n * 4n);
+    expect(log.readAllSync().map((f) => f.readBigInt64BE(0))).toEqual(Array.from({ length: 33 }, (_, i) => BigInt(i * 4)));
+    log.close();
+  });
+
   it('rolls by segment.bytes into files named by base offset, each offset in one segment', () => {
     const dir = freshDir();
     const log = openLog(dir, { segmentBytes: 2000, indexIntervalBytes: 300 });
