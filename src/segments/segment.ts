@@ -204,13 +204,6 @@ export class Segment {
     fdatasyncSync(this.timeIndexFd);
   }
 
-  /** Turns the active segment into a rolled one: final time entry, everything synced, closed. */
-  seal(): void {
-    this.appendFinalTimeIndexEntry();
-    this.syncFiles();
-    this.closeDescriptors();
-  }
-
   /** Keeps the .log descriptor open across an async fdatasync; pair with releaseDescriptor(). */
   retainDescriptor(): number {
     this.descriptorUsers++;
@@ -303,7 +296,7 @@ function rolledIndexesLookSound(paths: SegmentFiles, logSize: number, relativeEn
     throw err;
   }
   if (offsetIndexSize % OFFSET_INDEX_ENTRY_BYTES !== 0 || timeIndexSize % TIME_INDEX_ENTRY_BYTES !== 0) return false;
-  // A rolled segment always ends with a time entry when it has batches (seal() writes one).
+  // A rolled segment always ends with a time entry when it has batches (a roll writes one).
   if (logSize > 0 && timeIndexSize === 0) return false;
   if (offsetIndexSize > 0) {
     const last = readTail(paths.offsetIndex, offsetIndexSize, OFFSET_INDEX_ENTRY_BYTES);

@@ -22,6 +22,7 @@
 //   +24 int64  logEndOffset
 //   +32 uint32 CRC-32C of [0, 32)
 import { closeSync, fdatasyncSync, fsyncSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32c } from '../protocol/crc32c.ts';
 
@@ -165,5 +166,47 @@ export function syncDirectory(dir: string): void {
     fsyncSync(fd);
   } finally {
     closeSync(fd);
+  }
+}
+
+/** Creations, deletions and renames in `dir` made durable on the libuv threadpool. */
+export async function syncDirectoryAsync(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** fdatasync of a file by path (any descriptor of a file flushes all its dirty pages); a missing file is skipped. */
+export function syncFileSync(path: string): void {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  try {
+    fdatasyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** syncFileSync on the libuv threadpool. */
+export async function syncFileAsync(path: string): Promise<void> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  try {
+    await handle.datasync();
+  } finally {
+    await handle.close();
   }
 }

@@ -21,7 +21,10 @@ import {
 } from '../segments/layout.ts';
 import type { LogConfig } from '../segments/log-config.ts';
 import { Segment, writeFully } from '../segments/segment.ts';
-import { CheckpointFile, readCleanShutdown, removeCleanShutdown, syncDirectory, writeCleanShutdown, type RecoveryCheckpoint } from './checkpoint.ts';
+import {
+  CheckpointFile, readCleanShutdown, removeCleanShutdown, syncDirectory, syncDirectoryAsync, syncFileAsync, syncFileSync, writeCleanShutdown,
+  type RecoveryCheckpoint,
+} from './checkpoint.ts';
 import { validateSegmentTail } from './recovery.ts';
 
 const fdatasyncAsync = promisify(fdatasync);
@@ -77,6 +80,9 @@ export class PartitionLog {
   /** Batches with offsets assigned, not yet written (stage / flushStaged). */
   private staged: Buffer[] = [];
   private stagedBytes = 0;
+  /** Rolled segments whose background fdatasync has not finished, and the chain of those syncs. */
+  private readonly unsyncedRolled = new Set<Segment>();
+  private rollSyncs: Promise<void> = Promise.resolve();
   private closed = false;
 
   private constructor(options: PartitionLogOptions, partitionDir: string, checkpointFile: CheckpointFile, segments: Segment[], logStartOffset: bigint) {
@@ -103,8 +109,13 @@ export class PartitionLog {
     const checkpointFile = new CheckpointFile(partitionDir);
     const checkpoint = checkpointFile.loaded;
     const clean = readCleanShutdown(partitionDir);
-    const bases = segmentBasesIn(readdirSync(partitionDir));
+    let bases = segmentBasesIn(readdirSync(partitionDir));
     const segments: Segment[] = [];
+    if (bases.length > 1) {
+      const lastBase = bases[bases.length - 1];
+      const cleanStop = clean !== null && clean.activeSegmentBase === lastBase && clean.activeSegmentSize === fileSize(segmentPaths(partitionDir, lastBase).log);
+      if (!cleanStop) bases = recoverRolledSegments(partitionDir, bases, checkpoint, logger);
+    }
 
     if (bases.length === 0) {
       segments.push(Segment.create(partitionDir, checkpoint?.logStartOffset ?? 0n, BigInt(Date.now())));
@@ -124,8 +135,8 @@ export class PartitionLog {
         validBytes = clean.activeSegmentSize;
         nextOffset = clean.logEndOffset;
       } else {
-        // Rolled segments were fdatasynced when they rolled: only the active one can have a torn tail.
-        // After an unclean stop the whole active segment is checked, not just what follows the
+        // Rolled segments past the recovery point were checked above. After an unclean stop the
+        // whole active segment is checked, not just what follows the
         // checkpoint: a batch the checkpoint vouches for may still have been damaged on disk, and
         // serving it would hand clients a batch that fails its CRC. One segment bounds the cost.
         const tail = validateSegmentTail(logPath, activeBase, null);
@@ -188,9 +199,9 @@ export class PartitionLog {
     return this.version;
   }
 
-  /** True when appended bytes have not been fdatasynced yet. */
+  /** True when appended bytes have not been fdatasynced yet (in the active segment or a rolled one). */
   get dirty(): boolean {
-    return this.unsyncedBytes > 0;
+    return this.unsyncedBytes > 0 || this.unsyncedRolled.size > 0;
   }
 
   get segmentCount(): number {
@@ -316,32 +327,72 @@ export class PartitionLog {
     this.unsyncedBytes += bytes;
   }
 
-  /** Closes the active segment (synced) and starts the next one at logEndOffset. */
+  /**
+   * Closes the active segment and starts the next one at logEndOffset. The closed segment is
+   * fdatasynced in the background (as Kafka flushes a rolled segment asynchronously): a roll no
+   * longer stalls appends for the seconds a 1 GiB segment takes to reach the disk. Until that sync
+   * is done the recovery point stays where it was, so recovery after a crash validates from there
+   * through every later segment; sync(), syncAsync() and close() wait for it.
+   */
   private roll(nowMs: bigint): void {
     const previous = this.active;
-    previous.seal();
+    previous.appendFinalTimeIndexEntry();
+    previous.flushIndexes();
+    const logFd = previous.retainDescriptor();
+    previous.closeDescriptors();
     this.segments.push(Segment.create(this.partitionDir, this.endOffset, nowMs));
-    syncDirectory(this.partitionDir);
-    // The sealed segment is durable: the recovery point moves to the start of the new one.
-    this.recoveryPoint = { logStartOffset: this.startOffset, segmentBase: this.endOffset, position: 0, offset: this.endOffset };
-    this.checkpointFile.write(this.recoveryPoint, false);
+    const next: RecoveryCheckpoint = { logStartOffset: this.startOffset, segmentBase: this.endOffset, position: 0, offset: this.endOffset };
+    this.unsyncedRolled.add(previous);
+    // Chained, so the recovery point only ever moves past segments that are all durable.
+    this.rollSyncs = this.rollSyncs.then(async () => {
+      try {
+        await Promise.all([fdatasyncAsync(logFd), syncFileAsync(previous.files.offsetIndex), syncFileAsync(previous.files.timeIndex)]);
+        await syncDirectoryAsync(this.partitionDir);
+      } finally {
+        previous.releaseDescriptor();
+      }
+      this.unsyncedRolled.delete(previous);
+      this.advanceRecoveryPoint(next);
+    }).catch((err: unknown) => {
+      // The recovery point stays behind this segment; sync() and close() retry synchronously.
+      this.logger.error({ err, segment: previous.files.log }, 'background fdatasync of a rolled segment failed');
+    });
     this.unsyncedBytes = 0;
     this.version++;
     this.logger.debug({ rolled: previous.baseOffset.toString(), size: previous.size, next: this.endOffset.toString() }, 'rolled segment');
   }
 
-  /** fdatasync of the active segment, then the recovery checkpoint moves to the synced end. */
+  /** Moves the recovery point forward (never back) and records it. */
+  private advanceRecoveryPoint(point: RecoveryCheckpoint): void {
+    if (this.closed) return;
+    const ahead = point.segmentBase > this.recoveryPoint.segmentBase
+      || (point.segmentBase === this.recoveryPoint.segmentBase && point.position > this.recoveryPoint.position);
+    if (!ahead) return;
+    this.recoveryPoint = { ...point, logStartOffset: this.startOffset };
+    this.checkpointFile.write(this.recoveryPoint, false);
+  }
+
+  /** Makes rolled segments whose background sync has not finished durable now, synchronously. */
+  private syncRolledNow(): void {
+    for (const segment of this.unsyncedRolled) {
+      for (const path of [segment.files.log, segment.files.offsetIndex, segment.files.timeIndex]) syncFileSync(path);
+    }
+    if (this.unsyncedRolled.size > 0) syncDirectory(this.partitionDir);
+    this.unsyncedRolled.clear();
+  }
+
+  /** fdatasync of the active segment (and of rolled ones still syncing), then the recovery checkpoint moves to the synced end. */
   sync(): void {
     this.assertWritable();
     this.assertNothingStaged();
     if (!this.dirty) return;
     const active = this.active;
     const point: RecoveryCheckpoint = { logStartOffset: this.startOffset, segmentBase: active.baseOffset, position: active.size, offset: this.endOffset };
+    this.syncRolledNow();
     active.flushIndexes();
     fdatasyncSync(active.logDescriptor);
     this.unsyncedBytes = 0;
-    this.recoveryPoint = point;
-    this.checkpointFile.write(point, false);
+    this.advanceRecoveryPoint(point);
   }
 
   /** Like sync() but on the libuv threadpool, so several partitions' syncs overlap (syncAll). */
@@ -352,20 +403,20 @@ export class PartitionLog {
     const active = this.active;
     const generation = this.appendGeneration;
     const point: RecoveryCheckpoint = { logStartOffset: this.startOffset, segmentBase: active.baseOffset, position: active.size, offset: this.endOffset };
+    const rolledBefore = [...this.unsyncedRolled];
     const fd = active.retainDescriptor();
     try {
-      await fdatasyncAsync(fd);
+      // Batches written before a roll in this same commit live in the rolled segment.
+      await Promise.all([this.rollSyncs, fdatasyncAsync(fd)]);
     } finally {
       active.releaseDescriptor();
     }
     if (this.closed) return;
+    // A background sync that failed is retried here, where a failure reaches the caller.
+    if (rolledBefore.some((segment) => this.unsyncedRolled.has(segment))) this.syncRolledNow();
     // Appends that landed while the sync ran may not be covered by it.
     if (generation === this.appendGeneration) this.unsyncedBytes = 0;
-    // A roll during the await already moved the recovery point past this one.
-    if (point.segmentBase === this.recoveryPoint.segmentBase && point.position > this.recoveryPoint.position) {
-      this.recoveryPoint = point;
-      this.checkpointFile.write(point, false);
-    }
+    this.advanceRecoveryPoint(point);
   }
 
   /**
@@ -485,6 +536,7 @@ export class PartitionLog {
       const active = this.active;
       active.appendFinalTimeIndexEntry();
       active.flushIndexes();
+      this.syncRolledNow();
       fdatasyncSync(active.logDescriptor);
       this.recoveryPoint = { logStartOffset: this.startOffset, segmentBase: active.baseOffset, position: active.size, offset: this.endOffset };
       this.checkpointFile.write(this.recoveryPoint, true);
@@ -522,6 +574,39 @@ export class PartitionLog {
     this.assertOpen();
     if (this.failure) throw new Error(`partition log ${this.topic}-${this.partition} is offline after a failed write`, { cause: this.failure });
   }
+}
+
+/**
+ * After an unclean stop, the rolled segments from the recovery point's segment on may not have
+ * finished their background fdatasync (roll() does not wait for it), so each is validated whole:
+ * length, magic, contiguous offsets and CRC-32C of every batch, and it must end where the next
+ * segment begins. At the first that fails, every later segment is removed and that one becomes the
+ * active segment, whose tail the caller then checks and cuts like any other. Segments before the
+ * recovery point's were synced before the point moved past them. Returns the bases left.
+ */
+function recoverRolledSegments(partitionDir: string, bases: bigint[], checkpoint: RecoveryCheckpoint | null, logger: Logger): bigint[] {
+  const from = checkpoint?.segmentBase ?? bases[0];
+  for (let i = 0; i < bases.length - 1; i++) {
+    if (bases[i] < from) continue;
+    const logPath = segmentPaths(partitionDir, bases[i]).log;
+    const check = validateSegmentTail(logPath, bases[i], null);
+    if (check.cutBytes === 0 && check.nextOffset === bases[i + 1]) continue;
+    const removed = bases.slice(i + 1);
+    logger.warn(
+      {
+        segment: logPath, validBytes: check.validBytes, cutBytes: check.cutBytes, reason: check.problem, endsAt: check.nextOffset,
+        nextSegmentBase: bases[i + 1], removedSegments: removed.map(String),
+      },
+      'recovery found a rolled segment that had not reached the disk whole; it becomes the active segment and later segments are removed',
+    );
+    for (const base of removed) {
+      const paths = segmentPaths(partitionDir, base);
+      for (const path of [paths.log, paths.offsetIndex, paths.timeIndex]) rmSync(path, { force: true });
+    }
+    syncDirectory(partitionDir);
+    return bases.slice(0, i + 1);
+  }
+  return bases;
 }
 
 /**

@@ -1,8 +1,8 @@
-import { existsSync, readFileSync, readdirSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, readdirSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { logConfig } from '../../../src/segments/log-config.ts';
-import { CHECKPOINT_FILE, CLEAN_SHUTDOWN_FILE } from '../../../src/wal/checkpoint.ts';
+import { CHECKPOINT_FILE, CLEAN_SHUTDOWN_FILE, CheckpointFile } from '../../../src/wal/checkpoint.ts';
 import { PartitionLog } from '../../../src/wal/partition-log.ts';
 import { recordingLogger, simpleBatch, silentLogger, tempDir } from '../segments/batch-fixture.ts';
 
@@ -158,6 +158,59 @@ describe('recovery', () => {
     const reopened = open(dir);
     expect(reopened.logEndOffset).toBe(endBefore);
     expect(reopened.readAllSync().length).toBe(82);
+    reopened.close();
+  });
+
+  it('after a crash, validates rolled segments whose background sync may not have finished, and cuts at the first damaged one', () => {
+    const dir = freshDir();
+    const log = populate(dir, 2, 120);
+    // A crash right now, in this synchronous turn: the rolled segments' background fdatasyncs have
+    // not completed, so the checkpoint still points into the first segment. The copy is what a
+    // crash would leave.
+    const crashed = freshDir();
+    cpSync(join(dir, 't-3'), join(crashed, 't-3'), { recursive: true });
+    log.close();
+    const logs = () => readdirSync(join(crashed, 't-3')).filter((n) => n.endsWith('.log')).sort();
+    const before = logs();
+    expect(before.length).toBeGreaterThanOrEqual(4);
+    const third = join(crashed, 't-3', before[2]!);
+    const bytes = readFileSync(third);
+    bytes[Math.floor(bytes.length / 2)] ^= 0x20;
+    writeFileSync(third, bytes);
+    const { logger, warnings } = recordingLogger();
+    const reopened = PartitionLog.open({ dir: crashed, topic: 't', partition: 3, config, logger });
+    expect(warnings.some((w) => String(w.msg).startsWith('recovery found a rolled segment'))).toBe(true);
+    // The damaged segment is now the active one, cut at the damaged batch; the later ones are gone.
+    expect(logs()).toEqual(before.slice(0, 3));
+    const thirdBase = BigInt(before[2]!.slice(0, 20));
+    const fourthBase = BigInt(before[3]!.slice(0, 20));
+    expect(reopened.logEndOffset).toBeGreaterThanOrEqual(thirdBase);
+    expect(reopened.logEndOffset).toBeLessThan(fourthBase);
+    const frames = reopened.readAllSync();
+    expect(frames.map((f) => f.readBigInt64BE(0))).toEqual(frames.map((_, i) => BigInt(i * 2)));
+    // Appends go on from the cut, contiguous.
+    expect(reopened.append(simpleBatch(1), 1n).baseOffset).toBe(reopened.logEndOffset - 1n);
+    reopened.close();
+  });
+
+  it('a crash copy with whole rolled segments recovers everything, and syncAsync moves the checkpoint past the rolls', async () => {
+    const dir = freshDir();
+    const log = populate(dir, 2, 120);
+    const end = log.logEndOffset;
+    const crashed = freshDir();
+    cpSync(join(dir, 't-3'), join(crashed, 't-3'), { recursive: true });
+    expect(log.dirty).toBe(true);
+    await log.syncAsync();
+    expect(log.dirty).toBe(false);
+    const activeBase = BigInt(readdirSync(log.partitionDir).filter((n) => n.endsWith('.log')).sort().at(-1)!.slice(0, 20));
+    const checkpoint = new CheckpointFile(log.partitionDir);
+    expect(checkpoint.loaded?.segmentBase).toBe(activeBase);
+    checkpoint.close();
+    log.close();
+    const { logger, warnings } = recordingLogger();
+    const reopened = PartitionLog.open({ dir: crashed, topic: 't', partition: 3, config, logger });
+    expect(reopened.logEndOffset).toBe(end);
+    expect(warnings).toEqual([]);
     reopened.close();
   });
 });
