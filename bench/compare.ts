@@ -3,7 +3,7 @@
 // then docs/benchmarks.md with the figures, ratios, the machine and the exact commands.
 // Usage: node bench/compare.ts [--duration 10s] [--warmup 2s] [--consume-size 1g] [--skip-kafka]
 //        [--skip-perf-test] [--out docs/benchmarks.md] [--results-dir bench/results/<time>] [--cpu-prof DIR]
-//        [--targets discard,never,always,shards,kafka] [--prime 5s] [--rerender compare.json]
+//        [--targets discard,discard-write,never,always,shards,kafka] [--prime 5s] [--rerender compare.json]
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem, release } from 'node:os';
 import path from 'node:path';
@@ -33,7 +33,7 @@ const { values: flags } = parseArgs({
     'results-dir': { type: 'string' },
     'cpu-prof': { type: 'string' },
     'base-port': { type: 'string', default: '19400' },
-    targets: { type: 'string', default: 'discard,never,always,shards,kafka' },
+    targets: { type: 'string', default: 'discard,discard-write,never,always,shards,kafka' },
     // Re-renders the markdown from a run's compare.json (after a change to the page's layout).
     rerender: { type: 'string' },
   },
@@ -188,6 +188,12 @@ const wanted = new Set(flags.targets.split(','));
 try {
   if (wanted.has('discard')) {
     targets.push(await withBroker(() => startDiscard(basePort, partitions, logFile('discard')),
+      (b) => runTarget(b, { produce: true, fixedRate: false, e2e: false, consume: false, perfTest: false }, 'discard')));
+  }
+  if (wanted.has('discard-write')) {
+    // The same, but every record set is also written to a file: the most a broker that puts what
+    // it takes into the page cache could do here (docs/notes/bench.md).
+    targets.push(await withBroker(() => startDiscard(basePort, partitions, logFile('discard-write'), path.join(scratch, 'discard-write')),
       (b) => runTarget(b, { produce: true, fixedRate: false, e2e: false, consume: false, perfTest: false }, 'discard')));
   }
   if (wanted.has('never')) {

@@ -1,8 +1,12 @@
 // A Kafka "discard server": speaks just enough of the protocol (ApiVersions, Metadata, Produce,
 // InitProducerId) to acknowledge produce requests without storing anything. Load against it
 // measures the generator and the loopback alone: the baseline no broker can beat on this machine.
-// Usage: node bench/discard-server.ts [--port 19099] [--partitions 8]
+// With --write-dir it also appends every partition's records to a file there before answering:
+// the most any broker that writes to the page cache could do on this machine.
+// Usage: node bench/discard-server.ts [--port 19099] [--partitions 8] [--write-dir DIR]
 import net from 'node:net';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Reader, Writer } from '../src/protocol/primitives.ts';
 import { decodeRequestHeader, encodeResponseHeader, responseHeaderVersion } from '../src/protocol/headers.ts';
@@ -35,6 +39,12 @@ export interface DiscardServerOptions {
   port?: number;
   /** Partitions every topic is said to have. */
   partitions?: number;
+  /**
+   * When set, each partition's produced records are appended to `<dir>/<topic>-<partition>.log`
+   * (a synchronous write on this one thread) before the answer: a ceiling for any broker that
+   * writes to the page cache, measured with the same harness (docs/notes/bench.md).
+   */
+  writeDir?: string;
 }
 
 /** Records in a partition's batches, from the batch headers alone (lastOffsetDelta + 1 each). */
@@ -54,6 +64,16 @@ export async function startDiscardServer(options: DiscardServerOptions = {}): Pr
   const host = options.host ?? '127.0.0.1';
   const partitions = options.partitions ?? 8;
   const acknowledged = new Map<string, bigint>();
+  const files = new Map<string, { fd: number; position: number }>();
+  const append = (key: string, records: Buffer | null) => {
+    if (!options.writeDir || !records) return;
+    let file = files.get(key);
+    if (!file) {
+      file = { fd: openSync(join(options.writeDir, `${key}.log`), 'w'), position: 0 };
+      files.set(key, file);
+    }
+    file.position += writeSync(file.fd, records, 0, records.length, file.position);
+  };
   let nextProducerId = 1000n;
   let listenPort = 0;
   const topicIds = new Map<string, string>();
@@ -96,6 +116,7 @@ export async function startDiscardServer(options: DiscardServerOptions = {}): Pr
             const key = `${t.name}-${p.index}`;
             const baseOffset = acknowledged.get(key) ?? 0n;
             acknowledged.set(key, baseOffset + BigInt(countRecords(p.records)));
+            append(key, p.records);
             return { index: p.index, errorCode: 0, baseOffset, logAppendTimeMs: -1n, logStartOffset: 0n, recordErrors: [], errorMessage: null };
           }),
         }));
@@ -168,6 +189,8 @@ export async function startDiscardServer(options: DiscardServerOptions = {}): Pr
     acknowledged,
     close: () => new Promise<void>((resolve) => {
       server.close(() => resolve());
+      for (const file of files.values()) closeSync(file.fd);
+      files.clear();
       // Connections are dropped, not drained: nothing they carry is kept anyway.
       for (const s of sockets) s.destroy();
     }),
@@ -180,7 +203,9 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     const i = args.indexOf(`--${name}`);
     return i >= 0 ? Number(args[i + 1]) : fallback;
   };
-  const s = await startDiscardServer({ port: flag('port', 19099), partitions: flag('partitions', 8) });
+  const writeAt = args.indexOf('--write-dir');
+  const writeDir = writeAt >= 0 ? args[writeAt + 1] : undefined;
+  const s = await startDiscardServer({ port: flag('port', 19099), partitions: flag('partitions', 8), writeDir });
   console.log(JSON.stringify({ msg: 'discard server ready', port: s.port, pid: process.pid }));
   const stop = () => void s.close().then(() => process.exit(0));
   process.on('SIGTERM', stop);

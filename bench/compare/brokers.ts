@@ -96,13 +96,22 @@ export async function startHighwater(o: HighwaterStart): Promise<RunningBroker> 
   };
 }
 
-export async function startDiscard(port: number, partitions: number, logFile: string): Promise<RunningBroker> {
+/** Name of the discard server that also writes what it takes to files. */
+export const DISCARD_WRITE_NAME = 'discard server + page-cache writes';
+
+/** The discard server; with `writeDir` it also appends every produced record set to a file there. */
+export async function startDiscard(port: number, partitions: number, logFile: string, writeDir?: string): Promise<RunningBroker> {
   const args = ['bench/discard-server.ts', '--port', String(port), '--partitions', String(partitions)];
+  if (writeDir !== undefined) {
+    rmSync(writeDir, { recursive: true, force: true });
+    mkdirSync(writeDir, { recursive: true });
+    args.push('--write-dir', writeDir);
+  }
   const began = performance.now();
   const child = spawnLogged(process.execPath, args, logFile);
   await waitForLine(child, /discard server ready/, 30_000, logFile);
   return {
-    name: 'discard server', pid: child.pid!, port, startupMs: performance.now() - began,
+    name: writeDir === undefined ? 'discard server' : DISCARD_WRITE_NAME, pid: child.pid!, port, startupMs: performance.now() - began,
     command: `node ${args.join(' ')}`,
     stop: () => stopChild(child),
   };
