@@ -17,6 +17,7 @@ import {
   REPO_ROOT, ensureKafkaFetched, kafkaVersion, runPerfTest, startDiscard, startHighwater, startKafka,
   type PerfTestResult, type RunningBroker,
 } from './compare/brokers.ts';
+import { defaultShardCount } from '../src/config.ts';
 import { renderComparison, type CompareReport, type TargetReport, type WorkloadRun } from './compare/markdown.ts';
 
 const { values: flags } = parseArgs({
@@ -180,6 +181,9 @@ async function withBroker<T>(start: () => Promise<RunningBroker>, use: (b: Runni
 
 const targets: TargetReport[] = [];
 const full: Plan = { produce: true, fixedRate: true, e2e: true, consume: true, perfTest: true };
+// The headline Highwater runs use the broker's default shard count (what `npm start` gives);
+// the shard sweep covers the others.
+const defaultShards = defaultShardCount();
 const shardCounts = [...new Set([1, 2, cores])].sort((a, b) => a - b);
 const logFile = (name: string) => path.join(resultsDir, `${slug(name)}.log`);
 const profFlags = flags['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(flags['cpu-prof'])}`] : [];
@@ -197,7 +201,7 @@ try {
       (b) => runTarget(b, { produce: true, fixedRate: false, e2e: false, consume: false, perfTest: false }, 'discard')));
   }
   if (wanted.has('never')) {
-    targets.push(await withBroker(() => startHighwater({ port: basePort + 1, dataDir: path.join(scratch, 'hw-never'), shards: cores, fsync: 'never', logFile: logFile('hw-never'), nodeFlags: profFlags }),
+    targets.push(await withBroker(() => startHighwater({ port: basePort + 1, dataDir: path.join(scratch, 'hw-never'), shards: defaultShards, fsync: 'never', logFile: logFile('hw-never'), nodeFlags: profFlags }),
       (b) => runTarget(b, full, 'highwater')));
   }
   // Kafka right after the like-for-like Highwater run: on a shared machine, back-to-back runs
@@ -208,10 +212,10 @@ try {
   }
   if (wanted.has('always')) {
     // Catch-up reads do not depend on the fsync policy, so workload 5 runs only with --fsync never.
-    targets.push(await withBroker(() => startHighwater({ port: basePort + 2, dataDir: path.join(scratch, 'hw-always'), shards: cores, fsync: 'always', logFile: logFile('hw-always') }),
+    targets.push(await withBroker(() => startHighwater({ port: basePort + 2, dataDir: path.join(scratch, 'hw-always'), shards: defaultShards, fsync: 'always', logFile: logFile('hw-always') }),
       (b) => runTarget(b, { ...full, consume: false, perfTest: false }, 'highwater')));
   }
-  for (const shards of wanted.has('shards') ? shardCounts.filter((n) => n !== cores) : []) {
+  for (const shards of wanted.has('shards') ? shardCounts.filter((n) => n !== defaultShards) : []) {
     targets.push(await withBroker(() => startHighwater({ port: basePort + 3, dataDir: path.join(scratch, `hw-${shards}`), shards, fsync: 'never', logFile: logFile(`hw-${shards}`) }),
       (b) => runTarget(b, { produce: true, fixedRate: false, e2e: false, consume: false, perfTest: false }, 'highwater')));
   }
@@ -232,7 +236,7 @@ const report: CompareReport = {
     highwater: gitCommit,
     ...(flags['skip-kafka'] || !wanted.has('kafka') ? {} : await kafkaVersion()),
   },
-  settings: { durationMs, warmupMs, primeMs, consumeBytes, e2eRate, partitions, recordSize: 1024, batchSize: DEFAULT_OPTIONS.batchSize, lingerMs: DEFAULT_OPTIONS.lingerMs, maxInFlight: DEFAULT_OPTIONS.maxInFlight },
+  settings: { headlineShards: defaultShards, durationMs, warmupMs, primeMs, consumeBytes, e2eRate, partitions, recordSize: 1024, batchSize: DEFAULT_OPTIONS.batchSize, lingerMs: DEFAULT_OPTIONS.lingerMs, maxInFlight: DEFAULT_OPTIONS.maxInFlight },
   targets,
   resultsDir: path.relative(REPO_ROOT, resultsDir),
 };

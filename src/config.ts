@@ -1,6 +1,11 @@
 // The broker's settings: one schema, read from a JSON config file, then HIGHWATER_* environment
 // variables, then command-line flags (later wins). `highwater start --help` prints this schema.
 import { availableParallelism } from 'node:os';
+
+/** Shards when none are asked for: one core is left to the acceptor thread. */
+export function defaultShardCount(): number {
+  return Math.max(1, availableParallelism() - 1);
+}
 import { readFileSync } from 'node:fs';
 
 export type FsyncPolicy = { kind: 'always' } | { kind: 'interval'; intervalMs: number } | { kind: 'never' };
@@ -51,7 +56,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'advertisedPort', flag: 'advertised-port', kind: 'int', description: 'port given to clients in Metadata, when they reach the broker through a proxy or NAT (0: the listener port)', defaultValue: () => 0 },
   { key: 'httpPort', flag: 'http-port', kind: 'int', description: 'HTTP port for /metrics, /healthz, /readyz and the dashboard (0 = any free port, -1 = off)', defaultValue: () => 9644 },
   { key: 'dataDir', flag: 'data-dir', kind: 'string', description: 'directory holding the logs and the metadata', defaultValue: () => './data' },
-  { key: 'shards', flag: 'shards', kind: 'int', description: 'shard worker threads (each owns a fixed set of partitions)', defaultValue: () => Math.max(1, availableParallelism() - 1) },
+  { key: 'shards', flag: 'shards', kind: 'int', description: 'shard worker threads (each owns a fixed set of partitions)', defaultValue: defaultShardCount },
   { key: 'fsync', flag: 'fsync', kind: 'fsync', description: 'durability: always | interval:<ms> | never (see README)', defaultValue: () => ({ kind: 'always' }) },
   { key: 'logLevel', flag: 'log-level', kind: 'string', description: 'pino log level: trace, debug, info, warn, error, fatal, silent', defaultValue: () => 'info' },
   { key: 'logPretty', flag: 'log-pretty', kind: 'bool', description: 'human-readable logs instead of JSON', defaultValue: () => false },

@@ -33,7 +33,8 @@ export interface CompareReport {
   elapsedSeconds: number;
   machine: { cores: number; cpuModel: string; memoryBytes: number; kernel: string };
   versions: Record<string, string>;
-  settings: { durationMs: number; warmupMs: number; primeMs?: number; consumeBytes: number; e2eRate: number; partitions: number; recordSize: number; batchSize: number; lingerMs: number; maxInFlight: number };
+  /** headlineShards: the shard count of the headline Highwater runs (absent in older reports: the core count). */
+  settings: { headlineShards?: number; durationMs: number; warmupMs: number; primeMs?: number; consumeBytes: number; e2eRate: number; partitions: number; recordSize: number; batchSize: number; lingerMs: number; maxInFlight: number };
   targets: TargetReport[];
   resultsDir: string;
 }
@@ -87,7 +88,7 @@ function workloadTable(report: CompareReport, key: string, kafka: TargetReport |
 export function renderComparison(report: CompareReport): string {
   const s = report.settings;
   const kafka = report.targets.find((t) => t.kind === 'kafka');
-  const never = report.targets.find((t) => t.kind === 'highwater' && t.name.includes('--fsync never') && t.name.includes(`--shards ${report.machine.cores}`));
+  const never = report.targets.find((t) => t.kind === 'highwater' && t.name.includes('--fsync never') && t.name.includes(`--shards ${s.headlineShards ?? report.machine.cores} `));
   const always = report.targets.find((t) => t.kind === 'highwater' && t.name.includes('--fsync always'));
   const discard = report.targets.find((t) => t.kind === 'discard' && t.name !== DISCARD_WRITE_NAME);
   const discardWrite = report.targets.find((t) => t.kind === 'discard' && t.name === DISCARD_WRITE_NAME);
