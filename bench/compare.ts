@@ -2,9 +2,9 @@
 // server, Highwater (--fsync never and always, 1..N shards) and Apache Kafka, one after the other,
 // then docs/benchmarks.md with the figures, ratios, the machine and the exact commands.
 // Usage: node bench/compare.ts [--duration 10s] [--warmup 2s] [--consume-size 1g] [--skip-kafka]
-//        [--skip-perf-test] [--out docs/benchmarks.md] [--results-dir bench/results/<time>] [--cpu-prof DIR]
+//        [--skip-perf-test] [--prewarm 8g] [--out docs/benchmarks.md] [--results-dir bench/results/<time>] [--cpu-prof DIR]
 //        [--targets discard,discard-write,never,always,shards,kafka] [--prime 5s] [--rerender compare.json]
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem, release } from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -26,6 +26,8 @@ const { values: flags } = parseArgs({
     warmup: { type: 'string', default: '2s' },
     prime: { type: 'string', default: '5s' },
     'consume-size': { type: 'string', default: '1g' },
+    // Bytes written to a file and deleted before each broker starts (0: off); see prewarmPageCache.
+    prewarm: { type: 'string', default: '8g' },
     'e2e-rate': { type: 'string', default: '10000' },
     partitions: { type: 'string', default: '8' },
     'skip-kafka': { type: 'boolean', default: false },
@@ -51,6 +53,7 @@ const durationMs = parseDuration(flags.duration);
 const warmupMs = parseDuration(flags.warmup);
 const primeMs = parseDuration(flags.prime);
 const consumeBytes = parseSize(flags['consume-size']);
+const prewarmBytes = parseSize(flags.prewarm);
 const e2eRate = Number(flags['e2e-rate']);
 const partitions = Number(flags.partitions);
 const basePort = Number(flags['base-port']);
@@ -58,7 +61,7 @@ const cores = availableParallelism();
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 const resultsDir = path.resolve(REPO_ROOT, flags['results-dir'] ?? `bench/results/${stamp}`);
 const scratch = path.join(resultsDir, 'data');
-mkdirSync(resultsDir, { recursive: true });
+mkdirSync(scratch, { recursive: true });
 const began = performance.now();
 
 function log(line: string): void {
@@ -169,7 +172,31 @@ function formatBytes(n: number): string {
   return n >= 2 ** 30 ? `${(n / 2 ** 30).toFixed(n % 2 ** 30 ? 2 : 0)} GiB` : `${(n / 2 ** 20).toFixed(0)} MiB`;
 }
 
+/**
+ * On this class of VM, memory the guest has not touched recently is slow to hand out: the host
+ * backs it on first touch, and it takes freed memory back within minutes. A broker that writes
+ * soon after another's files were deleted would pay that price, and the first writer of a run
+ * pays most (docs/notes/bench.md: the same server moved 235k or 499k rec/s depending on it). So
+ * before each broker the same number of page-cache pages is touched and freed: a file written
+ * and deleted at once (its dirty pages are dropped, never written back).
+ */
+function prewarmPageCache(bytes: number): void {
+  if (bytes <= 0) return;
+  const began = performance.now();
+  const file = path.join(scratch, 'prewarm');
+  const chunk = Buffer.alloc(8 * 1024 * 1024, 1);
+  const fd = openSync(file, 'w');
+  try {
+    for (let written = 0; written < bytes; written += chunk.length) writeSync(fd, chunk);
+  } finally {
+    closeSync(fd);
+    rmSync(file, { force: true });
+  }
+  log(`prewarmed ${(bytes / 2 ** 30).toFixed(1)} GiB of page cache in ${Math.round(performance.now() - began)} ms`);
+}
+
 async function withBroker<T>(start: () => Promise<RunningBroker>, use: (b: RunningBroker) => Promise<T>): Promise<T> {
+  prewarmPageCache(prewarmBytes);
   const broker = await start();
   log(`started ${broker.name} (pid ${broker.pid}) in ${Math.round(broker.startupMs)} ms`);
   try {
@@ -236,7 +263,7 @@ const report: CompareReport = {
     highwater: gitCommit,
     ...(flags['skip-kafka'] || !wanted.has('kafka') ? {} : await kafkaVersion()),
   },
-  settings: { headlineShards: defaultShards, durationMs, warmupMs, primeMs, consumeBytes, e2eRate, partitions, recordSize: 1024, batchSize: DEFAULT_OPTIONS.batchSize, lingerMs: DEFAULT_OPTIONS.lingerMs, maxInFlight: DEFAULT_OPTIONS.maxInFlight },
+  settings: { headlineShards: defaultShards, prewarmBytes, durationMs, warmupMs, primeMs, consumeBytes, e2eRate, partitions, recordSize: 1024, batchSize: DEFAULT_OPTIONS.batchSize, lingerMs: DEFAULT_OPTIONS.lingerMs, maxInFlight: DEFAULT_OPTIONS.maxInFlight },
   targets,
   resultsDir: path.relative(REPO_ROOT, resultsDir),
 };

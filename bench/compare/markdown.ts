@@ -34,7 +34,7 @@ export interface CompareReport {
   machine: { cores: number; cpuModel: string; memoryBytes: number; kernel: string };
   versions: Record<string, string>;
   /** headlineShards: the shard count of the headline Highwater runs (absent in older reports: the core count). */
-  settings: { headlineShards?: number; durationMs: number; warmupMs: number; primeMs?: number; consumeBytes: number; e2eRate: number; partitions: number; recordSize: number; batchSize: number; lingerMs: number; maxInFlight: number };
+  settings: { headlineShards?: number; prewarmBytes?: number; durationMs: number; warmupMs: number; primeMs?: number; consumeBytes: number; e2eRate: number; partitions: number; recordSize: number; batchSize: number; lingerMs: number; maxInFlight: number };
   targets: TargetReport[];
   resultsDir: string;
 }
@@ -132,6 +132,7 @@ export function renderComparison(report: CompareReport): string {
     `Same generator (\`highwater bench\`), same settings for every broker: ${s.partitions} partitions, ${s.recordSize} B values, batch.size ${n0(s.batchSize)} B,`,
     `linger ${s.lingerMs} ms (at a fixed rate), ${s.maxInFlight} requests in flight per connection, one producer thread; ${s.durationMs / 1000} s measured after ${s.warmupMs / 1000} s of warm-up.`,
     `Before its first workload each broker takes ${(s.primeMs ?? 0) / 1000} s of unreported produce load, so that JIT compilation (the JVM's and V8's) is not measured.`,
+    ...(s.prewarmBytes ? [`Before each broker starts, ${(s.prewarmBytes / 2 ** 30).toFixed(0)} GiB are written to a file and deleted, so that every broker finds the VM's memory equally warm (docs/notes/bench.md).`] : []),
     `Throughput counts value bytes (MB = 2^20 bytes, as kafka-producer-perf-test). The discard server (acknowledges produce requests, stores nothing)`,
     'is the loopback baseline: the most the generator and the kernel can move on this machine. Broker CPU and RSS are read from',
     '`/proc/<pid>/stat` and `/proc/<pid>/status` during each run; the generator runs in the same machine and shares its cores.',
