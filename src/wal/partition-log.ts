@@ -1,6 +1,7 @@
 // The log of one partition as its owning shard worker writes it: offset assignment, appends to the
-// active segment, rolls, fsync, recovery on open, retention and DeleteRecords. Synchronous fs
-// throughout: only the shard worker thread that owns the partition may use this class.
+// active segment, rolls, fsync, recovery on open, retention and DeleteRecords. Appends are
+// synchronous; fdatasyncs run on the libuv threadpool (group commit, rolled segments). Only the
+// shard worker thread that owns the partition may use this class.
 import { closeSync, fdatasync, fdatasyncSync, mkdirSync, openSync, readSync, readdirSync, rmSync, statSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -279,6 +280,9 @@ export class PartitionLog {
 
   /** Writes every staged batch (one writev per segment). On failure the log goes offline and this throws. */
   flushStaged(): void {
+    // A stage() that failed took the log offline and dropped what was staged before it: that must
+    // reach the caller as a failure, not as a flush with nothing to do.
+    this.assertWritable();
     if (this.staged.length === 0) return;
     try {
       this.writeStaged();

@@ -65,6 +65,18 @@ describe('PartitionLog append', () => {
     log.close();
   });
 
+  it('a stage that fails takes the log offline, and the flush of what was staged before it fails too', () => {
+    const dir = freshDir();
+    const log = openLog(dir);
+    log.stage([simpleBatch(2)], 1n);
+    // Too short to hold a batch header: staging it throws.
+    expect(() => log.stage([Buffer.alloc(10)], 1n)).toThrow();
+    expect(() => log.flushStaged()).toThrow(/offline/);
+    expect(log.logEndOffset).toBe(0n);
+    expect(() => log.append(simpleBatch(1), 1n)).toThrow(/offline/);
+    log.close();
+  });
+
   it('rolls by segment.bytes into files named by base offset, each offset in one segment', () => {
     const dir = freshDir();
     const log = openLog(dir, { segmentBytes: 2000, indexIntervalBytes: 300 });
