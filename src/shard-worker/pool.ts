@@ -39,6 +39,8 @@ export interface ShardPoolOptions {
 
 export interface WorkerInit {
   shardId: number;
+  /** The broker's data directory: each partition's log lives in <dataDir>/<topic>-<partition>. */
+  dataDir: string;
   rings: ShardRingBuffers;
   watermarks: SharedArrayBuffer;
   fsync: FsyncPolicy;
@@ -99,6 +101,7 @@ class Shard {
       fsync: o.fsync,
       logLevel: o.log.level,
       retentionCheckMs: o.retentionCheckMs ?? 30_000,
+      dataDir: o.dataDir,
       stats: this.stats.buffer,
     };
     this.worker = new Worker(new URL('./worker.ts', import.meta.url), { workerData: init, name: `highwater-shard-${this.id}` });

@@ -2,7 +2,6 @@
 // request ring, validates and appends every batch waiting there, syncs once per drain when the
 // policy asks (group commit), publishes the high watermarks, then completes all those requests.
 import { workerData, parentPort } from 'node:worker_threads';
-import path from 'node:path';
 import pino from 'pino';
 import type { WorkerInit } from './pool.ts';
 import { openShardRings } from '../shared-mem/ring.ts';
@@ -237,8 +236,7 @@ function runControl(request: ControlRequest): unknown {
       const config = logConfigFromTopicConfigs(request.config);
       const began = performance.now();
       const partitionLog = PartitionLog.open({
-        // The log keeps its files in <dataDir>/<topic>-<partition>, which is request.dir.
-        dir: path.dirname(request.dir), topic: request.topic, partition: request.partition, config,
+        dir: init.dataDir, topic: request.topic, partition: request.partition, config,
         logger: log.child({ topic: request.topic, partition: request.partition }),
       });
       const owned: OwnedPartition = {
@@ -279,7 +277,7 @@ function runControl(request: ControlRequest): unknown {
       owned.config = logConfigFromTopicConfigs(request.config);
       owned.log.close();
       owned.log = PartitionLog.open({
-        dir: path.dirname(owned.log.partitionDir), topic: owned.topic, partition: owned.partition, config: owned.config,
+        dir: init.dataDir, topic: owned.topic, partition: owned.partition, config: owned.config,
         logger: log.child({ topic: owned.topic, partition: owned.partition }),
       });
       return null;
