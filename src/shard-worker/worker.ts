@@ -61,8 +61,12 @@ function completeAppend(c: AppendCompletion): void {
   completions.push(encodeAppendCompletion(c));
 }
 
+function failedAppend(requestId: number, errorCode: number, errorMessage: string): Uint8Array {
+  return encodeAppendCompletion({ requestId, errorCode, baseOffset: -1n, logAppendTime: -1n, logStartOffset: -1n, recordCount: 0, bytes: 0, errorMessage });
+}
+
 function failAppend(requestId: number, errorCode: number, errorMessage: string): void {
-  completeAppend({ requestId, errorCode, baseOffset: -1n, logAppendTime: -1n, logStartOffset: -1n, recordCount: 0, bytes: 0, errorMessage });
+  completions.push(failedAppend(requestId, errorCode, errorMessage));
 }
 
 const BATCH_ERROR_CODES = {
@@ -92,6 +96,9 @@ function recoverProducerState(partitionLog: PartitionLog): ProducerStateTable {
 /** Closes a log cleanly, leaving the producer-state snapshot beside it. */
 function closeOwned(owned: OwnedPartition): void {
   owned.log.close();
+  // After a failed write the table may list batches that never reached the log; without a
+  // snapshot the next open rebuilds it from the log itself.
+  if (owned.log.offline) return;
   try {
     owned.producers.writeSnapshot(owned.log.partitionDir, owned.log.logEndOffset);
   } catch (err) {
@@ -103,6 +110,12 @@ function handleAppend(requestId: number, slot: number, flags: number, records: B
   const owned = partitions.get(slot);
   if (!owned) {
     failAppend(requestId, ErrorCode.NOT_LEADER_OR_FOLLOWER, 'partition is not open on this shard');
+    return;
+  }
+  // Before the duplicate check: producer state may list batches whose write failed, and a retry
+  // of one must not be answered as already written.
+  if (owned.log.offline) {
+    failAppend(requestId, ErrorCode.KAFKA_STORAGE_ERROR, `partition log ${owned.topic}-${owned.partition} is offline after a failed write`);
     return;
   }
   // Validation happens here, on the shard, so the main thread does no per-batch work. Offsets are
@@ -186,12 +199,7 @@ function flushStaged(): void {
       owned.log.flushStaged();
     } catch (err) {
       log.error({ err, topic: owned.topic, partition: owned.partition }, 'append failed');
-      for (const { index, requestId } of owned.stagedCompletions) {
-        completions[index] = encodeAppendCompletion({
-          requestId, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, baseOffset: -1n, logAppendTime: -1n, logStartOffset: -1n,
-          recordCount: 0, bytes: 0, errorMessage: (err as Error).message,
-        });
-      }
+      for (const { index, requestId } of owned.stagedCompletions) completions[index] = failedAppend(requestId, ErrorCode.KAFKA_STORAGE_ERROR, (err as Error).message);
     }
     owned.stagedCompletions.length = 0;
   }

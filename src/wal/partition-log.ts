@@ -273,6 +273,11 @@ export class PartitionLog {
     return results;
   }
 
+  /** True after a failed write: the log refuses appends until it is reopened (recovery decides its end). */
+  get offline(): boolean {
+    return this.failure !== null;
+  }
+
   /** True when staged batches wait for flushStaged(). */
   get hasStaged(): boolean {
     return this.staged.length > 0;

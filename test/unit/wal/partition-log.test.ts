@@ -72,6 +72,7 @@ describe('PartitionLog append', () => {
     // Too short to hold a batch header: staging it throws.
     expect(() => log.stage([Buffer.alloc(10)], 1n)).toThrow();
     expect(() => log.flushStaged()).toThrow(/offline/);
+    expect(log.offline).toBe(true);
     expect(log.logEndOffset).toBe(0n);
     expect(() => log.append(simpleBatch(1), 1n)).toThrow(/offline/);
     log.close();
