@@ -64,15 +64,15 @@ export async function startDiscardServer(options: DiscardServerOptions = {}): Pr
   const host = options.host ?? '127.0.0.1';
   const partitions = options.partitions ?? 8;
   const acknowledged = new Map<string, bigint>();
-  const files = new Map<string, { fd: number; position: number }>();
+  const files = new Map<string, number>();
   const append = (key: string, records: Buffer | null) => {
     if (!options.writeDir || !records) return;
-    let file = files.get(key);
-    if (!file) {
-      file = { fd: openSync(join(options.writeDir, `${key}.log`), 'w'), position: 0 };
-      files.set(key, file);
+    let fd = files.get(key);
+    if (fd === undefined) {
+      fd = openSync(join(options.writeDir, `${key}.log`), 'w');
+      files.set(key, fd);
     }
-    file.position += writeSync(file.fd, records, 0, records.length, file.position);
+    writeSync(fd, records);
   };
   let nextProducerId = 1000n;
   let listenPort = 0;
@@ -189,7 +189,7 @@ export async function startDiscardServer(options: DiscardServerOptions = {}): Pr
     acknowledged,
     close: () => new Promise<void>((resolve) => {
       server.close(() => resolve());
-      for (const file of files.values()) closeSync(file.fd);
+      for (const fd of files.values()) closeSync(fd);
       files.clear();
       // Connections are dropped, not drained: nothing they carry is kept anyway.
       for (const s of sockets) s.destroy();

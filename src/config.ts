@@ -1,12 +1,12 @@
 // The broker's settings: one schema, read from a JSON config file, then HIGHWATER_* environment
 // variables, then command-line flags (later wins). `highwater start --help` prints this schema.
 import { availableParallelism } from 'node:os';
+import { readFileSync } from 'node:fs';
 
 /** Shards when none are asked for: one core is left to the acceptor thread. */
 export function defaultShardCount(): number {
   return Math.max(1, availableParallelism() - 1);
 }
-import { readFileSync } from 'node:fs';
 
 export type FsyncPolicy = { kind: 'always' } | { kind: 'interval'; intervalMs: number } | { kind: 'never' };
 

@@ -167,10 +167,9 @@ function handleAppend(requestId: number, slot: number, flags: number, records: B
       failAppend(requestId, ErrorCode.KAFKA_STORAGE_ERROR, (err as Error).message);
       return;
     }
-    if (owned.log.hasStaged) {
-      staging.add(owned);
-      owned.stagedCompletions.push({ index: completions.length, requestId });
-    }
+    // stage() leaves at least this request's last batch staged (a roll writes only the ones before).
+    staging.add(owned);
+    owned.stagedCompletions.push({ index: completions.length, requestId });
     fresh.forEach((batchIndex, i) => owned.producers.record(identities[batchIndex]!, results[i]!.baseOffset, results[i]!.lastOffset, now));
     stats.add(APPENDED_BATCHES, fresh.length);
     touched.add(owned);

@@ -333,10 +333,12 @@ export class RingConsumer extends RingView {
         onMessage(message);
       }
     } finally {
-      try {
-        if (count > 0) beforeRelease?.();
-      } finally {
-        if (count > 0) this.#release(readIndex);
+      if (count > 0) {
+        try {
+          beforeRelease?.();
+        } finally {
+          this.#release(readIndex);
+        }
       }
     }
     return count;

@@ -75,7 +75,7 @@ export class PartitionLog {
   private recoveryPoint: RecoveryCheckpoint;
   private version = 1;
   private unsyncedBytes = 0;
-  // Bumped by every append so an async sync can tell whether it covered everything.
+  // Bumped by every write of batches so an async sync can tell whether it covered everything.
   private appendGeneration = 0;
   private failure: Error | null = null;
   /** Batches with offsets assigned, not yet written (stage / flushStaged). */
@@ -294,7 +294,6 @@ export class PartitionLog {
     } catch (err) {
       this.fail(err as Error);
     }
-    this.appendGeneration++;
   }
 
   /**
@@ -334,6 +333,7 @@ export class PartitionLog {
     active.size += bytes;
     active.flushIndexes();
     this.unsyncedBytes += bytes;
+    this.appendGeneration++;
   }
 
   /**

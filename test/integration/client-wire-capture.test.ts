@@ -93,6 +93,22 @@ function reencode(c: Captured, correlationFrom: Buffer): Buffer {
   return Buffer.from(w.finish());
 }
 
+/** One client's captured exchanges, each checked: answered, and its request re-encodes byte for byte. */
+function checkedExchanges(client: string): Captured[] {
+  const mine = captured.filter((c) => c.client === client);
+  for (const c of mine) {
+    expect(c.response, `${c.apiKey} v${c.apiVersion} answered`).toBeDefined();
+    expect(reencode(c, c.requestBytes).equals(c.requestBytes), `${c.apiKey} v${c.apiVersion} re-encodes`).toBe(true);
+  }
+  return mine;
+}
+
+/** [name, partitions] of the topics in the client's first CreateTopics request. */
+function createdTopics(mine: Captured[]): [string, number][] {
+  const create = mine.find((c) => c.apiKey === ApiKey.CreateTopics)!.request as CreateTopicsRequest;
+  return create.topics.map((t) => [t.name, t.numPartitions]);
+}
+
 function producedRecords(p: ProduceRequest, topic: string) {
   const out: { partition: number; key: string | null; value: string | null; headers: Record<string, string> }[] = [];
   for (const t of p.topicData) {
@@ -124,13 +140,8 @@ test('KafkaJS: requests and responses decode, re-encode byte for byte, and carry
   await producer.disconnect();
   await admin.disconnect();
 
-  const mine = captured.filter((c) => c.client === 'kafkajs');
-  for (const c of mine) {
-    expect(c.response, `${c.apiKey} v${c.apiVersion} answered`).toBeDefined();
-    expect(reencode(c, c.requestBytes).equals(c.requestBytes), `${c.apiKey} v${c.apiVersion} re-encodes`).toBe(true);
-  }
-  const create = mine.find((c) => c.apiKey === ApiKey.CreateTopics)!.request as CreateTopicsRequest;
-  expect(create.topics.map((t) => [t.name, t.numPartitions])).toEqual([['golden-kjs', 2]]);
+  const mine = checkedExchanges('kafkajs');
+  expect(createdTopics(mine)).toEqual([['golden-kjs', 2]]);
   const produce = mine.find((c) => c.apiKey === ApiKey.Produce)!;
   expect((produce.request as ProduceRequest).acks).toBe(-1);
   expect(producedRecords(produce.request as ProduceRequest, 'golden-kjs')).toEqual([
@@ -153,13 +164,8 @@ test('@platformatic/kafka: requests and responses decode, re-encode byte for byt
     await producer.close();
     await admin.close();
   }
-  const mine = captured.filter((c) => c.client === 'platformatic');
-  for (const c of mine) {
-    expect(c.response, `${c.apiKey} v${c.apiVersion} answered`).toBeDefined();
-    expect(reencode(c, c.requestBytes).equals(c.requestBytes), `${c.apiKey} v${c.apiVersion} re-encodes`).toBe(true);
-  }
-  const create = mine.find((c) => c.apiKey === ApiKey.CreateTopics)!.request as CreateTopicsRequest;
-  expect(create.topics.map((t) => [t.name, t.numPartitions])).toEqual([['golden-pk', 3]]);
+  const mine = checkedExchanges('platformatic');
+  expect(createdTopics(mine)).toEqual([['golden-pk', 3]]);
   const produce = mine.find((c) => c.apiKey === ApiKey.Produce)!;
   expect(produce.apiVersion).toBeGreaterThanOrEqual(9);
   expect(producedRecords(produce.request as ProduceRequest, 'golden-pk')).toEqual([{ partition: 2, key: 'a', value: 'b', headers: { z: 'y' } }]);
