@@ -5,10 +5,18 @@
 // produce answers it at once. max_bytes and partition_max_bytes bound the response, except that
 // the first batch of the first non-empty partition is always returned whole. Out of
 // [log start, HWM]: OFFSET_OUT_OF_RANGE.
-// Differences from Kafka: no incremental fetch sessions (KIP-227): session_id is always 0, which
-// tells clients to send full fetch requests; a request naming a session gets
-// FETCH_SESSION_ID_NOT_FOUND. read_committed sees the same data as read_uncommitted (no
-// transactions yet: LSO = HWM).
+// Errored partitions are answered as Kafka 4.4 answers them (established by sending the same
+// requests to it, see test/regressions/fetch-errors-carry-empty-records.test.ts): an empty record set,
+// never null (librdkafka rejects a null one as a parse failure and never sees the error), and -1
+// for the high watermark, last stable offset and log start offset. Read errors (out of range,
+// leader epoch) carry null aborted_transactions; unknown topics and partitions an empty list. A
+// successful partition carries null for read_uncommitted and an empty list for read_committed.
+// Fetch sessions (KIP-227): none are created, so session_id is always answered 0, which tells
+// clients to keep sending full fetches. A full fetch (session_epoch 0 or -1) is served whatever
+// session_id it names, as Kafka serves it; an incremental one (any other epoch) names a session
+// we do not have and gets FETCH_SESSION_ID_NOT_FOUND.
+// Differences from Kafka: read_committed sees the same data as read_uncommitted (no transactions
+// yet: LSO = HWM).
 import { defineHandler } from '../registry.ts';
 import { ApiKey } from '../../protocol/generated/index.ts';
 import type { FetchRequest } from '../../protocol/generated/fetch-request.ts';
@@ -26,6 +34,17 @@ interface Wanted {
   leaderEpochError: number;
 }
 
+/** KIP-227: epochs 0 (open a session) and -1 (sessionless) ask for a full fetch. */
+const INITIAL_SESSION_EPOCH = 0;
+const FINAL_SESSION_EPOCH = -1;
+
+/** What Kafka sends for a partition it could not read: no offsets, an empty record set. */
+const EMPTY_RECORDS = Buffer.alloc(0);
+const erroredPartition = (partitionIndex: number, errorCode: number, abortedTransactions: [] | null): PartitionDataInput => ({
+  partitionIndex, errorCode, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n,
+  abortedTransactions, preferredReadReplica: -1, records: EMPTY_RECORDS,
+});
+
 interface Round {
   results: PartitionDataInput[];
   bytes: number;
@@ -33,15 +52,15 @@ interface Round {
   wakeWords: number[];
 }
 
-async function readRound(broker: Broker, wanted: Wanted[], maxBytes: number): Promise<Round> {
+async function readRound(broker: Broker, wanted: Wanted[], maxBytes: number, readCommitted: boolean): Promise<Round> {
   const results: PartitionDataInput[] = [];
   const wakeWords: number[] = [];
   let bytes = 0;
   let hasError = false;
   for (const w of wanted) {
-    const base = { partitionIndex: w.partition, abortedTransactions: null, preferredReadReplica: -1 };
+    const base = { partitionIndex: w.partition, abortedTransactions: readCommitted ? [] : null, preferredReadReplica: -1 };
     if (!w.handle) {
-      results.push({ ...base, errorCode: w.unknownError, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, records: null });
+      results.push(erroredPartition(w.partition, w.unknownError, []));
       hasError = true;
       continue;
     }
@@ -52,21 +71,21 @@ async function readRound(broker: Broker, wanted: Wanted[], maxBytes: number): Pr
     const { highWatermark, logStartOffset, lastStableOffset } = offsets;
     const mark = { highWatermark, lastStableOffset, logStartOffset };
     if (w.leaderEpochError !== ErrorCode.NONE) {
-      results.push({ ...base, ...mark, errorCode: w.leaderEpochError, records: null });
+      results.push(erroredPartition(w.partition, w.leaderEpochError, null));
       hasError = true;
       continue;
     }
     if (w.fetchOffset < logStartOffset || w.fetchOffset > highWatermark) {
-      results.push({ ...base, ...mark, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, records: null });
+      results.push(erroredPartition(w.partition, ErrorCode.OFFSET_OUT_OF_RANGE, null));
       hasError = true;
       continue;
     }
-    let records: Buffer = Buffer.alloc(0);
+    let records: Buffer = EMPTY_RECORDS;
     const budget = Math.min(w.partitionMaxBytes, maxBytes - bytes);
     if (w.fetchOffset < highWatermark && budget > 0) {
       const read = await w.handle.reader.read(w.fetchOffset, budget, { highWatermark, logStartOffset, segmentsVersion: broker.watermarks.segmentEpoch(slot) });
       if ('error' in read) {
-        results.push({ ...base, ...mark, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, records: null });
+        results.push(erroredPartition(w.partition, ErrorCode.OFFSET_OUT_OF_RANGE, null));
         hasError = true;
         continue;
       }
@@ -87,7 +106,7 @@ export default defineHandler<FetchRequest, FetchResponseInput>({
   maxVersion: 17,
   async handle(ctx, request) {
     const { broker, apiVersion } = ctx;
-    if (request.sessionId !== 0) {
+    if (request.sessionEpoch !== INITIAL_SESSION_EPOCH && request.sessionEpoch !== FINAL_SESSION_EPOCH) {
       return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
     }
     const byId = apiVersion >= 13;
@@ -111,13 +130,14 @@ export default defineHandler<FetchRequest, FetchResponseInput>({
     });
     const maxBytes = request.maxBytes > 0 ? request.maxBytes : 0x7fffffff;
     const deadline = performance.now() + Math.max(0, request.maxWaitMs);
-    let round = await readRound(broker, wanted, maxBytes);
+    const readCommitted = request.isolationLevel === 1;
+    let round = await readRound(broker, wanted, maxBytes, readCommitted);
     while (round.bytes < request.minBytes && !round.hasError && !ctx.connection.closed) {
       const left = deadline - performance.now();
       if (left <= 0) break;
       const slots = wanted.map((w) => w.handle!.slot);
       if ((await broker.waitForPartitions(slots, round.wakeWords, left)) !== 'changed') break;
-      round = await readRound(broker, wanted, maxBytes);
+      round = await readRound(broker, wanted, maxBytes, readCommitted);
     }
     const responses = topicNames.map((t) => ({ topic: t.topic, topicId: t.topicId, partitions: [] as PartitionDataInput[] }));
     round.results.forEach((r, i) => {
