@@ -15,12 +15,12 @@ import { BrokerMetrics } from '../metrics.ts';
 import { ClusterMetadata, newClusterId, type MetadataRecord, type TopicInfo } from '../metadata/cluster-metadata.ts';
 import { MetadataLog, METADATA_LOG_CONFIG, METADATA_TOPIC } from '../metadata/metadata-log.ts';
 import { InternalLog } from '../metadata/internal-log.ts';
-import { ShardPool } from '../shard-worker/pool.ts';
-import { WatermarkTable } from '../shared-mem/layout.ts';
+import { ShardPool } from './shards.ts';
+import { WatermarkReader } from '../shared-mem/watermarks.ts';
 import { PartitionReader, type PartitionVisibility } from '../segments/reader.ts';
 import { partitionDirName } from '../segments/layout.ts';
 import { effectiveConfig } from '../metadata/topic-configs.ts';
-import type { OpenPartitionRequest } from '../shard-worker/pool.ts';
+import type { OpenPartitionRequest } from '../shared-mem/shard-messages.ts';
 import { openGroupCoordinator } from '../coordinator/broker-coordinator.ts';
 import type { GroupCoordinator } from '../coordinator/coordinator.ts';
 import { startHttpServer, type HttpSurface } from '../http/server.ts';
@@ -53,7 +53,7 @@ export class Broker {
   readonly registry: HandlerRegistry;
   readonly metrics = new BrokerMetrics();
   readonly metadata: ClusterMetadata;
-  readonly watermarks: WatermarkTable;
+  readonly watermarks: WatermarkReader;
   readonly shards: ShardPool;
   testHooks: TestHooks = {};
   /** Consumer groups and committed offsets (src/coordinator/), opened before the listener accepts. */
@@ -83,7 +83,7 @@ export class Broker {
     this.log = log;
     this.registry = new HandlerRegistry(allHandlers);
     this.metadata = new ClusterMetadata(config.shards);
-    this.watermarks = WatermarkTable.create(config.maxPartitions);
+    this.watermarks = WatermarkReader.create(config.maxPartitions);
     this.shards = new ShardPool({
       shards: config.shards,
       dataDir: config.dataDir,

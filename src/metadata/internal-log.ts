@@ -1,8 +1,9 @@
 // An internal partition (the metadata log, the committed-offsets log) seen from the main thread:
 // opened and appended to through its owning shard, like any topic's log, and replayed at start-up
 // through the fetch-side reader. What the records mean is the caller's business.
-import type { ShardPool, OpenPartitionRequest } from '../shard-worker/pool.ts';
-import type { WatermarkTable } from '../shared-mem/layout.ts';
+import type { ShardPool } from '../acceptor/shards.ts';
+import type { OpenPartitionRequest } from '../shared-mem/shard-messages.ts';
+import type { WatermarkReader } from '../shared-mem/watermarks.ts';
 import { PartitionReader } from '../segments/reader.ts';
 import { decodeRecordBatch, type DecodedRecord } from '../protocol/records.ts';
 import { forEachBatch } from '../protocol/record-batch.ts';
@@ -15,7 +16,7 @@ export interface InternalLogOptions {
   shard: number;
   /** Slot, topic, directory and log config, as the broker allocated them. */
   request: OpenPartitionRequest;
-  watermarks: WatermarkTable;
+  watermarks: WatermarkReader;
 }
 
 export class InternalLog {

@@ -172,3 +172,38 @@ export class KafkaError extends Error {
     this.code = code;
   }
 }
+
+// ── Exceptions -> Kafka error codes ─────────────────────────────────────────────────────────
+// The one mapping from what code throws to the code a client hears (STYLE.md rule 6). Pure: it
+// looks only at the error's class and its errno `code`, following `cause` chains.
+
+/**
+ * errno codes meaning the disk under a log failed, filled or refused: Kafka answers
+ * KAFKA_STORAGE_ERROR for these and takes the log dir offline (its LogDirFailureChannel).
+ */
+const STORAGE_ERRNOS = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS', 'EFBIG', 'EBADF', 'EACCES', 'EPERM', 'ENXIO']);
+
+function errnoOf(err: unknown): string | undefined {
+  for (let e = err, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+  }
+  return undefined;
+}
+
+/**
+ * The Kafka error code for a thrown value: a KafkaError's own code, KAFKA_STORAGE_ERROR for a
+ * disk errno, otherwise `fallback`. A caller whose failure can only be the disk's (a log write)
+ * passes KAFKA_STORAGE_ERROR as the fallback, as Kafka treats any IOException there.
+ */
+export function errorCodeFor(err: unknown, fallback: number = ErrorCode.UNKNOWN_SERVER_ERROR): number {
+  if (err instanceof KafkaError) return err.code;
+  const errno = errnoOf(err);
+  if (errno !== undefined && STORAGE_ERRNOS.has(errno)) return ErrorCode.KAFKA_STORAGE_ERROR;
+  return fallback;
+}
+
+/** The text that goes with errorCodeFor's code in a response's error message. */
+export function errorMessageFor(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

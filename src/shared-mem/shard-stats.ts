@@ -1,15 +1,24 @@
 // Per-shard counters in shared memory: written only by the shard (Atomics.add / store), read by the
 // main thread at scrape time. They survive a shard restart because the pool keeps the buffer.
-//
-// Layout, version 1: one BigInt64Array of SHARD_STATS_SLOTS words.
-//
-//   word 0  fdatasyncs        files synced (a group commit syncing 8 partitions adds 8)
-//   word 1  groupSyncs        group commits or interval flushes that synced anything
-//   word 2  syncNanosTotal    wall time spent in those syncs, nanoseconds
-//   word 3  syncNanosMax      the longest one, nanoseconds
-//   word 4  appendedBatches   batches appended
-//   word 5  duplicateBatches  idempotent retries answered from producer state
-//   words 6-7 spare
+
+/*
+ * Layout, version 1: one BigInt64Array of SHARD_STATS_SLOTS words (64 bytes), indexed by the
+ * word constants below.
+ *
+ *   word  0            1           2                3              4                5                6-7
+ *        ├────────────┼───────────┼────────────────┼──────────────┼────────────────┼────────────────┼───────┤
+ *        │fdatasyncs  │groupSyncs │syncNanosTotal  │syncNanosMax  │appendedBatches │duplicateBatches│ spare │
+ *        └────────────┴───────────┴────────────────┴──────────────┴────────────────┴────────────────┴───────┘
+ *
+ *   fdatasyncs        files synced (a group commit syncing 8 partitions adds 8)
+ *   groupSyncs        group commits or interval flushes that synced anything
+ *   syncNanosTotal    wall time spent in those syncs, nanoseconds
+ *   syncNanosMax      the longest one, nanoseconds
+ *   appendedBatches   batches appended
+ *   duplicateBatches  idempotent retries answered from producer state
+ *
+ * Changing any of this bumps SHARD_STATS_LAYOUT_VERSION (STYLE.md rule 4).
+ */
 export const SHARD_STATS_LAYOUT_VERSION = 1;
 export const SHARD_STATS_SLOTS = 8;
 export const FDATASYNCS = 0;
@@ -18,6 +27,7 @@ export const SYNC_NANOS_TOTAL = 2;
 export const SYNC_NANOS_MAX = 3;
 export const APPENDED_BATCHES = 4;
 export const DUPLICATE_BATCHES = 5;
+export const SHARD_STATS_SPARE_WORD = 6;
 
 export class ShardStats {
   readonly buffer: SharedArrayBuffer;

@@ -12,7 +12,7 @@ import { ApiKey } from '../../protocol/generated/index.ts';
 import type { ProduceRequest } from '../../protocol/generated/produce-request.ts';
 import type { ProduceResponseInput, PartitionProduceResponseInput } from '../../protocol/generated/produce-response.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import type { AppendCompletion } from '../../shard-worker/messages.ts';
+import type { AppendCompletion } from '../../shared-mem/shard-messages.ts';
 
 const failed = (index: number, errorCode: number, errorMessage: string | null = null): PartitionProduceResponseInput =>
   ({ index, errorCode, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, errorMessage });
@@ -38,7 +38,7 @@ export default defineHandler<ProduceRequest, ProduceResponseInput>({
         if (p.records.length > broker.shards.maxAppendBytes) {
           return failed(p.index, ErrorCode.RECORD_LIST_TOO_LARGE, `${p.records.length} bytes of records for one partition is more than ${broker.shards.maxAppendBytes}`);
         }
-        return broker.shards.append(handle.shard, handle.slot, p.records, { connection: ctx.connection })
+        return broker.shards.append(handle.shard, handle.slot, p.records, { backpressure: ctx.connection })
           .then((c: AppendCompletion): PartitionProduceResponseInput => {
             if (c.errorCode !== ErrorCode.NONE) return failed(p.index, c.errorCode, c.errorMessage || null);
             const labels = { topic: topic.name, partition: String(p.index) };

@@ -5,23 +5,25 @@ import { Worker } from 'node:worker_threads';
 import type { EventLoopUtilization } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { FsyncPolicy } from '../config.ts';
-import type { WatermarkTable } from '../shared-mem/layout.ts';
-import { createShardRingBuffers, openAcceptorRings, type AcceptorRings, type ShardRingBuffers } from '../shared-mem/ring.ts';
-import { ErrorCode } from '../protocol/errors.ts';
+import type { WatermarkReader } from '../shared-mem/watermarks.ts';
+import { COMPLETION_RING_BYTES, createShardRingBuffers, openAcceptorRings, type AcceptorRings } from '../shared-mem/ring.ts';
+import { ErrorCode, KafkaError } from '../protocol/errors.ts';
 import type { BrokerMetrics } from '../metrics.ts';
 import { ShardStats } from '../shared-mem/shard-stats.ts';
-import type { ConnectionInfo } from '../acceptor/connection.ts';
 import {
-  APPEND_FLAG_FORCE_SYNC, MESSAGE_APPEND, decodeCompletion, encodeAppendHeader, encodeControlRequest,
-  type AppendCompletion, type ControlCompletion, type ControlRequest,
-} from './messages.ts';
+  APPEND_FLAG_FORCE_SYNC, MESSAGE_APPEND, NO_OFFSET, SHARD_MESSAGE_FORMAT_VERSION, decodeCompletion, encodeAppendHeader,
+  encodeControlRequest, type AppendCompletion, type ControlCompletion, type ControlRequest, type OpenPartitionRequest,
+  type WorkerInit,
+} from '../shared-mem/shard-messages.ts';
 
-export interface OpenPartitionRequest {
-  slot: number;
-  topic: string;
-  partition: number;
-  dir: string;
-  config: Record<string, string>;
+/**
+ * What the pool needs of whoever sent an append: to stop reading from it while the shard's ring is
+ * full, and to start again. A connection implements it; `reason` names the shard, so pauses
+ * from several shards are counted apart.
+ */
+export interface Backpressure {
+  pause(reason: string): void;
+  resume(reason: string): void;
 }
 
 export interface ShardPoolOptions {
@@ -29,24 +31,13 @@ export interface ShardPoolOptions {
   dataDir: string;
   fsync: FsyncPolicy;
   ringBytes: number;
-  watermarks: WatermarkTable;
+  /** The table the shards write; the pool only hands its buffer to each worker. */
+  watermarks: WatermarkReader;
   log: Logger;
   metrics: BrokerMetrics;
   /** Every partition a shard owns, to reopen after a restart. */
   partitionsOf: (shard: number) => OpenPartitionRequest[];
   retentionCheckMs?: number;
-}
-
-export interface WorkerInit {
-  shardId: number;
-  /** The broker's data directory: each partition's log lives in <dataDir>/<topic>-<partition>. */
-  dataDir: string;
-  rings: ShardRingBuffers;
-  watermarks: SharedArrayBuffer;
-  fsync: FsyncPolicy;
-  logLevel: string;
-  retentionCheckMs: number;
-  stats: SharedArrayBuffer;
 }
 
 type Pending =
@@ -55,7 +46,7 @@ type Pending =
 
 interface Waiting {
   parts: Uint8Array[];
-  connection: ConnectionInfo | undefined;
+  backpressure: Backpressure | undefined;
 }
 
 function byteLength(parts: Uint8Array[]): number {
@@ -64,7 +55,6 @@ function byteLength(parts: Uint8Array[]): number {
   return n;
 }
 
-const COMPLETION_RING_BYTES = 8 * 1024 * 1024;
 /** What an in-flight request hears when its shard dies: retriable, so clients retry. */
 const SHARD_LOST = ErrorCode.NOT_LEADER_OR_FOLLOWER;
 
@@ -76,7 +66,7 @@ class Shard {
   readonly pending = new Map<number, Pending>();
   /** Messages that found the ring full, in arrival order; they go before anything newer. */
   readonly waiting: Waiting[] = [];
-  readonly pausedConnections = new Set<ConnectionInfo>();
+  readonly pausedConnections = new Set<Backpressure>();
   /** Kept across restarts, so the shard's counters never reset. */
   readonly stats = new ShardStats();
   #nextRequestId = 1;
@@ -95,6 +85,7 @@ class Shard {
     const buffers = createShardRingBuffers(o.ringBytes, COMPLETION_RING_BYTES);
     this.rings = openAcceptorRings(buffers);
     const init: WorkerInit = {
+      messageFormatVersion: SHARD_MESSAGE_FORMAT_VERSION,
       shardId: this.id,
       rings: buffers,
       watermarks: o.watermarks.buffer,
@@ -104,7 +95,7 @@ class Shard {
       dataDir: o.dataDir,
       stats: this.stats.buffer,
     };
-    this.worker = new Worker(new URL('./worker.ts', import.meta.url), { workerData: init, name: `highwater-shard-${this.id}` });
+    this.worker = new Worker(new URL('../shard-worker/worker.ts', import.meta.url), { workerData: init, name: `highwater-shard-${this.id}` });
     this.#running = true;
     const ready = new Promise<void>((resolve, reject) => {
       this.worker.once('message', (m) => (m === 'ready' ? resolve() : reject(new Error(String(m)))));
@@ -127,7 +118,7 @@ class Shard {
   }
 
   /** Sends a message, or queues it behind a full ring and pauses the connection that sent it. */
-  send(parts: Uint8Array[], connection: ConnectionInfo | undefined): void {
+  send(parts: Uint8Array[], backpressure: Backpressure | undefined): void {
     if (this.waiting.length === 0 && this.rings.requests.tryWriteParts(parts)) return;
     if (this.waiting.length === 0 && this.#episodeStartedAt === undefined) {
       // One warning per backpressure episode, not per request (STYLE.md rule 7).
@@ -135,10 +126,10 @@ class Shard {
       this.#pool.options.log.warn({ shard: this.id, ringUsedBytes: this.rings.requests.usedBytes() }, 'backpressure: shard ring full, pausing the sockets that feed it');
     }
     // Copied: the caller's bytes may live in memory reused once it returns (FrameSplitter.pushTransient).
-    this.waiting.push({ parts: parts.map((part) => Uint8Array.prototype.slice.call(part)), connection });
-    if (connection && !this.pausedConnections.has(connection)) {
-      this.pausedConnections.add(connection);
-      connection.pause(`shard-${this.id}`);
+    this.waiting.push({ parts: parts.map((part) => Uint8Array.prototype.slice.call(part)), backpressure });
+    if (backpressure && !this.pausedConnections.has(backpressure)) {
+      this.pausedConnections.add(backpressure);
+      backpressure.pause(`shard-${this.id}`);
       this.#pool.options.metrics.backpressurePauses.inc({ shard: String(this.id) });
     }
     this.#armSpaceWaiter();
@@ -205,7 +196,7 @@ class Shard {
       if (p.kind === 'append') {
         p.resolve({ requestId, errorCode: SHARD_LOST, baseOffset: -1n, logAppendTime: -1n, logStartOffset: -1n, recordCount: 0, bytes: 0, errorMessage: reason });
       } else {
-        p.resolve({ requestId, errorCode: SHARD_LOST, body: { error: reason } });
+        p.resolve({ requestId, errorCode: SHARD_LOST, offset: NO_OFFSET, body: { error: reason } });
       }
     }
     this.pending.clear();
@@ -271,12 +262,12 @@ export class ShardPool {
    * Hands one partition's record batches to its shard. Synchronous up to the ring write, so calls
    * made in order reach the shard in order (per-connection ordering, idempotent sequences).
    */
-  append(shard: number, slot: number, records: Buffer, options: { forceSync?: boolean; connection?: ConnectionInfo } = {}): Promise<AppendCompletion> {
+  append(shard: number, slot: number, records: Buffer, options: { forceSync?: boolean; backpressure?: Backpressure } = {}): Promise<AppendCompletion> {
     const s = this.#shards[shard]!;
     const requestId = s.nextRequestId();
     const header = encodeAppendHeader(requestId, slot, records.length, options.forceSync ? APPEND_FLAG_FORCE_SYNC : 0);
     const result = new Promise<AppendCompletion>((resolve) => s.pending.set(requestId, { kind: 'append', resolve }));
-    s.send([header, records], options.connection);
+    s.send([header, records], options.backpressure);
     return result;
   }
 
@@ -288,13 +279,14 @@ export class ShardPool {
     return result;
   }
 
-  async #controlOrThrow(shard: number, request: ControlRequest): Promise<unknown> {
+  /** Throws a KafkaError carrying the shard's error code, so errorCodeFor gives it back. */
+  async #controlOrThrow(shard: number, request: ControlRequest): Promise<ControlCompletion> {
     const c = await this.control(shard, request);
     if (c.errorCode !== ErrorCode.NONE) {
-      const detail = (c.body as { error?: string } | null)?.error ?? `error ${c.errorCode}`;
-      throw new Error(`shard ${shard} ${request.op}: ${detail}`);
+      const detail = c.body?.error ?? `error ${c.errorCode}`;
+      throw new KafkaError(c.errorCode, `shard ${shard} ${request.op}: ${detail}`);
     }
-    return c.body;
+    return c;
   }
 
   async openPartition(shard: number, r: OpenPartitionRequest): Promise<void> {
@@ -311,9 +303,8 @@ export class ShardPool {
 
   /** DeleteRecords: returns the new log start offset, or a Kafka error code. */
   async deleteRecords(shard: number, slot: number, offset: bigint): Promise<{ errorCode: number; lowWatermark: bigint }> {
-    const c = await this.control(shard, { op: 'delete-records', slot, offset: String(offset) });
-    const body = c.body as { lowWatermark?: string } | null;
-    return { errorCode: c.errorCode, lowWatermark: body?.lowWatermark !== undefined ? BigInt(body.lowWatermark) : -1n };
+    const c = await this.control(shard, { op: 'delete-records', slot, offset });
+    return { errorCode: c.errorCode, lowWatermark: c.errorCode === ErrorCode.NONE ? c.offset : -1n };
   }
 
   /** Test hook: kill a shard's thread as a crash would. */

@@ -1,0 +1,375 @@
+// ShardCore: what a shard does with the requests its ring brings, without the ring or the thread:
+// validate -> dedupe -> stage each append, write what a drain staged, fsync per policy (group
+// commit), publish the watermarks, then complete; plus control requests and housekeeping timers.
+import type { Logger } from 'pino';
+import type { FsyncPolicy } from '../config.ts';
+import { ErrorCode, errorCodeFor, errorMessageFor } from '../protocol/errors.ts';
+import { ATTRIBUTE_CONTROL, readAttributes, readRecordCount, validateProduceRecords } from '../protocol/record-batch.ts';
+import type { LogConfig } from '../segments/log-config.ts';
+import {
+  APPEND_FLAG_FORCE_SYNC, NO_OFFSET, encodeAppendCompletion, encodeControlCompletion,
+  type ControlRequest, type ControlResultBody, type OpenPartitionRequest,
+} from '../shared-mem/shard-messages.ts';
+import { APPENDED_BATCHES, DUPLICATE_BATCHES, type ShardStats } from '../shared-mem/shard-stats.ts';
+import {
+  PARTITION_STATE_OFFLINE, PARTITION_STATE_ONLINE, PARTITION_STATE_RECOVERING, PARTITION_STATE_UNUSED, type WatermarkWriter,
+} from '../shared-mem/watermarks.ts';
+import { syncAll, type AppendResult, type PartitionLog } from '../wal/partition-log.ts';
+import { logConfigFromTopicConfigs } from './log-config.ts';
+import { batchIdentity, closeOwned, ownPartition, type OwnedPartition } from './owned-partition.ts';
+
+export interface ShardClock {
+  /** Wall-clock milliseconds since the epoch: LogAppendTime, retention by time. */
+  wallMs(): bigint;
+  /** Monotonic milliseconds: when the interval fsync and the retention check are due. */
+  monotonicMs(): number;
+}
+
+export const systemClock: ShardClock = {
+  wallMs: () => BigInt(Date.now()),
+  monotonicMs: () => performance.now(),
+};
+
+export interface ShardCoreOptions {
+  /** This shard's side of the watermark table; it stores only into the slots of partitions it opened. */
+  watermarks: WatermarkWriter;
+  /** Opens (creating or recovering) the log of a partition this shard is told to own. */
+  openLog: (request: OpenPartitionRequest, config: LogConfig) => PartitionLog;
+  clock: ShardClock;
+  logger: Logger;
+  fsync: FsyncPolicy;
+  retentionCheckMs: number;
+  stats: ShardStats;
+  /** Takes each completion, in request order, once the commit that makes it true is done. */
+  sendCompletion: (completion: Uint8Array) => void;
+}
+
+interface ControlOutcome {
+  errorCode: number;
+  offset: bigint;
+  body: ControlResultBody | null;
+}
+
+const DONE: ControlOutcome = { errorCode: ErrorCode.NONE, offset: NO_OFFSET, body: null };
+
+function refused(errorCode: number): ControlOutcome {
+  return { errorCode, offset: NO_OFFSET, body: null };
+}
+
+const BATCH_ERROR_CODES = {
+  CORRUPT_MESSAGE: ErrorCode.CORRUPT_MESSAGE,
+  INVALID_RECORD: ErrorCode.INVALID_RECORD,
+  // Kafka answers a pre-v2 batch in a v3+ produce with INVALID_RECORD.
+  UNSUPPORTED_MAGIC: ErrorCode.INVALID_RECORD,
+} as const;
+
+function failedAppend(requestId: number, errorCode: number, errorMessage: string): Uint8Array {
+  return encodeAppendCompletion({ requestId, errorCode, baseOffset: -1n, logAppendTime: -1n, logStartOffset: -1n, recordCount: 0, bytes: 0, errorMessage });
+}
+
+/**
+ * One shard's partitions and the work on them. A drain runs: append/control for each request in
+ * the ring, writeStaged() before the ring space is released (the staged batches are views into
+ * it), then after the release flush() (the group commit's fsync, when the policy asks) and
+ * commit() (publish, then complete). Nothing is published or completed before the bytes it
+ * describes are written, and under fsync=always before they are synced.
+ */
+export class ShardCore {
+  readonly #o: ShardCoreOptions;
+  readonly #log: Logger;
+  readonly #partitions = new Map<number, OwnedPartition>();
+  /** Completions of the current drain: sent only after the commit that makes them true. */
+  readonly #completions: Uint8Array[] = [];
+  /** Partitions appended to in the current drain, whose watermarks are published after the commit. */
+  readonly #touched = new Set<OwnedPartition>();
+  /** Partitions with batches staged in the current drain, written by writeStaged before the ring space is released. */
+  readonly #staging = new Set<OwnedPartition>();
+  #forceSync = false;
+  #stopping = false;
+  #lastIntervalSync: number;
+  #lastRetentionCheck: number;
+
+  constructor(options: ShardCoreOptions) {
+    this.#o = options;
+    this.#log = options.logger;
+    this.#lastIntervalSync = options.clock.monotonicMs();
+    this.#lastRetentionCheck = this.#lastIntervalSync;
+  }
+
+  /** True once a shutdown request was served. */
+  get stopping(): boolean {
+    return this.#stopping;
+  }
+
+  /** Completions waiting for the next commit. */
+  get pendingCompletions(): number {
+    return this.#completions.length;
+  }
+
+  append(requestId: number, slot: number, flags: number, records: Buffer): void {
+    const owned = this.#partitions.get(slot);
+    if (!owned) {
+      this.#fail(requestId, ErrorCode.NOT_LEADER_OR_FOLLOWER, 'partition is not open on this shard');
+      return;
+    }
+    // Before the duplicate check: producer state may list batches whose write failed, and a retry
+    // of one must not be answered as already written.
+    if (owned.log.offline) {
+      this.#fail(requestId, ErrorCode.KAFKA_STORAGE_ERROR, `partition log ${owned.topic}-${owned.partition} is offline after a failed write`);
+      return;
+    }
+    // Validation happens here, on the shard, so the main thread does no per-batch work. Offsets are
+    // assigned only after the whole request validated (DESIGN.md §7 item 7).
+    const checked = validateProduceRecords(records);
+    if (!checked.ok) {
+      this.#log.debug({ topic: owned.topic, partition: owned.partition, reason: checked.reason }, 'rejected produce records');
+      this.#fail(requestId, BATCH_ERROR_CODES[checked.error], checked.reason);
+      return;
+    }
+    for (const span of checked.batches) {
+      if (readAttributes(records, span.offset) & ATTRIBUTE_CONTROL) {
+        this.#fail(requestId, ErrorCode.INVALID_RECORD, 'Appending control batches from clients is not allowed');
+        return;
+      }
+      if (span.size > owned.config.maxMessageBytes) {
+        this.#fail(requestId, ErrorCode.MESSAGE_TOO_LARGE, `batch of ${span.size} bytes is larger than max.message.bytes ${owned.config.maxMessageBytes}`);
+        return;
+      }
+    }
+    // Idempotent producers: each batch's sequence is checked before anything is appended. A retried
+    // batch among the producer's last five is answered with its original offsets and not written.
+    const identities = checked.batches.map((span) => batchIdentity(records, span.offset));
+    const fresh: number[] = [];
+    let firstDuplicate: { baseOffset: bigint } | undefined;
+    for (let i = 0; i < identities.length; i++) {
+      const verdict = owned.producers.check(identities[i]!);
+      if (verdict.kind === 'error') {
+        this.#fail(requestId, verdict.errorCode, verdict.message);
+        return;
+      }
+      if (verdict.kind === 'duplicate') {
+        if (i === 0) firstDuplicate = verdict;
+        this.#log.debug({ topic: owned.topic, partition: owned.partition, producerId: String(identities[i]!.producerId), baseOffset: String(verdict.baseOffset) }, 'duplicate batch answered with its original offsets');
+      } else {
+        fresh.push(i);
+      }
+    }
+    const now = this.#o.clock.wallMs();
+    let results: AppendResult[] = [];
+    if (fresh.length > 0) {
+      try {
+        // The ring's bytes are these batches' only copy until the write: staged as views, and
+        // written by writeStaged before this drain releases the ring space (one writev per
+        // partition per drain). The log assigns offsets and stamps LogAppendTime now.
+        results = owned.log.stage(fresh.map((i) => records.subarray(checked.batches[i]!.offset, checked.batches[i]!.offset + checked.batches[i]!.size)), now);
+      } catch (err) {
+        this.#wentOffline(owned, err);
+        this.#fail(requestId, errorCodeFor(err, ErrorCode.KAFKA_STORAGE_ERROR), errorMessageFor(err));
+        return;
+      }
+      // stage() leaves at least this request's last batch staged (a roll writes only the ones before).
+      this.#staging.add(owned);
+      owned.stagedCompletions.push({ index: this.#completions.length, requestId });
+      fresh.forEach((batchIndex, i) => owned.producers.record(identities[batchIndex]!, results[i]!.baseOffset, results[i]!.lastOffset, now));
+      this.#o.stats.add(APPENDED_BATCHES, fresh.length);
+      this.#touched.add(owned);
+    }
+    if (fresh.length < identities.length) this.#o.stats.add(DUPLICATE_BATCHES, identities.length - fresh.length);
+    let recordCount = 0;
+    for (const i of fresh) recordCount += Math.max(readRecordCount(records, checked.batches[i]!.offset), identities[i]!.lastOffsetDelta + 1);
+    const baseOffset = firstDuplicate?.baseOffset ?? results[0]!.baseOffset;
+    const logAppendTime = results[0]?.logAppendTime ?? -1n;
+    if (flags & APPEND_FLAG_FORCE_SYNC) this.#forceSync = true;
+    this.#completions.push(encodeAppendCompletion({
+      requestId, errorCode: ErrorCode.NONE, baseOffset, logAppendTime, logStartOffset: owned.log.logStartOffset,
+      recordCount, bytes: records.length, errorMessage: '',
+    }));
+  }
+
+  /**
+   * Writes every partition's staged batches. Runs before the drain releases the ring space those
+   * batches live in. A partition whose write fails goes offline (the log refuses further appends),
+   * and the appends it had staged are answered KAFKA_STORAGE_ERROR instead of success; what was
+   * written before stays published.
+   */
+  writeStaged(): void {
+    for (const owned of this.#staging) {
+      try {
+        owned.log.flushStaged();
+      } catch (err) {
+        this.#wentOffline(owned, err);
+        const errorCode = errorCodeFor(err, ErrorCode.KAFKA_STORAGE_ERROR);
+        for (const { index, requestId } of owned.stagedCompletions) this.#completions[index] = failedAppend(requestId, errorCode, errorMessageFor(err));
+      }
+      owned.stagedCompletions.length = 0;
+    }
+    this.#staging.clear();
+  }
+
+  /** The group commit's fsync: every log appended to in this drain, together, when the policy (or a forced append) asks. */
+  async flush(): Promise<void> {
+    if (this.#touched.size > 0 && (this.#o.fsync.kind === 'always' || this.#forceSync)) {
+      await this.#timedSyncAll([...this.#touched].map((p) => p.log));
+    }
+  }
+
+  /** Publishes what this drain wrote (after flush), then sends its completions in request order. */
+  commit(): void {
+    for (const owned of this.#touched) this.#publish(owned);
+    this.#touched.clear();
+    this.#forceSync = false;
+    for (const c of this.#completions) this.#o.sendCompletion(c);
+    this.#completions.length = 0;
+  }
+
+  control(requestId: number, request: ControlRequest): void {
+    // Control requests see (and may close or reopen) logs: nothing may be left staged under them.
+    this.writeStaged();
+    let outcome: ControlOutcome;
+    try {
+      outcome = this.#runControl(request);
+    } catch (err) {
+      this.#log.error({ err, op: request.op }, 'control request failed');
+      outcome = { errorCode: errorCodeFor(err), offset: NO_OFFSET, body: { error: errorMessageFor(err) } };
+    }
+    this.#completions.push(encodeControlCompletion({ requestId, ...outcome }));
+  }
+
+  /** Runs the interval fsync and the retention check when they are due. */
+  async housekeeping(): Promise<void> {
+    const now = this.#o.clock.monotonicMs();
+    const fsync = this.#o.fsync;
+    if (fsync.kind === 'interval' && now - this.#lastIntervalSync >= fsync.intervalMs) {
+      this.#lastIntervalSync = now;
+      const dirty = [...this.#partitions.values()].map((p) => p.log).filter((l) => l.dirty);
+      if (dirty.length > 0) await this.#timedSyncAll(dirty);
+    }
+    if (now - this.#lastRetentionCheck >= this.#o.retentionCheckMs) {
+      this.#lastRetentionCheck = now;
+      const wallNow = this.#o.clock.wallMs();
+      for (const owned of this.#partitions.values()) {
+        const result = owned.log.applyRetention(wallNow);
+        if (result.deletedSegments > 0) {
+          this.#log.info({ topic: owned.topic, partition: owned.partition, ...result, logStartOffset: String(owned.log.logStartOffset) }, 'retention deleted segments');
+          this.#publish(owned);
+        }
+      }
+    }
+  }
+
+  /** How long the shard may sleep on an empty ring before housekeeping is due. */
+  nextWaitMs(): number {
+    const now = this.#o.clock.monotonicMs();
+    const waits = [this.#o.retentionCheckMs - (now - this.#lastRetentionCheck)];
+    const fsync = this.#o.fsync;
+    if (fsync.kind === 'interval') waits.push(fsync.intervalMs - (now - this.#lastIntervalSync));
+    return Math.max(1, Math.min(...waits));
+  }
+
+  /** Shutdown: closes every log cleanly. */
+  closeAll(): void {
+    for (const owned of this.#partitions.values()) closeOwned(owned, this.#log);
+  }
+
+  #fail(requestId: number, errorCode: number, errorMessage: string): void {
+    this.#completions.push(failedAppend(requestId, errorCode, errorMessage));
+  }
+
+  async #timedSyncAll(logs: PartitionLog[]): Promise<void> {
+    const began = process.hrtime.bigint();
+    await syncAll(logs);
+    this.#o.stats.recordSync(logs.length, process.hrtime.bigint() - began);
+  }
+
+  /** The log refused a write and went offline: readers of the slot are told (its state word). */
+  #wentOffline(owned: OwnedPartition, err: unknown): void {
+    this.#log.error({ err, topic: owned.topic, partition: owned.partition }, 'append failed');
+    if (owned.log.offline && this.#o.watermarks.state(owned.slot) !== PARTITION_STATE_OFFLINE) {
+      this.#o.watermarks.setState(owned.slot, PARTITION_STATE_OFFLINE);
+    }
+  }
+
+  /** Publishes what readers may see of a partition: this shard owns the slot (STYLE.md rule 1). */
+  #publish(owned: OwnedPartition): void {
+    const watermarks = this.#o.watermarks;
+    if (owned.announcedSegments !== owned.log.segmentsVersion) {
+      owned.announcedSegments = owned.log.segmentsVersion;
+      watermarks.bumpSegmentEpoch(owned.slot);
+    }
+    watermarks.publishLogEndBytes(owned.slot, BigInt(owned.log.logEndBytes));
+    watermarks.publishHighWatermark(owned.slot, owned.log.logEndOffset);
+    // No transactions yet: everything below the HWM is stable.
+    watermarks.publishLastStableOffset(owned.slot, owned.log.logEndOffset);
+    watermarks.publishLogStartOffset(owned.slot, owned.log.logStartOffset);
+  }
+
+  #runControl(request: ControlRequest): ControlOutcome {
+    const watermarks = this.#o.watermarks;
+    switch (request.op) {
+      case 'open': {
+        const existing = this.#partitions.get(request.slot);
+        if (existing) closeOwned(existing, this.#log);
+        const openRequest: OpenPartitionRequest = { slot: request.slot, topic: request.topic, partition: request.partition, dir: request.dir, config: request.config };
+        // Only the owning shard stores into this slot (STYLE.md rule 1): the pool routed the open here.
+        watermarks.setState(request.slot, PARTITION_STATE_RECOVERING);
+        const config = logConfigFromTopicConfigs(request.config);
+        const began = performance.now();
+        const owned = ownPartition(openRequest, config, this.#o.openLog(openRequest, config));
+        this.#partitions.set(request.slot, owned);
+        const log = owned.log;
+        // Recovery decided where the log ends; the slot may hold a previous owner's numbers, so it
+        // is reset rather than advanced. This is the one place a watermark may move backwards.
+        watermarks.resetForTruncation(request.slot, {
+          highWatermark: log.logEndOffset,
+          logStartOffset: log.logStartOffset,
+          lastStableOffset: log.logEndOffset,
+          logEndBytes: BigInt(log.logEndBytes),
+        });
+        watermarks.setState(request.slot, PARTITION_STATE_ONLINE);
+        return { errorCode: ErrorCode.NONE, offset: log.logEndOffset, body: { recoveryMs: Math.round(performance.now() - began) } };
+      }
+      case 'close': {
+        const owned = this.#partitions.get(request.slot);
+        this.#partitions.delete(request.slot);
+        if (owned) {
+          this.#touched.delete(owned);
+          if (request.deleteFiles) owned.log.deleteAll();
+          else closeOwned(owned, this.#log);
+        } else if (request.deleteFiles) {
+          return DONE;
+        }
+        // Only the owning shard stores into this slot (STYLE.md rule 1): it owned the partition until now.
+        watermarks.setState(request.slot, PARTITION_STATE_UNUSED);
+        return DONE;
+      }
+      case 'update-config': {
+        const owned = this.#partitions.get(request.slot);
+        if (!owned) return refused(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+        // A clean close and reopen: the clean-shutdown marker makes the reopen skip the tail scan.
+        owned.request = { ...owned.request, config: request.config };
+        owned.config = logConfigFromTopicConfigs(request.config);
+        owned.log.close();
+        owned.log = this.#o.openLog(owned.request, owned.config);
+        // A reopened log takes appends again, even one that had gone offline: say so to readers.
+        // Only the owning shard stores into this slot (STYLE.md rule 1).
+        if (watermarks.state(owned.slot) !== PARTITION_STATE_ONLINE) watermarks.setState(owned.slot, PARTITION_STATE_ONLINE);
+        return DONE;
+      }
+      case 'delete-records': {
+        const owned = this.#partitions.get(request.slot);
+        if (!owned) return refused(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+        // Bounded by what consumers can see, not by what is written but not yet committed.
+        const end = watermarks.highWatermark(owned.slot);
+        // -1 means "up to the high watermark", as in Kafka's DeleteRecords.
+        const offset = request.offset === -1n ? end : request.offset;
+        if (offset < 0n || offset > end) return refused(ErrorCode.OFFSET_OUT_OF_RANGE);
+        owned.log.deleteRecordsBefore(offset);
+        this.#publish(owned);
+        return { errorCode: ErrorCode.NONE, offset: owned.log.logStartOffset, body: null };
+      }
+      case 'shutdown':
+        this.#stopping = true;
+        return DONE;
+    }
+  }
+}

@@ -1,0 +1,76 @@
+// ShardPool, the main thread's side of the shards, against one real shard worker on a temp dir:
+// a full ring pauses what feeds it through the Backpressure interface and resumes it once drained,
+// DeleteRecords answers with a bigint log start, and a refused control request throws its Kafka code.
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ShardPool, type Backpressure } from '../../../src/acceptor/shards.ts';
+import { BrokerMetrics } from '../../../src/metrics.ts';
+import { ErrorCode, KafkaError } from '../../../src/protocol/errors.ts';
+import { WatermarkReader } from '../../../src/shared-mem/watermarks.ts';
+import { silentLogger, simpleBatch, tempDir } from '../segments/batch-fixture.ts';
+
+const RING_BYTES = 64 * 1024;
+
+let pool: ShardPool | undefined;
+let cleanup: (() => void) | undefined;
+afterEach(async () => {
+  await pool?.stop();
+  cleanup?.();
+  pool = undefined;
+});
+
+class RecordingBackpressure implements Backpressure {
+  readonly events: string[] = [];
+  pause(reason: string): void {
+    this.events.push(`pause ${reason}`);
+  }
+  resume(reason: string): void {
+    this.events.push(`resume ${reason}`);
+  }
+}
+
+async function startPool(): Promise<{ pool: ShardPool; watermarks: WatermarkReader; dir: string }> {
+  const t = tempDir();
+  cleanup = t.cleanup;
+  const watermarks = WatermarkReader.create(8);
+  pool = new ShardPool({
+    shards: 1, dataDir: t.dir, fsync: { kind: 'never' }, ringBytes: RING_BYTES, watermarks,
+    log: silentLogger, metrics: new BrokerMetrics(), partitionsOf: () => [],
+  });
+  await pool.start();
+  await pool.openPartition(0, { slot: 2, topic: 'orders', partition: 0, dir: join(t.dir, 'orders-0'), config: {} });
+  return { pool, watermarks, dir: t.dir };
+}
+
+describe('ShardPool', () => {
+  it('pauses the sender while the ring is full and resumes it once everything waiting went in', async () => {
+    const { pool, watermarks } = await startPool();
+    const sender = new RecordingBackpressure();
+    const batch = simpleBatch(10, 1_000);
+    expect(batch.length).toBeLessThan(pool.maxAppendBytes);
+    // Far more than the ring holds, handed over synchronously as one busy connection would.
+    const appends = Array.from({ length: 30 }, () => pool.append(0, 2, Buffer.from(batch), { backpressure: sender }));
+    expect(sender.events).toEqual(['pause shard-0']);
+    const results = await Promise.all(appends);
+    expect(results.map((r) => r.errorCode)).toEqual(Array(30).fill(ErrorCode.NONE));
+    expect(results.map((r) => r.baseOffset)).toEqual(Array.from({ length: 30 }, (_, i) => BigInt(i * 10)));
+    expect(sender.events).toEqual(['pause shard-0', 'resume shard-0']);
+    expect(watermarks.highWatermark(2)).toBe(300n);
+    expect(pool.ringUsage(0)).toMatchObject({ waitingMessages: 0, pausedConnections: 0, capacityBytes: RING_BYTES });
+  });
+
+  it('answers DeleteRecords with the new log start as a bigint, and an out-of-range offset with its code', async () => {
+    const { pool } = await startPool();
+    await pool.append(0, 2, simpleBatch(8));
+    expect(await pool.deleteRecords(0, 2, 5n)).toEqual({ errorCode: ErrorCode.NONE, lowWatermark: 5n });
+    expect(await pool.deleteRecords(0, 2, 9n)).toEqual({ errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, lowWatermark: -1n });
+  });
+
+  it('throws a refused control request as a KafkaError carrying the shard\'s code', async () => {
+    const { pool } = await startPool();
+    const refusal = await pool.updateConfig(0, 7, {}).catch((err: unknown) => err);
+    expect(refusal).toBeInstanceOf(KafkaError);
+    expect((refusal as KafkaError).code).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    expect((refusal as KafkaError).message).toMatch(/shard 0 update-config/);
+  });
+});

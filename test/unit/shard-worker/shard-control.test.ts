@@ -1,0 +1,77 @@
+// ShardCore's control requests and timers: open publishes what recovery found, DeleteRecords moves
+// the log start (64-bit offsets end to end), update-config and close, LogAppendTime and retention
+// from the injected clock, and shutdown.
+import { afterEach, describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../../src/protocol/errors.ts';
+import { NO_OFFSET } from '../../../src/shared-mem/shard-messages.ts';
+import { PARTITION_STATE_ONLINE, PARTITION_STATE_UNUSED } from '../../../src/shared-mem/watermarks.ts';
+import { START_WALL_MS, batch, shardHarness, type ShardHarness } from './shard-fixture.ts';
+
+let h: ShardHarness;
+afterEach(() => h.cleanup());
+
+describe('ShardCore control', () => {
+  it('opens a partition online and reports the log end offset recovery found', async () => {
+    h = shardHarness();
+    expect(h.open(0)).toMatchObject({ errorCode: ErrorCode.NONE, offset: 0n });
+    expect(h.reader.state(0)).toBe(PARTITION_STATE_ONLINE);
+    await h.drain([{ slot: 0, records: batch({ count: 6 }) }]);
+    expect(h.control({ op: 'close', slot: 0, deleteFiles: false })).toMatchObject({ errorCode: ErrorCode.NONE });
+    expect(h.reader.state(0)).toBe(PARTITION_STATE_UNUSED);
+    expect(h.open(0)).toMatchObject({ errorCode: ErrorCode.NONE, offset: 6n });
+    expect(h.reader.readOffsets(0)).toMatchObject({ logStartOffset: 0n, lastStableOffset: 6n, highWatermark: 6n });
+  });
+
+  it('deletes records before an offset, up to the high watermark for -1, and refuses one past it', async () => {
+    h = shardHarness();
+    h.open(0, { 'segment.bytes': '400' });
+    for (let i = 0; i < 6; i++) await h.drain([{ slot: 0, records: batch({ count: 2, valueBytes: 60 }) }]);
+    expect(h.reader.highWatermark(0)).toBe(12n);
+    expect(h.control({ op: 'delete-records', slot: 0, offset: 5n })).toMatchObject({ errorCode: ErrorCode.NONE, offset: 5n });
+    expect(h.reader.logStartOffset(0)).toBe(5n);
+    expect(h.control({ op: 'delete-records', slot: 0, offset: 13n })).toMatchObject({ errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, offset: NO_OFFSET });
+    expect(h.control({ op: 'delete-records', slot: 0, offset: -1n })).toMatchObject({ errorCode: ErrorCode.NONE, offset: 12n });
+    expect(h.reader.readOffsets(0)).toMatchObject({ logStartOffset: 12n, highWatermark: 12n });
+    expect(h.control({ op: 'delete-records', slot: 9, offset: 0n })).toMatchObject({ errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
+  });
+
+  it('applies new settings from update-config to the next append', async () => {
+    h = shardHarness();
+    h.open(0);
+    const big = batch({ count: 4, valueBytes: 200 });
+    expect(await h.drain([{ slot: 0, records: Buffer.from(big) }])).toMatchObject([{ errorCode: ErrorCode.NONE }]);
+    expect(h.control({ op: 'update-config', slot: 0, config: { 'max.message.bytes': '500' } }).errorCode).toBe(ErrorCode.NONE);
+    expect(await h.drain([{ slot: 0, records: Buffer.from(big) }])).toMatchObject([{ errorCode: ErrorCode.MESSAGE_TOO_LARGE }]);
+    expect(h.reader.highWatermark(0)).toBe(4n);
+    expect(h.control({ op: 'update-config', slot: 7, config: {} }).errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  });
+
+  it('stamps LogAppendTime from the clock', async () => {
+    h = shardHarness();
+    h.open(0, { 'message.timestamp.type': 'LogAppendTime' });
+    h.clock.advance(12_345);
+    const [c] = await h.drain([{ slot: 0, records: batch() }]);
+    expect(c).toMatchObject({ errorCode: ErrorCode.NONE, logAppendTime: START_WALL_MS + 12_345n });
+  });
+
+  it('runs retention when the check is due on the clock, and publishes the new log start', async () => {
+    h = shardHarness({ retentionCheckMs: 1_000 });
+    h.open(0, { 'segment.bytes': '400', 'retention.ms': '60000' });
+    for (let i = 0; i < 6; i++) await h.drain([{ slot: 0, records: batch({ count: 2, valueBytes: 60 }) }]);
+    const epoch = h.reader.segmentEpoch(0);
+    h.clock.advance(120_000);
+    expect(h.core.nextWaitMs()).toBe(1);
+    await h.core.housekeeping();
+    expect(h.reader.logStartOffset(0)).toBeGreaterThan(0n);
+    expect(h.reader.highWatermark(0)).toBe(12n);
+    expect(h.reader.segmentEpoch(0)).toBeGreaterThan(epoch);
+    expect(h.core.nextWaitMs()).toBe(1_000);
+  });
+
+  it('stops on shutdown', () => {
+    h = shardHarness();
+    expect(h.core.stopping).toBe(false);
+    expect(h.control({ op: 'shutdown' }).errorCode).toBe(ErrorCode.NONE);
+    expect(h.core.stopping).toBe(true);
+  });
+});
