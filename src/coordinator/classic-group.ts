@@ -109,6 +109,15 @@ export class GroupMember {
     this.protocols = init.protocols;
   }
 
+  /** Takes what the member sent when it joined again: protocols, timeouts and client. */
+  rejoinedWith(p: { protocols: MemberProtocol[]; sessionTimeoutMs: number; rebalanceTimeoutMs: number; clientId: string; clientHost: string }): void {
+    this.protocols = p.protocols;
+    this.sessionTimeoutMs = p.sessionTimeoutMs;
+    this.rebalanceTimeoutMs = p.rebalanceTimeoutMs;
+    this.clientId = p.clientId;
+    this.clientHost = p.clientHost;
+  }
+
   metadataFor(protocolName: string | null): Buffer {
     return this.protocols.find((p) => p.name === protocolName)?.metadata ?? EMPTY_BYTES;
   }

@@ -185,12 +185,8 @@ export class GroupMembership {
   #updateMemberAndRebalance(group: ClassicGroup, member: GroupMember, p: JoinGroupParams, respond: (r: JoinResult) => void): void {
     // A second JoinGroup from the same member supersedes the first; its response would be stale.
     member.awaitingJoin?.(failedJoin(ErrorCode.REBALANCE_IN_PROGRESS, member.memberId));
-    member.protocols = p.protocols;
+    member.rejoinedWith(p);
     member.protocolType = p.protocolType;
-    member.sessionTimeoutMs = p.sessionTimeoutMs;
-    member.rebalanceTimeoutMs = p.rebalanceTimeoutMs;
-    member.clientId = p.clientId;
-    member.clientHost = p.clientHost;
     member.awaitingJoin = respond;
     this.#rebalance.scheduleSession(group, member);
     this.#rebalance.maybePrepareRebalanceOrCompleteJoin(group, `member ${member.memberId} rejoined`);
@@ -205,11 +201,7 @@ export class GroupMembership {
     old.awaitingSync = null;
     const metadataUnchanged = old.matches(p.protocols);
     const member = group.replaceStaticMember(oldMemberId, newMemberId);
-    member.protocols = p.protocols;
-    member.sessionTimeoutMs = p.sessionTimeoutMs;
-    member.rebalanceTimeoutMs = p.rebalanceTimeoutMs;
-    member.clientId = p.clientId;
-    member.clientHost = p.clientHost;
+    member.rejoinedWith(p);
     this.#rebalance.scheduleSession(group, member);
     switch (group.state) {
       case 'Stable':

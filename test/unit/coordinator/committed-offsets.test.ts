@@ -3,17 +3,8 @@
 import { beforeEach, expect, test } from 'vitest';
 import pino from 'pino';
 import { CommittedOffsets } from '../../../src/coordinator/committed-offsets.ts';
-import type { OffsetLogEntry, OffsetsStore } from '../../../src/coordinator/offsets-log.ts';
+import { MemoryStore } from './fixtures.ts';
 import { ErrorCode } from '../../../src/protocol/errors.ts';
-
-class MemoryStore implements OffsetsStore {
-  readonly entries: OffsetLogEntry[] = [];
-  fail = false;
-  async append(entries: OffsetLogEntry[]): Promise<void> {
-    if (this.fail) throw new Error('disk full');
-    this.entries.push(...entries);
-  }
-}
 
 let store: MemoryStore;
 let clock: number;

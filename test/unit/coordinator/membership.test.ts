@@ -4,9 +4,9 @@
 import { afterEach, beforeEach, expect, test, vi } from 'vitest';
 import pino from 'pino';
 import { DEFAULT_GROUP_COORDINATOR_SETTINGS } from '../../../src/config.ts';
-import type { JoinGroupParams } from '../../../src/coordinator/classic-group.ts';
 import { GroupMembership } from '../../../src/coordinator/membership.ts';
 import { ErrorCode } from '../../../src/protocol/errors.ts';
+import { joinParams } from './fixtures.ts';
 
 let withOffsets: Set<string>;
 let membership: GroupMembership;
@@ -27,13 +27,7 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-function params(over: Partial<JoinGroupParams> = {}): JoinGroupParams {
-  return {
-    groupId: 'g', memberId: '', groupInstanceId: null, sessionTimeoutMs: 1000, rebalanceTimeoutMs: 2000,
-    protocolType: 'consumer', protocols: [{ name: 'range', metadata: Buffer.from('m') }], clientId: 'c', clientHost: '/127.0.0.1',
-    requireKnownMemberId: true, supportsSkipAssignment: true, ...over,
-  };
-}
+const params = joinParams;
 
 /** One dynamic member, joined and synced: generation 1, Stable. */
 async function stableOfOne(): Promise<string> {
