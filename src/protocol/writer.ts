@@ -2,19 +2,11 @@
 // byte fields spliced by reference for vectored writes (Fetch responses' records).
 import { Buffer } from 'node:buffer';
 import { UUID_HEX_AT, hexDigit } from './uuid.ts';
+import { uvarintSize } from './varint.ts';
 
 // A JS string of n UTF-16 units encodes to at most 3n UTF-8 bytes; below this many units a
 // compact length prefix is sure to fit in one varint byte, so we can write first and patch after.
 const ONE_BYTE_PREFIX_MAX_UNITS = 42;
-
-/** Number of bytes `value` takes as an unsigned varint (value < 2^32). */
-export function uvarintSize(value: number): number {
-  if (value < 0x80) return 1;
-  if (value < 0x4000) return 2;
-  if (value < 0x200000) return 3;
-  if (value < 0x10000000) return 4;
-  return 5;
-}
 
 export class Writer {
   private buf: Buffer;
