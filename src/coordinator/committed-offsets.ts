@@ -1,6 +1,7 @@
 // Committed consumer offsets: the in-memory view folded from the offsets log, and every change to it
 // (commit, delete, expiry), each written durably to the OffsetsStore before it is applied.
 import type { Logger } from 'pino';
+import type { GroupCoordinatorSettings } from '../config.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import type { CommittedOffset, OffsetLogEntry, OffsetsStore } from './offsets-log.ts';
 
@@ -50,8 +51,7 @@ export interface CommittedOffsetsOptions {
   partitionExists: (topic: string, partition: number) => boolean;
   log: Logger;
   now: () => number;
-  /** offset.metadata.max.bytes */
-  offsetMetadataMaxBytes: () => number;
+  settings: Readonly<Pick<GroupCoordinatorSettings, 'offsetMetadataMaxBytes'>>;
 }
 
 type OffsetsByTopic = Map<string, Map<number, CommittedOffset>>;
@@ -61,7 +61,7 @@ export class CommittedOffsets {
   readonly #partitionExists: (topic: string, partition: number) => boolean;
   readonly #log: Logger;
   readonly #now: () => number;
-  readonly #metadataMaxBytes: () => number;
+  readonly #settings: Readonly<Pick<GroupCoordinatorSettings, 'offsetMetadataMaxBytes'>>;
   readonly #offsets = new Map<string, OffsetsByTopic>();
 
   constructor(options: CommittedOffsetsOptions) {
@@ -69,7 +69,7 @@ export class CommittedOffsets {
     this.#partitionExists = options.partitionExists;
     this.#log = options.log;
     this.#now = options.now;
-    this.#metadataMaxBytes = options.offsetMetadataMaxBytes;
+    this.#settings = options.settings;
   }
 
   has(groupId: string): boolean {
@@ -115,7 +115,7 @@ export class CommittedOffsets {
       partitions: t.partitions.map((x) => {
         let errorCode: number = ErrorCode.NONE;
         if (!this.#partitionExists(t.name, x.partitionIndex)) errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-        else if (x.committedMetadata !== null && Buffer.byteLength(x.committedMetadata) > this.#metadataMaxBytes()) errorCode = ErrorCode.OFFSET_METADATA_TOO_LARGE;
+        else if (x.committedMetadata !== null && Buffer.byteLength(x.committedMetadata) > this.#settings.offsetMetadataMaxBytes) errorCode = ErrorCode.OFFSET_METADATA_TOO_LARGE;
         else {
           entries.push({
             group: groupId, topic: t.name, partition: x.partitionIndex,

@@ -45,8 +45,7 @@ export class GroupCoordinator {
     this.#now = options.now ?? Date.now;
     this.#onClose = options.onClose;
     this.#offsets = new CommittedOffsets({
-      store: options.store, partitionExists: options.partitionExists, log: options.log, now: this.#now,
-      offsetMetadataMaxBytes: () => this.settings.offsetMetadataMaxBytes,
+      store: options.store, partitionExists: options.partitionExists, log: options.log, now: this.#now, settings: this.settings,
     });
     this.#membership = new GroupMembership({
       settings: this.settings, log: options.log, now: this.#now, hasOffsets: (groupId) => this.#offsets.has(groupId),

@@ -18,7 +18,7 @@ beforeEach(() => {
     partitionExists: (topic, partition) => (topic === 't' || topic === 'u') && partition >= 0 && partition < 4,
     log: pino({ level: 'silent' }),
     now: () => clock,
-    offsetMetadataMaxBytes: () => 8,
+    settings: { offsetMetadataMaxBytes: 8 },
   });
 });
 
