@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Reader, Writer } from '../src/protocol/primitives.ts';
 import { decodeRequestHeader, encodeResponseHeader, responseHeaderVersion } from '../src/protocol/headers.ts';
 import { ApiKey, apiCodecs } from '../src/protocol/generated/index.ts';
-import { FrameSplitter } from '../src/acceptor/framing.ts';
+import { FrameSplitter } from '../src/protocol/frames.ts';
 import { LAST_OFFSET_DELTA_POSITION, LOG_OVERHEAD, readBatchSize } from '../src/protocol/record-batch.ts';
 import type { ProduceRequest } from '../src/protocol/generated/produce-request.ts';
 import type { MetadataRequest } from '../src/protocol/generated/metadata-request.ts';

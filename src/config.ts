@@ -10,7 +10,33 @@ export function defaultShardCount(): number {
 
 export type FsyncPolicy = { kind: 'always' } | { kind: 'interval'; intervalMs: number } | { kind: 'never' };
 
-export interface BrokerConfig {
+/** The group coordinator's settings (src/coordinator/), each named after Kafka's broker setting. */
+export interface GroupCoordinatorSettings {
+  /** group.min.session.timeout.ms */
+  groupMinSessionTimeoutMs: number;
+  /** group.max.session.timeout.ms */
+  groupMaxSessionTimeoutMs: number;
+  /** group.initial.rebalance.delay.ms: how long the first rebalance of an empty group waits for more members. */
+  groupInitialRebalanceDelayMs: number;
+  /** offsets.retention.minutes, in ms: how long an empty group's offsets are kept. */
+  offsetsRetentionMs: number;
+  /** offsets.retention.check.interval.ms */
+  offsetsRetentionCheckIntervalMs: number;
+  /** offset.metadata.max.bytes */
+  offsetMetadataMaxBytes: number;
+}
+
+export const DEFAULT_GROUP_COORDINATOR_SETTINGS: Readonly<GroupCoordinatorSettings> = Object.freeze({
+  groupMinSessionTimeoutMs: 6_000,
+  groupMaxSessionTimeoutMs: 1_800_000,
+  // Kafka's default is 3 s; a short delay still folds consumers started together into one rebalance.
+  groupInitialRebalanceDelayMs: 300,
+  offsetsRetentionMs: 7 * 24 * 60 * 60 * 1000,
+  offsetsRetentionCheckIntervalMs: 600_000,
+  offsetMetadataMaxBytes: 4096,
+});
+
+export interface BrokerConfig extends GroupCoordinatorSettings {
   host: string;
   port: number;
   advertisedHost: string;
@@ -29,12 +55,6 @@ export interface BrokerConfig {
   nodeId: number;
   clusterId: string;
   retentionCheckMs: number;
-  groupMinSessionTimeoutMs: number;
-  groupMaxSessionTimeoutMs: number;
-  groupInitialRebalanceDelayMs: number;
-  offsetsRetentionMs: number;
-  offsetsRetentionCheckIntervalMs: number;
-  offsetMetadataMaxBytes: number;
   /** Topic config defaults (Kafka's names), applied to topics that do not override them. */
   topicDefaults: Record<string, string>;
 }
@@ -68,12 +88,12 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'nodeId', flag: 'node-id', kind: 'int', description: 'this broker\'s node id', defaultValue: () => 1 },
   { key: 'clusterId', flag: 'cluster-id', kind: 'string', description: 'cluster id reported in Metadata (default: generated once and kept in the data dir)', defaultValue: () => '' },
   { key: 'retentionCheckMs', flag: 'retention-check-ms', kind: 'int', description: 'how often each shard applies retention.ms/retention.bytes (log.retention.check.interval.ms)', defaultValue: () => 300_000 },
-  { key: 'groupMinSessionTimeoutMs', flag: 'group-min-session-timeout-ms', kind: 'int', description: 'shortest session timeout a member may ask for (group.min.session.timeout.ms)', defaultValue: () => 6_000 },
-  { key: 'groupMaxSessionTimeoutMs', flag: 'group-max-session-timeout-ms', kind: 'int', description: 'longest session timeout a member may ask for (group.max.session.timeout.ms)', defaultValue: () => 1_800_000 },
-  { key: 'groupInitialRebalanceDelayMs', flag: 'group-initial-rebalance-delay-ms', kind: 'int', description: 'wait for more members before the first rebalance of an empty group (group.initial.rebalance.delay.ms)', defaultValue: () => 300 },
-  { key: 'offsetsRetentionMs', flag: 'offsets-retention-ms', kind: 'int', description: 'committed offsets of an empty group expire after this (offsets.retention.minutes)', defaultValue: () => 7 * 24 * 3600 * 1000 },
-  { key: 'offsetsRetentionCheckIntervalMs', flag: 'offsets-retention-check-interval-ms', kind: 'int', description: 'how often expired offsets are removed (offsets.retention.check.interval.ms)', defaultValue: () => 600_000 },
-  { key: 'offsetMetadataMaxBytes', flag: 'offset-metadata-max-bytes', kind: 'int', description: 'largest metadata string accepted with a commit (offset.metadata.max.bytes)', defaultValue: () => 4096 },
+  { key: 'groupMinSessionTimeoutMs', flag: 'group-min-session-timeout-ms', kind: 'int', description: 'shortest session timeout a member may ask for (group.min.session.timeout.ms)', defaultValue: () => DEFAULT_GROUP_COORDINATOR_SETTINGS.groupMinSessionTimeoutMs },
+  { key: 'groupMaxSessionTimeoutMs', flag: 'group-max-session-timeout-ms', kind: 'int', description: 'longest session timeout a member may ask for (group.max.session.timeout.ms)', defaultValue: () => DEFAULT_GROUP_COORDINATOR_SETTINGS.groupMaxSessionTimeoutMs },
+  { key: 'groupInitialRebalanceDelayMs', flag: 'group-initial-rebalance-delay-ms', kind: 'int', description: 'wait for more members before the first rebalance of an empty group (group.initial.rebalance.delay.ms)', defaultValue: () => DEFAULT_GROUP_COORDINATOR_SETTINGS.groupInitialRebalanceDelayMs },
+  { key: 'offsetsRetentionMs', flag: 'offsets-retention-ms', kind: 'int', description: 'committed offsets of an empty group expire after this (offsets.retention.minutes)', defaultValue: () => DEFAULT_GROUP_COORDINATOR_SETTINGS.offsetsRetentionMs },
+  { key: 'offsetsRetentionCheckIntervalMs', flag: 'offsets-retention-check-interval-ms', kind: 'int', description: 'how often expired offsets are removed (offsets.retention.check.interval.ms)', defaultValue: () => DEFAULT_GROUP_COORDINATOR_SETTINGS.offsetsRetentionCheckIntervalMs },
+  { key: 'offsetMetadataMaxBytes', flag: 'offset-metadata-max-bytes', kind: 'int', description: 'largest metadata string accepted with a commit (offset.metadata.max.bytes)', defaultValue: () => DEFAULT_GROUP_COORDINATOR_SETTINGS.offsetMetadataMaxBytes },
   { key: 'topicDefaults', flag: 'topic-defaults', kind: 'json', description: 'JSON object of default topic configs, e.g. {"segment.bytes":"1073741824"}', defaultValue: () => ({}) },
 ];
 

@@ -5,7 +5,7 @@ import net from 'node:net';
 import { Reader, Writer } from '../../src/protocol/primitives.ts';
 import { encodeRequestHeader, responseHeaderVersion } from '../../src/protocol/headers.ts';
 import { apiCodecs } from '../../src/protocol/generated/index.ts';
-import { FrameSplitter } from '../../src/acceptor/framing.ts';
+import { FrameSplitter } from '../../src/protocol/frames.ts';
 
 /** Where the correlation id sits in a request frame: after size, api key and api version. */
 export const CORRELATION_ID_POSITION = 8;

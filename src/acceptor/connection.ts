@@ -6,7 +6,7 @@ import { Reader, Writer } from '../protocol/primitives.ts';
 import { decodeRequestHeader, encodeResponseHeader, responseHeaderVersion } from '../protocol/headers.ts';
 import { apiCodecs, ApiKey } from '../protocol/generated/index.ts';
 import { ErrorCode } from '../protocol/errors.ts';
-import { FrameSplitter } from './framing.ts';
+import { FrameSplitter } from '../protocol/frames.ts';
 import { adoptWithReadBuffer } from './socket-reads.ts';
 import { NO_RESPONSE, type RequestContext } from './registry.ts';
 import type { Broker } from './broker.ts';

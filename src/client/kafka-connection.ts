@@ -5,7 +5,7 @@ import net from 'node:net';
 import { Reader, Writer } from '../protocol/primitives.ts';
 import { encodeRequestHeader, responseHeaderVersion } from '../protocol/headers.ts';
 import { apiCodecs, ApiKey } from '../protocol/generated/index.ts';
-import { FrameSplitter } from '../acceptor/framing.ts';
+import { FrameSplitter } from '../protocol/frames.ts';
 import type { ApiVersionsResponse } from '../protocol/generated/api-versions-response.ts';
 
 interface InFlight {

@@ -27,6 +27,37 @@ export interface JoinMemberInfo {
   metadata: Buffer;
 }
 
+export interface JoinGroupParams {
+  groupId: string;
+  memberId: string;
+  groupInstanceId: string | null;
+  sessionTimeoutMs: number;
+  rebalanceTimeoutMs: number;
+  protocolType: string;
+  protocols: MemberProtocol[];
+  clientId: string;
+  clientHost: string;
+  /** v4+: a first join without a member id gets MEMBER_ID_REQUIRED. */
+  requireKnownMemberId: boolean;
+  /** v9+: a static leader that rejoins gets the members with skipAssignment instead of none. */
+  supportsSkipAssignment: boolean;
+}
+
+export interface SyncGroupParams {
+  groupId: string;
+  generationId: number;
+  memberId: string;
+  groupInstanceId: string | null;
+  protocolType: string | null;
+  protocolName: string | null;
+  assignments: { memberId: string; assignment: Buffer }[];
+}
+
+export interface MemberIdentity {
+  memberId: string;
+  groupInstanceId: string | null;
+}
+
 /** What a JoinGroup is answered with (the handler maps it to the version asked). */
 export interface JoinResult {
   errorCode: number;
@@ -76,6 +107,15 @@ export class GroupMember {
     this.rebalanceTimeoutMs = init.rebalanceTimeoutMs;
     this.protocolType = init.protocolType;
     this.protocols = init.protocols;
+  }
+
+  /** Takes what the member sent when it joined again: protocols, timeouts and client. */
+  rejoinedWith(p: { protocols: MemberProtocol[]; sessionTimeoutMs: number; rebalanceTimeoutMs: number; clientId: string; clientHost: string }): void {
+    this.protocols = p.protocols;
+    this.sessionTimeoutMs = p.sessionTimeoutMs;
+    this.rebalanceTimeoutMs = p.rebalanceTimeoutMs;
+    this.clientId = p.clientId;
+    this.clientHost = p.clientHost;
   }
 
   metadataFor(protocolName: string | null): Buffer {

@@ -24,6 +24,9 @@ import {
   computeBatchCrc,
   validateBatch,
 } from './record-batch.ts';
+import { varintSize, varlongSize, writeVarint, writeVarlong } from './varint.ts';
+
+export { varintSize, varlongSize, writeVarint, writeVarlong };
 
 export type RecordHeader = { key: string; value: Buffer | null };
 
@@ -78,62 +81,6 @@ export type DecodedRecordBatch = {
   recordCount: number;
   records: DecodedRecord[];
 };
-
-// ---- zigzag varints (Kafka's varint/varlong; protobuf's sint32/sint64) ----
-
-function zigzag32(n: number): number {
-  return ((n << 1) ^ (n >> 31)) >>> 0;
-}
-
-function unsignedVarintSize(u: number): number {
-  if (u < 0x80) return 1;
-  if (u < 0x4000) return 2;
-  if (u < 0x200000) return 3;
-  if (u < 0x10000000) return 4;
-  return 5;
-}
-
-export function varintSize(n: number): number {
-  return unsignedVarintSize(zigzag32(n));
-}
-
-function zigzag64(n: bigint): bigint {
-  return BigInt.asUintN(64, (n << 1n) ^ (n >> 63n));
-}
-
-export function varlongSize(n: bigint): number {
-  // Zigzag of a value in int32 range is the same in 32 and 64 bits, so most deltas skip BigInt math.
-  if (n >= -0x80000000n && n <= 0x7fffffffn) return varintSize(Number(n));
-  let z = zigzag64(n);
-  let size = 1;
-  while (z >= 0x80n) {
-    z >>= 7n;
-    size++;
-  }
-  return size;
-}
-
-/** Writes `n` zigzag-encoded at `position`; returns the position after it. */
-export function writeVarint(buf: Buffer, position: number, n: number): number {
-  let u = zigzag32(n);
-  while (u >= 0x80) {
-    buf[position++] = (u & 0x7f) | 0x80;
-    u >>>= 7;
-  }
-  buf[position++] = u;
-  return position;
-}
-
-export function writeVarlong(buf: Buffer, position: number, n: bigint): number {
-  if (n >= -0x80000000n && n <= 0x7fffffffn) return writeVarint(buf, position, Number(n));
-  let z = zigzag64(n);
-  while (z >= 0x80n) {
-    buf[position++] = Number(z & 0x7fn) | 0x80;
-    z >>= 7n;
-  }
-  buf[position++] = Number(z);
-  return position;
-}
 
 /** Reads records section bytes with every length bounded by what is left. */
 class RecordReader {

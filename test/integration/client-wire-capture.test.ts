@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { Producer, Admin, stringSerializers } from '@platformatic/kafka';
 import { startBroker, type TestBroker } from '../helpers/broker.ts';
 import { kafkajs } from '../helpers/kafkajs.ts';
-import { FrameSplitter } from '../../src/acceptor/framing.ts';
+import { FrameSplitter } from '../../src/protocol/frames.ts';
 import { Reader, Writer } from '../../src/protocol/primitives.ts';
 import { decodeRequestHeader, encodeRequestHeader, responseHeaderVersion } from '../../src/protocol/headers.ts';
 import { apiCodecs, ApiKey } from '../../src/protocol/generated/index.ts';

@@ -5,17 +5,9 @@ import { afterEach, beforeEach, expect, test, vi } from 'vitest';
 import pino from 'pino';
 import { GroupCoordinator, type GroupCoordinatorSettings, type JoinGroupParams } from '../../../src/coordinator/coordinator.ts';
 import type { JoinResult } from '../../../src/coordinator/classic-group.ts';
-import { decodeOffsetEntry, encodeOffsetEntry, type OffsetLogEntry, type OffsetsStore } from '../../../src/coordinator/offsets-log.ts';
+import { decodeOffsetEntry, encodeOffsetEntry, type OffsetLogEntry } from '../../../src/coordinator/offsets-log.ts';
 import { ErrorCode } from '../../../src/protocol/errors.ts';
-
-class MemoryStore implements OffsetsStore {
-  readonly entries: OffsetLogEntry[] = [];
-  fail = false;
-  async append(entries: OffsetLogEntry[]): Promise<void> {
-    if (this.fail) throw new Error('disk full');
-    this.entries.push(...entries);
-  }
-}
+import { joinParams, MemoryStore } from './fixtures.ts';
 
 let store: MemoryStore;
 let coordinator: GroupCoordinator;
@@ -42,13 +34,7 @@ afterEach(async () => {
   vi.useRealTimers();
 });
 
-function params(over: Partial<JoinGroupParams> = {}): JoinGroupParams {
-  return {
-    groupId: 'g', memberId: '', groupInstanceId: null, sessionTimeoutMs: 1000, rebalanceTimeoutMs: 2000,
-    protocolType: 'consumer', protocols: [{ name: 'range', metadata: Buffer.from('m') }], clientId: 'c', clientHost: '/127.0.0.1',
-    requireKnownMemberId: true, supportsSkipAssignment: true, ...over,
-  };
-}
+const params = joinParams;
 
 /** The first JoinGroup of a v4+ dynamic member: MEMBER_ID_REQUIRED and the id to use. */
 async function reserveMemberId(over: Partial<JoinGroupParams> = {}): Promise<string> {

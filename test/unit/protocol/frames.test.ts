@@ -1,7 +1,7 @@
 // Framing: frames split across chunks in every way come out whole and byte-exact, whether the
 // chunks are reused memory (socket reads into one buffer) or given away.
 import { expect, test } from 'vitest';
-import { FrameSplitter } from '../../../src/acceptor/framing.ts';
+import { FrameSplitter } from '../../../src/protocol/frames.ts';
 
 function frame(apiKey: number, bodyBytes: number, fill: number): Buffer {
   const body = Buffer.alloc(bodyBytes, fill);

@@ -1,0 +1,167 @@
+// `highwater consume --group`: one member of a consumer group under the classic protocol, range
+// assignment of a single topic, with heartbeats and offset commits. Works against Apache Kafka too.
+import type { KafkaConnection } from '../client/kafka-connection.ts';
+import { CliError, type TopicLayout } from '../client/kafka-cluster.ts';
+import { ApiKey } from '../protocol/generated/index.ts';
+import { ErrorCode, errorName } from '../protocol/errors.ts';
+import { Reader, Writer } from '../protocol/primitives.ts';
+import type { JoinGroupResponse } from '../protocol/generated/join-group-response.ts';
+import type { SyncGroupResponse } from '../protocol/generated/sync-group-response.ts';
+import type { HeartbeatResponse } from '../protocol/generated/heartbeat-response.ts';
+import type { OffsetFetchResponse } from '../protocol/generated/offset-fetch-response.ts';
+import type { OffsetCommitResponse } from '../protocol/generated/offset-commit-response.ts';
+import { encodeConsumerProtocolSubscription, decodeConsumerProtocolSubscription } from '../protocol/generated/consumer-protocol-subscription.ts';
+import { encodeConsumerProtocolAssignment, decodeConsumerProtocolAssignment } from '../protocol/generated/consumer-protocol-assignment.ts';
+
+const SESSION_TIMEOUT_MS = 30_000;
+const REBALANCE_TIMEOUT_MS = 30_000;
+
+interface Membership {
+  memberId: string;
+  generationId: number;
+  assigned: number[];
+}
+
+function encodeWith(encode: (w: Writer, version: number, m: never) => void, version: number, body: unknown): Buffer {
+  const w = new Writer(64);
+  w.int16(version);
+  (encode as (w: Writer, v: number, m: unknown) => void)(w, version, body);
+  return w.finish();
+}
+
+/** Range assignment of one topic's partitions over the members, in member id order. */
+export function assignRange(memberIds: string[], partitionCount: number): Map<string, number[]> {
+  const members = [...memberIds].sort();
+  const out = new Map<string, number[]>(members.map((m) => [m, []]));
+  const per = Math.floor(partitionCount / members.length);
+  const extra = partitionCount % members.length;
+  let next = 0;
+  members.forEach((m, i) => {
+    const n = per + (i < extra ? 1 : 0);
+    for (let k = 0; k < n; k++) out.get(m)!.push(next++);
+  });
+  return out;
+}
+
+export class GroupMember {
+  readonly #coordinator: KafkaConnection;
+  readonly #groupId: string;
+  readonly #topic: TopicLayout;
+  membership: Membership | undefined;
+  #memberId = '';
+
+  constructor(coordinator: KafkaConnection, groupId: string, topic: TopicLayout) {
+    this.#coordinator = coordinator;
+    this.#groupId = groupId;
+    this.#topic = topic;
+  }
+
+  async join(): Promise<Membership> {
+    const c = this.#coordinator;
+    const subscription = encodeWith(encodeConsumerProtocolSubscription, 0, { topics: [this.#topic.name], userData: null });
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const jv = c.version(ApiKey.JoinGroup);
+      const join = await c.request<JoinGroupResponse>(ApiKey.JoinGroup, jv, {
+        groupId: this.#groupId, sessionTimeoutMs: SESSION_TIMEOUT_MS, rebalanceTimeoutMs: REBALANCE_TIMEOUT_MS,
+        memberId: this.#memberId, groupInstanceId: null, protocolType: 'consumer', protocols: [{ name: 'range', metadata: subscription }], reason: null,
+      });
+      if (join.errorCode === ErrorCode.MEMBER_ID_REQUIRED) {
+        this.#memberId = join.memberId;
+        continue;
+      }
+      if (join.errorCode === ErrorCode.UNKNOWN_MEMBER_ID) {
+        this.#memberId = '';
+        continue;
+      }
+      if (join.errorCode === ErrorCode.REBALANCE_IN_PROGRESS) continue;
+      if (join.errorCode !== ErrorCode.NONE) throw new CliError(`JoinGroup ${this.#groupId}: ${errorName(join.errorCode)}`);
+      this.#memberId = join.memberId;
+      let assignments: { memberId: string; assignment: Buffer }[] = [];
+      if (join.leader === join.memberId) {
+        const subscribed = join.members.filter((m) => {
+          const sub = decodeConsumerProtocolSubscription(new Reader(m.metadata.subarray(2)), m.metadata.readInt16BE(0));
+          return sub.topics.includes(this.#topic.name);
+        }).map((m) => m.memberId);
+        const plan = assignRange(subscribed, this.#topic.leaders.length);
+        assignments = join.members.map((m) => ({
+          memberId: m.memberId,
+          assignment: encodeWith(encodeConsumerProtocolAssignment, 0, { assignedPartitions: [{ topic: this.#topic.name, partitions: plan.get(m.memberId) ?? [] }], userData: null }),
+        }));
+      }
+      const sync = await c.request<SyncGroupResponse>(ApiKey.SyncGroup, c.version(ApiKey.SyncGroup), {
+        groupId: this.#groupId, generationId: join.generationId, memberId: join.memberId, groupInstanceId: null,
+        protocolType: 'consumer', protocolName: join.protocolName ?? 'range', assignments,
+      });
+      if (sync.errorCode === ErrorCode.REBALANCE_IN_PROGRESS) continue;
+      if (sync.errorCode !== ErrorCode.NONE) throw new CliError(`SyncGroup ${this.#groupId}: ${errorName(sync.errorCode)}`);
+      const assigned: number[] = [];
+      if (sync.assignment.length >= 2) {
+        const a = decodeConsumerProtocolAssignment(new Reader(sync.assignment.subarray(2)), sync.assignment.readInt16BE(0));
+        for (const tp of a.assignedPartitions) if (tp.topic === this.#topic.name) assigned.push(...tp.partitions);
+      }
+      this.membership = { memberId: join.memberId, generationId: join.generationId, assigned };
+      return this.membership;
+    }
+    throw new CliError(`could not join group ${this.#groupId}`);
+  }
+
+  /** Heartbeat; false when the group is rebalancing and this member must rejoin. */
+  async heartbeat(): Promise<boolean> {
+    const m = this.membership!;
+    const c = this.#coordinator;
+    const res = await c.request<HeartbeatResponse>(ApiKey.Heartbeat, c.version(ApiKey.Heartbeat), {
+      groupId: this.#groupId, generationId: m.generationId, memberId: m.memberId, groupInstanceId: null,
+    });
+    if (res.errorCode === ErrorCode.NONE) return true;
+    if (res.errorCode === ErrorCode.REBALANCE_IN_PROGRESS || res.errorCode === ErrorCode.ILLEGAL_GENERATION || res.errorCode === ErrorCode.UNKNOWN_MEMBER_ID) return false;
+    throw new CliError(`Heartbeat ${this.#groupId}: ${errorName(res.errorCode)}`);
+  }
+
+  async committed(partitions: number[]): Promise<Map<number, bigint>> {
+    return committedOffsets(this.#coordinator, this.#groupId, this.#topic.name, partitions);
+  }
+
+  async commit(offsets: Map<number, bigint>): Promise<void> {
+    const m = this.membership;
+    if (!m || offsets.size === 0) return;
+    const c = this.#coordinator;
+    const res = await c.request<OffsetCommitResponse>(ApiKey.OffsetCommit, c.version(ApiKey.OffsetCommit), {
+      groupId: this.#groupId, generationIdOrMemberEpoch: m.generationId, memberId: m.memberId, groupInstanceId: null, retentionTimeMs: -1n,
+      topics: [{ name: this.#topic.name, partitions: [...offsets].map(([partitionIndex, committedOffset]) => ({ partitionIndex, committedOffset, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: null })) }],
+    });
+    for (const t of res.topics) for (const p of t.partitions) {
+      if (p.errorCode !== ErrorCode.NONE) console.error(`highwater: commit ${t.name}/${p.partitionIndex}: ${errorName(p.errorCode)}`);
+    }
+  }
+
+  async leave(): Promise<void> {
+    const m = this.membership;
+    if (!m) return;
+    const c = this.#coordinator;
+    const v = c.version(ApiKey.LeaveGroup);
+    await c.request(ApiKey.LeaveGroup, v, v >= 3
+      ? { groupId: this.#groupId, members: [{ memberId: m.memberId, groupInstanceId: null, reason: 'highwater consume exiting' }] }
+      : { groupId: this.#groupId, memberId: m.memberId }).catch(() => undefined);
+  }
+}
+
+/** OffsetFetch for one group and topic (-1 where nothing is committed). */
+export async function committedOffsets(c: KafkaConnection, groupId: string, topic: string, partitions: number[] | null): Promise<Map<number, bigint>> {
+  const v = c.version(ApiKey.OffsetFetch);
+  const topics = partitions === null ? null : [{ name: topic, partitionIndexes: partitions }];
+  const res = await c.request<OffsetFetchResponse>(ApiKey.OffsetFetch, v, v >= 8
+    ? { groups: [{ groupId, memberId: null, memberEpoch: -1, topics }], requireStable: false }
+    : { groupId, topics, requireStable: false });
+  const out = new Map<number, bigint>();
+  if (v >= 8) {
+    const g = res.groups[0];
+    if (g && g.errorCode !== ErrorCode.NONE) throw new CliError(`OffsetFetch ${groupId}: ${errorName(g.errorCode)}`);
+    for (const t of g?.topics ?? []) if (t.name === topic) for (const p of t.partitions) out.set(p.partitionIndex, p.committedOffset);
+  } else {
+    if (res.errorCode !== ErrorCode.NONE) throw new CliError(`OffsetFetch ${groupId}: ${errorName(res.errorCode)}`);
+    for (const t of res.topics) if (t.name === topic) for (const p of t.partitions) out.set(p.partitionIndex, p.committedOffset);
+  }
+  return out;
+}
+
+// ---- the command ----
