@@ -2,7 +2,8 @@
 // lookup of offset -> segment, when and how to roll, deletion from the front, the log start offset.
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { walkBatchesSync, type BatchInfo } from './batch-walk-sync.ts';
+import type { BatchInfo } from './batch-header.ts';
+import { walkBatchesSync } from './batch-walk-sync.ts';
 import { BATCH_LAST_OFFSET_DELTA, floorIndex } from './layout.ts';
 import type { LogConfig } from './log-config.ts';
 import { Segment } from './segment.ts';

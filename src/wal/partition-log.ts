@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Logger } from 'pino';
 import { computeBatchCrc } from '../protocol/record-batch.ts';
-import { batchInfoAt, type BatchInfo } from '../segments/batch-walk-sync.ts';
+import { batchInfoAt, type BatchInfo } from '../segments/batch-header.ts';
 import { ATTRIBUTE_TIMESTAMP_TYPE_LOG_APPEND_TIME, BATCH_ATTRIBUTES, BATCH_BASE_OFFSET, BATCH_CRC, BATCH_MAX_TIMESTAMP, partitionDirName } from '../segments/layout.ts';
 import type { LogConfig } from '../segments/log-config.ts';
 import { applyRetention, deleteRecordsBefore, type RetentionResult } from '../segments/retention.ts';

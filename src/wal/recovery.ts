@@ -3,7 +3,8 @@
 // batch by batch and cut at the first torn or corrupt batch, and the segments after it are removed.
 import { closeSync, fstatSync, openSync, readdirSync, rmSync, statSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { walkBatchesSync, type BatchProblem } from '../segments/batch-walk-sync.ts';
+import type { BatchProblem } from '../segments/batch-header.ts';
+import { walkBatchesSync } from '../segments/batch-walk-sync.ts';
 import { segmentBasesIn, segmentPaths } from '../segments/layout.ts';
 import { Segment } from '../segments/segment.ts';
 import { readCleanShutdown, removeCleanShutdown, syncDirectory, type RecoveryCheckpoint } from './checkpoint.ts';
