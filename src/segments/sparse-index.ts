@@ -71,8 +71,8 @@ export abstract class SparseIndex<K extends number | bigint> {
 
   /**
    * Appends the entries encoded in `bytes` (an index file, or what was appended to it since the
-   * last read) that are valid alone (isValidEntry) and in order (follows). Returns how many bytes were taken: whole
-   * entries up to the first inconsistent or incomplete one.
+   * last read) while each is valid alone (isValidEntry) and in order (follows). Returns how many
+   * bytes were taken: whole entries up to the first inconsistent or incomplete one.
    */
   protected appendEncodedEntries(bytes: Uint8Array, limit: number): number {
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
