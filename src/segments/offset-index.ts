@@ -1,38 +1,23 @@
 // The sparse offset index of one segment held in memory: (offset - base, position) pairs in
 // ascending order, shared by the shard's writer (appends) and the main thread's reader (lookups).
 import { OFFSET_INDEX_ENTRY_BYTES } from './layout.ts';
+import { SparseIndex } from './sparse-index.ts';
 
-const INITIAL_CAPACITY = 64;
-
-export class OffsetIndexEntries {
-  private relativeOffsets = new Int32Array(INITIAL_CAPACITY);
-  private positions = new Int32Array(INITIAL_CAPACITY);
-  private entryCount = 0;
-
-  get count(): number {
-    return this.entryCount;
+export class OffsetIndexEntries extends SparseIndex<number> {
+  constructor() {
+    super((length) => new Int32Array(length), OFFSET_INDEX_ENTRY_BYTES);
   }
 
   relativeOffsetAt(i: number): number {
-    return this.relativeOffsets[i];
+    return this.keyAt(i);
   }
 
   positionAt(i: number): number {
-    return this.positions[i];
+    return this.valueAt(i);
   }
 
   append(relativeOffset: number, position: number): void {
-    if (this.entryCount === this.relativeOffsets.length) {
-      const grownOffsets = new Int32Array(this.relativeOffsets.length * 2);
-      grownOffsets.set(this.relativeOffsets);
-      this.relativeOffsets = grownOffsets;
-      const grownPositions = new Int32Array(this.positions.length * 2);
-      grownPositions.set(this.positions);
-      this.positions = grownPositions;
-    }
-    this.relativeOffsets[this.entryCount] = relativeOffset;
-    this.positions[this.entryCount] = position;
-    this.entryCount++;
+    this.appendEntry(relativeOffset, position);
   }
 
   /**
@@ -41,45 +26,29 @@ export class OffsetIndexEntries {
    * taken: whole entries up to the first inconsistent or incomplete one.
    */
   appendEncoded(bytes: Uint8Array, logSizeLimit = Number.MAX_SAFE_INTEGER): number {
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    let at = 0;
-    while (at + OFFSET_INDEX_ENTRY_BYTES <= bytes.byteLength) {
-      const relativeOffset = view.getInt32(at);
-      const position = view.getInt32(at + 4);
-      const last = this.entryCount - 1;
-      const consistent =
-        relativeOffset >= 0 &&
-        position >= 0 &&
-        position < logSizeLimit &&
-        (last < 0 || (relativeOffset > this.relativeOffsets[last] && position > this.positions[last]));
-      if (!consistent) break;
-      this.append(relativeOffset, position);
-      at += OFFSET_INDEX_ENTRY_BYTES;
-    }
-    return at;
-  }
-
-  /** The entry with the largest offset <= `relativeOffset`, or -1 when the segment start is the floor. */
-  floor(relativeOffset: number): number {
-    let lo = 0;
-    let hi = this.entryCount - 1;
-    let found = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.relativeOffsets[mid] <= relativeOffset) {
-        found = mid;
-        lo = mid + 1;
-      } else {
-        hi = mid - 1;
-      }
-    }
-    return found;
+    return this.appendEncodedEntries(bytes, logSizeLimit);
   }
 
   /** Byte position in the segment to start scanning from for `relativeOffset`. */
   floorPosition(relativeOffset: number): number {
     const i = this.floor(relativeOffset);
-    return i < 0 ? 0 : this.positions[i];
+    return i < 0 ? 0 : this.valueAt(i);
+  }
+
+  protected decodeKey(view: DataView, at: number): number {
+    return view.getInt32(at);
+  }
+
+  protected decodeValue(view: DataView, at: number): number {
+    return view.getInt32(at + 4);
+  }
+
+  protected isValidEntry(relativeOffset: number, position: number, logSizeLimit: number): boolean {
+    return relativeOffset >= 0 && position >= 0 && position < logSizeLimit;
+  }
+
+  protected follows(relativeOffset: number, position: number, lastOffset: number, lastPosition: number): boolean {
+    return relativeOffset > lastOffset && position > lastPosition;
   }
 }
 

@@ -1,7 +1,8 @@
 // One segment of a partition log as its writer (the owning shard worker) sees it: the .log file,
 // its sparse .index and .timeindex, and the counters that decide index entries, rolls and retention.
 import { closeSync, constants, fdatasyncSync, fstatSync, ftruncateSync, openSync, readSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { walkBatchesSync, type BatchInfo, type WalkResult } from './batch-walk-sync.ts';
+import type { BatchInfo } from './batch-header.ts';
+import { walkBatchesSync, type WalkResult } from './batch-walk-sync.ts';
 import { OFFSET_INDEX_ENTRY_BYTES, TIME_INDEX_ENTRY_BYTES, segmentPaths } from './layout.ts';
 import { OffsetIndexEntries, encodeOffsetIndexEntry } from './offset-index.ts';
 import { TimeIndexEntries, encodeTimeIndexEntry } from './time-index.ts';

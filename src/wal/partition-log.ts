@@ -1,38 +1,26 @@
-// The log of one partition as its owning shard worker writes it: offset assignment, appends to the
-// active segment, rolls, fsync, recovery on open, retention and DeleteRecords. Appends are
-// synchronous; fdatasyncs run on the libuv threadpool (group commit, rolled segments). Only the
-// shard worker thread that owns the partition may use this class.
-import { closeSync, fdatasync, fdatasyncSync, mkdirSync, openSync, readSync, readdirSync, rmSync, statSync, writevSync } from 'node:fs';
+// The log of one partition as its owning shard worker writes it: offset assignment, stage/flush to
+// the active segment, and sync; it composes the segment set (roll, retention, DeleteRecords), the
+// recovery point and recovery on open. Appends are synchronous; fdatasyncs run on the libuv
+// threadpool (group commit, rolled segments). Only the shard worker thread that owns the partition
+// may use this class.
+import { fdatasync, fdatasyncSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Logger } from 'pino';
 import { computeBatchCrc } from '../protocol/record-batch.ts';
-import { batchInfoAt, walkBatchesSync, type BatchInfo } from '../segments/batch-walk-sync.ts';
-import {
-  ATTRIBUTE_TIMESTAMP_TYPE_LOG_APPEND_TIME,
-  BATCH_ATTRIBUTES,
-  BATCH_BASE_OFFSET,
-  BATCH_CRC,
-  BATCH_LAST_OFFSET_DELTA,
-  BATCH_MAX_TIMESTAMP,
-  floorIndex,
-  partitionDirName,
-  segmentBasesIn,
-  segmentPaths,
-} from '../segments/layout.ts';
+import { batchInfoAt, type BatchInfo } from '../segments/batch-header.ts';
+import { ATTRIBUTE_TIMESTAMP_TYPE_LOG_APPEND_TIME, BATCH_ATTRIBUTES, BATCH_BASE_OFFSET, BATCH_CRC, BATCH_MAX_TIMESTAMP, partitionDirName } from '../segments/layout.ts';
 import type { LogConfig } from '../segments/log-config.ts';
-import { Segment, writeFully } from '../segments/segment.ts';
-import {
-  CheckpointFile, readCleanShutdown, removeCleanShutdown, syncDirectory, syncDirectoryAsync, syncFileAsync, syncFileSync, writeCleanShutdown,
-  type RecoveryCheckpoint,
-} from './checkpoint.ts';
-import { validateSegmentTail } from './recovery.ts';
+import { applyRetention, deleteRecordsBefore, type RetentionResult } from '../segments/retention.ts';
+import { SegmentSet } from '../segments/segment-set.ts';
+import { CheckpointFile, writeCleanShutdown, type RecoveryCheckpoint } from './checkpoint.ts';
+import { RecoveryPoint } from './recovery-point.ts';
+import { recoverSegments } from './recovery.ts';
+import { writeFramesAt } from './write-frames.ts';
+
+export type { RetentionResult } from '../segments/retention.ts';
 
 const fdatasyncAsync = promisify(fdatasync);
-
-// Linux writev takes at most IOV_MAX (1024) buffers per call.
-const MAX_IOVECS = 1024;
-const MAX_RELATIVE_OFFSET = 0x7fffffffn;
 
 export interface PartitionLogOptions {
   /** The data directory; the partition lives in `<dir>/<topic>-<partition>/`. */
@@ -51,29 +39,17 @@ export interface AppendResult {
   logAppendTime: bigint;
 }
 
-export interface RetentionResult {
-  deletedSegments: number;
-  deletedBytes: number;
-  /** Which limit deleted them: retention.ms, retention.bytes, or the log start offset. */
-  reasons: Array<'retention.ms' | 'retention.bytes' | 'log-start-offset'>;
-  logStartOffset: bigint;
-}
-
 export class PartitionLog {
   readonly topic: string;
   readonly partition: number;
   readonly partitionDir: string;
   private readonly config: LogConfig;
   private readonly logger: Logger;
-  private readonly checkpointFile: CheckpointFile;
-  /** Rolled segments then the active one, ascending by base offset; never empty while open. */
-  private readonly segments: Segment[];
-  private startOffset: bigint;
+  private readonly segments: SegmentSet;
+  private readonly recoveryPoint: RecoveryPoint;
   /** The next offset to assign (past the staged batches). */
   private endOffset: bigint;
   private writtenEndOffset: bigint;
-  private recoveryPoint: RecoveryCheckpoint;
-  private version = 1;
   private unsyncedBytes = 0;
   // Bumped by every write of batches so an async sync can tell whether it covered everything.
   private appendGeneration = 0;
@@ -81,102 +57,35 @@ export class PartitionLog {
   /** Batches with offsets assigned, not yet written (stage / flushStaged). */
   private staged: Buffer[] = [];
   private stagedBytes = 0;
-  /** Rolled segments whose background fdatasync has not finished, and the chain of those syncs. */
-  private readonly unsyncedRolled = new Set<Segment>();
-  private rollSyncs: Promise<void> = Promise.resolve();
   private closed = false;
 
-  private constructor(options: PartitionLogOptions, partitionDir: string, checkpointFile: CheckpointFile, segments: Segment[], logStartOffset: bigint) {
+  private constructor(options: PartitionLogOptions, segments: SegmentSet, checkpointFile: CheckpointFile) {
     this.topic = options.topic;
     this.partition = options.partition;
     this.config = options.config;
     this.logger = options.logger;
-    this.partitionDir = partitionDir;
-    this.checkpointFile = checkpointFile;
+    this.partitionDir = segments.partitionDir;
     this.segments = segments;
-    const active = segments[segments.length - 1];
-    this.endOffset = active.nextOffset;
+    this.endOffset = segments.active.nextOffset;
     this.writtenEndOffset = this.endOffset;
-    this.startOffset = logStartOffset;
-    this.recoveryPoint = { logStartOffset, segmentBase: active.baseOffset, position: active.size, offset: active.nextOffset };
+    this.recoveryPoint = new RecoveryPoint(checkpointFile, this.partitionDir, this.activeEnd(), () => segments.logStartOffset, this.logger);
   }
 
   /** Opens (creating or recovering) the log of one partition. */
   static open(options: PartitionLogOptions): PartitionLog {
     const partitionDir = join(options.dir, partitionDirName(options.topic, options.partition));
     mkdirSync(partitionDir, { recursive: true });
-    const logger = options.logger;
-    const { indexIntervalBytes } = options.config;
     const checkpointFile = new CheckpointFile(partitionDir);
-    const checkpoint = checkpointFile.loaded;
-    const clean = readCleanShutdown(partitionDir);
-    let bases = segmentBasesIn(readdirSync(partitionDir));
-    const segments: Segment[] = [];
-    if (bases.length > 1) {
-      const lastBase = bases[bases.length - 1];
-      const cleanStop = clean !== null && clean.activeSegmentBase === lastBase && clean.activeSegmentSize === fileSize(segmentPaths(partitionDir, lastBase).log);
-      if (!cleanStop) bases = recoverRolledSegments(partitionDir, bases, checkpoint, logger);
-    }
-
-    if (bases.length === 0) {
-      segments.push(Segment.create(partitionDir, checkpoint?.logStartOffset ?? 0n, BigInt(Date.now())));
-      syncDirectory(partitionDir);
-    } else {
-      for (let i = 0; i < bases.length - 1; i++) {
-        const { segment, indexesRebuilt } = Segment.openRolled(partitionDir, bases[i], bases[i + 1], indexIntervalBytes);
-        if (indexesRebuilt) logger.warn({ segment: segment.files.log }, 'rebuilt missing or damaged index files of a rolled segment');
-        segments.push(segment);
-      }
-      const activeBase = bases[bases.length - 1];
-      const logPath = segmentPaths(partitionDir, activeBase).log;
-      const cleanAndConsistent = clean !== null && clean.activeSegmentBase === activeBase && clean.activeSegmentSize === fileSize(logPath);
-      let validBytes: number;
-      let nextOffset: bigint;
-      if (cleanAndConsistent) {
-        validBytes = clean.activeSegmentSize;
-        nextOffset = clean.logEndOffset;
-      } else {
-        // Rolled segments past the recovery point were checked above. After an unclean stop the
-        // whole active segment is checked, not just what follows the
-        // checkpoint: a batch the checkpoint vouches for may still have been damaged on disk, and
-        // serving it would hand clients a batch that fails its CRC. One segment bounds the cost.
-        const tail = validateSegmentTail(logPath, activeBase, null);
-        validBytes = tail.validBytes;
-        nextOffset = tail.nextOffset;
-        if (tail.cutBytes > 0) {
-          logger.warn(
-            { segment: logPath, validatedFrom: tail.validatedFrom, truncatedAt: tail.validBytes, cutBytes: tail.cutBytes, reason: tail.problem, logEndOffset: nextOffset },
-            'recovery truncated a torn or corrupt tail',
-          );
-        } else {
-          logger.info({ segment: logPath, validatedFrom: tail.validatedFrom, batches: tail.batchesValidated, logEndOffset: nextOffset }, 'recovered after unclean shutdown');
-        }
-      }
-      const { segment, indexesRebuilt } = Segment.openActive(partitionDir, activeBase, validBytes, nextOffset, cleanAndConsistent, indexIntervalBytes);
-      if (segment.size < validBytes) {
-        logger.warn({ segment: logPath, truncatedAt: segment.size, cutBytes: validBytes - segment.size }, 'recovery truncated batches that did not walk before the checkpoint');
-      }
-      if (indexesRebuilt && cleanAndConsistent) logger.warn({ segment: logPath }, 'rebuilt damaged index files of the active segment');
-      // What was validated may still sit only in the page cache (a process crash): make it
-      // durable before a checkpoint vouches for it.
-      if (!cleanAndConsistent) segment.syncFiles();
-      segments.push(segment);
-    }
-    removeCleanShutdown(partitionDir);
-
-    const firstBase = segments[0].baseOffset;
-    const lastEnd = segments[segments.length - 1].nextOffset;
-    let logStartOffset = checkpoint?.logStartOffset ?? firstBase;
-    if (logStartOffset < firstBase) logStartOffset = firstBase;
-    if (logStartOffset > lastEnd) logStartOffset = lastEnd;
-    const log = new PartitionLog(options, partitionDir, checkpointFile, segments, logStartOffset);
-    log.checkpointFile.write(log.recoveryPoint, true);
+    const recovered = recoverSegments(partitionDir, checkpointFile.loaded, options.config.indexIntervalBytes, options.logger);
+    const segments = new SegmentSet(partitionDir, recovered.segments, recovered.logStartOffset, options.config, options.logger);
+    const log = new PartitionLog(options, segments, checkpointFile);
+    log.recoveryPoint.record(log.activeEnd());
     return log;
   }
 
   /** The first offset a consumer may read (Kafka's log start offset). */
   get logStartOffset(): bigint {
-    return this.startOffset;
+    return this.segments.logStartOffset;
   }
 
   /**
@@ -190,27 +99,27 @@ export class PartitionLog {
 
   /** Total bytes of the log's segments. */
   get logEndBytes(): number {
-    let total = 0;
-    for (const segment of this.segments) total += segment.size;
-    return total;
+    return this.segments.totalBytes;
   }
 
   /** Changes whenever the set of segment files changes (roll, deletion): readers then re-list. */
   get segmentsVersion(): number {
-    return this.version;
+    return this.segments.version;
   }
 
   /** True when appended bytes have not been fdatasynced yet (in the active segment or a rolled one). */
   get dirty(): boolean {
-    return this.unsyncedBytes > 0 || this.unsyncedRolled.size > 0;
+    return this.unsyncedBytes > 0 || this.recoveryPoint.rolledPending;
   }
 
   get segmentCount(): number {
-    return this.segments.length;
+    return this.segments.count;
   }
 
-  private get active(): Segment {
-    return this.segments[this.segments.length - 1];
+  /** The recovery point at the end of the active segment's written bytes (everything written). */
+  private activeEnd(): RecoveryCheckpoint {
+    const active = this.segments.active;
+    return { logStartOffset: this.segments.logStartOffset, segmentBase: active.baseOffset, position: active.size, offset: this.endOffset };
   }
 
   /** Appends one batch validated by the caller; see appendMany. */
@@ -241,22 +150,15 @@ export class PartitionLog {
     const logAppendTime = this.config.messageTimestampType === 'LogAppendTime';
     try {
       for (const batch of batches) {
-        const active = this.active;
-        const lastOffsetDelta = BigInt(batch.readInt32BE(BATCH_LAST_OFFSET_DELTA));
-        const used = active.size + this.stagedBytes;
-        const mustRoll =
-          used > 0 &&
-          (used + batch.length > this.config.segmentBytes ||
-            appendTimeMs - active.createdMs > BigInt(this.config.segmentMs) ||
-            this.endOffset + lastOffsetDelta - active.baseOffset > MAX_RELATIVE_OFFSET);
-        if (mustRoll) {
+        if (this.segments.mustRoll(batch, this.endOffset, this.stagedBytes, appendTimeMs)) {
           this.writeStaged();
           this.roll(appendTimeMs);
         }
         batch.writeBigInt64BE(this.endOffset, BATCH_BASE_OFFSET);
         if (logAppendTime) stampLogAppendTime(batch, appendTimeMs);
-        const info: BatchInfo = batchInfoAt(batch, 0, this.active.size + this.stagedBytes);
-        this.active.noteBatch(info, this.config.indexIntervalBytes);
+        const active = this.segments.active;
+        const info: BatchInfo = batchInfoAt(batch, 0, active.size + this.stagedBytes);
+        active.noteBatch(info, this.config.indexIntervalBytes);
         this.staged.push(batch);
         this.stagedBytes += batch.length;
         this.endOffset = info.lastOffset + 1n;
@@ -319,17 +221,8 @@ export class PartitionLog {
 
   private writeToActive(frames: Buffer[], bytes: number): void {
     if (frames.length === 0) return;
-    const active = this.active;
-    const fd = active.logDescriptor;
-    let position = active.size;
-    for (let first = 0; first < frames.length; first += MAX_IOVECS) {
-      const group = frames.slice(first, first + MAX_IOVECS);
-      let groupBytes = 0;
-      for (const frame of group) groupBytes += frame.length;
-      const written = writevSync(fd, group, position);
-      if (written < groupBytes) writeRemainder(fd, group, written, position);
-      position += groupBytes;
-    }
+    const active = this.segments.active;
+    writeFramesAt(active.logDescriptor, frames, active.size);
     active.size += bytes;
     active.flushIndexes();
     this.unsyncedBytes += bytes;
@@ -344,50 +237,11 @@ export class PartitionLog {
    * through every later segment; sync(), syncAsync() and close() wait for it.
    */
   private roll(nowMs: bigint): void {
-    const previous = this.active;
-    previous.appendFinalTimeIndexEntry();
-    previous.flushIndexes();
-    const logFd = previous.retainDescriptor();
-    previous.closeDescriptors();
-    this.segments.push(Segment.create(this.partitionDir, this.endOffset, nowMs));
-    const next: RecoveryCheckpoint = { logStartOffset: this.startOffset, segmentBase: this.endOffset, position: 0, offset: this.endOffset };
-    this.unsyncedRolled.add(previous);
-    // Chained, so the recovery point only ever moves past segments that are all durable.
-    this.rollSyncs = this.rollSyncs.then(async () => {
-      try {
-        await Promise.all([fdatasyncAsync(logFd), syncFileAsync(previous.files.offsetIndex), syncFileAsync(previous.files.timeIndex)]);
-        await syncDirectoryAsync(this.partitionDir);
-      } finally {
-        previous.releaseDescriptor();
-      }
-      this.unsyncedRolled.delete(previous);
-      this.advanceRecoveryPoint(next);
-    }).catch((err: unknown) => {
-      // The recovery point stays behind this segment; sync() and close() retry synchronously.
-      this.logger.error({ err, segment: previous.files.log }, 'background fdatasync of a rolled segment failed');
-    });
+    const { rolled, logDescriptor } = this.segments.roll(this.endOffset, nowMs);
+    const next: RecoveryCheckpoint = { logStartOffset: this.segments.logStartOffset, segmentBase: this.endOffset, position: 0, offset: this.endOffset };
+    this.recoveryPoint.syncRolledInBackground(rolled, logDescriptor, next);
     this.unsyncedBytes = 0;
-    this.version++;
-    this.logger.debug({ rolled: previous.baseOffset.toString(), size: previous.size, next: this.endOffset.toString() }, 'rolled segment');
-  }
-
-  /** Moves the recovery point forward (never back) and records it. */
-  private advanceRecoveryPoint(point: RecoveryCheckpoint): void {
-    if (this.closed) return;
-    const ahead = point.segmentBase > this.recoveryPoint.segmentBase
-      || (point.segmentBase === this.recoveryPoint.segmentBase && point.position > this.recoveryPoint.position);
-    if (!ahead) return;
-    this.recoveryPoint = { ...point, logStartOffset: this.startOffset };
-    this.checkpointFile.write(this.recoveryPoint, false);
-  }
-
-  /** Makes rolled segments whose background sync has not finished durable now, synchronously. */
-  private syncRolledNow(): void {
-    for (const segment of this.unsyncedRolled) {
-      for (const path of [segment.files.log, segment.files.offsetIndex, segment.files.timeIndex]) syncFileSync(path);
-    }
-    if (this.unsyncedRolled.size > 0) syncDirectory(this.partitionDir);
-    this.unsyncedRolled.clear();
+    this.logger.debug({ rolled: rolled.baseOffset.toString(), size: rolled.size, next: this.endOffset.toString() }, 'rolled segment');
   }
 
   /** fdatasync of the active segment (and of rolled ones still syncing), then the recovery checkpoint moves to the synced end. */
@@ -395,13 +249,13 @@ export class PartitionLog {
     this.assertWritable();
     this.assertNothingStaged();
     if (!this.dirty) return;
-    const active = this.active;
-    const point: RecoveryCheckpoint = { logStartOffset: this.startOffset, segmentBase: active.baseOffset, position: active.size, offset: this.endOffset };
-    this.syncRolledNow();
+    const active = this.segments.active;
+    const point = this.activeEnd();
+    this.recoveryPoint.syncRolledNow();
     active.flushIndexes();
     fdatasyncSync(active.logDescriptor);
     this.unsyncedBytes = 0;
-    this.advanceRecoveryPoint(point);
+    this.recoveryPoint.advance(point);
   }
 
   /** Like sync() but on the libuv threadpool, so several partitions' syncs overlap (syncAll). */
@@ -409,23 +263,23 @@ export class PartitionLog {
     this.assertWritable();
     this.assertNothingStaged();
     if (!this.dirty) return;
-    const active = this.active;
+    const active = this.segments.active;
     const generation = this.appendGeneration;
-    const point: RecoveryCheckpoint = { logStartOffset: this.startOffset, segmentBase: active.baseOffset, position: active.size, offset: this.endOffset };
-    const rolledBefore = [...this.unsyncedRolled];
+    const point = this.activeEnd();
+    const rolledBefore = this.recoveryPoint.pendingRolled();
     const fd = active.retainDescriptor();
     try {
       // Batches written before a roll in this same commit live in the rolled segment.
-      await Promise.all([this.rollSyncs, fdatasyncAsync(fd)]);
+      await Promise.all([this.recoveryPoint.rolledSyncs, fdatasyncAsync(fd)]);
     } finally {
       active.releaseDescriptor();
     }
     if (this.closed) return;
     // A background sync that failed is retried here, where a failure reaches the caller.
-    if (rolledBefore.some((segment) => this.unsyncedRolled.has(segment))) this.syncRolledNow();
+    if (this.recoveryPoint.anyStillPending(rolledBefore)) this.recoveryPoint.syncRolledNow();
     // Appends that landed while the sync ran may not be covered by it.
     if (generation === this.appendGeneration) this.unsyncedBytes = 0;
-    this.advanceRecoveryPoint(point);
+    this.recoveryPoint.advance(point);
   }
 
   /**
@@ -435,72 +289,18 @@ export class PartitionLog {
   deleteRecordsBefore(offset: bigint): { logStartOffset: bigint; deletedSegments: number } {
     this.assertWritable();
     this.assertNothingStaged();
-    if (offset > this.endOffset) throw new RangeError(`offset ${offset} is past the log end offset ${this.endOffset}`);
-    if (offset <= this.startOffset) return { logStartOffset: this.startOffset, deletedSegments: 0 };
-    this.startOffset = offset;
-    const deleted = this.deleteLeadingSegments((segment) => segment.nextOffset <= this.startOffset);
-    this.persistLogStartOffset();
-    return { logStartOffset: this.startOffset, deletedSegments: deleted.count };
+    const { logStartOffset, deletedSegments, moved } = deleteRecordsBefore(this.segments, offset, this.endOffset);
+    if (moved) this.recoveryPoint.persistLogStartOffset();
+    return { logStartOffset, deletedSegments };
   }
 
-  /**
-   * Deletes rolled segments past retention.ms (by their largest timestamp) or retention.bytes (by
-   * the log's total size), oldest first, never the active one; raises logStartOffset to the base
-   * of the first remaining segment.
-   */
+  /** Retention by retention.ms and retention.bytes (src/segments/retention.ts), persisted. */
   applyRetention(nowMs: bigint): RetentionResult {
     this.assertWritable();
     this.assertNothingStaged();
-    const reasons: RetentionResult['reasons'] = [];
-    let deletedSegments = 0;
-    let deletedBytes = 0;
-    const tally = (result: { count: number; bytes: number }, reason: RetentionResult['reasons'][number]): void => {
-      if (result.count === 0) return;
-      deletedSegments += result.count;
-      deletedBytes += result.bytes;
-      reasons.push(reason);
-    };
-    tally(this.deleteLeadingSegments((segment) => segment.nextOffset <= this.startOffset), 'log-start-offset');
-    if (this.config.retentionMs >= 0) {
-      const cutoff = nowMs - BigInt(this.config.retentionMs);
-      tally(this.deleteLeadingSegments((segment) => segment.maxTimestamp < cutoff), 'retention.ms');
-    }
-    if (this.config.retentionBytes >= 0) {
-      let excess = this.logEndBytes - this.config.retentionBytes;
-      tally(
-        this.deleteLeadingSegments((segment) => {
-          if (excess - segment.size < 0) return false;
-          excess -= segment.size;
-          return true;
-        }),
-        'retention.bytes',
-      );
-    }
-    if (deletedSegments > 0) {
-      if (this.segments[0].baseOffset > this.startOffset) this.startOffset = this.segments[0].baseOffset;
-      this.persistLogStartOffset();
-    }
-    return { deletedSegments, deletedBytes, reasons, logStartOffset: this.startOffset };
-  }
-
-  /** Deletes rolled segments from the oldest while `shouldDelete` says so. */
-  private deleteLeadingSegments(shouldDelete: (segment: Segment) => boolean): { count: number; bytes: number } {
-    let count = 0;
-    let bytes = 0;
-    while (this.segments.length > 1 && shouldDelete(this.segments[0])) {
-      const segment = this.segments.shift()!;
-      segment.deleteFiles();
-      count++;
-      bytes += segment.size;
-      this.logger.info({ segment: segment.files.log, size: segment.size }, 'deleted segment');
-    }
-    if (count > 0) this.version++;
-    return { count, bytes };
-  }
-
-  private persistLogStartOffset(): void {
-    this.recoveryPoint = { ...this.recoveryPoint, logStartOffset: this.startOffset };
-    this.checkpointFile.write(this.recoveryPoint, true);
+    const result = applyRetention(this.segments, this.config, nowMs);
+    if (result.deletedSegments > 0) this.recoveryPoint.persistLogStartOffset();
+    return result;
   }
 
   /**
@@ -511,29 +311,13 @@ export class PartitionLog {
   forEachBatchSync(fromOffset: bigint, visit: (frame: Buffer, info: BatchInfo) => void): void {
     this.assertOpen();
     this.assertNothingStaged();
-    const bases = this.segments.map((segment) => segment.baseOffset);
-    const first = Math.max(floorIndex(bases, fromOffset), 0);
-    for (let i = first; i < this.segments.length; i++) {
-      const segment = this.segments[i];
-      if (segment.isEmpty) continue;
-      const from = i === this.segments.length - 1 ? segment.floorPosition(fromOffset > segment.baseOffset ? fromOffset : segment.baseOffset) : 0;
-      const fd = openSync(segment.files.log, 'r');
-      try {
-        let expectedOffset = segment.baseOffset;
-        if (from > 0) expectedOffset = batchBaseAt(fd, from);
-        walkBatchesSync(fd, { from, expectedOffset, verifyCrc: false, end: segment.size }, (info, frame) => {
-          if (info.lastOffset >= fromOffset) visit(frame, info);
-        });
-      } finally {
-        closeSync(fd);
-      }
-    }
+    this.segments.forEachBatchSync(fromOffset, visit);
   }
 
   /** Every batch from logStartOffset, copied: for small internal logs. */
   readAllSync(): Buffer[] {
     const frames: Buffer[] = [];
-    this.forEachBatchSync(this.startOffset, (frame) => frames.push(Buffer.from(frame)));
+    this.forEachBatchSync(this.segments.logStartOffset, (frame) => frames.push(Buffer.from(frame)));
     return frames;
   }
 
@@ -542,19 +326,18 @@ export class PartitionLog {
     if (this.closed) return;
     this.assertNothingStaged();
     if (this.failure === null) {
-      const active = this.active;
+      const active = this.segments.active;
       active.appendFinalTimeIndexEntry();
       active.flushIndexes();
-      this.syncRolledNow();
+      this.recoveryPoint.syncRolledNow();
       fdatasyncSync(active.logDescriptor);
-      this.recoveryPoint = { logStartOffset: this.startOffset, segmentBase: active.baseOffset, position: active.size, offset: this.endOffset };
-      this.checkpointFile.write(this.recoveryPoint, true);
-      for (const segment of this.segments) segment.closeDescriptors();
-      this.checkpointFile.close();
+      this.recoveryPoint.record(this.activeEnd());
+      this.segments.closeDescriptors();
+      this.recoveryPoint.close();
       writeCleanShutdown(this.partitionDir, { activeSegmentBase: active.baseOffset, activeSegmentSize: active.size, logEndOffset: this.endOffset });
     } else {
-      for (const segment of this.segments) segment.closeDescriptors();
-      this.checkpointFile.close();
+      this.segments.closeDescriptors();
+      this.recoveryPoint.close();
     }
     this.closed = true;
   }
@@ -562,12 +345,12 @@ export class PartitionLog {
   /** Topic deletion: closes the log and removes its directory. */
   deleteAll(): void {
     if (!this.closed) {
-      for (const segment of this.segments) segment.closeDescriptors();
-      this.checkpointFile.close();
+      this.segments.closeDescriptors();
+      this.recoveryPoint.close();
       this.closed = true;
     }
     rmSync(this.partitionDir, { recursive: true, force: true });
-    this.version++;
+    this.segments.bumpVersion();
   }
 
   private assertOpen(): void {
@@ -586,39 +369,6 @@ export class PartitionLog {
 }
 
 /**
- * After an unclean stop, the rolled segments from the recovery point's segment on may not have
- * finished their background fdatasync (roll() does not wait for it), so each is validated whole:
- * length, magic, contiguous offsets and CRC-32C of every batch, and it must end where the next
- * segment begins. At the first that fails, every later segment is removed and that one becomes the
- * active segment, whose tail the caller then checks and cuts like any other. Segments before the
- * recovery point's were synced before the point moved past them. Returns the bases left.
- */
-function recoverRolledSegments(partitionDir: string, bases: bigint[], checkpoint: RecoveryCheckpoint | null, logger: Logger): bigint[] {
-  const from = checkpoint?.segmentBase ?? bases[0];
-  for (let i = 0; i < bases.length - 1; i++) {
-    if (bases[i] < from) continue;
-    const logPath = segmentPaths(partitionDir, bases[i]).log;
-    const check = validateSegmentTail(logPath, bases[i], null);
-    if (check.cutBytes === 0 && check.nextOffset === bases[i + 1]) continue;
-    const removed = bases.slice(i + 1);
-    logger.warn(
-      {
-        segment: logPath, validBytes: check.validBytes, cutBytes: check.cutBytes, reason: check.problem, endsAt: check.nextOffset,
-        nextSegmentBase: bases[i + 1], removedSegments: removed.map(String),
-      },
-      'recovery found a rolled segment that had not reached the disk whole; it becomes the active segment and later segments are removed',
-    );
-    for (const base of removed) {
-      const paths = segmentPaths(partitionDir, base);
-      for (const path of [paths.log, paths.offsetIndex, paths.timeIndex]) rmSync(path, { force: true });
-    }
-    syncDirectory(partitionDir);
-    return bases.slice(0, i + 1);
-  }
-  return bases;
-}
-
-/**
  * Group commit across partitions (DESIGN §3 design (a)): fdatasyncs every dirty log concurrently
  * on the libuv threadpool (UV_THREADPOOL_SIZE bounds how many run at once), resolving when all
  * are durable.
@@ -634,28 +384,4 @@ function stampLogAppendTime(batch: Buffer, appendTimeMs: bigint): void {
   batch.writeBigInt64BE(appendTimeMs, BATCH_MAX_TIMESTAMP);
   // Attributes and maxTimestamp are inside the CRC's range, unlike baseOffset.
   batch.writeUInt32BE(computeBatchCrc(batch, 0), BATCH_CRC);
-}
-
-function writeRemainder(fd: number, frames: Buffer[], alreadyWritten: number, position: number): void {
-  let skip = alreadyWritten;
-  let at = position + alreadyWritten;
-  for (const frame of frames) {
-    if (skip >= frame.length) {
-      skip -= frame.length;
-      continue;
-    }
-    writeFully(fd, frame.subarray(skip), frame.length - skip, at);
-    at += frame.length - skip;
-    skip = 0;
-  }
-}
-
-function batchBaseAt(fd: number, position: number): bigint {
-  const header = Buffer.alloc(8);
-  readSync(fd, header, 0, 8, position);
-  return header.readBigInt64BE(0);
-}
-
-function fileSize(path: string): number {
-  return statSync(path).size;
 }

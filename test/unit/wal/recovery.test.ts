@@ -1,9 +1,10 @@
-import { cpSync, existsSync, readFileSync, readdirSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { logConfig } from '../../../src/segments/log-config.ts';
 import { CHECKPOINT_FILE, CLEAN_SHUTDOWN_FILE, CheckpointFile } from '../../../src/wal/checkpoint.ts';
 import { PartitionLog } from '../../../src/wal/partition-log.ts';
+import { recoverSegments, validateSegment } from '../../../src/wal/recovery.ts';
 import { recordingLogger, simpleBatch, silentLogger, tempDir } from '../segments/batch-fixture.ts';
 
 const cleanups: Array<() => void> = [];
@@ -212,5 +213,81 @@ describe('recovery', () => {
     expect(reopened.logEndOffset).toBe(end);
     expect(warnings).toEqual([]);
     reopened.close();
+  });
+});
+
+describe('recoverSegments', () => {
+  const partitionDirOf = (dir: string): string => join(dir, 't-3');
+  const logNames = (dir: string): string[] => readdirSync(partitionDirOf(dir)).filter((n) => n.endsWith('.log')).sort();
+
+  it('validateSegment checks a whole segment and says where and why it must be cut', () => {
+    const dir = freshDir();
+    const log = populate(dir, 3, 0);
+    const path = activeLogPath(log);
+    log.close();
+    const batch = simpleBatch(2, 60).length;
+    expect(validateSegment(path, 0n)).toEqual({ validBytes: 3 * batch, nextOffset: 6n, cutBytes: 0, problem: null, batchesValidated: 3 });
+    truncateSync(path, 3 * batch - 1);
+    expect(validateSegment(path, 0n)).toEqual({ validBytes: 2 * batch, nextOffset: 4n, cutBytes: batch - 1, problem: 'torn', batchesValidated: 2 });
+    // Offsets must start at the segment's base.
+    expect(validateSegment(path, 1n)).toMatchObject({ validBytes: 0, nextOffset: 1n, problem: 'offset-gap' });
+  });
+
+  it('cuts a torn rolled segment past the recovery point, makes it the active one and removes the later segments', () => {
+    const dir = freshDir();
+    const log = populate(dir, 2, 120);
+    const crashed = freshDir();
+    cpSync(partitionDirOf(dir), partitionDirOf(crashed), { recursive: true });
+    log.close();
+    const before = logNames(crashed);
+    expect(before.length).toBeGreaterThanOrEqual(4);
+    const second = join(partitionDirOf(crashed), before[1]!);
+    truncateSync(second, statSync(second).size - 30);
+    const checkpoint = new CheckpointFile(partitionDirOf(crashed));
+    const { logger, warnings } = recordingLogger();
+    const recovered = recoverSegments(partitionDirOf(crashed), checkpoint.loaded, config.indexIntervalBytes, logger);
+    checkpoint.close();
+    expect(recovered.segments.map((s) => s.files.log.slice(-24))).toEqual(before.slice(0, 2));
+    expect(logNames(crashed)).toEqual(before.slice(0, 2));
+    const active = recovered.segments.at(-1)!;
+    expect(active.nextOffset).toBeLessThan(BigInt(before[2]!.slice(0, 20)));
+    expect(active.size).toBe(statSync(second).size);
+    expect(warnings.some((w) => w.reason === 'torn' && Array.isArray(w.removedSegments))).toBe(true);
+    expect(recovered.logStartOffset).toBe(0n);
+    for (const segment of recovered.segments) segment.closeDescriptors();
+  });
+
+  it('does not scan segments before the recovery point: they were synced before the point moved past them', async () => {
+    const dir = freshDir();
+    const log = populate(dir, 2, 120);
+    await log.syncAsync();
+    const crashed = freshDir();
+    cpSync(partitionDirOf(dir), partitionDirOf(crashed), { recursive: true });
+    const end = log.logEndOffset;
+    log.close();
+    const before = logNames(crashed);
+    // Damage inside the second segment, which the checkpoint has moved past: not scanned, kept.
+    const second = join(partitionDirOf(crashed), before[1]!);
+    const bytes = readFileSync(second);
+    bytes[Math.floor(bytes.length / 2)] ^= 0x20;
+    writeFileSync(second, bytes);
+    const checkpoint = new CheckpointFile(partitionDirOf(crashed));
+    expect(checkpoint.loaded?.segmentBase).toBe(BigInt(before.at(-1)!.slice(0, 20)));
+    const recovered = recoverSegments(partitionDirOf(crashed), checkpoint.loaded, config.indexIntervalBytes, silentLogger);
+    checkpoint.close();
+    expect(logNames(crashed)).toEqual(before);
+    expect(recovered.segments.at(-1)!.nextOffset).toBe(end);
+    for (const segment of recovered.segments) segment.closeDescriptors();
+  });
+
+  it('creates the first segment of an empty directory at the checkpoint\'s log start offset', () => {
+    const dir = freshDir();
+    const partitionDir = join(dir, 'empty-0');
+    mkdirSync(partitionDir);
+    const recovered = recoverSegments(partitionDir, { logStartOffset: 77n, segmentBase: 77n, position: 0, offset: 77n }, 4096, silentLogger);
+    expect(recovered.segments.map((s) => s.baseOffset)).toEqual([77n]);
+    expect(recovered.logStartOffset).toBe(77n);
+    expect(readdirSync(partitionDir)).toContain('00000000000000000077.log');
+    recovered.segments[0].closeDescriptors();
   });
 });

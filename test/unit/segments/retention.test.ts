@@ -1,8 +1,11 @@
 import { readdirSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { logConfig, type LogConfig } from '../../../src/segments/log-config.ts';
+import { applyRetention, deleteRecordsBefore } from '../../../src/segments/retention.ts';
+import { Segment } from '../../../src/segments/segment.ts';
+import { SegmentSet } from '../../../src/segments/segment-set.ts';
 import { PartitionLog } from '../../../src/wal/partition-log.ts';
-import { simpleBatch, silentLogger, tempDir } from '../segments/batch-fixture.ts';
+import { simpleBatch, silentLogger, tempDir } from './batch-fixture.ts';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {
@@ -85,5 +88,45 @@ describe('retention', () => {
     expect(log.logStartOffset).toBe(25n);
     expect(log.readAllSync()[0].readBigInt64BE(0)).toBeLessThanOrEqual(25n);
     log.close();
+  });
+
+  it('applies retention.ms and retention.bytes in one pass, reporting both, and moves the log start to the first segment left', () => {
+    const made = tempDir();
+    cleanups.push(made.cleanup);
+    const config = logConfig({ segmentBytes: 1000, retentionMs: 10_000, retentionBytes: 2000 });
+    const set = new SegmentSet(made.dir, [Segment.create(made.dir, 0n, 1n)], 0n, config, silentLogger);
+    cleanups.push(() => set.closeDescriptors());
+    // Five rolled segments of 1000 bytes: the first two old, the other three recent. After the two
+    // old ones go, one more goes by size: the log stays at the 2000-byte limit without it.
+    for (let i = 0; i < 5; i++) {
+      set.active.size = 1000;
+      set.active.maxTimestamp = i < 2 ? 1_000n : 100_000n;
+      set.active.nextOffset = BigInt((i + 1) * 10);
+      set.roll(BigInt((i + 1) * 10), 1n).rolled.releaseDescriptor();
+    }
+    expect(set.count).toBe(6);
+    const result = applyRetention(set, config, 105_000n);
+    expect(result.reasons).toEqual(['retention.ms', 'retention.bytes']);
+    expect(result.deletedSegments).toBe(2 + 1);
+    expect(result.deletedBytes).toBe(3000);
+    expect(set.first.baseOffset).toBe(30n);
+    expect(result.logStartOffset).toBe(30n);
+    expect(set.logStartOffset).toBe(30n);
+  });
+
+  it('deleteRecordsBefore moves the log start only forward, within the log end, and says when it moved', () => {
+    const made = tempDir();
+    cleanups.push(made.cleanup);
+    const set = new SegmentSet(made.dir, [Segment.create(made.dir, 0n, 1n)], 0n, logConfig(), silentLogger);
+    cleanups.push(() => set.closeDescriptors());
+    set.active.nextOffset = 10n;
+    set.roll(10n, 1n).rolled.releaseDescriptor();
+    set.active.nextOffset = 20n;
+    expect(deleteRecordsBefore(set, 5n, 20n)).toEqual({ logStartOffset: 5n, deletedSegments: 0, moved: true });
+    expect(deleteRecordsBefore(set, 5n, 20n)).toEqual({ logStartOffset: 5n, deletedSegments: 0, moved: false });
+    expect(deleteRecordsBefore(set, 12n, 20n)).toEqual({ logStartOffset: 12n, deletedSegments: 1, moved: true });
+    expect(set.first.baseOffset).toBe(10n);
+    expect(() => deleteRecordsBefore(set, 21n, 20n)).toThrow(RangeError);
+    expect(set.logStartOffset).toBe(12n);
   });
 });
