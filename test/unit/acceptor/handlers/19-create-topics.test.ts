@@ -17,7 +17,7 @@ test('a new topic is written to the metadata, and v5+ answers its partitions and
   const r = res!.topics[0]!;
   expect(r).toMatchObject({ name: 'fresh', errorCode: ErrorCode.NONE, numPartitions: 3, replicationFactor: 1 });
   expect(r.topicId).toBe(s.cluster.topicByName('fresh')!.topicId);
-  expect(r.configs.find((c) => c.name === 'retention.ms')?.value).toBe('1000');
+  expect(r.configs?.find((c) => c.name === 'retention.ms')?.value).toBe('1000');
   expect(s.cluster.topicByName('fresh')!.partitions).toHaveLength(3);
 });
 
