@@ -28,7 +28,7 @@ export class BrokerMetrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'highwater_' });
     const registers = [this.registry];
     this.#requests = new Counter({ name: 'highwater_requests_total', help: 'Requests handled, by API', labelNames: ['api'], registers });
-    this.#requestErrors = new Counter({ name: 'highwater_request_failures_total', help: 'Requests whose handler failed and closed the connection, by API', labelNames: ['api'], registers });
+    this.#requestErrors = new Counter({ name: 'highwater_request_failures_total', help: 'Requests whose handler failed (answered with an error response, or the connection closed), by API', labelNames: ['api'], registers });
     this.#requestSeconds = new Histogram({
       name: 'highwater_request_duration_seconds', help: 'Time from decoded request to encoded response, by API', labelNames: ['api'], registers,
       buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],

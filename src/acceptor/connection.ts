@@ -8,16 +8,27 @@ import { apiCodecs, ApiKey } from '../protocol/generated/index.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import { FrameSplitter } from '../protocol/frames.ts';
 import { adoptWithReadBuffer } from './socket-reads.ts';
-import { NO_RESPONSE, type RequestContext } from './registry.ts';
-import type { Broker } from './broker.ts';
+import { NO_RESPONSE, type ApiHandler, type ConnectionInfo, type HandlerRegistry, type HandlerServices, type RequestContext } from './registry.ts';
 
-export interface ConnectionInfo {
-  readonly id: number;
-  readonly remoteAddress: string;
-  /** Stops reading this socket until every reason given is released (backpressure); idempotent per reason. */
-  pause(reason: string): void;
-  resume(reason: string): void;
-  readonly closed: boolean;
+
+export interface TestHooks {
+  /** Called before each response is written; 'drop-connection' closes the socket instead. */
+  beforeResponseWrite?: (connection: Connection, apiKey: number, response: Uint8Array[]) => 'drop-connection' | void;
+}
+
+/** What a connection needs from the server that accepted it. */
+export interface ConnectionHost {
+  readonly registry: HandlerRegistry;
+  readonly services: HandlerServices;
+  readonly metrics: {
+    requestStarted(apiKey: number): bigint;
+    requestFinished(apiKey: number, started: bigint): void;
+    requestFailed(apiKey: number): void;
+  };
+  readonly log: Logger;
+  readonly maxFrameBytes: number;
+  readonly testHooks: TestHooks;
+  connectionClosed(connection: Connection): void;
 }
 
 /** Record sets at least this large are written to the socket by reference, not copied. */
@@ -36,7 +47,7 @@ export class Connection implements ConnectionInfo {
   readonly id: number;
   readonly remoteAddress: string;
   readonly #socket: Socket;
-  readonly #broker: Broker;
+  readonly #host: ConnectionHost;
   readonly #log: Logger;
   readonly #frames: FrameSplitter;
   readonly #queue: PendingResponse[] = [];
@@ -48,9 +59,9 @@ export class Connection implements ConnectionInfo {
    * Takes over a socket the listener accepted paused. Its reads land in the acceptor's one shared
    * read buffer when the runtime allows that (socket-reads.ts), else in buffers Node allocates.
    */
-  constructor(id: number, accepted: Socket, broker: Broker, readBuffer: Buffer) {
+  constructor(id: number, accepted: Socket, host: ConnectionHost, readBuffer: Buffer) {
     this.id = id;
-    this.#broker = broker;
+    this.#host = host;
     const socket = adoptWithReadBuffer(accepted, readBuffer, (chunk) => this.#onData(chunk)) ?? accepted;
     if (socket === accepted) {
       socket.on('data', (chunk: Buffer) => this.#onData(chunk));
@@ -58,14 +69,14 @@ export class Connection implements ConnectionInfo {
     }
     this.#socket = socket;
     this.remoteAddress = `${socket.remoteAddress}:${socket.remotePort}`;
-    this.#log = broker.log.child({ connection: id, remote: this.remoteAddress });
-    this.#frames = new FrameSplitter(broker.config.maxFrameBytes);
+    this.#log = host.log.child({ connection: id, remote: this.remoteAddress });
+    this.#frames = new FrameSplitter(host.maxFrameBytes);
     socket.setNoDelay(true);
     socket.on('drain', () => this.resume('socket-drain'));
     socket.on('error', (err) => this.#log.debug({ err: err.message }, 'socket error'));
     socket.on('close', () => {
       this.#closed = true;
-      broker.connectionClosed(this);
+      host.connectionClosed(this);
     });
   }
 
@@ -117,7 +128,7 @@ export class Connection implements ConnectionInfo {
       return;
     }
     const { apiKey, apiVersion, correlationId } = header;
-    const handler = this.#broker.registry.get(apiKey);
+    const handler = this.#host.registry.get(apiKey);
     if (!handler) {
       this.close('unsupported api key', { apiKey, apiVersion, correlationId });
       return;
@@ -128,7 +139,7 @@ export class Connection implements ConnectionInfo {
         // ranges we do serve, so the client can pick one (KIP-511).
         this.#enqueueImmediate(this.#encode(ApiKey.ApiVersions, 0, correlationId, {
           errorCode: ErrorCode.UNSUPPORTED_VERSION,
-          apiKeys: this.#broker.apiVersionsList(),
+          apiKeys: this.#host.registry.apiVersions(),
         }));
         return;
       }
@@ -144,18 +155,18 @@ export class Connection implements ConnectionInfo {
       return;
     }
     const ctx: RequestContext = {
-      apiKey, apiVersion, correlationId, clientId: header.clientId, broker: this.#broker, connection: this,
+      apiKey, apiVersion, correlationId, clientId: header.clientId, services: this.#host.services, connection: this,
     };
     const slot: PendingResponse = { apiKey, bytes: undefined };
     this.#queue.push(slot);
     if (this.#queue.length >= MAX_IN_FLIGHT) this.pause('in-flight');
-    const metrics = this.#broker.metrics;
+    const metrics = this.#host.metrics;
     const started = metrics.requestStarted(apiKey);
     let result: unknown;
     try {
       result = handler.handle(ctx, request);
     } catch (err) {
-      this.#handlerFailed(err, apiKey, apiVersion);
+      this.#handlerFailed(err, handler, ctx, request, slot);
       return;
     }
     const trace = this.#log.isLevelEnabled('trace');
@@ -164,17 +175,44 @@ export class Connection implements ConnectionInfo {
       metrics.requestFinished(apiKey, started);
       if (trace) this.#log.trace({ apiKey, apiVersion, correlationId, response: res === NO_RESPONSE ? null : res }, 'response');
       if (this.#closed) return;
-      slot.bytes = res === NO_RESPONSE ? null : this.#encode(apiKey, apiVersion, correlationId, res);
+      try {
+        slot.bytes = res === NO_RESPONSE ? null : this.#encode(apiKey, apiVersion, correlationId, res);
+      } catch (err) {
+        this.#handlerFailed(err, handler, ctx, request, slot);
+        return;
+      }
       this.#flush();
     };
-    if (result instanceof Promise) result.then(finish, (err) => this.#handlerFailed(err, apiKey, apiVersion));
+    if (result instanceof Promise) result.then(finish, (err) => this.#handlerFailed(err, handler, ctx, request, slot));
     else finish(result);
   }
 
-  #handlerFailed(err: unknown, apiKey: number, apiVersion: number): void {
-    this.#broker.metrics.requestFailed(apiKey);
-    this.#log.error({ err, apiKey, apiVersion }, 'request handler failed');
-    this.close('internal error while handling a request', { apiKey, apiVersion });
+  /**
+   * A handler threw, or its response would not encode: answer with UNKNOWN_SERVER_ERROR, what
+   * Kafka sends for an unexpected exception, in the API's own error fields, and keep the
+   * connection. It closes only where the API has no response to carry the error (the handler's
+   * errorResponse says null). Mapping an exception to a more precise code is errors.ts's business.
+   */
+  #handlerFailed(err: unknown, handler: ApiHandler, ctx: RequestContext, request: unknown, slot: PendingResponse): void {
+    const { apiKey, apiVersion, correlationId } = ctx;
+    this.#host.metrics.requestFailed(apiKey);
+    if (this.#closed) return;
+    let bytes: Uint8Array[] | null = null;
+    let errorResponseErr: unknown;
+    try {
+      const response = handler.errorResponse(ctx, request, ErrorCode.UNKNOWN_SERVER_ERROR);
+      if (response !== null) bytes = this.#encode(apiKey, apiVersion, correlationId, response);
+    } catch (e) {
+      errorResponseErr = e;
+    }
+    if (bytes === null) {
+      this.#log.error({ err, errorResponseErr, api: handler.name, apiVersion }, 'request handler failed');
+      this.close('internal error while handling a request', { api: handler.name, apiVersion });
+      return;
+    }
+    this.#log.error({ err, api: handler.name, apiVersion }, 'request handler failed; answered UNKNOWN_SERVER_ERROR');
+    slot.bytes = bytes;
+    this.#flush();
   }
 
   #enqueueImmediate(bytes: Uint8Array[]): void {
@@ -196,7 +234,7 @@ export class Connection implements ConnectionInfo {
 
   /** Writes every finished response at the head of the queue; stops at the first still running. */
   #flush(): void {
-    const hooks = this.#broker.testHooks;
+    const hooks = this.#host.testHooks;
     while (this.#queue.length > 0 && this.#queue[0]!.bytes !== undefined) {
       const { apiKey, bytes } = this.#queue.shift()!;
       if (!bytes) continue;

@@ -1,18 +1,141 @@
-// The handler registry: apiKey -> the handler that serves it and the versions it serves.
-// ApiVersions is built from this table, so only what is implemented is ever advertised
-// (DESIGN.md §7 item 9).
-import type { Broker } from './broker.ts';
-import type { ConnectionInfo } from './connection.ts';
+// The handler registry: apiKey -> the handler that serves it and the versions it serves, and
+// `HandlerServices`, the narrow services a handler is given instead of the broker. ApiVersions is
+// built from this table, so only what is implemented is ever advertised (DESIGN.md §7 item 9).
+import type { Logger } from 'pino';
+import type { BrokerConfig } from '../config.ts';
+import type { MetadataRecord, TopicInfo } from '../metadata/cluster-metadata.ts';
+import type { PartitionReader } from '../segments/reader.ts';
+import type { PartitionOffsets } from '../shared-mem/watermarks.ts';
+import type { AppendCompletion } from '../shared-mem/shard-messages.ts';
+import type { Backpressure } from './shards.ts';
+import type { GroupCoordinator } from '../coordinator/coordinator.ts';
 
 /** Returned by a handler when the protocol says no response is sent (Produce with acks=0). */
 export const NO_RESPONSE = Symbol('no-response');
+
+/** What a handler may know of the connection its request came on. */
+export interface ConnectionInfo {
+  readonly id: number;
+  readonly remoteAddress: string;
+  /** Stops reading this socket until every reason given is released (backpressure); idempotent per reason. */
+  pause(reason: string): void;
+  resume(reason: string): void;
+  readonly closed: boolean;
+}
+
+// ---- the services a handler is given ----
+
+/** Everything the main thread knows about one partition at run time. */
+export interface PartitionHandle {
+  topic: TopicInfo;
+  partition: number;
+  shard: number;
+  /** Index into the shared watermark table; a run-time number, not stored. */
+  slot: number;
+  reader: PartitionLogReader;
+}
+
+/** The fetch-side reads of a partition's segment files. */
+export type PartitionLogReader = Pick<PartitionReader, 'read' | 'maxTimestamp' | 'offsetForTimestamp'>;
+
+export interface PartitionLookup {
+  partition(topicName: string, partition: number): PartitionHandle | undefined;
+}
+
+/** Appends and DeleteRecords, handed to the partition's owning shard. */
+export interface ShardAppend {
+  /** The most record bytes one append may carry. */
+  readonly maxAppendBytes: number;
+  /**
+   * Synchronous up to the shard's ring write, so calls made in order reach the shard in order.
+   * A full ring pauses `backpressure` (the connection) until there is room again.
+   */
+  append(shard: number, slot: number, records: Buffer, options: { backpressure?: Backpressure }): Promise<AppendCompletion>;
+  deleteRecords(shard: number, slot: number, offset: bigint): Promise<{ errorCode: number; lowWatermark: bigint }>;
+}
+
+/** The read side of the partitions' watermark slots (DESIGN.md §2), and the long-poll wait on them. */
+export interface PartitionWatermarks {
+  readOffsets(slot: number): PartitionOffsets;
+  highWatermark(slot: number): bigint;
+  logStartOffset(slot: number): bigint;
+  lastStableOffset(slot: number): bigint;
+  segmentEpoch(slot: number): number;
+  /** Resolves after `timeoutMs`, when a watched slot's wake word moves on, or when the broker stops. */
+  waitForPartitions(slots: readonly number[], seenWakeWords: ArrayLike<number>, timeoutMs: number): Promise<'changed' | 'timeout' | 'shutdown'>;
+}
+
+/** The cluster metadata, and the durable writes that change it (the metadata store). */
+export interface MetadataService {
+  readonly clusterId: string;
+  readonly topics: Iterable<TopicInfo>;
+  topicByName(name: string): TopicInfo | undefined;
+  topicById(topicId: string): TopicInfo | undefined;
+  /** The first producer id never handed out. */
+  readonly producerIdBlockEnd: bigint;
+  /** Owning shards for `count` new partitions, balanced by partition count. */
+  assignShards(count: number): number[];
+  /** Durable first, then applied (partitions opened, configs pushed, files deleted); one at a time. */
+  write(records: MetadataRecord[]): Promise<void>;
+  /** A producer id no earlier or later run of this broker hands out again. */
+  allocateProducerId(): Promise<bigint>;
+}
+
+/** Where clients are told to find this broker (Metadata, FindCoordinator, DescribeCluster). */
+export interface BrokerEndpoint {
+  readonly nodeId: number;
+  readonly host: string;
+  readonly port: number;
+}
+
+/** The settings handlers read. */
+export type HandlerConfig = Pick<BrokerConfig, 'autoCreateTopics' | 'numPartitions' | 'topicDefaults' | 'maxFrameBytes' | 'fsync' | 'shards'>;
+
+/** The parts of the group coordinator (src/coordinator/) the group and offset APIs call. */
+export type GroupCoordinatorService = Pick<GroupCoordinator,
+  'loading' | 'ownsGroup' | 'joinGroup' | 'syncGroup' | 'heartbeat' | 'leaveGroup' | 'commitOffsets' | 'fetchOffsets'
+  | 'describeGroup' | 'listGroups' | 'deleteGroups' | 'deleteOffsets'>;
+
+interface PartitionCounter {
+  inc(labels: { topic: string; partition: string }, value: number): void;
+}
+
+/** The counters handlers bump: once per partition result, never per record. */
+export interface HandlerMetrics {
+  readonly bytesIn: PartitionCounter;
+  readonly recordsIn: PartitionCounter;
+  fetchServed(topic: string, partition: number, records: Buffer): void;
+}
+
+export interface ApiVersionRange {
+  apiKey: number;
+  minVersion: number;
+  maxVersion: number;
+}
+
+/** What a handler may use: each a narrow interface, satisfied by the wiring (start.ts) or by test fakes. */
+export interface HandlerServices {
+  readonly partitions: PartitionLookup;
+  readonly append: ShardAppend;
+  readonly watermarks: PartitionWatermarks;
+  readonly metadata: MetadataService;
+  readonly node: BrokerEndpoint;
+  readonly coordinator: GroupCoordinatorService;
+  readonly config: HandlerConfig;
+  readonly metrics: HandlerMetrics;
+  readonly log: Logger;
+  /** The APIs this broker serves, as ApiVersions lists them. */
+  apiVersions(): ApiVersionRange[];
+}
+
+// ---- handlers ----
 
 export interface RequestContext {
   apiKey: number;
   apiVersion: number;
   correlationId: number;
   clientId: string | null;
-  broker: Broker;
+  services: HandlerServices;
   connection: ConnectionInfo;
 }
 
@@ -27,6 +150,12 @@ export interface ApiHandler<Req = unknown, Res = unknown> {
    * before its first await, so that requests on one connection reach the shards in order.
    */
   handle(ctx: RequestContext, request: Req): Res | typeof NO_RESPONSE | Promise<Res | typeof NO_RESPONSE>;
+  /**
+   * The answer when `handle` threw: `errorCode` in every error field the response has (top level,
+   * per topic, per partition), as Kafka's AbstractRequest.getErrorResponse builds it. null where
+   * Kafka closes the connection instead (Produce with acks=0, which has no response to carry it).
+   */
+  errorResponse(ctx: RequestContext, request: Req, errorCode: number): Res | null;
 }
 
 /** Typed helper for handler files; the registry stores them type-erased. */
@@ -51,5 +180,9 @@ export class HandlerRegistry {
   /** Sorted by key, as ApiVersions lists them. */
   get all(): ApiHandler[] {
     return [...this.#handlers.values()].sort((a, b) => a.apiKey - b.apiKey);
+  }
+
+  apiVersions(): ApiVersionRange[] {
+    return this.all.map((h) => ({ apiKey: h.apiKey, minVersion: h.minVersion, maxVersion: h.maxVersion }));
   }
 }

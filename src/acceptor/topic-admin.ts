@@ -1,6 +1,6 @@
 // Topic administration shared by CreateTopics, DeleteTopics, CreatePartitions, the config APIs and
 // Metadata's auto-creation: validation with Kafka's error codes, then one durable metadata write.
-import type { Broker } from './broker.ts';
+import type { HandlerServices } from './registry.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import { RESERVED_TOPIC_PREFIX, newTopicId, validateTopicName, type TopicInfo } from '../metadata/cluster-metadata.ts';
 import { validateTopicConfig } from '../metadata/topic-configs.ts';
@@ -16,6 +16,9 @@ const fail = (errorCode: number, errorMessage: string): AdminResult => ({ errorC
 /** Highwater is one broker: the most partitions one CreateTopics or CreatePartitions may add. */
 const MAX_PARTITIONS_PER_REQUEST = 10_000;
 
+/** What topic administration reads and writes. */
+export type TopicAdminServices = Pick<HandlerServices, 'metadata' | 'node' | 'config'>;
+
 export interface CreateTopicSpec {
   name: string;
   numPartitions: number;
@@ -25,23 +28,23 @@ export interface CreateTopicSpec {
   validateOnly: boolean;
 }
 
-export async function createTopic(broker: Broker, spec: CreateTopicSpec): Promise<AdminResult & { topic?: TopicInfo }> {
+export async function createTopic(services: TopicAdminServices, spec: CreateTopicSpec): Promise<AdminResult & { topic?: TopicInfo }> {
   const nameProblem = validateTopicName(spec.name);
   if (nameProblem) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, nameProblem);
   if (spec.name.startsWith(RESERVED_TOPIC_PREFIX)) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic names starting with ${RESERVED_TOPIC_PREFIX} are reserved`);
-  if (broker.metadata.topicByName(spec.name)) return fail(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${spec.name}' already exists.`);
+  if (services.metadata.topicByName(spec.name)) return fail(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${spec.name}' already exists.`);
   let count = spec.numPartitions;
   if (spec.assignments.length > 0) {
     if (spec.numPartitions !== -1 || spec.replicationFactor !== -1) {
       return fail(ErrorCode.INVALID_REQUEST, 'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.');
     }
-    const problem = checkAssignments(broker, spec.assignments.map((a) => a.brokerIds));
+    const problem = checkAssignments(services.node.nodeId, spec.assignments.map((a) => a.brokerIds));
     if (problem) return problem;
     const indexes = spec.assignments.map((a) => a.partitionIndex).sort((a, b) => a - b);
     if (indexes.some((p, i) => p !== i)) return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'Partitions must be numbered 0..n-1 without gaps');
     count = spec.assignments.length;
   } else {
-    if (count === -1) count = broker.config.numPartitions;
+    if (count === -1) count = services.config.numPartitions;
     if (count <= 0) return fail(ErrorCode.INVALID_PARTITIONS, 'Number of partitions must be larger than 0.');
     const rf = spec.replicationFactor;
     if (rf === 0 || rf < -1) return fail(ErrorCode.INVALID_REPLICATION_FACTOR, 'Replication factor must be larger than 0, or -1 to use the default value.');
@@ -55,28 +58,28 @@ export async function createTopic(broker: Broker, spec: CreateTopicSpec): Promis
     if (c.value !== null) configs[c.name] = c.value;
   }
   if (spec.validateOnly) return OK;
-  await broker.writeMetadata([{ type: 'create-topic', name: spec.name, topicId: newTopicId(), configs, shards: broker.metadata.assignShards(count) }]);
-  return { ...OK, topic: broker.metadata.topicByName(spec.name)! };
+  await services.metadata.write([{ type: 'create-topic', name: spec.name, topicId: newTopicId(), configs, shards: services.metadata.assignShards(count) }]);
+  return { ...OK, topic: services.metadata.topicByName(spec.name)! };
 }
 
-function checkAssignments(broker: Broker, replicaLists: number[][]): AdminResult | null {
+function checkAssignments(nodeId: number, replicaLists: number[][]): AdminResult | null {
   for (const replicas of replicaLists) {
-    if (replicas.length !== 1 || replicas[0] !== broker.config.nodeId) {
-      return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Replica assignment ${JSON.stringify(replicas)} names brokers other than the one broker ${broker.config.nodeId}`);
+    if (replicas.length !== 1 || replicas[0] !== nodeId) {
+      return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Replica assignment ${JSON.stringify(replicas)} names brokers other than the one broker ${nodeId}`);
     }
   }
   return null;
 }
 
-export async function deleteTopic(broker: Broker, topic: TopicInfo | undefined): Promise<AdminResult> {
+export async function deleteTopic(services: TopicAdminServices, topic: TopicInfo | undefined): Promise<AdminResult> {
   if (!topic) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
   if (topic.internal) return fail(ErrorCode.TOPIC_AUTHORIZATION_FAILED, `Internal topic ${topic.name} cannot be deleted`);
-  await broker.writeMetadata([{ type: 'delete-topic', topicId: topic.topicId }]);
+  await services.metadata.write([{ type: 'delete-topic', topicId: topic.topicId }]);
   return OK;
 }
 
-export async function createPartitions(broker: Broker, name: string, newCount: number, assignments: number[][] | null, validateOnly: boolean): Promise<AdminResult> {
-  const topic = broker.metadata.topicByName(name);
+export async function createPartitions(services: TopicAdminServices, name: string, newCount: number, assignments: number[][] | null, validateOnly: boolean): Promise<AdminResult> {
+  const topic = services.metadata.topicByName(name);
   if (!topic) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${name}' does not exist.`);
   const current = topic.partitions.length;
   if (newCount < current) return fail(ErrorCode.INVALID_PARTITIONS, `Topic currently has ${current} partitions, which is higher than the requested ${newCount}.`);
@@ -84,18 +87,18 @@ export async function createPartitions(broker: Broker, name: string, newCount: n
   if (newCount - current > MAX_PARTITIONS_PER_REQUEST) return fail(ErrorCode.INVALID_PARTITIONS, `Adding ${newCount - current} partitions is above the limit ${MAX_PARTITIONS_PER_REQUEST}`);
   if (assignments) {
     if (assignments.length !== newCount - current) return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Increasing the number of partitions by ${newCount - current} but ${assignments.length} assignments provided.`);
-    const problem = checkAssignments(broker, assignments);
+    const problem = checkAssignments(services.node.nodeId, assignments);
     if (problem) return problem;
   }
   if (validateOnly) return OK;
-  await broker.writeMetadata([{ type: 'add-partitions', topicId: topic.topicId, shards: broker.metadata.assignShards(newCount - current) }]);
+  await services.metadata.write([{ type: 'add-partitions', topicId: topic.topicId, shards: services.metadata.assignShards(newCount - current) }]);
   return OK;
 }
 
 export const ConfigOperation = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const;
 
-export async function alterTopicConfigs(broker: Broker, name: string, changes: { name: string; operation: number; value: string | null }[], validateOnly: boolean): Promise<AdminResult> {
-  const topic = broker.metadata.topicByName(name);
+export async function alterTopicConfigs(services: TopicAdminServices, name: string, changes: { name: string; operation: number; value: string | null }[], validateOnly: boolean): Promise<AdminResult> {
+  const topic = services.metadata.topicByName(name);
   if (!topic) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic ${name} does not exist`);
   const update: Record<string, string | null> = {};
   for (const change of changes) {
@@ -115,6 +118,6 @@ export async function alterTopicConfigs(broker: Broker, name: string, changes: {
     update[change.name] = change.value;
   }
   if (validateOnly || Object.keys(update).length === 0) return OK;
-  await broker.writeMetadata([{ type: 'alter-configs', topicId: topic.topicId, configs: update }]);
+  await services.metadata.write([{ type: 'alter-configs', topicId: topic.topicId, configs: update }]);
   return OK;
 }

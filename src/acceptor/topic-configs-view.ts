@@ -1,6 +1,6 @@
 // Describes topic and broker configs the way DescribeConfigs and CreateTopics (v5+) report them:
 // value in force, where it came from (Kafka's ConfigSource) and its type (Kafka's ConfigType).
-import type { Broker } from './broker.ts';
+import type { BrokerEndpoint, HandlerConfig } from './registry.ts';
 import type { TopicInfo } from '../metadata/cluster-metadata.ts';
 import { TOPIC_CONFIGS, type ConfigType } from '../metadata/topic-configs.ts';
 import { formatFsyncPolicy } from '../config.ts';
@@ -34,12 +34,12 @@ const BROKER_SYNONYM: Record<string, string> = {
   'cleanup.policy': 'log.cleanup.policy',
 };
 
-export function describeTopicConfigs(broker: Broker, topic: TopicInfo, keys: string[] | null): ConfigEntry[] {
+export function describeTopicConfigs(config: Pick<HandlerConfig, 'topicDefaults'>, topic: TopicInfo, keys: string[] | null): ConfigEntry[] {
   const entries: ConfigEntry[] = [];
   for (const def of TOPIC_CONFIGS.values()) {
     if (keys && !keys.includes(def.name)) continue;
     const own = topic.configs[def.name];
-    const brokerDefault = broker.config.topicDefaults[def.name];
+    const brokerDefault = config.topicDefaults[def.name];
     const synonyms: ConfigEntry['synonyms'] = [];
     if (own !== undefined) synonyms.push({ name: def.name, value: own, source: ConfigSource.DYNAMIC_TOPIC_CONFIG });
     if (brokerDefault !== undefined) synonyms.push({ name: BROKER_SYNONYM[def.name] ?? def.name, value: brokerDefault, source: ConfigSource.STATIC_BROKER_CONFIG });
@@ -59,11 +59,10 @@ export function describeTopicConfigs(broker: Broker, topic: TopicInfo, keys: str
   return entries;
 }
 
-export function describeBrokerConfigs(broker: Broker, keys: string[] | null): ConfigEntry[] {
-  const c = broker.config;
+export function describeBrokerConfigs(c: HandlerConfig, node: BrokerEndpoint, keys: string[] | null): ConfigEntry[] {
   const values: [string, string, ConfigType][] = [
-    ['broker.id', String(c.nodeId), 'int'],
-    ['node.id', String(c.nodeId), 'int'],
+    ['broker.id', String(node.nodeId), 'int'],
+    ['node.id', String(node.nodeId), 'int'],
     ['num.partitions', String(c.numPartitions), 'int'],
     ['auto.create.topics.enable', String(c.autoCreateTopics), 'boolean'],
     ['default.replication.factor', '1', 'short'],

@@ -4,7 +4,7 @@ import { Command, Option } from 'commander';
 import { SETTINGS, describeSettings, loadConfig, formatFsyncPolicy, ConfigError, type BrokerConfig } from '../config.ts';
 import { createLogger } from '../logger.ts';
 import { VERSION } from '../version.ts';
-import { Broker } from '../acceptor/broker.ts';
+import { startBroker } from '../acceptor/start.ts';
 import { registerTopicsCommand } from './topics.ts';
 import { registerBenchCommand } from './bench.ts';
 import { registerProduceCommand } from './produce.ts';
@@ -46,7 +46,7 @@ start.action(async (opts: Record<string, unknown>) => {
   }
   const log = createLogger({ level: config.logLevel, pretty: config.logPretty });
   log.info({ version: VERSION, node: process.version, config: { ...config, fsync: formatFsyncPolicy(config.fsync) } }, 'starting highwater');
-  const broker = await Broker.start(config, log);
+  const broker = await startBroker(config, log);
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) {

@@ -1,6 +1,7 @@
-// Wires the group coordinator into a running broker: its offsets log on an internal partition,
+// Wires the group coordinator into a starting broker: its offsets log on an internal partition,
 // partition existence from the broker's directory, and settings from the broker config.
-import type { Broker } from '../acceptor/broker.ts';
+import type { Logger } from 'pino';
+import type { InternalLog } from '../metadata/internal-log.ts';
 import { DEFAULT_GROUP_COORDINATOR_SETTINGS, GroupCoordinator, type GroupCoordinatorSettings } from './coordinator.ts';
 import { OFFSETS_TOPIC, OffsetsLog } from './offsets-log.ts';
 
@@ -23,20 +24,30 @@ export function coordinatorSettingsFrom(config: object): Partial<GroupCoordinato
  */
 const LOAD_WAIT_MS = 5_000;
 
+/** What the coordinator is opened with: a place for its internal log, and the broker's partitions. */
+export interface CoordinatorDeps {
+  shardCount: number;
+  openInternalLog(name: string, shard: number, config: Record<string, string>): InternalLog;
+  partitions: { partition(topic: string, partition: number): unknown };
+  log: Logger;
+  /** The broker config; its fields named like GroupCoordinatorSettings' are the settings. */
+  config: object;
+}
+
 /**
  * Opens the offsets partition on its shard (the last one: shard 0 already carries the metadata
  * log) and replays it: up to LOAD_WAIT_MS before returning, the rest in the background.
  */
-export async function openGroupCoordinator(broker: Broker): Promise<GroupCoordinator> {
-  const shard = broker.shards.size - 1;
-  const log = broker.log.child({ component: 'group-coordinator' });
-  const offsetsLog = new OffsetsLog(broker.openInternalLog(OFFSETS_TOPIC, shard, { ...OffsetsLog.LOG_CONFIG }), log);
+export async function openGroupCoordinator(deps: CoordinatorDeps): Promise<GroupCoordinator> {
+  const shard = deps.shardCount - 1;
+  const log = deps.log.child({ component: 'group-coordinator' });
+  const offsetsLog = new OffsetsLog(deps.openInternalLog(OFFSETS_TOPIC, shard, { ...OffsetsLog.LOG_CONFIG }), log);
   await offsetsLog.open();
   const coordinator = new GroupCoordinator({
     store: offsetsLog,
-    partitionExists: (topic, partition) => broker.partition(topic, partition) !== undefined,
+    partitionExists: (topic, partition) => deps.partitions.partition(topic, partition) !== undefined,
     log,
-    settings: coordinatorSettingsFrom(broker.config),
+    settings: coordinatorSettingsFrom(deps.config),
     onClose: () => offsetsLog.close(),
   });
   const began = performance.now();
@@ -50,10 +61,4 @@ export async function openGroupCoordinator(broker: Broker): Promise<GroupCoordin
   clearTimeout(timer);
   if (coordinator.loading) log.warn({ waitedMs: LOAD_WAIT_MS }, 'still loading committed offsets; serving other requests meanwhile');
   return coordinator;
-}
-
-/** Kafka's form of a member's client host ("/127.0.0.1") from "address:port". */
-export function clientHostOf(remoteAddress: string): string {
-  const colon = remoteAddress.lastIndexOf(':');
-  return '/' + (colon > 0 ? remoteAddress.slice(0, colon) : remoteAddress);
 }

@@ -2,7 +2,7 @@
 // watermark slots, per-shard ring and event-loop figures, and a once-a-second sampler that turns
 // the byte/record counters into rates (the dashboard's chart history and its SSE ticks).
 import type { EventLoopUtilization } from 'node:perf_hooks';
-import type { Broker } from '../acceptor/broker.ts';
+import type { HttpBrokerView } from './broker-view.ts';
 import type { GroupView } from './group-view.ts';
 
 export interface PartitionRow {
@@ -28,7 +28,7 @@ export interface ShardRow {
 }
 
 /** Every partition of every topic, internal ones included, read from the one place (DESIGN.md §2). */
-export function partitionRows(broker: Broker): PartitionRow[] {
+export function partitionRows(broker: HttpBrokerView): PartitionRow[] {
   const rows: PartitionRow[] = [];
   for (const topic of broker.metadata.topics) {
     for (const handle of broker.partitions(topic.name) ?? []) {
@@ -46,7 +46,7 @@ export function partitionRows(broker: Broker): PartitionRow[] {
   return rows;
 }
 
-export function shardRows(broker: Broker, partitions: PartitionRow[] = partitionRows(broker)): ShardRow[] {
+export function shardRows(broker: HttpBrokerView, partitions: PartitionRow[] = partitionRows(broker)): ShardRow[] {
   const owned = new Array<number>(broker.shards.size).fill(0);
   for (const p of partitions) owned[p.shard] = (owned[p.shard] ?? 0) + 1;
   return owned.map((count, shard) => {
@@ -78,7 +78,7 @@ export interface GroupLagRow {
  * Lag per committed partition: HWM minus the committed offset, never below zero (a commit past a
  * truncated log end is not negative lag). Partitions the broker no longer has are left out.
  */
-export async function groupLag(broker: Broker, groups: GroupView, groupId: string): Promise<GroupLagRow[]> {
+export async function groupLag(broker: HttpBrokerView, groups: GroupView, groupId: string): Promise<GroupLagRow[]> {
   const rows: GroupLagRow[] = [];
   for (const c of await groups.committedOffsets(groupId)) {
     if (c.offset < 0n) continue;
@@ -113,7 +113,7 @@ export interface ThroughputSample {
 
 type Totals = Map<string, { bytesIn: number; bytesOut: number; recordsIn: number; shard: number }>;
 
-async function counterTotals(broker: Broker): Promise<Totals> {
+async function counterTotals(broker: HttpBrokerView): Promise<Totals> {
   const totals: Totals = new Map();
   const shardOf = new Map<string, number>();
   for (const topic of broker.metadata.topics) {
@@ -142,7 +142,7 @@ async function counterTotals(broker: Broker): Promise<Totals> {
  * and recreated keeps its label values) counts as zero for that interval.
  */
 export class BrokerSampler {
-  readonly #broker: Broker;
+  readonly #broker: HttpBrokerView;
   readonly #intervalMs: number;
   readonly #historyLength: number;
   readonly history: ThroughputSample[] = [];
@@ -151,7 +151,7 @@ export class BrokerSampler {
   #previous: { time: number; totals: Totals; elu: (EventLoopUtilization | undefined)[] } | undefined;
   #sampling = false;
 
-  constructor(broker: Broker, options: { intervalMs?: number; historyLength?: number } = {}) {
+  constructor(broker: HttpBrokerView, options: { intervalMs?: number; historyLength?: number } = {}) {
     this.#broker = broker;
     this.#intervalMs = options.intervalMs ?? 1000;
     this.#historyLength = options.historyLength ?? 300;

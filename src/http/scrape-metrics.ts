@@ -2,13 +2,13 @@
 // slots, partition -> shard placement, shard rings and event loops, consumer-group lag. Nothing here
 // keeps a second copy that could drift; each collect() reads the source and rebuilds its series.
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { Broker } from '../acceptor/broker.ts';
+import type { HttpBrokerView } from './broker-view.ts';
 import { groupLag, partitionRows, shardRows, type BrokerSampler } from './broker-state.ts';
 import type { GroupView } from './group-view.ts';
 import { APPENDED_BATCHES, DUPLICATE_BATCHES, FDATASYNCS, GROUP_SYNCS, SYNC_NANOS_MAX, SYNC_NANOS_TOTAL, type ShardStats } from '../shared-mem/shard-stats.ts';
 
 /** Registers the scrape-time metrics on the broker's registry; returns a function that removes them. */
-export function registerScrapeTimeMetrics(broker: Broker, sampler: BrokerSampler, groups: () => GroupView): () => void {
+export function registerScrapeTimeMetrics(broker: HttpBrokerView, sampler: BrokerSampler, groups: () => GroupView): () => void {
   const registry: Registry = broker.metrics.registry;
   const registers = [registry];
   const names: string[] = [];

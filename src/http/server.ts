@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
-import type { Broker } from '../acceptor/broker.ts';
+import type { HttpBrokerView } from './broker-view.ts';
 import { BrokerSampler, groupLag, partitionRows, shardRows, type ThroughputSample } from './broker-state.ts';
 import { groupViewOf, type GroupView } from './group-view.ts';
 import { registerScrapeTimeMetrics } from './scrape-metrics.ts';
@@ -57,7 +57,7 @@ export interface DashboardState {
   groups: { groupId: string; state: string; protocolType: string; members: { memberId: string; clientId: string; clientHost: string }[]; lag: Awaited<ReturnType<typeof groupLag>> }[];
 }
 
-export async function dashboardState(broker: Broker, sampler: BrokerSampler, groups: GroupView): Promise<DashboardState> {
+export async function dashboardState(broker: HttpBrokerView, sampler: BrokerSampler, groups: GroupView): Promise<DashboardState> {
   const partitions = partitionRows(broker).filter((p) => !p.topic.startsWith('__'));
   partitions.sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
   const utilization = sampler.latestShardUtilization;
@@ -81,7 +81,7 @@ export async function dashboardState(broker: Broker, sampler: BrokerSampler, gro
   };
 }
 
-export async function startHttpServer(broker: Broker, options: HttpSurfaceOptions): Promise<HttpSurface> {
+export async function startHttpServer(broker: HttpBrokerView, options: HttpSurfaceOptions): Promise<HttpSurface> {
   const sampler = new BrokerSampler(broker, { intervalMs: options.sampleIntervalMs });
   // Looked up on every use: the coordinator is opened during start-up and closed at stop.
   const groups = options.groups ?? (() => groupViewOf(broker.groupCoordinator));

@@ -1,9 +1,6 @@
 // An internal partition (the metadata log, the committed-offsets log) seen from the main thread:
 // opened and appended to through its owning shard, like any topic's log, and replayed at start-up
 // through the fetch-side reader. What the records mean is the caller's business.
-import type { ShardPool } from '../acceptor/shards.ts';
-import type { OpenPartitionRequest } from '../shared-mem/shard-messages.ts';
-import type { WatermarkReader } from '../shared-mem/watermarks.ts';
 import { PartitionReader } from '../segments/reader.ts';
 import { decodeRecordBatch, type DecodedRecord } from '../protocol/records.ts';
 import { forEachBatch } from '../protocol/record-batch.ts';
@@ -11,12 +8,23 @@ import { ErrorCode, errorName } from '../protocol/errors.ts';
 
 const REPLAY_CHUNK_BYTES = 4 * 1024 * 1024;
 
+/** The owning shard's side of one internal partition, bound to it by the partition directory. */
+export interface InternalLogShard {
+  /** Opens (recovers) the partition on its shard. */
+  open(): Promise<void>;
+  /** Hands one batch to the shard; resolves once it is fsynced, whatever --fsync says. */
+  appendSynced(records: Buffer): Promise<{ errorCode: number; errorMessage: string }>;
+}
+
 export interface InternalLogOptions {
-  shards: ShardPool;
-  shard: number;
-  /** Slot, topic, directory and log config, as the broker allocated them. */
-  request: OpenPartitionRequest;
-  watermarks: WatermarkReader;
+  /** The partition's name, for messages. */
+  name: string;
+  /** Its directory, read by the fetch-side reader. */
+  dir: string;
+  /** Its watermark slot. */
+  slot: number;
+  shard: InternalLogShard;
+  watermarks: { highWatermark(slot: number): bigint; logStartOffset(slot: number): bigint; segmentEpoch(slot: number): number };
 }
 
 export class InternalLog {
@@ -25,23 +33,23 @@ export class InternalLog {
 
   constructor(options: InternalLogOptions) {
     this.#o = options;
-    this.#reader = new PartitionReader(options.request.dir);
+    this.#reader = new PartitionReader(options.dir);
   }
 
   async open(): Promise<void> {
-    await this.#o.shards.openPartition(this.#o.shard, this.#o.request);
+    await this.#o.shard.open();
   }
 
   /** Visits every record from the log start offset to the high watermark, in offset order. */
   async replay(visit: (record: DecodedRecord) => void): Promise<void> {
     const { watermarks } = this.#o;
-    const slot = this.#o.request.slot;
+    const slot = this.#o.slot;
     const highWatermark = watermarks.highWatermark(slot);
     let offset = watermarks.logStartOffset(slot);
     while (offset < highWatermark) {
       const visible = { highWatermark, logStartOffset: watermarks.logStartOffset(slot), segmentsVersion: watermarks.segmentEpoch(slot) };
       const result = await this.#reader.read(offset, REPLAY_CHUNK_BYTES, visible);
-      if ('error' in result) throw new Error(`${this.#o.request.topic} replay at offset ${offset}: ${result.error}`);
+      if ('error' in result) throw new Error(`${this.#o.name} replay at offset ${offset}: ${result.error}`);
       if (result.records.length === 0) break;
       forEachBatch(result.records, (at, size) => {
         for (const record of decodeRecordBatch(result.records.subarray(at, at + size)).records) {
@@ -59,10 +67,10 @@ export class InternalLog {
    * resolves once all are fsynced, whatever --fsync says; rejects when any could not be written.
    */
   async append(batches: Buffer[]): Promise<void> {
-    const results = batches.map((batch) => this.#o.shards.append(this.#o.shard, this.#o.request.slot, batch, { forceSync: true }));
+    const results = batches.map((batch) => this.#o.shard.appendSynced(batch));
     for (const result of await Promise.all(results)) {
       if (result.errorCode !== ErrorCode.NONE) {
-        throw new Error(`${this.#o.request.topic} write failed: ${errorName(result.errorCode)} ${result.errorMessage}`);
+        throw new Error(`${this.#o.name} write failed: ${errorName(result.errorCode)} ${result.errorMessage}`);
       }
     }
   }

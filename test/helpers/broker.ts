@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
-import { Broker } from '../../src/acceptor/broker.ts';
+import { startBroker as startRunningBroker, type RunningBroker } from '../../src/acceptor/start.ts';
 import { loadConfig, type BrokerConfig } from '../../src/config.ts';
 
 export interface TestBroker {
-  broker: Broker;
+  broker: RunningBroker;
   port: number;
   bootstrap: string;
   dataDir: string;
@@ -36,7 +36,7 @@ export async function startBroker(overrides: Partial<BrokerConfig> = {}, dataDir
     ...overrides,
   };
   const log = pino({ level: config.logLevel });
-  const broker = await Broker.start(config, log);
+  const broker = await startRunningBroker(config, log);
   const port = broker.port;
   let stopped = false;
   const stop = async () => {

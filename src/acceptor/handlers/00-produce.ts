@@ -23,7 +23,7 @@ export default defineHandler<ProduceRequest, ProduceResponseInput>({
   minVersion: 3,
   maxVersion: 11,
   async handle(ctx, request) {
-    const { broker } = ctx;
+    const { partitions, append, metrics } = ctx.services;
     const acks = request.acks;
     const validAcks = acks === 0 || acks === 1 || acks === -1;
     // Dispatch everything first (synchronously), so that this request's batches enter each
@@ -32,18 +32,18 @@ export default defineHandler<ProduceRequest, ProduceResponseInput>({
       name: topic.name,
       partitions: topic.partitionData.map((p): PartitionProduceResponseInput | Promise<PartitionProduceResponseInput> => {
         if (!validAcks) return failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS);
-        const handle = broker.partition(topic.name, p.index);
+        const handle = partitions.partition(topic.name, p.index);
         if (!handle) return failed(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
         if (p.records === null || p.records.length === 0) return failed(p.index, ErrorCode.INVALID_RECORD, 'No records in the produce request');
-        if (p.records.length > broker.shards.maxAppendBytes) {
-          return failed(p.index, ErrorCode.RECORD_LIST_TOO_LARGE, `${p.records.length} bytes of records for one partition is more than ${broker.shards.maxAppendBytes}`);
+        if (p.records.length > append.maxAppendBytes) {
+          return failed(p.index, ErrorCode.RECORD_LIST_TOO_LARGE, `${p.records.length} bytes of records for one partition is more than ${append.maxAppendBytes}`);
         }
-        return broker.shards.append(handle.shard, handle.slot, p.records, { backpressure: ctx.connection })
+        return append.append(handle.shard, handle.slot, p.records, { backpressure: ctx.connection })
           .then((c: AppendCompletion): PartitionProduceResponseInput => {
             if (c.errorCode !== ErrorCode.NONE) return failed(p.index, c.errorCode, c.errorMessage || null);
             const labels = { topic: topic.name, partition: String(p.index) };
-            broker.metrics.bytesIn.inc(labels, c.bytes);
-            broker.metrics.recordsIn.inc(labels, c.recordCount);
+            metrics.bytesIn.inc(labels, c.bytes);
+            metrics.recordsIn.inc(labels, c.recordCount);
             return { index: p.index, errorCode: ErrorCode.NONE, baseOffset: c.baseOffset, logAppendTimeMs: c.logAppendTime, logStartOffset: c.logStartOffset, errorMessage: null };
           });
       }),
@@ -52,5 +52,13 @@ export default defineHandler<ProduceRequest, ProduceResponseInput>({
     const responses = [];
     for (const t of topics) responses.push({ name: t.name, partitionResponses: await Promise.all(t.partitions) });
     return { responses, throttleTimeMs: 0 };
+  },
+  errorResponse(_ctx, request, errorCode) {
+    // Kafka closes the connection on a failed acks=0 produce: the client has no response to read.
+    if (request.acks === 0) return null;
+    return {
+      throttleTimeMs: 0,
+      responses: request.topicData.map((t) => ({ name: t.name, partitionResponses: t.partitionData.map((p) => failed(p.index, errorCode)) })),
+    };
   },
 });

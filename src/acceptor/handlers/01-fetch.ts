@@ -17,12 +17,11 @@
 // we do not have and gets FETCH_SESSION_ID_NOT_FOUND.
 // Differences from Kafka: read_committed sees the same data as read_uncommitted (no transactions
 // yet: LSO = HWM).
-import { defineHandler } from '../registry.ts';
+import { defineHandler, type PartitionHandle, type PartitionWatermarks } from '../registry.ts';
 import { ApiKey } from '../../protocol/generated/index.ts';
 import type { FetchRequest } from '../../protocol/generated/fetch-request.ts';
 import type { FetchResponseInput, PartitionDataInput } from '../../protocol/generated/fetch-response.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import type { Broker, PartitionHandle } from '../broker.ts';
 
 interface Wanted {
   topicIndex: number;
@@ -52,7 +51,7 @@ interface Round {
   wakeWords: number[];
 }
 
-async function readRound(broker: Broker, wanted: Wanted[], maxBytes: number, readCommitted: boolean): Promise<Round> {
+async function readRound(watermarks: PartitionWatermarks, wanted: Wanted[], maxBytes: number, readCommitted: boolean): Promise<Round> {
   const results: PartitionDataInput[] = [];
   const wakeWords: number[] = [];
   let bytes = 0;
@@ -66,7 +65,7 @@ async function readRound(broker: Broker, wanted: Wanted[], maxBytes: number, rea
     }
     const slot = w.handle.slot;
     // Read the wake word before the offsets: a change after this read makes the later wait return.
-    const offsets = broker.watermarks.readOffsets(slot);
+    const offsets = watermarks.readOffsets(slot);
     wakeWords.push(offsets.wakeWord);
     const { highWatermark, logStartOffset, lastStableOffset } = offsets;
     const mark = { highWatermark, lastStableOffset, logStartOffset };
@@ -83,7 +82,7 @@ async function readRound(broker: Broker, wanted: Wanted[], maxBytes: number, rea
     let records: Buffer = EMPTY_RECORDS;
     const budget = Math.min(w.partitionMaxBytes, maxBytes - bytes);
     if (w.fetchOffset < highWatermark && budget > 0) {
-      const read = await w.handle.reader.read(w.fetchOffset, budget, { highWatermark, logStartOffset, segmentsVersion: broker.watermarks.segmentEpoch(slot) });
+      const read = await w.handle.reader.read(w.fetchOffset, budget, { highWatermark, logStartOffset, segmentsVersion: watermarks.segmentEpoch(slot) });
       if ('error' in read) {
         results.push(erroredPartition(w.partition, ErrorCode.OFFSET_OUT_OF_RANGE, null));
         hasError = true;
@@ -105,7 +104,8 @@ export default defineHandler<FetchRequest, FetchResponseInput>({
   minVersion: 4,
   maxVersion: 17,
   async handle(ctx, request) {
-    const { broker, apiVersion } = ctx;
+    const { apiVersion } = ctx;
+    const { metadata, partitions, watermarks, metrics } = ctx.services;
     if (request.sessionEpoch !== INITIAL_SESSION_EPOCH && request.sessionEpoch !== FINAL_SESSION_EPOCH) {
       return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
     }
@@ -113,7 +113,7 @@ export default defineHandler<FetchRequest, FetchResponseInput>({
     const wanted: Wanted[] = [];
     const topicNames: { topic: string; topicId: string }[] = [];
     request.topics.forEach((t, topicIndex) => {
-      const topic = byId ? broker.metadata.topicById(t.topicId) : broker.metadata.topicByName(t.topic);
+      const topic = byId ? metadata.topicById(t.topicId) : metadata.topicByName(t.topic);
       topicNames.push({ topic: t.topic, topicId: t.topicId });
       for (const p of t.partitions) {
         wanted.push({
@@ -121,7 +121,7 @@ export default defineHandler<FetchRequest, FetchResponseInput>({
           partition: p.partition,
           fetchOffset: p.fetchOffset,
           partitionMaxBytes: p.partitionMaxBytes,
-          handle: topic ? broker.partition(topic.name, p.partition) : undefined,
+          handle: topic ? partitions.partition(topic.name, p.partition) : undefined,
           unknownError: byId && !topic ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
           // One broker, one leader epoch: 0. A client that believes in a newer one is ahead of us.
           leaderEpochError: p.currentLeaderEpoch > 0 ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.NONE,
@@ -131,22 +131,37 @@ export default defineHandler<FetchRequest, FetchResponseInput>({
     const maxBytes = request.maxBytes > 0 ? request.maxBytes : 0x7fffffff;
     const deadline = performance.now() + Math.max(0, request.maxWaitMs);
     const readCommitted = request.isolationLevel === 1;
-    let round = await readRound(broker, wanted, maxBytes, readCommitted);
+    let round = await readRound(watermarks, wanted, maxBytes, readCommitted);
     while (round.bytes < request.minBytes && !round.hasError && !ctx.connection.closed) {
       const left = deadline - performance.now();
       if (left <= 0) break;
       const slots = wanted.map((w) => w.handle!.slot);
-      if ((await broker.waitForPartitions(slots, round.wakeWords, left)) !== 'changed') break;
-      round = await readRound(broker, wanted, maxBytes, readCommitted);
+      if ((await watermarks.waitForPartitions(slots, round.wakeWords, left)) !== 'changed') break;
+      round = await readRound(watermarks, wanted, maxBytes, readCommitted);
     }
     const responses = topicNames.map((t) => ({ topic: t.topic, topicId: t.topicId, partitions: [] as PartitionDataInput[] }));
     round.results.forEach((r, i) => {
       const w = wanted[i]!;
       responses[w.topicIndex]!.partitions.push(r);
       if (w.handle && r.records && r.records.length > 0) {
-        broker.metrics.fetchServed(w.handle.topic.name, w.partition, r.records as Buffer);
+        metrics.fetchServed(w.handle.topic.name, w.partition, r.records as Buffer);
       }
     });
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses };
+  },
+  errorResponse(_ctx, request, errorCode) {
+    return {
+      throttleTimeMs: 0,
+      errorCode,
+      sessionId: 0,
+      responses: request.topics.map((t) => ({
+        topic: t.topic,
+        topicId: t.topicId,
+        partitions: t.partitions.map((p) => ({
+          partitionIndex: p.partition, errorCode, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n,
+          abortedTransactions: null, preferredReadReplica: -1, records: null,
+        })),
+      })),
+    };
   },
 });

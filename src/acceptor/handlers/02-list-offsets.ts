@@ -17,23 +17,23 @@ export default defineHandler<ListOffsetsRequest, ListOffsetsResponseInput>({
   minVersion: 1,
   maxVersion: 10,
   async handle(ctx, request) {
-    const { broker } = ctx;
+    const { partitions, watermarks } = ctx.services;
     const topics = await Promise.all(request.topics.map(async (t) => ({
       name: t.name,
       partitions: await Promise.all(t.partitions.map(async (p): Promise<ListOffsetsPartitionResponseInput> => {
         const base = { partitionIndex: p.partitionIndex, timestamp: -1n, offset: -1n, leaderEpoch: -1 };
-        const handle = broker.partition(t.name, p.partitionIndex);
+        const handle = partitions.partition(t.name, p.partitionIndex);
         if (!handle) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
         if (p.currentLeaderEpoch > 0) return { ...base, errorCode: ErrorCode.UNKNOWN_LEADER_EPOCH };
         const ok = { ...base, errorCode: ErrorCode.NONE, leaderEpoch: 0 };
-        const visible = broker.visibility(handle);
-        const highWatermark = visible.highWatermark;
+        const { highWatermark, logStartOffset } = watermarks.readOffsets(handle.slot);
+        const visible = { highWatermark, logStartOffset, segmentsVersion: watermarks.segmentEpoch(handle.slot) };
         switch (p.timestamp) {
           case OffsetSpec.LATEST:
-            return { ...ok, offset: request.isolationLevel === 1 ? broker.watermarks.lastStableOffset(handle.slot) : highWatermark };
+            return { ...ok, offset: request.isolationLevel === 1 ? watermarks.lastStableOffset(handle.slot) : highWatermark };
           case OffsetSpec.EARLIEST:
           case OffsetSpec.EARLIEST_LOCAL:
-            return { ...ok, offset: visible.logStartOffset };
+            return { ...ok, offset: logStartOffset };
           case OffsetSpec.EARLIEST_PENDING_UPLOAD:
             return ok;
           case OffsetSpec.MAX_TIMESTAMP: {
@@ -49,5 +49,14 @@ export default defineHandler<ListOffsetsRequest, ListOffsetsResponseInput>({
       })),
     })));
     return { throttleTimeMs: 0, topics };
+  },
+  errorResponse(_ctx, request, errorCode) {
+    return {
+      throttleTimeMs: 0,
+      topics: request.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode, timestamp: -1n, offset: -1n, leaderEpoch: -1 })),
+      })),
+    };
   },
 });

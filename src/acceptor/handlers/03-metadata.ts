@@ -5,18 +5,17 @@
 // Differences from Kafka: auto-created topics are created before the response is written, so they
 // come back ready instead of LEADER_NOT_AVAILABLE. Authorized operations are not computed
 // (-2147483648, "not requested/unknown").
-import { defineHandler } from '../registry.ts';
+import { defineHandler, type BrokerEndpoint } from '../registry.ts';
 import { ApiKey } from '../../protocol/generated/index.ts';
 import type { MetadataRequest } from '../../protocol/generated/metadata-request.ts';
 import type { MetadataResponseInput, MetadataResponseTopicInput } from '../../protocol/generated/metadata-response.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { ZERO_UUID } from '../../protocol/primitives.ts';
 import { createTopic } from '../topic-admin.ts';
-import type { Broker } from '../broker.ts';
 import type { TopicInfo } from '../../metadata/cluster-metadata.ts';
 
-function describeTopic(broker: Broker, topic: TopicInfo): MetadataResponseTopicInput {
-  const nodeId = broker.config.nodeId;
+function describeTopic(node: BrokerEndpoint, topic: TopicInfo): MetadataResponseTopicInput {
+  const nodeId = node.nodeId;
   return {
     errorCode: ErrorCode.NONE,
     name: topic.name,
@@ -40,39 +39,50 @@ export default defineHandler<MetadataRequest, MetadataResponseInput>({
   minVersion: 0,
   maxVersion: 12,
   async handle(ctx, request) {
-    const { broker, apiVersion } = ctx;
+    const { apiVersion, services } = ctx;
+    const { metadata, node } = services;
     const topics: MetadataResponseTopicInput[] = [];
     if (request.topics === null || (request.topics.length === 0 && apiVersion === 0)) {
       // The internal logs are not topics (CreateTopics refuses their reserved names), so every topic is listed.
-      for (const topic of broker.metadata.topics) topics.push(describeTopic(broker, topic));
+      for (const topic of metadata.topics) topics.push(describeTopic(node, topic));
     } else {
-      const autoCreate = broker.config.autoCreateTopics && (apiVersion < 4 || request.allowAutoTopicCreation);
+      const autoCreate = services.config.autoCreateTopics && (apiVersion < 4 || request.allowAutoTopicCreation);
       for (const wanted of request.topics) {
         if (wanted.name === null) {
-          const topic = broker.metadata.topicById(wanted.topicId);
-          topics.push(topic ? describeTopic(broker, topic) : { errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: null, topicId: wanted.topicId, partitions: [] });
+          const topic = metadata.topicById(wanted.topicId);
+          topics.push(topic ? describeTopic(node, topic) : { errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: null, topicId: wanted.topicId, partitions: [] });
           continue;
         }
-        let topic = broker.metadata.topicByName(wanted.name);
+        let topic = metadata.topicByName(wanted.name);
         if (!topic && autoCreate) {
-          const created = await createTopic(broker, {
+          const created = await createTopic(services, {
             name: wanted.name, numPartitions: -1, replicationFactor: -1, assignments: [], configs: [], validateOnly: false,
           });
-          if (created.errorCode === ErrorCode.TOPIC_ALREADY_EXISTS) topic = broker.metadata.topicByName(wanted.name);
+          if (created.errorCode === ErrorCode.TOPIC_ALREADY_EXISTS) topic = metadata.topicByName(wanted.name);
           else if (created.errorCode !== ErrorCode.NONE) {
             topics.push({ errorCode: created.errorCode, name: wanted.name, topicId: ZERO_UUID, partitions: [] });
             continue;
           } else topic = created.topic;
         }
-        topics.push(topic ? describeTopic(broker, topic) : { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name: wanted.name, topicId: ZERO_UUID, partitions: [] });
+        topics.push(topic ? describeTopic(node, topic) : { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name: wanted.name, topicId: ZERO_UUID, partitions: [] });
       }
     }
     return {
       throttleTimeMs: 0,
-      brokers: [{ nodeId: broker.config.nodeId, host: broker.config.advertisedHost, port: broker.advertisedPort, rack: null }],
-      clusterId: broker.metadata.clusterId,
-      controllerId: broker.config.nodeId,
+      brokers: [{ nodeId: node.nodeId, host: node.host, port: node.port, rack: null }],
+      clusterId: metadata.clusterId,
+      controllerId: node.nodeId,
       topics,
+    };
+  },
+  errorResponse(_ctx, request, errorCode) {
+    // As Kafka's MetadataRequest.getErrorResponse: every named topic carries the error; no brokers.
+    return {
+      throttleTimeMs: 0,
+      brokers: [],
+      clusterId: null,
+      controllerId: -1,
+      topics: (request.topics ?? []).map((t) => ({ errorCode, name: t.name, topicId: t.topicId, isInternal: false, partitions: [] })),
     };
   },
 });

@@ -19,7 +19,7 @@ export default defineHandler<OffsetCommitRequest, OffsetCommitResponseInput>({
   maxVersion: 9,
   async handle(ctx, request) {
     const { apiVersion } = ctx;
-    const topics = await ctx.broker.groupCoordinator.commitOffsets({
+    const topics = await ctx.services.coordinator.commitOffsets({
       groupId: request.groupId,
       generationId: apiVersion >= 1 ? request.generationIdOrMemberEpoch : -1,
       memberId: apiVersion >= 1 ? request.memberId : '',
@@ -36,5 +36,11 @@ export default defineHandler<OffsetCommitRequest, OffsetCommitResponseInput>({
       })),
     });
     return { throttleTimeMs: 0, topics };
+  },
+  errorResponse(_ctx, request, errorCode) {
+    return {
+      throttleTimeMs: 0,
+      topics: request.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })),
+    };
   },
 });

@@ -16,7 +16,7 @@ export default defineHandler<OffsetFetchRequest, OffsetFetchResponseInput>({
   maxVersion: 9,
   handle(ctx, request) {
     const { apiVersion } = ctx;
-    const coordinator = ctx.broker.groupCoordinator;
+    const { coordinator } = ctx.services;
     if (apiVersion >= 8) {
       return {
         throttleTimeMs: 0,
@@ -29,11 +29,21 @@ export default defineHandler<OffsetFetchRequest, OffsetFetchResponseInput>({
     const r = coordinator.fetchOffsets(request.groupId, apiVersion >= 2 ? request.topics : request.topics ?? []);
     if (apiVersion >= 2) return { throttleTimeMs: 0, errorCode: r.errorCode, topics: r.topics };
     if (r.errorCode === ErrorCode.NONE) return { topics: r.topics };
-    return {
-      topics: (request.topics ?? []).map((t) => ({
-        name: t.name,
-        partitions: t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, committedOffset: -1n, metadata: '', errorCode: r.errorCode })),
-      })),
-    };
+    return everyPartitionFailed(request, r.errorCode);
+  },
+  errorResponse(ctx, request, errorCode) {
+    if (ctx.apiVersion >= 8) return { throttleTimeMs: 0, groups: request.groups.map((g) => ({ groupId: g.groupId, topics: [], errorCode })) };
+    if (ctx.apiVersion >= 2) return { throttleTimeMs: 0, errorCode, topics: [] };
+    return everyPartitionFailed(request, errorCode);
   },
 });
+
+/** v0-1 have no group-level error field: the error goes on every partition asked for. */
+function everyPartitionFailed(request: OffsetFetchRequest, errorCode: number): OffsetFetchResponseInput {
+  return {
+    topics: (request.topics ?? []).map((t) => ({
+      name: t.name,
+      partitions: t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, committedOffset: -1n, metadata: '', errorCode })),
+    })),
+  };
+}

@@ -18,7 +18,8 @@ export default defineHandler<FindCoordinatorRequest, FindCoordinatorResponseInpu
   minVersion: 0,
   maxVersion: 6,
   handle(ctx, request) {
-    const { broker, apiVersion } = ctx;
+    const { apiVersion, services } = ctx;
+    const { node } = services;
     const answer = (key: string) => {
       let errorCode: number = ErrorCode.NONE;
       let errorMessage: string | null = null;
@@ -28,15 +29,15 @@ export default defineHandler<FindCoordinatorRequest, FindCoordinatorResponseInpu
       } else if (request.keyType !== KEY_TYPE_GROUP) {
         errorCode = ErrorCode.INVALID_REQUEST;
         errorMessage = `Unknown coordinator key type ${request.keyType}`;
-      } else if (!broker.groupCoordinator.ownsGroup(key)) {
+      } else if (!services.coordinator.ownsGroup(key)) {
         errorCode = ErrorCode.NOT_COORDINATOR;
       }
       const found = errorCode === ErrorCode.NONE;
       return {
         key,
-        nodeId: found ? broker.config.nodeId : -1,
-        host: found ? broker.config.advertisedHost : '',
-        port: found ? broker.advertisedPort : -1,
+        nodeId: found ? node.nodeId : -1,
+        host: found ? node.host : '',
+        port: found ? node.port : -1,
         errorCode,
         errorMessage,
       };
@@ -44,5 +45,10 @@ export default defineHandler<FindCoordinatorRequest, FindCoordinatorResponseInpu
     if (apiVersion >= 4) return { throttleTimeMs: 0, coordinators: request.coordinatorKeys.map(answer) };
     const one = answer(request.key);
     return { throttleTimeMs: 0, errorCode: one.errorCode, errorMessage: one.errorMessage, nodeId: one.nodeId, host: one.host, port: one.port };
+  },
+  errorResponse(ctx, request, errorCode) {
+    const notFound = { nodeId: -1, host: '', port: -1, errorCode, errorMessage: null };
+    if (ctx.apiVersion >= 4) return { throttleTimeMs: 0, coordinators: request.coordinatorKeys.map((key) => ({ key, ...notFound })) };
+    return { throttleTimeMs: 0, ...notFound };
   },
 });

@@ -9,7 +9,6 @@ import { defineHandler } from '../registry.ts';
 import { ApiKey } from '../../protocol/generated/index.ts';
 import type { JoinGroupRequest } from '../../protocol/generated/join-group-request.ts';
 import type { JoinGroupResponseInput } from '../../protocol/generated/join-group-response.ts';
-import { clientHostOf } from '../../coordinator/broker-coordinator.ts';
 
 export default defineHandler<JoinGroupRequest, JoinGroupResponseInput>({
   apiKey: ApiKey.JoinGroup,
@@ -18,7 +17,7 @@ export default defineHandler<JoinGroupRequest, JoinGroupResponseInput>({
   maxVersion: 9,
   async handle(ctx, request) {
     const { apiVersion } = ctx;
-    const result = await ctx.broker.groupCoordinator.joinGroup({
+    const result = await ctx.services.coordinator.joinGroup({
       groupId: request.groupId,
       memberId: request.memberId,
       groupInstanceId: apiVersion >= 5 ? request.groupInstanceId : null,
@@ -44,4 +43,13 @@ export default defineHandler<JoinGroupRequest, JoinGroupResponseInput>({
       members: result.members,
     };
   },
+  errorResponse(ctx, request, errorCode) {
+    return { throttleTimeMs: 0, errorCode, generationId: -1, protocolName: ctx.apiVersion >= 7 ? null : '', leader: '', memberId: request.memberId, members: [] };
+  },
 });
+
+/** Kafka's form of a member's client host ("/127.0.0.1") from "address:port". */
+export function clientHostOf(remoteAddress: string): string {
+  const colon = remoteAddress.lastIndexOf(':');
+  return '/' + (colon > 0 ? remoteAddress.slice(0, colon) : remoteAddress);
+}

@@ -12,12 +12,15 @@ export default defineHandler<HeartbeatRequest, HeartbeatResponseInput>({
   minVersion: 0,
   maxVersion: 4,
   handle(ctx, request) {
-    const errorCode = ctx.broker.groupCoordinator.heartbeat({
+    const errorCode = ctx.services.coordinator.heartbeat({
       groupId: request.groupId,
       generationId: request.generationId,
       memberId: request.memberId,
       groupInstanceId: ctx.apiVersion >= 3 ? request.groupInstanceId : null,
     });
+    return { throttleTimeMs: 0, errorCode };
+  },
+  errorResponse(_ctx, _request, errorCode) {
     return { throttleTimeMs: 0, errorCode };
   },
 });

@@ -14,12 +14,15 @@ export default defineHandler<LeaveGroupRequest, LeaveGroupResponseInput>({
   minVersion: 0,
   maxVersion: 5,
   handle(ctx, request) {
-    const coordinator = ctx.broker.groupCoordinator;
+    const { coordinator } = ctx.services;
     if (ctx.apiVersion < 3) {
       const r = coordinator.leaveGroup(request.groupId, [{ memberId: request.memberId, groupInstanceId: null }]);
       return { throttleTimeMs: 0, errorCode: r.errorCode !== ErrorCode.NONE ? r.errorCode : r.members[0]!.errorCode };
     }
     const r = coordinator.leaveGroup(request.groupId, request.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId })));
     return { throttleTimeMs: 0, errorCode: r.errorCode, members: r.members };
+  },
+  errorResponse(_ctx, _request, errorCode) {
+    return { throttleTimeMs: 0, errorCode, members: [] };
   },
 });

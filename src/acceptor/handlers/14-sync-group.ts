@@ -15,7 +15,7 @@ export default defineHandler<SyncGroupRequest, SyncGroupResponseInput>({
   maxVersion: 5,
   async handle(ctx, request) {
     const { apiVersion } = ctx;
-    const result = await ctx.broker.groupCoordinator.syncGroup({
+    const result = await ctx.services.coordinator.syncGroup({
       groupId: request.groupId,
       generationId: request.generationId,
       memberId: request.memberId,
@@ -25,5 +25,8 @@ export default defineHandler<SyncGroupRequest, SyncGroupResponseInput>({
       assignments: request.assignments.map((a) => ({ memberId: a.memberId, assignment: a.assignment })),
     });
     return { throttleTimeMs: 0, ...result };
+  },
+  errorResponse(_ctx, _request, errorCode) {
+    return { throttleTimeMs: 0, errorCode, protocolType: null, protocolName: null, assignment: Buffer.alloc(0) };
   },
 });

@@ -14,7 +14,7 @@ export default defineHandler<DescribeGroupsRequest, DescribeGroupsResponseInput>
   minVersion: 0,
   maxVersion: 5,
   handle(ctx, request) {
-    const coordinator = ctx.broker.groupCoordinator;
+    const { coordinator } = ctx.services;
     return {
       throttleTimeMs: 0,
       groups: request.groups.map((groupId) => {
@@ -29,6 +29,12 @@ export default defineHandler<DescribeGroupsRequest, DescribeGroupsResponseInput>
           authorizedOperations: -2147483648,
         };
       }),
+    };
+  },
+  errorResponse(_ctx, request, errorCode) {
+    return {
+      throttleTimeMs: 0,
+      groups: request.groups.map((groupId) => ({ errorCode, groupId, groupState: '', protocolType: '', protocolData: '', members: [], authorizedOperations: -2147483648 })),
     };
   },
 });

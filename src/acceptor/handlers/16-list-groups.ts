@@ -16,7 +16,7 @@ export default defineHandler<ListGroupsRequest, ListGroupsResponseInput>({
   maxVersion: 5,
   handle(ctx, request) {
     const { apiVersion } = ctx;
-    const coordinator = ctx.broker.groupCoordinator;
+    const { coordinator } = ctx.services;
     if (coordinator.loading) return { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, groups: [] };
     const states = apiVersion >= 4 && request.statesFilter.length > 0 ? new Set(request.statesFilter.map((s) => s.toLowerCase())) : null;
     const types = apiVersion >= 5 && request.typesFilter.length > 0 ? new Set(request.typesFilter.map((s) => s.toLowerCase())) : null;
@@ -28,5 +28,8 @@ export default defineHandler<ListGroupsRequest, ListGroupsResponseInput>({
         .filter((g) => !states || states.has(g.state.toLowerCase()))
         .map((g) => ({ groupId: g.groupId, protocolType: g.protocolType, groupState: g.state, groupType: GROUP_TYPE })),
     };
+  },
+  errorResponse(_ctx, _request, errorCode) {
+    return { throttleTimeMs: 0, errorCode, groups: [] };
   },
 });

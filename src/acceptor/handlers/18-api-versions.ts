@@ -16,6 +16,9 @@ export default defineHandler<ApiVersionsRequest, ApiVersionsResponseInput>({
   minVersion: 0,
   maxVersion: 4,
   handle(ctx) {
-    return { errorCode: ErrorCode.NONE, apiKeys: ctx.broker.apiVersionsList(), throttleTimeMs: 0 };
+    return { errorCode: ErrorCode.NONE, apiKeys: ctx.services.apiVersions(), throttleTimeMs: 0 };
+  },
+  errorResponse(_ctx, _request, errorCode) {
+    return { errorCode, apiKeys: [], throttleTimeMs: 0 };
   },
 });

@@ -17,7 +17,7 @@ export default defineHandler<CreateTopicsRequest, CreateTopicsResponseInput>({
   minVersion: 0,
   maxVersion: 7,
   async handle(ctx, request) {
-    const { broker } = ctx;
+    const { services } = ctx;
     const results: CreatableTopicResultInput[] = [];
     const seen = new Set<string>();
     for (const t of request.topics) {
@@ -26,7 +26,7 @@ export default defineHandler<CreateTopicsRequest, CreateTopicsResponseInput>({
         continue;
       }
       seen.add(t.name);
-      const result = await createTopic(broker, {
+      const result = await createTopic(services, {
         name: t.name,
         numPartitions: t.numPartitions,
         replicationFactor: t.replicationFactor,
@@ -42,10 +42,10 @@ export default defineHandler<CreateTopicsRequest, CreateTopicsResponseInput>({
         errorMessage: result.errorMessage,
       };
       if (result.errorCode === ErrorCode.NONE) {
-        out.numPartitions = topic ? topic.partitions.length : (t.numPartitions === -1 ? broker.config.numPartitions : t.numPartitions);
+        out.numPartitions = topic ? topic.partitions.length : (t.numPartitions === -1 ? services.config.numPartitions : t.numPartitions);
         out.replicationFactor = 1;
         if (topic) {
-          out.configs = describeTopicConfigs(broker, topic, null).map((c) => ({
+          out.configs = describeTopicConfigs(services.config, topic, null).map((c) => ({
             name: c.name, value: c.value, readOnly: c.readOnly, configSource: c.configSource, isSensitive: false,
           }));
         }
@@ -53,5 +53,8 @@ export default defineHandler<CreateTopicsRequest, CreateTopicsResponseInput>({
       results.push(out);
     }
     return { throttleTimeMs: 0, topics: results };
+  },
+  errorResponse(_ctx, request, errorCode) {
+    return { throttleTimeMs: 0, topics: request.topics.map((t) => ({ name: t.name, topicId: ZERO_UUID, errorCode, errorMessage: null })) };
   },
 });

@@ -14,21 +14,28 @@ export default defineHandler<DeleteTopicsRequest, DeleteTopicsResponseInput>({
   minVersion: 0,
   maxVersion: 6,
   async handle(ctx, request) {
-    const { broker, apiVersion } = ctx;
-    const wanted = apiVersion >= 6
-      ? request.topics.map((t) => ({ name: t.name, topicId: t.topicId }))
-      : request.topicNames.map((name) => ({ name, topicId: ZERO_UUID }));
+    const { services, apiVersion } = ctx;
+    const wanted = wantedTopics(apiVersion, request);
     const responses: DeletableTopicResultInput[] = [];
     for (const w of wanted) {
       if (w.name !== null && w.topicId !== ZERO_UUID) {
         responses.push({ name: w.name, topicId: w.topicId, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Only one of name or topic ID may be set' });
         continue;
       }
-      const topic = w.name !== null ? broker.metadata.topicByName(w.name) : broker.metadata.topicById(w.topicId);
-      const result = await deleteTopic(broker, topic);
+      const topic = w.name !== null ? services.metadata.topicByName(w.name) : services.metadata.topicById(w.topicId);
+      const result = await deleteTopic(services, topic);
       const errorCode = !topic && w.name === null ? ErrorCode.UNKNOWN_TOPIC_ID : result.errorCode;
       responses.push({ name: topic?.name ?? w.name, topicId: topic?.topicId ?? w.topicId, errorCode, errorMessage: result.errorMessage });
     }
     return { throttleTimeMs: 0, responses };
   },
+  errorResponse(ctx, request, errorCode) {
+    return { throttleTimeMs: 0, responses: wantedTopics(ctx.apiVersion, request).map((w) => ({ ...w, errorCode, errorMessage: null })) };
+  },
 });
+
+function wantedTopics(apiVersion: number, request: DeleteTopicsRequest): { name: string | null; topicId: string }[] {
+  return apiVersion >= 6
+    ? request.topics.map((t) => ({ name: t.name, topicId: t.topicId }))
+    : request.topicNames.map((name) => ({ name, topicId: ZERO_UUID }));
+}

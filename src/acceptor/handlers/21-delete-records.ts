@@ -13,16 +13,22 @@ export default defineHandler<DeleteRecordsRequest, DeleteRecordsResponseInput>({
   minVersion: 0,
   maxVersion: 2,
   async handle(ctx, request) {
-    const { broker } = ctx;
+    const { partitions, append } = ctx.services;
     const topics = await Promise.all(request.topics.map(async (t) => ({
       name: t.name,
       partitions: await Promise.all(t.partitions.map(async (p) => {
-        const handle = broker.partition(t.name, p.partitionIndex);
+        const handle = partitions.partition(t.name, p.partitionIndex);
         if (!handle) return { partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
-        const r = await broker.shards.deleteRecords(handle.shard, handle.slot, p.offset);
+        const r = await append.deleteRecords(handle.shard, handle.slot, p.offset);
         return { partitionIndex: p.partitionIndex, lowWatermark: r.lowWatermark, errorCode: r.errorCode };
       })),
     })));
     return { throttleTimeMs: 0, topics };
+  },
+  errorResponse(_ctx, request, errorCode) {
+    return {
+      throttleTimeMs: 0,
+      topics: request.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode })) })),
+    };
   },
 });

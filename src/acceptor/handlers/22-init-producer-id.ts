@@ -19,18 +19,21 @@ export default defineHandler<InitProducerIdRequest, InitProducerIdResponseInput>
   minVersion: 0,
   maxVersion: 5,
   async handle(ctx, request) {
-    const { broker } = ctx;
+    const { metadata } = ctx.services;
     if (request.transactionalId !== null) {
       return { throttleTimeMs: 0, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, producerId: -1n, producerEpoch: -1 };
     }
     if (request.producerId >= 0n && request.producerEpoch >= 0) {
-      if (request.producerId >= broker.metadata.producerIdBlockEnd) {
+      if (request.producerId >= metadata.producerIdBlockEnd) {
         return { throttleTimeMs: 0, errorCode: ErrorCode.INVALID_PRODUCER_ID_MAPPING, producerId: -1n, producerEpoch: -1 };
       }
       if (request.producerEpoch < MAX_EPOCH) {
         return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId: request.producerId, producerEpoch: request.producerEpoch + 1 };
       }
     }
-    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId: await broker.allocateProducerId(), producerEpoch: 0 };
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId: await metadata.allocateProducerId(), producerEpoch: 0 };
+  },
+  errorResponse(_ctx, _request, errorCode) {
+    return { throttleTimeMs: 0, errorCode, producerId: -1n, producerEpoch: -1 };
   },
 });

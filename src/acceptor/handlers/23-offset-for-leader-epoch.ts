@@ -13,19 +13,25 @@ export default defineHandler<OffsetForLeaderEpochRequest, OffsetForLeaderEpochRe
   minVersion: 0,
   maxVersion: 4,
   handle(ctx, request) {
-    const { broker } = ctx;
+    const { partitions, watermarks } = ctx.services;
     return {
       throttleTimeMs: 0,
       topics: request.topics.map((t) => ({
         topic: t.topic,
         partitions: t.partitions.map((p) => {
-          const handle = broker.partition(t.topic, p.partition);
+          const handle = partitions.partition(t.topic, p.partition);
           if (!handle) return { partition: p.partition, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, leaderEpoch: -1, endOffset: -1n };
           if (p.currentLeaderEpoch > 0) return { partition: p.partition, errorCode: ErrorCode.UNKNOWN_LEADER_EPOCH, leaderEpoch: -1, endOffset: -1n };
           if (p.leaderEpoch > 0) return { partition: p.partition, errorCode: ErrorCode.NONE, leaderEpoch: -1, endOffset: -1n };
-          return { partition: p.partition, errorCode: ErrorCode.NONE, leaderEpoch: 0, endOffset: broker.highWatermark(handle) };
+          return { partition: p.partition, errorCode: ErrorCode.NONE, leaderEpoch: 0, endOffset: watermarks.highWatermark(handle.slot) };
         }),
       })),
+    };
+  },
+  errorResponse(_ctx, request, errorCode) {
+    return {
+      throttleTimeMs: 0,
+      topics: request.topics.map((t) => ({ topic: t.topic, partitions: t.partitions.map((p) => ({ partition: p.partition, errorCode, leaderEpoch: -1, endOffset: -1n })) })),
     };
   },
 });

@@ -17,19 +17,19 @@ export default defineHandler<DescribeConfigsRequest, DescribeConfigsResponseInpu
   minVersion: 0,
   maxVersion: 4,
   handle(ctx, request) {
-    const { broker } = ctx;
+    const { metadata, config, node } = ctx.services;
     const results: DescribeConfigsResultInput[] = request.resources.map((resource) => {
       const base = { resourceType: resource.resourceType, resourceName: resource.resourceName };
       let entries: ConfigEntry[];
       if (resource.resourceType === ResourceType.TOPIC) {
-        const topic = broker.metadata.topicByName(resource.resourceName);
+        const topic = metadata.topicByName(resource.resourceName);
         if (!topic) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic ${resource.resourceName} does not exist`, configs: [] };
-        entries = describeTopicConfigs(broker, topic, resource.configurationKeys);
+        entries = describeTopicConfigs(config, topic, resource.configurationKeys);
       } else if (resource.resourceType === ResourceType.BROKER) {
-        if (resource.resourceName !== '' && resource.resourceName !== String(broker.config.nodeId)) {
+        if (resource.resourceName !== '' && resource.resourceName !== String(node.nodeId)) {
           return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unexpected broker id ${resource.resourceName}`, configs: [] };
         }
-        entries = describeBrokerConfigs(broker, resource.configurationKeys);
+        entries = describeBrokerConfigs(config, node, resource.configurationKeys);
       } else {
         return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Resource type ${resource.resourceType} is not served`, configs: [] };
       }
@@ -51,5 +51,11 @@ export default defineHandler<DescribeConfigsRequest, DescribeConfigsResponseInpu
       };
     });
     return { throttleTimeMs: 0, results };
+  },
+  errorResponse(_ctx, request, errorCode) {
+    return {
+      throttleTimeMs: 0,
+      results: request.resources.map((r) => ({ resourceType: r.resourceType, resourceName: r.resourceName, errorCode, errorMessage: null, configs: [] })),
+    };
   },
 });

@@ -15,9 +15,12 @@ export default defineHandler<CreatePartitionsRequest, CreatePartitionsResponseIn
     const results = [];
     for (const t of request.topics) {
       const assignments = t.assignments === null ? null : t.assignments.map((a) => a.brokerIds);
-      const r = await createPartitions(ctx.broker, t.name, t.count, assignments, request.validateOnly);
+      const r = await createPartitions(ctx.services, t.name, t.count, assignments, request.validateOnly);
       results.push({ name: t.name, errorCode: r.errorCode, errorMessage: r.errorMessage });
     }
     return { throttleTimeMs: 0, results };
+  },
+  errorResponse(_ctx, request, errorCode) {
+    return { throttleTimeMs: 0, results: request.topics.map((t) => ({ name: t.name, errorCode, errorMessage: null })) };
   },
 });

@@ -13,7 +13,10 @@ export default defineHandler<DeleteGroupsRequest, DeleteGroupsResponseInput>({
   minVersion: 0,
   maxVersion: 2,
   async handle(ctx, request) {
-    const results = await ctx.broker.groupCoordinator.deleteGroups(request.groupsNames);
+    const results = await ctx.services.coordinator.deleteGroups(request.groupsNames);
     return { throttleTimeMs: 0, results };
+  },
+  errorResponse(_ctx, request, errorCode) {
+    return { throttleTimeMs: 0, results: request.groupsNames.map((groupId) => ({ groupId, errorCode })) };
   },
 });

@@ -24,9 +24,15 @@ export default defineHandler<IncrementalAlterConfigsRequest, IncrementalAlterCon
         continue;
       }
       const changes = resource.configs.map((c) => ({ name: c.name, operation: c.configOperation, value: c.value }));
-      const r = await alterTopicConfigs(ctx.broker, resource.resourceName, changes, request.validateOnly);
+      const r = await alterTopicConfigs(ctx.services, resource.resourceName, changes, request.validateOnly);
       responses.push({ ...base, errorCode: r.errorCode, errorMessage: r.errorMessage });
     }
     return { throttleTimeMs: 0, responses };
+  },
+  errorResponse(_ctx, request, errorCode) {
+    return {
+      throttleTimeMs: 0,
+      responses: request.resources.map((r) => ({ resourceType: r.resourceType, resourceName: r.resourceName, errorCode, errorMessage: null })),
+    };
   },
 });

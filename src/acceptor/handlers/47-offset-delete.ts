@@ -14,10 +14,13 @@ export default defineHandler<OffsetDeleteRequest, OffsetDeleteResponseInput>({
   minVersion: 0,
   maxVersion: 0,
   async handle(ctx, request) {
-    const r = await ctx.broker.groupCoordinator.deleteOffsets(
+    const r = await ctx.services.coordinator.deleteOffsets(
       request.groupId,
       request.topics.map((t) => ({ name: t.name, partitionIndexes: t.partitions.map((p) => p.partitionIndex) })),
     );
     return { errorCode: r.errorCode, throttleTimeMs: 0, topics: r.topics };
+  },
+  errorResponse(_ctx, _request, errorCode) {
+    return { errorCode, throttleTimeMs: 0, topics: [] };
   },
 });

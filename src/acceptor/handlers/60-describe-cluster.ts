@@ -13,18 +13,21 @@ export default defineHandler<DescribeClusterRequest, DescribeClusterResponseInpu
   minVersion: 0,
   maxVersion: 1,
   handle(ctx, request) {
-    const { broker } = ctx;
+    const { metadata, node } = ctx.services;
     if (request.endpointType !== 1) {
-      return { errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE, errorMessage: 'This broker serves broker endpoints only', endpointType: request.endpointType, clusterId: broker.metadata.clusterId, brokers: [] };
+      return { errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE, errorMessage: 'This broker serves broker endpoints only', endpointType: request.endpointType, clusterId: metadata.clusterId, brokers: [] };
     }
     return {
       throttleTimeMs: 0,
       errorCode: ErrorCode.NONE,
       errorMessage: null,
       endpointType: 1,
-      clusterId: broker.metadata.clusterId,
-      controllerId: broker.config.nodeId,
-      brokers: [{ brokerId: broker.config.nodeId, host: broker.config.advertisedHost, port: broker.advertisedPort, rack: null }],
+      clusterId: metadata.clusterId,
+      controllerId: node.nodeId,
+      brokers: [{ brokerId: node.nodeId, host: node.host, port: node.port, rack: null }],
     };
+  },
+  errorResponse(_ctx, request, errorCode) {
+    return { throttleTimeMs: 0, errorCode, errorMessage: null, endpointType: request.endpointType, clusterId: '', controllerId: -1, brokers: [] };
   },
 });

@@ -1,0 +1,21 @@
+// DescribeGroups: a stable group with its member; an unknown group described as Dead.
+import { afterEach, beforeEach, expect, test } from 'vitest';
+import describeGroups from '../../../../src/acceptor/handlers/15-describe-groups.ts';
+import { ErrorCode } from '../../../../src/protocol/errors.ts';
+import type { DescribeGroupsResponse } from '../../../../src/protocol/generated/describe-groups-response.ts';
+import { call, fakeServices, type FakeServices } from '../../../helpers/fake-services.ts';
+import { joinedMember } from './group-fixture.ts';
+
+let s: FakeServices;
+beforeEach(() => { s = fakeServices(); });
+afterEach(() => s.close());
+
+test('each group is described; the unknown one is Dead with no error', async () => {
+  const { memberId } = await joinedMember(s, 'g');
+  const res = await call<DescribeGroupsResponse>(describeGroups, s, 5, { groups: ['g', 'nope'], includeAuthorizedOperations: false });
+  const [g, nope] = res!.groups;
+  expect(g).toMatchObject({ groupId: 'g', errorCode: ErrorCode.NONE, groupState: 'Stable', protocolType: 'consumer', protocolData: 'range' });
+  expect(g!.members.map((m) => m.memberId)).toEqual([memberId]);
+  expect(Buffer.from(g!.members[0]!.memberAssignment).toString()).toBe('assigned');
+  expect(nope).toMatchObject({ groupId: 'nope', errorCode: ErrorCode.NONE, groupState: 'Dead', members: [] });
+});

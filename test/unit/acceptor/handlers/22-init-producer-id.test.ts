@@ -1,0 +1,31 @@
+// InitProducerId: fresh ids from durable blocks, epoch bumps (KIP-360), transactional ids refused.
+import { afterEach, beforeEach, expect, test } from 'vitest';
+import initProducerId from '../../../../src/acceptor/handlers/22-init-producer-id.ts';
+import { ErrorCode } from '../../../../src/protocol/errors.ts';
+import type { InitProducerIdResponse } from '../../../../src/protocol/generated/init-producer-id-response.ts';
+import { call, fakeServices, type FakeServices } from '../../../helpers/fake-services.ts';
+
+let s: FakeServices;
+beforeEach(() => { s = fakeServices(); });
+afterEach(() => s.close());
+
+const init = (producerId: bigint, producerEpoch: number, transactionalId: string | null = null) =>
+  call<InitProducerIdResponse>(initProducerId, s, 4, { transactionalId, transactionTimeoutMs: 1000, producerId, producerEpoch });
+
+test('new producers get distinct ids at epoch 0, from a block reserved in the metadata', async () => {
+  const a = await init(-1n, -1);
+  const b = await init(-1n, -1);
+  expect([a!.errorCode, a!.producerEpoch, b!.producerEpoch]).toEqual([ErrorCode.NONE, 0, 0]);
+  expect(b!.producerId).not.toBe(a!.producerId);
+  expect(s.metadataWrites.flat().filter((r) => r.type === 'producer-id-block')).toHaveLength(1);
+});
+
+test('a known producer gets its epoch bumped; an id never handed out is INVALID_PRODUCER_ID_MAPPING', async () => {
+  const a = await init(-1n, -1);
+  expect(await init(a!.producerId, 3)).toMatchObject({ errorCode: ErrorCode.NONE, producerId: a!.producerId, producerEpoch: 4 });
+  expect((await init(1_000_000n, 0))!.errorCode).toBe(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
+});
+
+test('a transactional id is refused', async () => {
+  expect((await init(-1n, -1, 'tx'))!.errorCode).toBe(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+});
