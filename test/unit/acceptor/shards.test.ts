@@ -50,11 +50,14 @@ describe('ShardPool', () => {
     expect(batch.length).toBeLessThan(pool.maxAppendBytes);
     // Far more than the ring holds, handed over synchronously as one busy connection would.
     const appends = Array.from({ length: 30 }, () => pool.append(0, 2, Buffer.from(batch), { backpressure: sender }));
-    expect(sender.events).toEqual(['pause shard-0']);
+    // The shard drains on its own thread meanwhile, so the ring may already have let some in again.
+    expect(sender.events[0]).toBe('pause shard-0');
     const results = await Promise.all(appends);
     expect(results.map((r) => r.errorCode)).toEqual(Array(30).fill(ErrorCode.NONE));
     expect(results.map((r) => r.baseOffset)).toEqual(Array.from({ length: 30 }, (_, i) => BigInt(i * 10)));
-    expect(sender.events).toEqual(['pause shard-0', 'resume shard-0']);
+    // Every pause was released, in order.
+    expect(sender.events.length % 2).toBe(0);
+    sender.events.forEach((e, i) => expect(e).toBe(i % 2 === 0 ? 'pause shard-0' : 'resume shard-0'));
     expect(watermarks.highWatermark(2)).toBe(300n);
     expect(pool.ringUsage(0)).toMatchObject({ waitingMessages: 0, pausedConnections: 0, capacityBytes: RING_BYTES });
   });
