@@ -11,6 +11,7 @@ export interface WatermarkReads {
   lastStableOffset(slot: number): bigint;
   logEndBytes(slot: number): bigint;
   segmentEpoch(slot: number): number;
+  isOffline(slot: number): boolean;
   waitForChange(slots: readonly number[], seenWakeWords: ArrayLike<number>, timeoutMs: number): Promise<'changed' | 'timeout'>;
 }
 
@@ -42,6 +43,10 @@ export class LongPollWatermarks implements PartitionWatermarks {
 
   segmentEpoch(slot: number): number {
     return this.#table.segmentEpoch(slot);
+  }
+
+  isOffline(slot: number): boolean {
+    return this.#table.isOffline(slot);
   }
 
   /**

@@ -61,6 +61,8 @@ export interface PartitionWatermarks {
   logStartOffset(slot: number): bigint;
   lastStableOffset(slot: number): bigint;
   segmentEpoch(slot: number): number;
+  /** The owning shard took the partition's log offline after a write failure. */
+  isOffline(slot: number): boolean;
   /** Resolves after `timeoutMs`, when a watched slot's wake word moves on, or when the broker stops. */
   waitForPartitions(slots: readonly number[], seenWakeWords: ArrayLike<number>, timeoutMs: number): Promise<'changed' | 'timeout' | 'shutdown'>;
 }

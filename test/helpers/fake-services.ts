@@ -20,6 +20,8 @@ export interface FakePartition {
   handle: PartitionHandle;
   offsets: PartitionOffsets;
   segmentEpoch: number;
+  /** As the owning shard marks a log it took offline after a write failure. */
+  offline: boolean;
   batches: { baseOffset: bigint; lastOffset: bigint; bytes: Buffer; timestamp: bigint }[];
 }
 
@@ -103,6 +105,7 @@ export function fakeServices(options: { shards?: number; nodeId?: number; port?:
         handle: { topic, partition, shard: cluster.effectiveShard(topic.partitions[partition]!), slot: nextSlot++, reader: fakeReader(() => created) },
         offsets: { wakeWord: 0, logStartOffset: 0n, lastStableOffset: 0n, highWatermark: 0n },
         segmentEpoch: 0,
+        offline: false,
         batches: [],
       };
       byKey.set(key, created);
@@ -167,6 +170,7 @@ export function fakeServices(options: { shards?: number; nodeId?: number; port?:
       logStartOffset: (slot) => bySlot(slot).offsets.logStartOffset,
       lastStableOffset: (slot) => bySlot(slot).offsets.lastStableOffset,
       segmentEpoch: (slot) => bySlot(slot).segmentEpoch,
+      isOffline: (slot) => bySlot(slot).offline,
       waitForPartitions: () => services.waitResult(),
     },
     metadata: {

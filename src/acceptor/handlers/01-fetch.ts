@@ -74,6 +74,13 @@ async function readRound(watermarks: PartitionWatermarks, wanted: Wanted[], maxB
       hasError = true;
       continue;
     }
+    // Kafka answers a partition whose log directory went offline with KAFKA_STORAGE_ERROR, which
+    // clients retry; our shard takes a log offline when a write to it fails.
+    if (watermarks.isOffline(slot)) {
+      results.push(erroredPartition(w.partition, ErrorCode.KAFKA_STORAGE_ERROR, null));
+      hasError = true;
+      continue;
+    }
     if (w.fetchOffset < logStartOffset || w.fetchOffset > highWatermark) {
       results.push(erroredPartition(w.partition, ErrorCode.OFFSET_OUT_OF_RANGE, null));
       hasError = true;

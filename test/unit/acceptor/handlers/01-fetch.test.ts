@@ -35,6 +35,15 @@ test('an offset past the HWM or below the log start is OFFSET_OUT_OF_RANGE', asy
   expect(res!.responses[0]!.partitions.map((p) => p.errorCode)).toEqual([ErrorCode.OFFSET_OUT_OF_RANGE, ErrorCode.OFFSET_OUT_OF_RANGE]);
 });
 
+test('a partition whose log the shard took offline is KAFKA_STORAGE_ERROR, with an empty record set', async () => {
+  s.appendRecords('t', 0, 3);
+  s.fakePartition('t', 0).offline = true;
+  const res = await call<FetchResponse>(fetch, s, 12, request([{ partition: 0, fetchOffset: 0n }, { partition: 1, fetchOffset: 0n }]));
+  const [p0, p1] = res!.responses[0]!.partitions;
+  expect(p0).toMatchObject({ errorCode: ErrorCode.KAFKA_STORAGE_ERROR, highWatermark: -1n, records: Buffer.alloc(0) });
+  expect(p1!.errorCode).toBe(ErrorCode.NONE);
+});
+
 test('unknown partitions by name and unknown topic IDs (v13+) get their own codes', async () => {
   const byName = await call<FetchResponse>(fetch, s, 12, request([{ partition: 7, fetchOffset: 0n }]));
   expect(byName!.responses[0]!.partitions[0]!.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
