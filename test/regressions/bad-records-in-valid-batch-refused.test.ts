@@ -41,7 +41,7 @@ test('every bad batch is refused and the partitions stay readable by a real cons
   const expected: Record<string, number> = {
     'garbage-records': ErrorCode.INVALID_RECORD, 'count-mismatch': ErrorCode.INVALID_RECORD, 'record-overruns-batch': ErrorCode.INVALID_RECORD,
     'fake-gzip': ErrorCode.UNKNOWN_SERVER_ERROR, 'fake-zstd': ErrorCode.UNKNOWN_SERVER_ERROR, 'fake-lz4': ErrorCode.UNKNOWN_SERVER_ERROR,
-    'bad-crc': ErrorCode.CORRUPT_MESSAGE,
+    'trailing-bytes': ErrorCode.INVALID_RECORD, 'unknown-codec': ErrorCode.UNKNOWN_SERVER_ERROR, 'bad-crc': ErrorCode.CORRUPT_MESSAGE,
   };
   for (const [kind, make] of Object.entries(BAD_BATCHES)) {
     for (const partition of [0, 1]) {

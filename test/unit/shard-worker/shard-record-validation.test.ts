@@ -20,6 +20,8 @@ const KAFKA_ANSWERS: Record<string, { errorCode: number; logStartOffset: bigint 
   'fake-gzip': { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, logStartOffset: 0n },
   'fake-zstd': { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, logStartOffset: 0n },
   'fake-lz4': { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, logStartOffset: 0n },
+  'trailing-bytes': { errorCode: ErrorCode.INVALID_RECORD, logStartOffset: 0n },
+  'unknown-codec': { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, logStartOffset: 0n },
   'bad-crc': { errorCode: ErrorCode.CORRUPT_MESSAGE, logStartOffset: -1n },
 };
 
