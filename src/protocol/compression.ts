@@ -1,5 +1,5 @@
-// Compression codecs of Kafka record batches (attributes bits 0-2), for tests, the CLI and the load
-// generator. The broker itself never decompresses or recompresses on the produce path.
+// Compression codecs of Kafka record batches (attributes bits 0-2), for tests, the CLI, the load
+// generator, and the produce path's validation of compressed batches (record-validation.ts).
 import zlib from 'node:zlib';
 import { createRequire } from 'node:module';
 
@@ -115,21 +115,33 @@ export function compress(codec: CompressionCodec, data: Buffer): Buffer {
   }
 }
 
-/** Decompresses a batch's records section; snappy may be xerial-framed or a raw block. */
-export function decompress(codec: CompressionCodec, data: Buffer): Buffer {
+/**
+ * Decompresses a batch's records section; snappy may be xerial-framed or a raw block. Output past
+ * `maxBytes` throws (for gzip and zstd before it is inflated, for the others once it is), so a
+ * small hostile batch cannot make the broker hold an unbounded amount of memory.
+ */
+export function decompress(codec: CompressionCodec, data: Buffer, maxBytes = Infinity): Buffer {
+  const maxOutputLength = Number.isFinite(maxBytes) ? maxBytes : undefined;
+  let out: Buffer;
   switch (codec) {
     case 'none':
       return data;
     case 'gzip':
-      return zlib.gunzipSync(data);
+      out = zlib.gunzipSync(data, { maxOutputLength });
+      break;
     case 'snappy':
-      return snappyDecompress(data);
+      out = snappyDecompress(data);
+      break;
     case 'lz4':
-      return lz4().decompressFrameSync(data);
+      out = lz4().decompressFrameSync(data);
+      break;
     case 'zstd':
       requireZstd();
-      return zlib.zstdDecompressSync(data);
+      out = zlib.zstdDecompressSync(data, { maxOutputLength });
+      break;
     default:
       throw new RangeError(`unknown compression codec ${String(codec)}`);
   }
+  if (out.length > maxBytes) throw new RangeError(`decompressed data is larger than ${maxBytes} bytes`);
+  return out;
 }

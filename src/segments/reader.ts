@@ -8,7 +8,7 @@
 // new one for a recreated partition, or it may go on serving the deleted files' bytes.
 import { join } from 'node:path';
 import type { ErrorCodeName } from '../protocol/errors.ts';
-import { readRecordCount } from '../protocol/record-batch.ts';
+import { readPartitionLeaderEpoch, readRecordCount } from '../protocol/record-batch.ts';
 import { decodeRecords } from '../protocol/records.ts';
 import type { BatchInfo } from './batch-header.ts';
 import {
@@ -47,6 +47,8 @@ export type ReadError = Extract<ErrorCodeName, 'OFFSET_OUT_OF_RANGE'>;
 export interface OffsetAndTimestamp {
   offset: bigint;
   timestamp: bigint;
+  /** The partitionLeaderEpoch stored in the batch found, when it was read (-1: none stamped). */
+  leaderEpoch?: number;
 }
 
 export interface PartitionReaderOptions {
@@ -346,16 +348,18 @@ export class PartitionReader {
       lease.release();
     }
     if (batch === null) return { offset: header.baseOffset, timestamp: header.maxTimestamp };
+    // Kafka answers a timestamp lookup with the found batch's stored epoch (FileRecords.searchForTimestamp).
+    const leaderEpoch = readPartitionLeaderEpoch(batch, 0);
     const attributes = batch.readInt16BE(BATCH_ATTRIBUTES);
-    if ((attributes & ATTRIBUTE_COMPRESSION_MASK) !== 0) return { offset: header.baseOffset, timestamp: header.maxTimestamp };
+    if ((attributes & ATTRIBUTE_COMPRESSION_MASK) !== 0) return { offset: header.baseOffset, timestamp: header.maxTimestamp, leaderEpoch };
     // Under LogAppendTime every record carries the batch's maxTimestamp.
-    if ((attributes & ATTRIBUTE_TIMESTAMP_TYPE_LOG_APPEND_TIME) !== 0) return { offset: header.baseOffset, timestamp: header.maxTimestamp };
+    if ((attributes & ATTRIBUTE_TIMESTAMP_TYPE_LOG_APPEND_TIME) !== 0) return { offset: header.baseOffset, timestamp: header.maxTimestamp, leaderEpoch };
     const baseTimestamp = batch.readBigInt64BE(BATCH_BASE_TIMESTAMP);
     for (const record of decodeRecords(batch.subarray(BATCH_HEADER_BYTES), readRecordCount(batch, 0))) {
       const recordTimestamp = baseTimestamp + record.timestampDelta;
-      if (accept(recordTimestamp)) return { offset: header.baseOffset + BigInt(record.offsetDelta), timestamp: recordTimestamp };
+      if (accept(recordTimestamp)) return { offset: header.baseOffset + BigInt(record.offsetDelta), timestamp: recordTimestamp, leaderEpoch };
     }
-    return { offset: header.baseOffset, timestamp: header.maxTimestamp };
+    return { offset: header.baseOffset, timestamp: header.maxTimestamp, leaderEpoch };
   }
 
   /** Closes every cached file handle. */

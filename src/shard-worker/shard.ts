@@ -4,7 +4,8 @@
 import type { Logger } from 'pino';
 import type { FsyncPolicy } from '../config.ts';
 import { ErrorCode, errorCodeFor, errorMessageFor } from '../protocol/errors.ts';
-import { ATTRIBUTE_CONTROL, readAttributes, readRecordCount, validateProduceRecords } from '../protocol/record-batch.ts';
+import { ATTRIBUTE_CONTROL, readAttributes, readRecordCount, setPartitionLeaderEpoch, validateProduceRecords } from '../protocol/record-batch.ts';
+import { validateBatchRecords } from '../protocol/record-validation.ts';
 import type { LogConfig } from '../segments/log-config.ts';
 import {
   APPEND_FLAG_FORCE_SYNC, NO_OFFSET, encodeAppendCompletion, encodeControlCompletion,
@@ -63,8 +64,15 @@ const BATCH_ERROR_CODES = {
   UNSUPPORTED_MAGIC: ErrorCode.INVALID_RECORD,
 } as const;
 
-function failedAppend(requestId: number, errorCode: number, errorMessage: string): Uint8Array {
-  return encodeAppendCompletion({ requestId, errorCode, baseOffset: -1n, logAppendTime: -1n, logStartOffset: -1n, recordCount: 0, bytes: 0, errorMessage });
+/**
+ * The leader epoch stamped into every stored batch. One node is the leader of every partition from
+ * its creation and never loses it, so the epoch is 0, as Kafka stamps on a single node (the
+ * differential suite compares the stored batches).
+ */
+export const PARTITION_LEADER_EPOCH = 0;
+
+function failedAppend(requestId: number, errorCode: number, errorMessage: string, logStartOffset = -1n): Uint8Array {
+  return encodeAppendCompletion({ requestId, errorCode, baseOffset: -1n, logAppendTime: -1n, logStartOffset, recordCount: 0, bytes: 0, errorMessage });
 }
 
 /**
@@ -123,16 +131,27 @@ export class ShardCore {
     const checked = validateProduceRecords(records);
     if (!checked.ok) {
       this.#log.debug({ topic: owned.topic, partition: owned.partition, reason: checked.reason }, 'rejected produce records');
-      this.#fail(requestId, BATCH_ERROR_CODES[checked.error], checked.reason);
+      // Kafka answers a corrupt batch (CorruptRecordException) with log start offset -1, and an
+      // invalid one with the partition's (ReplicaManager.appendToLocalLog).
+      const errorCode = BATCH_ERROR_CODES[checked.error];
+      this.#fail(requestId, errorCode, checked.reason, errorCode === ErrorCode.CORRUPT_MESSAGE ? -1n : owned.log.logStartOffset);
       return;
     }
     for (const span of checked.batches) {
-      if (readAttributes(records, span.offset) & ATTRIBUTE_CONTROL) {
-        this.#fail(requestId, ErrorCode.INVALID_RECORD, 'Appending control batches from clients is not allowed');
-        return;
-      }
       if (span.size > owned.config.maxMessageBytes) {
         this.#fail(requestId, ErrorCode.MESSAGE_TOO_LARGE, `batch of ${span.size} bytes is larger than max.message.bytes ${owned.config.maxMessageBytes}`);
+        return;
+      }
+      if (readAttributes(records, span.offset) & ATTRIBUTE_CONTROL) {
+        this.#fail(requestId, ErrorCode.INVALID_RECORD, 'Appending control batches from clients is not allowed', owned.log.logStartOffset);
+        return;
+      }
+      // The records inside, as Kafka's LogValidator reads them: a batch whose CRC is right but whose
+      // records do not parse would otherwise make the partition unreadable at its offset.
+      const inside = validateBatchRecords(records, span.offset);
+      if (!inside.ok) {
+        this.#log.debug({ topic: owned.topic, partition: owned.partition, reason: inside.reason }, 'rejected produce records');
+        this.#fail(requestId, ErrorCode[inside.error], `batch at byte ${span.offset}: ${inside.reason}`, owned.log.logStartOffset);
         return;
       }
     }
@@ -161,7 +180,10 @@ export class ShardCore {
         // The ring's bytes are these batches' only copy until the write: staged as views, and
         // written by writeStaged before this drain releases the ring space (one writev per
         // partition per drain). The log assigns offsets and stamps LogAppendTime now.
-        results = owned.log.stage(fresh.map((i) => records.subarray(checked.batches[i]!.offset, checked.batches[i]!.offset + checked.batches[i]!.size)), now);
+        const batches = fresh.map((i) => records.subarray(checked.batches[i]!.offset, checked.batches[i]!.offset + checked.batches[i]!.size));
+        // Outside the CRC, like the base offset the log writes next: Kafka stamps it on append.
+        for (const batch of batches) setPartitionLeaderEpoch(batch, 0, PARTITION_LEADER_EPOCH);
+        results = owned.log.stage(batches, now);
       } catch (err) {
         this.#wentOffline(owned, err);
         this.#fail(requestId, errorCodeFor(err, ErrorCode.KAFKA_STORAGE_ERROR), errorMessageFor(err));
@@ -271,8 +293,8 @@ export class ShardCore {
     for (const owned of this.#partitions.values()) closeOwned(owned, this.#log);
   }
 
-  #fail(requestId: number, errorCode: number, errorMessage: string): void {
-    this.#completions.push(failedAppend(requestId, errorCode, errorMessage));
+  #fail(requestId: number, errorCode: number, errorMessage: string, logStartOffset = -1n): void {
+    this.#completions.push(failedAppend(requestId, errorCode, errorMessage, logStartOffset));
   }
 
   async #timedSyncAll(logs: PartitionLog[]): Promise<void> {

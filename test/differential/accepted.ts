@@ -55,15 +55,8 @@ export const ACCEPTED: Accepted[] = [
   // ---- Produce ----
   { case: 'produce', label: 'null records', path: '*', when: (d) => d.path === 'timeout' || d.path === 'response',
     reason: 'Kafka 4.4 leaves a Produce whose records are null unanswered (no response in 15 s); Highwater answers INVALID_RECORD' },
-  { case: 'produce', label: 'bad batch *', path: '*', reason: 'open: issue 19 defect 7, records inside a batch with a valid CRC are not validated yet' },
-  { case: 'produce', label: 'after bad batches', path: '*', reason: 'open: issue 19 defect 7, the bad batches above were stored and the partition does not decode' },
 
-  // ---- stored batches and offsets ----
-  { case: '*', label: '*', path: '*records.batches*.partitionLeaderEpoch', when: (d) => d.kafka === 0 && d.highwater === -1,
-    reason: 'open: Kafka stamps the leader epoch (0 on one node) into every batch it appends; Highwater keeps the producer\'s -1' },
-  { case: 'list-offsets', label: '*', path: '*.leaderEpoch', when: (d) => d.kafka === -1 && d.highwater === 0,
-    reason: 'open: Kafka answers a timestamp lookup with the found batch\'s stored leader epoch, -1 when none; follows the stamping above' },
-
+  // ---- offsets ----
   { case: 'list-offsets', label: 'v[1-6] max timestamp', path: '*', reason: 'open: Kafka answers a max-timestamp lookup (-3, KIP-734) below v7 with UNSUPPORTED_VERSION; Highwater answers it at every version' },
 
   // ---- Metadata ----

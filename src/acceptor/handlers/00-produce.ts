@@ -2,9 +2,11 @@
 // dropped too). acks 0, 1 and -1: every partition's records go to the owning shard's ring before
 // the first await, in request order; acks=1 and -1 are answered after the shard's commit (with
 // --fsync always, after the fsync); acks=0 gets no response at all, but the data is appended and
-// made visible exactly like the others. The shard validates batches (CRC-32C, magic, sizes) and
-// answers CORRUPT_MESSAGE, INVALID_RECORD, MESSAGE_TOO_LARGE or UNSUPPORTED_FOR_MESSAGE_FORMAT per
-// partition. log_append_time (v2+) is set for LogAppendTime topics; log_start_offset (v5+) and
+// made visible exactly like the others. The shard validates batches (CRC-32C, magic, sizes, and
+// the records inside, decompressed when compressed, as Kafka's LogValidator) and answers
+// CORRUPT_MESSAGE, INVALID_RECORD, MESSAGE_TOO_LARGE or UNKNOWN_SERVER_ERROR (a payload that does
+// not decompress, as Kafka) per partition; no per-record errors (Kafka sends those only for
+// timestamp and compacted-key checks, which are not served yet). log_append_time (v2+) is set for LogAppendTime topics; log_start_offset (v5+) and
 // error_message (v8+) are filled. With one broker there is no replication: acks=1 and acks=-1
 // wait for the same thing.
 import { defineHandler, NO_RESPONSE } from '../registry.ts';
@@ -40,7 +42,8 @@ export default defineHandler<ProduceRequest, ProduceResponseInput>({
         }
         return append.append(handle.shard, handle.slot, p.records, { backpressure: ctx.connection })
           .then((c: AppendCompletion): PartitionProduceResponseInput => {
-            if (c.errorCode !== ErrorCode.NONE) return failed(p.index, c.errorCode, c.errorMessage || null);
+            // The shard says which failures carry the log start offset (Kafka's INVALID_RECORD does, CORRUPT_MESSAGE not).
+            if (c.errorCode !== ErrorCode.NONE) return { ...failed(p.index, c.errorCode, c.errorMessage || null), logStartOffset: c.logStartOffset };
             const labels = { topic: topic.name, partition: String(p.index) };
             metrics.bytesIn.inc(labels, c.bytes);
             metrics.recordsIn.inc(labels, c.recordCount);

@@ -9,6 +9,12 @@ import type { ListOffsetsRequest } from '../../protocol/generated/list-offsets-r
 import type { ListOffsetsResponseInput, ListOffsetsPartitionResponseInput } from '../../protocol/generated/list-offsets-response.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 
+// A timestamp lookup answers the found batch's stored leader epoch, and -1 when nothing is found or
+// the batch carries none, as Kafka does (FileRecords.searchForTimestamp; the differential suite).
+function foundAt(ok: ListOffsetsPartitionResponseInput, found: { offset: bigint; timestamp: bigint; leaderEpoch?: number }): ListOffsetsPartitionResponseInput {
+  return { ...ok, offset: found.offset, timestamp: found.timestamp, leaderEpoch: found.leaderEpoch ?? -1 };
+}
+
 export const OffsetSpec = { LATEST: -1n, EARLIEST: -2n, MAX_TIMESTAMP: -3n, EARLIEST_LOCAL: -4n, EARLIEST_PENDING_UPLOAD: -5n } as const;
 
 export default defineHandler<ListOffsetsRequest, ListOffsetsResponseInput>({
@@ -38,12 +44,12 @@ export default defineHandler<ListOffsetsRequest, ListOffsetsResponseInput>({
             return ok;
           case OffsetSpec.MAX_TIMESTAMP: {
             const found = await handle.reader.maxTimestamp(visible);
-            return found ? { ...ok, offset: found.offset, timestamp: found.timestamp } : ok;
+            return found ? foundAt(ok, found) : { ...ok, leaderEpoch: -1 };
           }
           default: {
             if (p.timestamp < 0n) return { ...base, errorCode: ErrorCode.INVALID_REQUEST };
             const found = await handle.reader.offsetForTimestamp(p.timestamp, visible);
-            return found ? { ...ok, offset: found.offset, timestamp: found.timestamp } : ok;
+            return found ? foundAt(ok, found) : { ...ok, leaderEpoch: -1 };
           }
         }
       })),

@@ -26,6 +26,8 @@ export const BAD_BATCHES: Record<string, () => Buffer> = {
   'fake-gzip': () => { const b = batch(3); b.writeInt16BE(1, ATTRIBUTES_POSITION); b.fill(0x42, RECORDS_POSITION); return resealed(b); },
   'fake-zstd': () => { const b = batch(3); b.writeInt16BE(4, ATTRIBUTES_POSITION); b.fill(0x42, RECORDS_POSITION); return resealed(b); },
   'fake-lz4': () => { const b = batch(3); b.writeInt16BE(3, ATTRIBUTES_POSITION); b.fill(0x42, RECORDS_POSITION); return resealed(b); },
+  'trailing-bytes': () => { const b = Buffer.concat([batch(3), Buffer.from([0, 0, 0])]); b.writeInt32BE(b.length - 12, 8); return resealed(b); },
+  'unknown-codec': () => { const b = batch(3); b.writeInt16BE(5, ATTRIBUTES_POSITION); return resealed(b); },
   'bad-crc': () => { const b = batch(3); b.writeUInt32BE((b.readUInt32BE(CRC_POSITION) + 1) >>> 0, CRC_POSITION); return b; },
 };
 

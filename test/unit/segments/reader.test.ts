@@ -201,10 +201,10 @@ describe('PartitionReader timestamps', () => {
     for (let i = 0; i < 60; i++) {
       log.append(buildBatch([{ value: Buffer.alloc(50) }, { value: Buffer.alloc(50), timestampDelta: 1 }, { value: Buffer.alloc(50), timestampDelta: 2 }], 10_000n + BigInt(i) * 100n), 1n);
     }
-    expect(await reader.offsetForTimestamp(0n, visible())).toEqual({ offset: 0n, timestamp: 10_000n });
-    expect(await reader.offsetForTimestamp(10_000n + 4200n + 1n, visible())).toEqual({ offset: 42n * 3n + 1n, timestamp: 14_201n });
-    expect(await reader.offsetForTimestamp(10_000n + 4200n + 3n, visible())).toEqual({ offset: 43n * 3n, timestamp: 14_300n });
-    expect(await reader.offsetForTimestamp(10_000n + 5902n, visible())).toEqual({ offset: 179n, timestamp: 15_902n });
+    expect(await reader.offsetForTimestamp(0n, visible())).toEqual({ offset: 0n, timestamp: 10_000n, leaderEpoch: -1 });
+    expect(await reader.offsetForTimestamp(10_000n + 4200n + 1n, visible())).toEqual({ offset: 42n * 3n + 1n, timestamp: 14_201n, leaderEpoch: -1 });
+    expect(await reader.offsetForTimestamp(10_000n + 4200n + 3n, visible())).toEqual({ offset: 43n * 3n, timestamp: 14_300n, leaderEpoch: -1 });
+    expect(await reader.offsetForTimestamp(10_000n + 5902n, visible())).toEqual({ offset: 179n, timestamp: 15_902n, leaderEpoch: -1 });
     expect(await reader.offsetForTimestamp(10_000n + 5903n, visible())).toBeNull();
     // Not past the HWM.
     expect(await reader.offsetForTimestamp(14_300n, { ...visible(), highWatermark: 129n })).toBeNull();
@@ -213,7 +213,7 @@ describe('PartitionReader timestamps', () => {
   it('offsetForTimestamp answers a compressed batch by its baseOffset (records are not decompressed)', async () => {
     const { log, reader, visible } = setup();
     log.append(buildBatch([{ value: Buffer.alloc(50) }, { value: Buffer.alloc(50), timestampDelta: 7 }], 20_000n, 'gzip'), 1n);
-    expect(await reader.offsetForTimestamp(20_005n, visible())).toEqual({ offset: 0n, timestamp: 20_007n });
+    expect(await reader.offsetForTimestamp(20_005n, visible())).toEqual({ offset: 0n, timestamp: 20_007n, leaderEpoch: -1 });
   });
 
   it('maxTimestamp answers the largest timestamp below the HWM and its first record', async () => {
@@ -223,9 +223,9 @@ describe('PartitionReader timestamps', () => {
       for (const ts of stamps) log.append(buildBatch([{ value: Buffer.alloc(60) }, { value: Buffer.alloc(60), timestampDelta: 5 }], ts + BigInt(round)), 1n);
     }
     // The largest is round 9's 9_500 batch: base 2 * (9 * 6 + 3) = 114, its second record at +5.
-    expect(await reader.maxTimestamp(visible())).toEqual({ offset: 115n, timestamp: 9_514n });
+    expect(await reader.maxTimestamp(visible())).toEqual({ offset: 115n, timestamp: 9_514n, leaderEpoch: -1 });
     // With the HWM before that batch, the answer is round 8's 9_500 batch (offset 2 * 51 + 1).
-    expect(await reader.maxTimestamp({ ...visible(), highWatermark: 114n })).toEqual({ offset: 103n, timestamp: 9_513n });
+    expect(await reader.maxTimestamp({ ...visible(), highWatermark: 114n })).toEqual({ offset: 103n, timestamp: 9_513n, leaderEpoch: -1 });
     expect(await reader.maxTimestamp({ ...visible(), highWatermark: 0n })).toBeNull();
   });
 });
