@@ -9,6 +9,7 @@ import type { PartitionOffsets } from '../shared-mem/watermarks.ts';
 import type { AppendCompletion } from '../shared-mem/shard-messages.ts';
 import type { Backpressure } from './shards.ts';
 import type { GroupCoordinator } from '../coordinator/coordinator.ts';
+import type { Authorizer } from './authorized-operations.ts';
 
 /** Returned by a handler when the protocol says no response is sent (Produce with acks=0). */
 export const NO_RESPONSE = Symbol('no-response');
@@ -21,6 +22,8 @@ export interface ConnectionInfo {
   pause(reason: string): void;
   resume(reason: string): void;
   readonly closed: boolean;
+  /** The authenticated principal; absent means User:ANONYMOUS (no SASL yet). */
+  readonly principal?: string;
 }
 
 // ---- the services a handler is given ----
@@ -124,6 +127,8 @@ export interface HandlerServices {
   readonly config: HandlerConfig;
   readonly metrics: HandlerMetrics;
   readonly log: Logger;
+  /** Decides authorized operations; null: no authorizer, so every operation is allowed (as Kafka). */
+  readonly authorizer: Authorizer | null;
   /** The APIs this broker serves, as ApiVersions lists them. */
   apiVersions(): ApiVersionRange[];
 }

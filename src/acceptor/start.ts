@@ -104,6 +104,7 @@ export async function startBroker(config: BrokerConfig, log: Logger): Promise<Ru
     config,
     metrics,
     log,
+    authorizer: null,
     apiVersions: () => registry.apiVersions(),
   };
   const server = new BrokerServer({ host: config.host, port: config.port, maxFrameBytes: config.maxFrameBytes, registry, services, metrics, log });

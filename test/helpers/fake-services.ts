@@ -14,6 +14,7 @@ import { ErrorCode } from '../../src/protocol/errors.ts';
 import { loadConfig } from '../../src/config.ts';
 import { HandlerRegistry, NO_RESPONSE, type ApiHandler, type ConnectionInfo, type HandlerServices, type PartitionHandle, type PartitionLogReader, type RequestContext } from '../../src/acceptor/registry.ts';
 import { allHandlers } from '../../src/acceptor/handlers/index.ts';
+import type { Authorizer } from '../../src/acceptor/authorized-operations.ts';
 
 /** One partition's in-memory log and slot group. */
 export interface FakePartition {
@@ -31,6 +32,8 @@ export interface AppendCall {
 }
 
 export interface FakeServices extends HandlerServices {
+  /** Settable, so a test can put an authorizer in. */
+  authorizer: Authorizer | null;
   readonly cluster: ClusterMetadata;
   readonly groups: GroupCoordinator;
   /** Every metadata write, in order. */
@@ -194,6 +197,7 @@ export function fakeServices(options: { shards?: number; nodeId?: number; port?:
       fetchServed: (topic, partition, records) => { services.counted.fetchServed.push({ topic, partition, bytes: records.length }); },
     },
     log: pino({ level: 'silent' }),
+    authorizer: null,
     apiVersions: () => registry.apiVersions(),
     addTopic(name, count, configs = {}) {
       cluster.apply({ type: 'create-topic', name, topicId: newTopicId(), configs, shards: cluster.assignShards(count) });
