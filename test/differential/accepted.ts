@@ -63,14 +63,10 @@ export const ACCEPTED: Accepted[] = [
   { case: 'list-offsets', label: '*', path: '*.leaderEpoch', when: (d) => d.kafka === -1 && d.highwater === 0,
     reason: 'open: Kafka answers a timestamp lookup with the found batch\'s stored leader epoch, -1 when none; follows the stamping above' },
 
-  { case: 'list-offsets', label: 'v[1-6] max timestamp', path: '*', reason: 'open: Kafka answers a max-timestamp lookup (-3, KIP-734) below v7 with UNSUPPORTED_VERSION; Highwater answers it at every version' },
 
   // ---- Metadata ----
 
   // ---- InitProducerId and FindCoordinator ----
-  { case: 'init-producer-id', label: '*', path: '*', reason: 'open: Kafka hands an idempotent (non-transactional) producer a new producer id on every InitProducerId; Highwater bumps the epoch of the id it is sent (KIP-360 applies to transactional ids)' },
-  { case: 'find-coordinator', label: '*', path: '*errorMessage', when: (d) => d.highwater === null,
-    reason: 'open: on success Kafka sends "NONE" (v1-3) and "" (v4+, per key); Highwater sends null' },
 
   // ---- topic administration ----
   { case: 'create-topics', label: '*', path: '*configs*', reason: 'open: issue 19 item 4, Highwater implements and lists fewer topic configs than Kafka (docs/compat.md)' },
