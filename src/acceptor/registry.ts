@@ -10,6 +10,7 @@ import type { AppendCompletion } from '../shared-mem/shard-messages.ts';
 import type { Backpressure } from './shards.ts';
 import type { GroupCoordinator } from '../coordinator/coordinator.ts';
 import type { Authorizer } from './authorized-operations.ts';
+import type { LogDirsService } from './log-dirs.ts';
 
 /** Returned by a handler when the protocol says no response is sent (Produce with acks=0). */
 export const NO_RESPONSE = Symbol('no-response');
@@ -127,6 +128,8 @@ export interface HandlerServices {
   readonly config: HandlerConfig;
   readonly metrics: HandlerMetrics;
   readonly log: Logger;
+  /** The data dir as a log dir, for DescribeLogDirs. */
+  readonly logDirs: LogDirsService;
   /** Decides authorized operations; null: no authorizer, so every operation is allowed (as Kafka). */
   readonly authorizer: Authorizer | null;
   /** The APIs this broker serves, as ApiVersions lists them. */

@@ -197,6 +197,10 @@ export function fakeServices(options: { shards?: number; nodeId?: number; port?:
       fetchServed: (topic, partition, records) => { services.counted.fetchServed.push({ topic, partition, bytes: records.length }); },
     },
     log: pino({ level: 'silent' }),
+    logDirs: {
+      describe: async () => ({ logDir: '/fake/data', totalBytes: 1000n, usableBytes: 400n }),
+      partitionSize: async (topic, partition) => BigInt(services.fakePartition(topic, partition).batches.reduce((n, b) => n + b.bytes.length, 0)),
+    },
     authorizer: null,
     apiVersions: () => registry.apiVersions(),
     addTopic(name, count, configs = {}) {
