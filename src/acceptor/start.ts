@@ -105,6 +105,7 @@ export async function startBroker(config: BrokerConfig, log: Logger): Promise<Ru
     config,
     metrics,
     log,
+    producers: shards,
     logDirs: new DataDirLogDirs(config.dataDir),
     authorizer: null,
     apiVersions: () => registry.apiVersions(),

@@ -68,6 +68,10 @@ export const ACCEPTED: Accepted[] = [
 
   // ---- InitProducerId and FindCoordinator ----
 
+  // ---- operator APIs ----
+  { case: 'describe-producers', label: '*', path: '*.activeProducers*.lastTimestamp',
+    reason: 'open: Kafka reports the max timestamp of the producer\'s last batch (ProducerAppendInfo); the shard records its own clock at append (src/shard-worker/shard.ts, the produce path)' },
+
   // ---- topic administration ----
   { case: 'create-topics', label: '*', path: '*configs*', reason: 'open: issue 19 item 4, Highwater implements and lists fewer topic configs than Kafka (docs/compat.md)' },
   { case: 'create-topics', label: 'v* compression.type gzip', path: '*', reason: 'open: issue 19 defect 2, compression.type accepts only producer' },
