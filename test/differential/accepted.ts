@@ -76,6 +76,8 @@ export const ACCEPTED: Accepted[] = [
   { case: 'create-topics', label: '*', path: '*configs*', reason: 'open: issue 19 item 4, Highwater implements and lists fewer topic configs than Kafka (docs/compat.md)' },
   { case: 'create-topics', label: 'v* compression.type gzip', path: '*', reason: 'open: issue 19 defect 2, compression.type accepts only producer' },
   { case: 'create-topics', label: 'v* cleanup.policy compact', path: '*', reason: 'open: issue 12, compaction is not implemented, so cleanup.policy=compact is refused' },
+  { case: 'delete-topics', label: '* __consumer_offsets', path: '*',
+    reason: 'Kafka 4.4 lets DeleteTopics delete its own __consumer_offsets and CreateTopics create it (only kafka-topics.sh refuses); Highwater keeps committed offsets in its own internal log, so no topic by that name exists to delete (UNKNOWN_TOPIC_OR_PARTITION), and one is not created (INVALID_REQUEST) lest tools take a user topic for the offsets topic' },
   { case: 'describe-configs', label: '*', path: '*configs*', reason: 'open: issue 19 item 4, Highwater implements and lists fewer topic and broker configs than Kafka (docs/compat.md)' },
   { case: 'incremental-alter-configs', label: 'v* describe after set', path: '*.synonyms.*', when: absentFromKafka,
     reason: 'open: issue 19 item 4, Highwater lists log.retention.ms as a synonym at its default; Kafka lists only broker settings that have a value (log.retention.hours)' },
