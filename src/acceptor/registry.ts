@@ -6,9 +6,11 @@ import type { BrokerConfig } from '../config.ts';
 import type { MetadataRecord, TopicInfo } from '../metadata/cluster-metadata.ts';
 import type { PartitionReader } from '../segments/reader.ts';
 import type { PartitionOffsets } from '../shared-mem/watermarks.ts';
-import type { AppendCompletion } from '../shared-mem/shard-messages.ts';
+import type { ActiveProducer, AppendCompletion } from '../shared-mem/shard-messages.ts';
 import type { Backpressure } from './shards.ts';
 import type { GroupCoordinator } from '../coordinator/coordinator.ts';
+import type { Authorizer } from './authorized-operations.ts';
+import type { LogDirsService } from './log-dirs.ts';
 
 /** Returned by a handler when the protocol says no response is sent (Produce with acks=0). */
 export const NO_RESPONSE = Symbol('no-response');
@@ -21,6 +23,8 @@ export interface ConnectionInfo {
   pause(reason: string): void;
   resume(reason: string): void;
   readonly closed: boolean;
+  /** The authenticated principal; absent means User:ANONYMOUS (no SASL yet). */
+  readonly principal?: string;
 }
 
 // ---- the services a handler is given ----
@@ -52,6 +56,11 @@ export interface ShardAppend {
    */
   append(shard: number, slot: number, records: Buffer, options: { backpressure?: Backpressure }): Promise<AppendCompletion>;
   deleteRecords(shard: number, slot: number, offset: bigint): Promise<{ errorCode: number; lowWatermark: bigint }>;
+}
+
+/** The idempotent-producer state each partition's owning shard keeps (DescribeProducers). */
+export interface ProducerStateService {
+  describeProducers(shard: number, slot: number): Promise<{ errorCode: number; producers: ActiveProducer[] }>;
 }
 
 /** The read side of the partitions' watermark slots (DESIGN.md §2), and the long-poll wait on them. */
@@ -126,6 +135,11 @@ export interface HandlerServices {
   readonly config: HandlerConfig;
   readonly metrics: HandlerMetrics;
   readonly log: Logger;
+  readonly producers: ProducerStateService;
+  /** The data dir as a log dir, for DescribeLogDirs. */
+  readonly logDirs: LogDirsService;
+  /** Decides authorized operations; null: no authorizer, so every operation is allowed (as Kafka). */
+  readonly authorizer: Authorizer | null;
   /** The APIs this broker serves, as ApiVersions lists them. */
   apiVersions(): ApiVersionRange[];
 }

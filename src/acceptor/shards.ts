@@ -12,7 +12,7 @@ import type { BrokerMetrics } from '../metrics.ts';
 import { ShardStats } from '../shared-mem/shard-stats.ts';
 import {
   APPEND_FLAG_FORCE_SYNC, MESSAGE_APPEND, NO_OFFSET, SHARD_MESSAGE_FORMAT_VERSION, decodeCompletion, encodeAppendHeader,
-  encodeControlRequest, type AppendCompletion, type ControlCompletion, type ControlRequest, type OpenPartitionRequest,
+  encodeControlRequest, type ActiveProducer, type AppendCompletion, type ControlCompletion, type ControlRequest, type OpenPartitionRequest,
   type WorkerInit,
 } from '../shared-mem/shard-messages.ts';
 
@@ -305,6 +305,15 @@ export class ShardPool {
   async deleteRecords(shard: number, slot: number, offset: bigint): Promise<{ errorCode: number; lowWatermark: bigint }> {
     const c = await this.control(shard, { op: 'delete-records', slot, offset });
     return { errorCode: c.errorCode, lowWatermark: c.errorCode === ErrorCode.NONE ? c.offset : -1n };
+  }
+
+  /** DescribeProducers: the partition's active idempotent producers, from the shard that owns their state. */
+  async describeProducers(shard: number, slot: number): Promise<{ errorCode: number; producers: ActiveProducer[] }> {
+    const c = await this.control(shard, { op: 'describe-producers', slot });
+    const producers = (c.body?.producers ?? []).map((p) => ({
+      producerId: BigInt(p.producerId), producerEpoch: p.producerEpoch, lastSequence: p.lastSequence, lastTimestamp: BigInt(p.lastTimestamp),
+    }));
+    return { errorCode: c.errorCode, producers };
   }
 
   /** Test hook: kill a shard's thread as a crash would. */

@@ -14,6 +14,7 @@ import { openGroupCoordinator } from '../coordinator/broker-coordinator.ts';
 import type { GroupCoordinator } from '../coordinator/coordinator.ts';
 import { startHttpServer, type HttpSurface } from '../http/server.ts';
 import type { HttpBrokerView } from '../http/broker-view.ts';
+import { DataDirLogDirs } from './log-dirs.ts';
 import { HandlerRegistry, type BrokerEndpoint, type HandlerServices } from './registry.ts';
 import { allHandlers } from './handlers/index.ts';
 import { PartitionDirectory, type DirectoryHandle } from './partition-directory.ts';
@@ -104,6 +105,9 @@ export async function startBroker(config: BrokerConfig, log: Logger): Promise<Ru
     config,
     metrics,
     log,
+    producers: shards,
+    logDirs: new DataDirLogDirs(config.dataDir),
+    authorizer: null,
     apiVersions: () => registry.apiVersions(),
   };
   const server = new BrokerServer({ host: config.host, port: config.port, maxFrameBytes: config.maxFrameBytes, registry, services, metrics, log });

@@ -2,7 +2,7 @@
 // Metadata's auto-creation: validation with Kafka's error codes, then one durable metadata write.
 import type { HandlerServices } from './registry.ts';
 import { ErrorCode } from '../protocol/errors.ts';
-import { RESERVED_TOPIC_PREFIX, newTopicId, validateTopicName, type TopicInfo } from '../metadata/cluster-metadata.ts';
+import { isReservedTopicName, newTopicId, validateTopicName, type TopicInfo } from '../metadata/cluster-metadata.ts';
 import { validateTopicConfig } from '../metadata/topic-configs.ts';
 
 export interface AdminResult {
@@ -28,10 +28,12 @@ export interface CreateTopicSpec {
   validateOnly: boolean;
 }
 
-export async function createTopic(services: TopicAdminServices, spec: CreateTopicSpec): Promise<AdminResult & { topic?: TopicInfo }> {
+export async function createTopic(services: TopicAdminServices, spec: CreateTopicSpec): Promise<AdminResult & { topic?: TopicInfo; topicId?: string }> {
   const nameProblem = validateTopicName(spec.name);
   if (nameProblem) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, nameProblem);
-  if (spec.name.startsWith(RESERVED_TOPIC_PREFIX)) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic names starting with ${RESERVED_TOPIC_PREFIX} are reserved`);
+  // Only the internal topics' own names are refused, in the words Kafka's ControllerApis uses for
+  // __cluster_metadata; any other name starting with __ is an ordinary topic (issue 19 defect 10).
+  if (isReservedTopicName(spec.name)) return fail(ErrorCode.INVALID_REQUEST, `Creation of internal topic ${spec.name} is prohibited.`);
   if (services.metadata.topicByName(spec.name)) return fail(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${spec.name}' already exists.`);
   let count = spec.numPartitions;
   if (spec.assignments.length > 0) {
@@ -57,7 +59,9 @@ export async function createTopic(services: TopicAdminServices, spec: CreateTopi
     if (problem) return fail(ErrorCode.INVALID_CONFIG, problem);
     if (c.value !== null) configs[c.name] = c.value;
   }
-  if (spec.validateOnly) return OK;
+  // Kafka's controller builds the whole result, a new topic id included, and for validate_only
+  // drops only the records (ReplicationControlManager.createTopics), so v7+ answers an id.
+  if (spec.validateOnly) return { ...OK, topicId: newTopicId() };
   await services.metadata.write([{ type: 'create-topic', name: spec.name, topicId: newTopicId(), configs, shards: services.metadata.assignShards(count) }]);
   return { ...OK, topic: services.metadata.topicByName(spec.name)! };
 }
@@ -73,6 +77,8 @@ function checkAssignments(nodeId: number, replicaLists: number[][]): AdminResult
 
 export async function deleteTopic(services: TopicAdminServices, topic: TopicInfo | undefined): Promise<AdminResult> {
   if (!topic) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
+  // Unreachable through CreateTopics (the internal names are refused there); kept so no path can
+  // delete a topic that the coordinators would take for their own.
   if (topic.internal) return fail(ErrorCode.TOPIC_AUTHORIZATION_FAILED, `Internal topic ${topic.name} cannot be deleted`);
   await services.metadata.write([{ type: 'delete-topic', topicId: topic.topicId }]);
   return OK;

@@ -27,9 +27,29 @@ export type MetadataRecord =
   /** Producer ids below `end` may have been handed out: a restart continues from `end`. */
   | { type: 'producer-id-block'; end: string };
 
-export const INTERNAL_TOPIC_PREFIX = '__';
+/**
+ * Kafka's internal topics (org.apache.kafka.common.internals.Topic.isInternal): the only names
+ * Kafka reports as internal. Any other name, `__`-prefixed or not, is an ordinary topic there, so
+ * it is here too (issue 19 defect 10).
+ */
+export const KAFKA_INTERNAL_TOPICS: ReadonlySet<string> = new Set(['__consumer_offsets', '__transaction_state', '__share_group_state']);
+/** Kafka's KRaft metadata log, which CreateTopics refuses by name (ControllerApis). */
+export const CLUSTER_METADATA_TOPIC = '__cluster_metadata';
 /** Names of Highwater's own internal partitions (metadata, committed offsets); no topic may take one. */
 export const RESERVED_TOPIC_PREFIX = '__highwater';
+
+export function isKafkaInternalTopic(name: string): boolean {
+  return KAFKA_INTERNAL_TOPICS.has(name);
+}
+
+/**
+ * Names no topic may take: Highwater keeps its internal logs under RESERVED_TOPIC_PREFIX, and
+ * Kafka's internal topics are served by Highwater's own coordinator logs, so a user topic under
+ * one of their names would be taken by tools for the real thing.
+ */
+export function isReservedTopicName(name: string): boolean {
+  return name.startsWith(RESERVED_TOPIC_PREFIX) || KAFKA_INTERNAL_TOPICS.has(name) || name === CLUSTER_METADATA_TOPIC;
+}
 
 export class ClusterMetadata {
   clusterId = '';
@@ -70,7 +90,7 @@ export class ClusterMetadata {
           topicId: record.topicId,
           configs: { ...record.configs },
           partitions: record.shards.map((shard, partition) => ({ topic: record.name, partition, shard })),
-          internal: record.name.startsWith(INTERNAL_TOPIC_PREFIX),
+          internal: isKafkaInternalTopic(record.name),
         };
         this.#topicsByName.set(topic.name, topic);
         this.#topicsById.set(topic.topicId, topic);

@@ -5,6 +5,7 @@
 import { readFileSync, writeFileSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { ErrorCode } from '../protocol/errors.ts';
+import type { ActiveProducer } from '../shared-mem/shard-messages.ts';
 
 /** Kafka keeps the last five batches per producer: a client has at most five in flight. */
 export const BATCHES_KEPT_PER_PRODUCER = 5;
@@ -95,6 +96,13 @@ export class ProducerStateTable {
       return { kind: 'error', errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, message: `producer ${batch.producerId} sent sequence ${firstSeq}, expected ${nextSequence(last.lastSeq)}` };
     }
     return { kind: 'append' };
+  }
+
+  /** The active producers, for DescribeProducers: id, epoch, last sequence and last append time. */
+  describe(): ActiveProducer[] {
+    return [...this.#producers].map(([producerId, e]) => ({
+      producerId, producerEpoch: e.epoch, lastSequence: e.batches.at(-1)?.lastSeq ?? -1, lastTimestamp: e.lastTimestamp,
+    }));
   }
 
   /** Records an appended batch (live, or replayed from the log). */

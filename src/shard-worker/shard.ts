@@ -392,6 +392,18 @@ export class ShardCore {
       case 'shutdown':
         this.#stopping = true;
         return DONE;
+      case 'describe-producers':
+        return this.#describeProducers(request.slot);
     }
+  }
+
+  /** DescribeProducers: the producer state only this shard keeps, read between drains. */
+  #describeProducers(slot: number): ControlOutcome {
+    const owned = this.#partitions.get(slot);
+    if (!owned) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, offset: NO_OFFSET, body: null };
+    const producers = owned.producers.describe().map((p) => ({
+      producerId: String(p.producerId), producerEpoch: p.producerEpoch, lastSequence: p.lastSequence, lastTimestamp: String(p.lastTimestamp),
+    }));
+    return { errorCode: ErrorCode.NONE, offset: NO_OFFSET, body: { producers } };
   }
 }

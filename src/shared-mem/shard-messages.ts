@@ -52,7 +52,7 @@ import type { ShardRingBuffers } from './ring.ts';
  * Changing any of this bumps SHARD_MESSAGE_FORMAT_VERSION (STYLE.md rule 4); the worker refuses to
  * start when WorkerInit names another version.
  */
-export const SHARD_MESSAGE_FORMAT_VERSION = 2;
+export const SHARD_MESSAGE_FORMAT_VERSION = 3;
 
 export const MESSAGE_APPEND = 1;
 export const MESSAGE_CONTROL = 2;
@@ -87,7 +87,7 @@ export const CONTROL_COMPLETION_HEADER_BYTES = 20;
 export const NO_OFFSET = -1n;
 
 /** Control ops by their wire code (the index + 1). */
-const CONTROL_OPS = ['open', 'close', 'update-config', 'delete-records', 'shutdown'] as const;
+const CONTROL_OPS = ['open', 'close', 'update-config', 'delete-records', 'shutdown', 'describe-producers'] as const;
 type ControlOp = (typeof CONTROL_OPS)[number];
 
 /** What a shard needs to open (or reopen, after a restart) one partition it owns. */
@@ -105,7 +105,9 @@ export type ControlRequest =
   | { op: 'close'; slot: number; deleteFiles: boolean }
   | { op: 'update-config'; slot: number; config: Record<string, string> }
   | { op: 'delete-records'; slot: number; offset: bigint }
-  | { op: 'shutdown' };
+  | { op: 'shutdown' }
+  /** DescribeProducers: the partition's active idempotent producers, in the completion's body. */
+  | { op: 'describe-producers'; slot: number };
 
 /** What the acceptor posts to a shard worker at start-up; every field survives postMessage. */
 export interface WorkerInit {
@@ -133,10 +135,20 @@ export interface AppendCompletion {
   errorMessage: string;
 }
 
+/** One idempotent producer of a partition, as DescribeProducers reports it. */
+export interface ActiveProducer {
+  producerId: bigint;
+  producerEpoch: number;
+  lastSequence: number;
+  lastTimestamp: bigint;
+}
+
 /** The small, string-valued part of a control completion. */
 export interface ControlResultBody {
   error?: string;
   recoveryMs?: number;
+  /** describe-producers: 64-bit ids and times as decimal strings (JSON carries no bigint). */
+  producers?: { producerId: string; producerEpoch: number; lastSequence: number; lastTimestamp: string }[];
 }
 
 export interface ControlCompletion {
@@ -175,6 +187,7 @@ function controlJsonFields(request: ControlRequest): Record<string, unknown> | n
     case 'update-config': return { config: request.config };
     case 'delete-records':
     case 'shutdown':
+    case 'describe-producers':
       return null;
   }
 }
@@ -203,6 +216,7 @@ function decodeControlRequest(buf: Buffer): ControlRequest {
     case 'update-config': return { op, slot, config: fields.config as Record<string, string> };
     case 'delete-records': return { op, slot, offset: buf.readBigInt64LE(CONTROL_REQUEST_OFFSET_BYTE_OFFSET) };
     case 'shutdown': return { op };
+    case 'describe-producers': return { op, slot };
     default: throw new Error(`unknown shard control op ${buf.readUInt8(CONTROL_OP_BYTE_OFFSET)}`);
   }
 }

@@ -22,7 +22,6 @@ const absentFromKafka = (d: Difference) => d.kafka === undefined;
 const messageWhereKafkaHasNone = (d: Difference) => (d.kafka === null || d.kafka === '') && d.highwater === '<message>';
 /** Kafka closed the connection: the version is one Kafka 4 no longer serves. */
 const kafkaClosed = (d: Difference) => (d.path === 'closed' && d.kafka === true) || (d.path === 'response' && d.kafka === undefined);
-const NOT_COMPUTED = -2147483648;
 
 const KIP_896 = 'Highwater still serves versions that Kafka 4.0 removed (KIP-896), and Kafka closes the connection on them. A client that negotiates through ApiVersions never sends them to Kafka 4, so serving them harms no one; kept until a client needs them gone';
 
@@ -56,29 +55,17 @@ export const ACCEPTED: Accepted[] = [
   { case: 'produce', label: 'null records', path: '*', when: (d) => d.path === 'timeout' || d.path === 'response',
     reason: 'Kafka 4.4 leaves a Produce whose records are null unanswered (no response in 15 s); Highwater answers INVALID_RECORD' },
 
-  // ---- offsets ----
-  { case: 'list-offsets', label: 'v[1-6] max timestamp', path: '*', reason: 'open: Kafka answers a max-timestamp lookup (-3, KIP-734) below v7 with UNSUPPORTED_VERSION; Highwater answers it at every version' },
 
-  // ---- Metadata ----
-  { case: 'metadata', label: 'v* unknown', path: '*', reason: 'open: issue 19 defect 9, Metadata v0-3 (which always allow auto-creation) creates the topic at once and answers with its partitions; Kafka answers UNKNOWN_TOPIC_OR_PARTITION and creates it in the background' },
-  { case: 'metadata-auto-create', label: 'v* first', path: '*', reason: 'open: issue 19 defect 9, the first auto-creating Metadata answers the new topic; Kafka answers an error and creates it in the background' },
-  { case: 'metadata', label: 'v1[01] unknown id', path: '*', reason: 'open: Kafka refuses topic ids in Metadata v10-11 (INVALID_REQUEST per topic, no brokers, no cluster id); Highwater resolves them' },
-  { case: '*', label: '*authorized operations', path: '*uthorizedOperations', when: (d) => d.highwater === NOT_COMPUTED,
-    reason: 'open: issue 19 defect 5, authorized operations are not computed; with no authorizer Kafka answers every operation of the resource type' },
-  { case: 'list-describe-delete-groups', label: 'v* describe', path: '*authorizedOperations', when: (d) => d.highwater === NOT_COMPUTED,
-    reason: 'open: issue 19 defect 5, authorized operations are not computed' },
-
-  // ---- InitProducerId and FindCoordinator ----
-  { case: 'init-producer-id', label: '*', path: '*', reason: 'open: Kafka hands an idempotent (non-transactional) producer a new producer id on every InitProducerId; Highwater bumps the epoch of the id it is sent (KIP-360 applies to transactional ids)' },
-  { case: 'find-coordinator', label: '*', path: '*errorMessage', when: (d) => d.highwater === null,
-    reason: 'open: on success Kafka sends "NONE" (v1-3) and "" (v4+, per key); Highwater sends null' },
+  // ---- operator APIs ----
+  { case: 'describe-producers', label: '*', path: '*.activeProducers*.lastTimestamp',
+    reason: 'open: Kafka reports the max timestamp of the producer\'s last batch (ProducerAppendInfo); the shard records its own clock at append (src/shard-worker/shard.ts, the produce path)' },
 
   // ---- topic administration ----
   { case: 'create-topics', label: '*', path: '*configs*', reason: 'open: issue 19 item 4, Highwater implements and lists fewer topic configs than Kafka (docs/compat.md)' },
   { case: 'create-topics', label: 'v* compression.type gzip', path: '*', reason: 'open: issue 19 defect 2, compression.type accepts only producer' },
   { case: 'create-topics', label: 'v* cleanup.policy compact', path: '*', reason: 'open: issue 12, compaction is not implemented, so cleanup.policy=compact is refused' },
-  { case: 'create-topics', label: 'v7 validate only', path: '*.topicId', reason: 'open: Kafka returns a topic id for a validate-only creation; Highwater returns the zero id' },
-  { case: 'delete-topics', label: 'delete a topic named with __', path: '*', reason: 'open: issue 19 defect 10, topics whose names start with __ cannot be deleted' },
+  { case: 'delete-topics', label: '* __consumer_offsets', path: '*',
+    reason: 'Kafka 4.4 lets DeleteTopics delete its own __consumer_offsets and CreateTopics create it (only kafka-topics.sh refuses); Highwater keeps committed offsets in its own internal log, so no topic by that name exists to delete (UNKNOWN_TOPIC_OR_PARTITION), and one is not created (INVALID_REQUEST) lest tools take a user topic for the offsets topic' },
   { case: 'describe-configs', label: '*', path: '*configs*', reason: 'open: issue 19 item 4, Highwater implements and lists fewer topic and broker configs than Kafka (docs/compat.md)' },
   { case: 'incremental-alter-configs', label: 'v* describe after set', path: '*.synonyms.*', when: absentFromKafka,
     reason: 'open: issue 19 item 4, Highwater lists log.retention.ms as a synonym at its default; Kafka lists only broker settings that have a value (log.retention.hours)' },

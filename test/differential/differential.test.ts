@@ -12,10 +12,11 @@ import type { Case, CaseContext } from './cases/case.ts';
 import { dataPathCases } from './cases/data-path.ts';
 import { groupCases } from './cases/groups.ts';
 import { adminCases } from './cases/admin.ts';
+import { operatorCases } from './cases/operator.ts';
 import type { TestBroker } from '../helpers/broker.ts';
 import { ApiKey } from '../../src/protocol/generated/index.ts';
 
-const CASES: Case[] = [...dataPathCases, ...groupCases, ...adminCases];
+const CASES: Case[] = [...dataPathCases, ...groupCases, ...adminCases, ...operatorCases];
 
 let kafka: ReferenceKafka;
 let highwater: TestBroker;

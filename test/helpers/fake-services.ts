@@ -5,7 +5,7 @@ import pino from 'pino';
 import { ClusterMetadata, newTopicId, type MetadataRecord, type TopicInfo } from '../../src/metadata/cluster-metadata.ts';
 import { GroupCoordinator } from '../../src/coordinator/coordinator.ts';
 import type { OffsetLogEntry, OffsetsStore } from '../../src/coordinator/offsets-log.ts';
-import type { AppendCompletion } from '../../src/shared-mem/shard-messages.ts';
+import type { ActiveProducer, AppendCompletion } from '../../src/shared-mem/shard-messages.ts';
 import type { Backpressure } from '../../src/acceptor/shards.ts';
 import type { PartitionOffsets } from '../../src/shared-mem/watermarks.ts';
 import type { OffsetAndTimestamp, PartitionVisibility, ReadResult } from '../../src/segments/reader.ts';
@@ -14,6 +14,7 @@ import { ErrorCode } from '../../src/protocol/errors.ts';
 import { loadConfig } from '../../src/config.ts';
 import { HandlerRegistry, NO_RESPONSE, type ApiHandler, type ConnectionInfo, type HandlerServices, type PartitionHandle, type PartitionLogReader, type RequestContext } from '../../src/acceptor/registry.ts';
 import { allHandlers } from '../../src/acceptor/handlers/index.ts';
+import type { Authorizer } from '../../src/acceptor/authorized-operations.ts';
 
 /** One partition's in-memory log and slot group. */
 export interface FakePartition {
@@ -33,6 +34,10 @@ export interface AppendCall {
 }
 
 export interface FakeServices extends HandlerServices {
+  /** What DescribeProducers finds per slot (the shard's producer state, set by a test). */
+  readonly activeProducers: Map<number, ActiveProducer[]>;
+  /** Settable, so a test can put an authorizer in. */
+  authorizer: Authorizer | null;
   readonly cluster: ClusterMetadata;
   readonly groups: GroupCoordinator;
   /** Every metadata write, in order. */
@@ -198,6 +203,15 @@ export function fakeServices(options: { shards?: number; nodeId?: number; port?:
       fetchServed: (topic, partition, records) => { services.counted.fetchServed.push({ topic, partition, bytes: records.length }); },
     },
     log: pino({ level: 'silent' }),
+    activeProducers: new Map(),
+    producers: {
+      describeProducers: async (_shard, slot) => ({ errorCode: ErrorCode.NONE, producers: services.activeProducers.get(slot) ?? [] }),
+    },
+    logDirs: {
+      describe: async () => ({ logDir: '/fake/data', totalBytes: 1000n, usableBytes: 400n }),
+      partitionSize: async (topic, partition) => BigInt(services.fakePartition(topic, partition).batches.reduce((n, b) => n + b.bytes.length, 0)),
+    },
+    authorizer: null,
     apiVersions: () => registry.apiVersions(),
     addTopic(name, count, configs = {}) {
       cluster.apply({ type: 'create-topic', name, topicId: newTopicId(), configs, shards: cluster.assignShards(count) });

@@ -3,6 +3,8 @@
 // one source of the end of the log. earliest (-2) and earliest-local (-4, v8+) are the log start
 // offset. max timestamp (-3, v7+) and a timestamp >= 0 are looked up in the time index below the
 // HWM; no such record answers offset -1. earliest-pending-upload (-5, v9+) is -1: no tiered storage.
+// A special timestamp below the version that introduced it is UNSUPPORTED_VERSION for that
+// partition, checked before the partition is looked up (Kafka's ReplicaManager.fetchOffset).
 import { defineHandler } from '../registry.ts';
 import { ApiKey } from '../../protocol/generated/index.ts';
 import type { ListOffsetsRequest } from '../../protocol/generated/list-offsets-request.ts';
@@ -17,6 +19,11 @@ function foundAt(ok: ListOffsetsPartitionResponseInput, found: { offset: bigint;
 
 export const OffsetSpec = { LATEST: -1n, EARLIEST: -2n, MAX_TIMESTAMP: -3n, EARLIEST_LOCAL: -4n, EARLIEST_PENDING_UPLOAD: -5n } as const;
 
+/** The first version that may ask for each special timestamp (ReplicaManager's timestampMinSupportedVersion). */
+const MIN_VERSION_OF: ReadonlyMap<bigint, number> = new Map([
+  [OffsetSpec.MAX_TIMESTAMP, 7], [OffsetSpec.EARLIEST_LOCAL, 8], [OffsetSpec.EARLIEST_PENDING_UPLOAD, 9],
+]);
+
 export default defineHandler<ListOffsetsRequest, ListOffsetsResponseInput>({
   apiKey: ApiKey.ListOffsets,
   name: 'ListOffsets',
@@ -28,6 +35,7 @@ export default defineHandler<ListOffsetsRequest, ListOffsetsResponseInput>({
       name: t.name,
       partitions: await Promise.all(t.partitions.map(async (p): Promise<ListOffsetsPartitionResponseInput> => {
         const base = { partitionIndex: p.partitionIndex, timestamp: -1n, offset: -1n, leaderEpoch: -1 };
+        if ((MIN_VERSION_OF.get(p.timestamp) ?? 0) > ctx.apiVersion) return { ...base, errorCode: ErrorCode.UNSUPPORTED_VERSION };
         const handle = partitions.partition(t.name, p.partitionIndex);
         if (!handle) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
         if (p.currentLeaderEpoch > 0) return { ...base, errorCode: ErrorCode.UNKNOWN_LEADER_EPOCH };

@@ -1,18 +1,22 @@
-// Metadata (key 3), v0-12. One broker, which leads every partition. Topics are named (v0-9) or
-// named and identified (v10+); a request for a topic ID alone (v10+) is answered by ID. An empty
-// topic list means all topics (v1+; v0's empty list means all too). Unknown topics are created
-// when allow_auto_topic_creation (v4+, always on before) and --auto-create-topics agree.
-// Differences from Kafka: auto-created topics are created before the response is written, so they
-// come back ready instead of LEADER_NOT_AVAILABLE. Authorized operations are not computed
-// (-2147483648, "not requested/unknown").
-import { defineHandler, type BrokerEndpoint } from '../registry.ts';
+// Metadata (key 3), v0-12. One broker, which leads every partition. Topics are named (v0-9),
+// named with the topic id answered (v10+), or asked by topic id alone (v12+; v10-11 refuse topic
+// ids with INVALID_REQUEST and no brokers, as Kafka does). An empty topic list means all topics
+// (v1+; v0's empty list means all too). Authorized operations (v8+) are filled in when asked: the
+// topics' always, the cluster's at v8-10 (v11 dropped the field), as Kafka's AuthHelper builds them.
+// Auto-creation: when --auto-create-topics and allow_auto_topic_creation (v4+; always on before)
+// agree, a missing topic is answered UNKNOWN_TOPIC_OR_PARTITION and created in the background with
+// num.partitions partitions, as a KRaft Kafka's AutoTopicCreationManager does (LEADER_NOT_AVAILABLE
+// was the ZooKeeper path); a later Metadata finds it. An illegal name is INVALID_TOPIC_EXCEPTION.
+// Differences from Kafka: none known.
+import { defineHandler, type BrokerEndpoint, type HandlerServices, type RequestContext } from '../registry.ts';
 import { ApiKey } from '../../protocol/generated/index.ts';
 import type { MetadataRequest } from '../../protocol/generated/metadata-request.ts';
 import type { MetadataResponseInput, MetadataResponseTopicInput } from '../../protocol/generated/metadata-response.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { ZERO_UUID } from '../../protocol/primitives.ts';
 import { createTopic } from '../topic-admin.ts';
-import type { TopicInfo } from '../../metadata/cluster-metadata.ts';
+import { isKafkaInternalTopic, validateTopicName, type TopicInfo } from '../../metadata/cluster-metadata.ts';
+import { CLUSTER_RESOURCE, OPERATIONS_NOT_REQUESTED, authorizedOperations } from '../authorized-operations.ts';
 
 function describeTopic(node: BrokerEndpoint, topic: TopicInfo): MetadataResponseTopicInput {
   const nodeId = node.nodeId;
@@ -33,15 +37,56 @@ function describeTopic(node: BrokerEndpoint, topic: TopicInfo): MetadataResponse
   };
 }
 
+const missingTopic = (errorCode: number, name: string): MetadataResponseTopicInput =>
+  ({ errorCode, name, topicId: ZERO_UUID, isInternal: isKafkaInternalTopic(name), partitions: [] });
+
+/**
+ * Topics being auto-created, per broker (keyed by its metadata service): a second request for the
+ * same topic must not start a second creation (Kafka's inflightTopics).
+ */
+const creating = new WeakMap<object, Set<string>>();
+
+/** Starts the creation and returns at once; the outcome is logged, the client retries Metadata. */
+function createInBackground(services: HandlerServices, name: string): void {
+  let inFlight = creating.get(services.metadata);
+  if (!inFlight) creating.set(services.metadata, inFlight = new Set());
+  if (inFlight.has(name)) return;
+  inFlight.add(name);
+  createTopic(services, { name, numPartitions: -1, replicationFactor: -1, assignments: [], configs: [], validateOnly: false })
+    .then((result) => {
+      if (result.errorCode !== ErrorCode.NONE && result.errorCode !== ErrorCode.TOPIC_ALREADY_EXISTS) {
+        services.log.warn({ topic: name, errorCode: result.errorCode, reason: result.errorMessage }, 'auto-creation of a topic failed');
+      }
+    }, (err: unknown) => services.log.warn({ topic: name, err }, 'auto-creation of a topic failed'))
+    .finally(() => inFlight.delete(name));
+}
+
+function errorAnswer(request: MetadataRequest, errorCode: number): MetadataResponseInput {
+  // As Kafka's MetadataRequest.getErrorResponse: every named topic carries the error; no brokers.
+  return {
+    throttleTimeMs: 0,
+    brokers: [],
+    clusterId: null,
+    controllerId: -1,
+    topics: (request.topics ?? []).map((t) => ({ errorCode, name: t.name, topicId: t.topicId, isInternal: false, partitions: [] })),
+  };
+}
+
 export default defineHandler<MetadataRequest, MetadataResponseInput>({
   apiKey: ApiKey.Metadata,
   name: 'Metadata',
   minVersion: 0,
   maxVersion: 12,
-  async handle(ctx, request) {
+  handle(ctx: RequestContext, request) {
     const { apiVersion, services } = ctx;
     const { metadata, node } = services;
+    if (apiVersion < 12 && request.topics?.some((t) => t.name === null || t.topicId !== ZERO_UUID)) {
+      // Kafka throws InvalidRequestException ("Topic IDs are not supported in requests for version N").
+      return errorAnswer(request, ErrorCode.INVALID_REQUEST);
+    }
     const topics: MetadataResponseTopicInput[] = [];
+    /** The answers for unknown ids, which carry no topic authorized operations (as Kafka). */
+    const unknownIds: MetadataResponseTopicInput[] = [];
     if (request.topics === null || (request.topics.length === 0 && apiVersion === 0)) {
       // The internal logs are not topics (CreateTopics refuses their reserved names), so every topic is listed.
       for (const topic of metadata.topics) topics.push(describeTopic(node, topic));
@@ -50,39 +95,42 @@ export default defineHandler<MetadataRequest, MetadataResponseInput>({
       for (const wanted of request.topics) {
         if (wanted.name === null) {
           const topic = metadata.topicById(wanted.topicId);
-          topics.push(topic ? describeTopic(node, topic) : { errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: null, topicId: wanted.topicId, partitions: [] });
+          if (topic) topics.push(describeTopic(node, topic));
+          else {
+            const unknown: MetadataResponseTopicInput = { errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: null, topicId: wanted.topicId, isInternal: false, partitions: [] };
+            unknownIds.push(unknown);
+            topics.push(unknown);
+          }
           continue;
         }
-        let topic = metadata.topicByName(wanted.name);
-        if (!topic && autoCreate) {
-          const created = await createTopic(services, {
-            name: wanted.name, numPartitions: -1, replicationFactor: -1, assignments: [], configs: [], validateOnly: false,
-          });
-          if (created.errorCode === ErrorCode.TOPIC_ALREADY_EXISTS) topic = metadata.topicByName(wanted.name);
-          else if (created.errorCode !== ErrorCode.NONE) {
-            topics.push({ errorCode: created.errorCode, name: wanted.name, topicId: ZERO_UUID, partitions: [] });
-            continue;
-          } else topic = created.topic;
+        const topic = metadata.topicByName(wanted.name);
+        if (topic) topics.push(describeTopic(node, topic));
+        else if (validateTopicName(wanted.name) !== null) topics.push(missingTopic(ErrorCode.INVALID_TOPIC_EXCEPTION, wanted.name));
+        else {
+          if (autoCreate) createInBackground(services, wanted.name);
+          topics.push(missingTopic(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, wanted.name));
         }
-        topics.push(topic ? describeTopic(node, topic) : { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name: wanted.name, topicId: ZERO_UUID, partitions: [] });
       }
     }
+    const topicOperations = apiVersion >= 8 && request.includeTopicAuthorizedOperations;
+    for (const t of topics) {
+      t.topicAuthorizedOperations = topicOperations && !unknownIds.includes(t)
+        ? authorizedOperations(ctx, { type: 'topic', name: t.name! })
+        : OPERATIONS_NOT_REQUESTED;
+    }
+    const clusterAuthorizedOperations = apiVersion >= 8 && apiVersion <= 10 && request.includeClusterAuthorizedOperations
+      ? authorizedOperations(ctx, CLUSTER_RESOURCE)
+      : OPERATIONS_NOT_REQUESTED;
     return {
       throttleTimeMs: 0,
       brokers: [{ nodeId: node.nodeId, host: node.host, port: node.port, rack: null }],
       clusterId: metadata.clusterId,
       controllerId: node.nodeId,
       topics,
+      clusterAuthorizedOperations,
     };
   },
   errorResponse(_ctx, request, errorCode) {
-    // As Kafka's MetadataRequest.getErrorResponse: every named topic carries the error; no brokers.
-    return {
-      throttleTimeMs: 0,
-      brokers: [],
-      clusterId: null,
-      controllerId: -1,
-      topics: (request.topics ?? []).map((t) => ({ errorCode, name: t.name, topicId: t.topicId, isInternal: false, partitions: [] })),
-    };
+    return errorAnswer(request, errorCode);
   },
 });

@@ -2,6 +2,8 @@
 // key, v4+ for a batch of coordinator_keys, each answered on its own. key_type 1 (transaction)
 // gets COORDINATOR_NOT_AVAILABLE, as a Kafka cluster without a transaction coordinator answers;
 // other key types get INVALID_REQUEST.
+// A found coordinator's message is "NONE" (v1-3, Errors.NONE.message()) or "" (v4+, per key), as
+// Kafka sends them.
 // Differences from Kafka: none on the wire; with one broker NOT_COORDINATOR never comes up.
 import { defineHandler } from '../registry.ts';
 import { ApiKey } from '../../protocol/generated/index.ts';
@@ -22,7 +24,7 @@ export default defineHandler<FindCoordinatorRequest, FindCoordinatorResponseInpu
     const { node } = services;
     const answer = (key: string) => {
       let errorCode: number = ErrorCode.NONE;
-      let errorMessage: string | null = null;
+      let errorMessage: string | null = apiVersion >= 4 ? '' : 'NONE';
       if (request.keyType === KEY_TYPE_TRANSACTION) {
         errorCode = ErrorCode.COORDINATOR_NOT_AVAILABLE;
         errorMessage = 'This broker does not serve transactions';
@@ -31,6 +33,7 @@ export default defineHandler<FindCoordinatorRequest, FindCoordinatorResponseInpu
         errorMessage = `Unknown coordinator key type ${request.keyType}`;
       } else if (!services.coordinator.ownsGroup(key)) {
         errorCode = ErrorCode.NOT_COORDINATOR;
+        errorMessage = 'This is not the correct coordinator.';
       }
       const found = errorCode === ErrorCode.NONE;
       return {

@@ -2,11 +2,13 @@
 // CompletingRebalance, Stable, Dead); an unknown group is described as Dead with no error.
 // Member metadata (of the selected protocol) and assignments are the opaque bytes the members
 // and the leader sent, given once the group is Stable, as Kafka does.
-// Differences from Kafka: authorized operations are not computed (-2147483648).
+// include_authorized_operations (v3+) fills in each group's operations (with no authorizer, every
+// one Kafka defines for the group resource).
 import { defineHandler } from '../registry.ts';
 import { ApiKey } from '../../protocol/generated/index.ts';
 import type { DescribeGroupsRequest } from '../../protocol/generated/describe-groups-request.ts';
 import type { DescribeGroupsResponseInput } from '../../protocol/generated/describe-groups-response.ts';
+import { OPERATIONS_NOT_REQUESTED, authorizedOperations } from '../authorized-operations.ts';
 
 export default defineHandler<DescribeGroupsRequest, DescribeGroupsResponseInput>({
   apiKey: ApiKey.DescribeGroups,
@@ -26,7 +28,9 @@ export default defineHandler<DescribeGroupsRequest, DescribeGroupsResponseInput>
           protocolType: d.protocolType,
           protocolData: d.protocolData,
           members: d.members,
-          authorizedOperations: -2147483648,
+          authorizedOperations: ctx.apiVersion >= 3 && request.includeAuthorizedOperations
+            ? authorizedOperations(ctx, { type: 'group', name: groupId })
+            : OPERATIONS_NOT_REQUESTED,
         };
       }),
     };
@@ -34,7 +38,7 @@ export default defineHandler<DescribeGroupsRequest, DescribeGroupsResponseInput>
   errorResponse(_ctx, request, errorCode) {
     return {
       throttleTimeMs: 0,
-      groups: request.groups.map((groupId) => ({ errorCode, groupId, groupState: '', protocolType: '', protocolData: '', members: [], authorizedOperations: -2147483648 })),
+      groups: request.groups.map((groupId) => ({ errorCode, groupId, groupState: '', protocolType: '', protocolData: '', members: [], authorizedOperations: OPERATIONS_NOT_REQUESTED })),
     };
   },
 });

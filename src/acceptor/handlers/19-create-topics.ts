@@ -1,6 +1,7 @@
 // CreateTopics (key 19), v0-7. Replication factor 1 (or -1, the default) on this one broker;
 // manual assignments may name only this broker. validate_only (v1+) checks without creating.
-// v5+ returns the partition count, replication factor and the configs in force; v7+ the topic ID.
+// v5+ returns the partition count, replication factor and the configs in force; v7+ the topic ID
+// (a fresh one for validate_only too, as Kafka's controller answers).
 // Topics are created one after another, each durable before the next, in request order.
 import { defineHandler } from '../registry.ts';
 import { ApiKey } from '../../protocol/generated/index.ts';
@@ -37,7 +38,7 @@ export default defineHandler<CreateTopicsRequest, CreateTopicsResponseInput>({
       const topic = result.topic;
       const out: CreatableTopicResultInput = {
         name: t.name,
-        topicId: topic?.topicId ?? ZERO_UUID,
+        topicId: topic?.topicId ?? result.topicId ?? ZERO_UUID,
         errorCode: result.errorCode,
         errorMessage: result.errorMessage,
       };

@@ -1,11 +1,13 @@
 // DescribeCluster (key 60), v0-1. One broker, which is also the controller. Endpoint type
 // (v1+): 1 = brokers; a request for controllers (2) gets UNSUPPORTED_ENDPOINT_TYPE as in Kafka
-// when sent to a broker.
+// when sent to a broker. include_cluster_authorized_operations fills in the cluster's operations
+// (with no authorizer, every one Kafka defines for the cluster resource).
 import { defineHandler } from '../registry.ts';
 import { ApiKey } from '../../protocol/generated/index.ts';
 import type { DescribeClusterRequest } from '../../protocol/generated/describe-cluster-request.ts';
 import type { DescribeClusterResponseInput } from '../../protocol/generated/describe-cluster-response.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
+import { CLUSTER_RESOURCE, OPERATIONS_NOT_REQUESTED, authorizedOperations } from '../authorized-operations.ts';
 
 export default defineHandler<DescribeClusterRequest, DescribeClusterResponseInput>({
   apiKey: ApiKey.DescribeCluster,
@@ -25,6 +27,7 @@ export default defineHandler<DescribeClusterRequest, DescribeClusterResponseInpu
       clusterId: metadata.clusterId,
       controllerId: node.nodeId,
       brokers: [{ brokerId: node.nodeId, host: node.host, port: node.port, rack: null }],
+      clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? authorizedOperations(ctx, CLUSTER_RESOURCE) : OPERATIONS_NOT_REQUESTED,
     };
   },
   errorResponse(_ctx, request, errorCode) {

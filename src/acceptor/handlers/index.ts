@@ -21,15 +21,18 @@ import deleteRecords from './21-delete-records.ts';
 import initProducerId from './22-init-producer-id.ts';
 import offsetForLeaderEpoch from './23-offset-for-leader-epoch.ts';
 import describeConfigs from './32-describe-configs.ts';
+import describeLogDirs from './35-describe-log-dirs.ts';
 import createPartitions from './37-create-partitions.ts';
 import deleteGroups from './42-delete-groups.ts';
 import incrementalAlterConfigs from './44-incremental-alter-configs.ts';
 import offsetDelete from './47-offset-delete.ts';
 import describeCluster from './60-describe-cluster.ts';
+import describeProducers from './61-describe-producers.ts';
 
 export const allHandlers: ApiHandler[] = [
   produce, fetch, listOffsets, metadata, apiVersions, createTopics, deleteTopics, deleteRecords, initProducerId,
   offsetForLeaderEpoch, describeConfigs, createPartitions, incrementalAlterConfigs, describeCluster,
   offsetCommit, offsetFetch, findCoordinator, joinGroup, heartbeat, leaveGroup, syncGroup, describeGroups,
-  listGroups, deleteGroups, offsetDelete,
+  listGroups, deleteGroups, offsetDelete, describeLogDirs,
+  describeProducers,
 ];

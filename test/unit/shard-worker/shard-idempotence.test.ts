@@ -66,3 +66,19 @@ describe('ShardCore idempotent dedupe', () => {
     expect(h.logs.get(0)!.logEndOffset).toBe(4n);
   });
 });
+
+describe('ShardCore describe-producers', () => {
+  it('reports each idempotent producer with its epoch, last sequence and last append time; an unknown slot is UNKNOWN_TOPIC_OR_PARTITION', async () => {
+    h = shardHarness();
+    h.open(0);
+    await h.drain([{ slot: 0, records: batch({ ...producer, baseSequence: 0, count: 3 }) }]);
+    await h.drain([{ slot: 0, records: batch({ producerId: 7002n, producerEpoch: 4, baseSequence: 0, count: 1 }) }]);
+    await h.drain([{ slot: 0, records: batch({ count: 2 }) }]);
+    const c = h.control({ op: 'describe-producers', slot: 0 });
+    expect(c.errorCode).toBe(ErrorCode.NONE);
+    const producers = c.body!.producers!;
+    expect(producers.map((p) => [p.producerId, p.producerEpoch, p.lastSequence])).toEqual([['7001', 0, 2], ['7002', 4, 0]]);
+    expect(producers.every((p) => BigInt(p.lastTimestamp) > 0n)).toBe(true);
+    expect(h.control({ op: 'describe-producers', slot: 9 }).errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  });
+});

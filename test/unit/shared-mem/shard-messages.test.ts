@@ -16,7 +16,7 @@ function appendMessage(requestId: number, slot: number, records: Buffer, flags: 
 
 describe('shard messages', () => {
   it('is versioned', () => {
-    expect(SHARD_MESSAGE_FORMAT_VERSION).toBe(2);
+    expect(SHARD_MESSAGE_FORMAT_VERSION).toBe(3);
   });
 
   it('carries an append request with its records as a view, header fields at their named offsets', () => {
@@ -39,6 +39,7 @@ describe('shard messages', () => {
       { op: 'delete-records', slot: 6, offset: BIG },
       { op: 'delete-records', slot: 6, offset: -1n },
       { op: 'shutdown' },
+      { op: 'describe-producers', slot: 8 },
     ];
     for (const [i, request] of requests.entries()) {
       const message = encodeControlRequest(i + 1, request);

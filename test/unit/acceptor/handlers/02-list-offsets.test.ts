@@ -40,3 +40,15 @@ test('unknown partitions, newer leader epochs and bad negative timestamps get th
   expect((await offsetsFor([OffsetSpec.LATEST], { currentLeaderEpoch: 3 }))[0]!.errorCode).toBe(ErrorCode.UNKNOWN_LEADER_EPOCH);
   expect((await offsetsFor([-7n]))[0]!.errorCode).toBe(ErrorCode.INVALID_REQUEST);
 });
+
+test('a special timestamp below the version that introduced it is UNSUPPORTED_VERSION, even for an unknown partition', async () => {
+  const ask = async (v: number, timestamp: bigint, partitionIndex = 0) => (await call<ListOffsetsResponse>(listOffsets, s, v, {
+    replicaId: -1, isolationLevel: 0, topics: [{ name: 't', partitions: [{ partitionIndex, timestamp, currentLeaderEpoch: -1 }] }],
+  }))!.topics[0]!.partitions[0]!;
+  expect(await ask(6, OffsetSpec.MAX_TIMESTAMP)).toMatchObject({ errorCode: ErrorCode.UNSUPPORTED_VERSION, offset: -1n, timestamp: -1n });
+  expect((await ask(6, OffsetSpec.MAX_TIMESTAMP, 9)).errorCode).toBe(ErrorCode.UNSUPPORTED_VERSION);
+  expect((await ask(7, OffsetSpec.EARLIEST_LOCAL)).errorCode).toBe(ErrorCode.UNSUPPORTED_VERSION);
+  expect((await ask(8, OffsetSpec.EARLIEST_PENDING_UPLOAD)).errorCode).toBe(ErrorCode.UNSUPPORTED_VERSION);
+  expect((await ask(7, OffsetSpec.MAX_TIMESTAMP)).errorCode).toBe(ErrorCode.NONE);
+  expect((await ask(1, OffsetSpec.LATEST)).errorCode).toBe(ErrorCode.NONE);
+});

@@ -22,3 +22,9 @@ test('v4+: each key is answered; transaction keys get COORDINATOR_NOT_AVAILABLE,
   const odd = await call<FindCoordinatorResponse>(findCoordinator, s, 4, { keyType: 9, coordinatorKeys: ['x'] });
   expect(odd!.coordinators[0]!.errorCode).toBe(ErrorCode.INVALID_REQUEST);
 });
+
+test('a found coordinator carries Kafka\'s success message: "NONE" at v1-3, "" per key at v4+', async () => {
+  expect((await call<FindCoordinatorResponse>(findCoordinator, s, 1, { key: 'g', keyType: 0 }))!.errorMessage).toBe('NONE');
+  const v4 = await call<FindCoordinatorResponse>(findCoordinator, s, 4, { keyType: 0, coordinatorKeys: ['a'] });
+  expect(v4!.coordinators[0]!.errorMessage).toBe('');
+});

@@ -19,3 +19,12 @@ test('each group is described; the unknown one is Dead with no error', async () 
   expect(Buffer.from(g!.members[0]!.memberAssignment).toString()).toBe('assigned');
   expect(nope).toMatchObject({ groupId: 'nope', errorCode: ErrorCode.NONE, groupState: 'Dead', members: [] });
 });
+
+test('v3+ include_authorized_operations: every group operation Kafka defines, with no authorizer', async () => {
+  await joinedMember(s, 'ops');
+  const res = await call<DescribeGroupsResponse>(describeGroups, s, 5, { groups: ['ops'], includeAuthorizedOperations: true });
+  // READ, DESCRIBE, DELETE, DESCRIBE_CONFIGS, ALTER_CONFIGS: bits 3, 6, 8, 10, 11.
+  expect(res!.groups[0]!.authorizedOperations).toBe(3400);
+  const off = await call<DescribeGroupsResponse>(describeGroups, s, 5, { groups: ['ops'], includeAuthorizedOperations: false });
+  expect(off!.groups[0]!.authorizedOperations).toBe(-2147483648);
+});

@@ -36,3 +36,20 @@ test('existing, duplicate, invalid and over-replicated topics get Kafka\'s codes
   expect(s.metadataWrites).toEqual([]);
   expect(s.cluster.topicByName('dry')).toBeUndefined();
 });
+
+test('v7 validate_only answers a topic id, as Kafka\'s controller does, and writes nothing', async () => {
+  const dry = await create(7, [topic('dry-id')], true);
+  expect(dry!.topics[0]!.errorCode).toBe(ErrorCode.NONE);
+  expect(dry!.topics[0]!.topicId).toMatch(/^[0-9a-f-]{36}$/);
+  expect(dry!.topics[0]!.topicId).not.toBe('00000000-0000-0000-0000-000000000000');
+  expect(s.metadataWrites).toEqual([]);
+});
+
+test('names starting with __ are ordinary topics; Kafka\'s internal names and Highwater\'s own are refused', async () => {
+  const res = await create(7, [topic('__app'), topic('__consumer_offsets'), topic('__transaction_state'), topic('__cluster_metadata'), topic('__highwater_x')]);
+  expect(res!.topics.map((t) => [t.name, t.errorCode])).toEqual([
+    ['__app', ErrorCode.NONE], ['__consumer_offsets', ErrorCode.INVALID_REQUEST], ['__transaction_state', ErrorCode.INVALID_REQUEST],
+    ['__cluster_metadata', ErrorCode.INVALID_REQUEST], ['__highwater_x', ErrorCode.INVALID_REQUEST],
+  ]);
+  expect(s.cluster.topicByName('__app')!.internal).toBe(false);
+});

@@ -25,3 +25,10 @@ test('v6 deletes by ID; an unknown ID is UNKNOWN_TOPIC_ID; name and ID together 
   expect(s.cluster.topicByName('b')).toBeUndefined();
   expect(s.cluster.topicByName('a')).toBeDefined();
 });
+
+test('a topic whose name starts with __ is deleted like any other (issue 19 defect 10)', async () => {
+  s.addTopic('__app-state', 1);
+  const res = await call<DeleteTopicsResponse>(deleteTopics, s, 5, { topicNames: ['__app-state'], timeoutMs: 1000 });
+  expect(res!.responses[0]!.errorCode).toBe(ErrorCode.NONE);
+  expect(s.cluster.topicByName('__app-state')).toBeUndefined();
+});

@@ -1,4 +1,4 @@
-// InitProducerId: fresh ids from durable blocks, epoch bumps (KIP-360), transactional ids refused.
+// InitProducerId: fresh ids from durable blocks, for every idempotent producer; transactional ids refused.
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import initProducerId from '../../../../src/acceptor/handlers/22-init-producer-id.ts';
 import { ErrorCode } from '../../../../src/protocol/errors.ts';
@@ -20,10 +20,16 @@ test('new producers get distinct ids at epoch 0, from a block reserved in the me
   expect(s.metadataWrites.flat().filter((r) => r.type === 'producer-id-block')).toHaveLength(1);
 });
 
-test('a known producer gets its epoch bumped; an id never handed out is INVALID_PRODUCER_ID_MAPPING', async () => {
+test('an idempotent producer that sends its id and epoch gets a new id at epoch 0, as Kafka\'s TransactionCoordinator answers', async () => {
   const a = await init(-1n, -1);
-  expect(await init(a!.producerId, 3)).toMatchObject({ errorCode: ErrorCode.NONE, producerId: a!.producerId, producerEpoch: 4 });
-  expect((await init(1_000_000n, 0))!.errorCode).toBe(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
+  const again = await init(a!.producerId, 3);
+  expect(again).toMatchObject({ errorCode: ErrorCode.NONE, producerEpoch: 0 });
+  expect(again!.producerId).not.toBe(a!.producerId);
+});
+
+test('an id without an epoch, or an epoch without an id, is INVALID_REQUEST', async () => {
+  expect((await init(5n, -1))!.errorCode).toBe(ErrorCode.INVALID_REQUEST);
+  expect((await init(-1n, 2))!.errorCode).toBe(ErrorCode.INVALID_REQUEST);
 });
 
 test('a transactional id is refused', async () => {

@@ -15,3 +15,12 @@ test('brokers: this one at its advertised endpoint, also the controller; control
   const controllers = await call<DescribeClusterResponse>(describeCluster, s, 1, { includeClusterAuthorizedOperations: false, endpointType: 2 });
   expect(controllers).toMatchObject({ errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE, brokers: [] });
 });
+
+test('cluster authorized operations: every cluster operation Kafka defines with no authorizer, 0 when DESCRIBE is denied', async () => {
+  const ask = (include: boolean) => call<DescribeClusterResponse>(describeCluster, s, 1, { includeClusterAuthorizedOperations: include, endpointType: 1 });
+  // CREATE, ALTER, DESCRIBE, CLUSTER_ACTION, DESCRIBE_CONFIGS, ALTER_CONFIGS, IDEMPOTENT_WRITE: bits 5, 7-12.
+  expect((await ask(true))!.clusterAuthorizedOperations).toBe(8096);
+  expect((await ask(false))!.clusterAuthorizedOperations).toBe(-2147483648);
+  s.authorizer = { authorize: (_principal, op) => op !== 8 };
+  expect((await ask(true))!.clusterAuthorizedOperations).toBe(0);
+});
