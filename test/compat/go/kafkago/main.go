@@ -132,14 +132,28 @@ func message(i int) kafka.Message {
 	return kafka.Message{Key: compat.Key(i), Value: compat.Value(i), Headers: headers}
 }
 
-func produce(w *kafka.Writer, count int) error {
-	messages := make([]kafka.Message, count)
-	for i := range messages {
-		messages[i] = message(i)
-	}
+// produce writes record i to partition i % partitions. With acks=0 it writes one partition after
+// the other: the Writer's partitions share a pool of connections, a request that expects no answer
+// frees its connection at once, so two batches of one partition can leave on two connections, and
+// Kafka (one request at a time per connection, connections in parallel) then appended them out of
+// order (seen with lz4: offset 1000 of partition 0 held record 4500, not 3000).
+func produce(w *kafka.Writer, count, partitions int) error {
 	ctx, cancel := withTimeout(60 * time.Second)
 	defer cancel()
-	return w.WriteMessages(ctx, messages...)
+	rounds := [][]kafka.Message{nil}
+	if w.RequiredAcks == kafka.RequireNone {
+		rounds = make([][]kafka.Message, partitions)
+	}
+	for i := 0; i < count; i++ {
+		round := &rounds[(i%partitions)%len(rounds)]
+		*round = append(*round, message(i))
+	}
+	for _, messages := range rounds {
+		if err := w.WriteMessages(ctx, messages...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func readBytes(b kafka.Bytes) ([]byte, error) {
@@ -283,7 +297,7 @@ func produceConsume(codec string) func() (string, error) {
 				return "", err
 			}
 			w := writer(topic, acks, codec)
-			err := produce(w, compat.Records)
+			err := produce(w, compat.Records, compat.Partitions)
 			w.Close()
 			if err != nil {
 				return "", fmt.Errorf("acks=%s: produce: %w", acks, err)
@@ -472,7 +486,20 @@ func (m *member) close() {
 	<-m.done
 }
 
+// checkCommitted retries while the coordinator is not ready: kafka-go's Client does not, and Kafka
+// answers NOT_COORDINATOR until it has loaded __consumer_offsets after a restart.
 func checkCommitted(ctx context.Context, topic, when string) error {
+	for {
+		err := checkCommittedOnce(ctx, topic, when)
+		var kafkaError kafka.Error
+		if err == nil || !errors.As(err, &kafkaError) || !kafkaError.Temporary() || ctx.Err() != nil {
+			return err
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func checkCommittedOnce(ctx context.Context, topic, when string) error {
 	partitions := make([]int, compat.GroupPartitions)
 	for p := range partitions {
 		partitions[p] = p
@@ -509,7 +536,7 @@ func groupResumeCommit() (string, error) {
 		return "", err
 	}
 	w := writer(topic, "all", "none")
-	err := produce(w, compat.GroupPartitions*compat.GroupRecordsPerPartition)
+	err := produce(w, compat.GroupPartitions*compat.GroupRecordsPerPartition, compat.GroupPartitions)
 	w.Close()
 	if err != nil {
 		return "", err
