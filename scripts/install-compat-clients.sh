@@ -74,6 +74,12 @@ if command -v go > /dev/null 2>&1; then
       not_ok "$driver" "$(cat "$logs/go-$driver.reason")"
     fi
   done
+  # The client projects' own suites (test/foreign/run.sh): sources and test binaries.
+  if logged "$logs/go-foreign" "$root/test/foreign/run.sh" --prepare; then
+    ok "foreign suites: franz-go kgo and kafka-go test binaries (test/foreign/run.sh)"
+  else
+    not_ok "foreign suites" "$(cat "$logs/go-foreign.reason")"
+  fi
 else
   not_ok "franz-go, sarama, kafka-go" "no go toolchain"
 fi
