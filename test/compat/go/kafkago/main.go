@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"runtime/debug"
 	"strconv"
 	"sync"
 	"time"
@@ -617,29 +616,9 @@ func groupResumeCheck() (string, error) {
 	return fmt.Sprintf("resumed at offset %d on 4 partitions (group Reader)", compat.GroupCommitOffset), nil
 }
 
-func moduleVersion(path string) string {
-	if info, ok := debug.ReadBuildInfo(); ok {
-		for _, dep := range info.Deps {
-			if dep.Path == path {
-				return dep.Version
-			}
-		}
-	}
-	return "unknown"
-}
-
 func main() {
 	args = compat.ParseArgs()
-	scenarios := map[string]func() (string, error){
-		"metadata":       metadata,
-		"list-offsets":   listOffsets,
-		"idempotent":     idempotent,
-		"long-poll":      longPoll,
-		"group-resume-1": groupResumeCommit,
-		"group-resume-2": groupResumeCheck,
-	}
-	for _, codec := range compat.Codecs {
-		scenarios["produce-consume-"+codec] = produceConsume(codec)
-	}
-	compat.Run(args, []string{"kafka-go " + moduleVersion("github.com/segmentio/kafka-go")}, scenarios)
+	scenarios := compat.Scenarios{Metadata: metadata, ListOffsets: listOffsets, Idempotent: idempotent, LongPoll: longPoll,
+		GroupResumeCommit: groupResumeCommit, GroupResumeCheck: groupResumeCheck, ProduceConsume: produceConsume}.Map()
+	compat.Run(args, []string{"kafka-go " + compat.ModuleVersion("github.com/segmentio/kafka-go")}, scenarios)
 }
