@@ -64,18 +64,24 @@ else
   not_ok kafka-clients "$(cat "$logs/mvn.reason")"
 fi
 
-# -- Go: franz-go (+kadm) and Sarama --------------------------------------------------------------
+# -- Go: franz-go (+kadm), Sarama and kafka-go ---------------------------------------------------
 step "go clients (go module proxy)"
 if command -v go > /dev/null 2>&1; then
-  for driver in franz sarama; do
+  for driver in franz sarama kafkago; do
     if logged "$logs/go-$driver" sh -c "cd '$compat/go' && go build -o bin/$driver ./$driver"; then
-      ok "$driver: $(cd "$compat/go" && go version -m "bin/$driver" | awk '/dep.*(franz-go|sarama)/ {printf "%s %s  ", $2, $3}')"
+      ok "$driver: $(cd "$compat/go" && go version -m "bin/$driver" | awk '/dep.*(franz-go|sarama|kafka-go)/ {printf "%s %s  ", $2, $3}')"
     else
       not_ok "$driver" "$(cat "$logs/go-$driver.reason")"
     fi
   done
+  # The client projects' own suites (test/foreign/run.sh): sources and test binaries.
+  if logged "$logs/go-foreign" "$root/test/foreign/run.sh" --prepare; then
+    ok "foreign suites: franz-go kgo and kafka-go test binaries (test/foreign/run.sh)"
+  else
+    not_ok "foreign suites" "$(cat "$logs/go-foreign.reason")"
+  fi
 else
-  not_ok "franz-go, sarama" "no go toolchain"
+  not_ok "franz-go, sarama, kafka-go" "no go toolchain"
 fi
 
 # -- Node: @confluentinc/kafka-javascript, node-rdkafka (native builds) -------------------------

@@ -68,6 +68,7 @@ export const CLIENTS: ClientSpec[] = [
   { name: 'kcat', command: [node, 'test/compat/kcat/driver.ts'], installedMarker: 'test/compat/kcat/driver.ts' },
   { name: 'franz-go', command: ['test/compat/go/bin/franz'], installedMarker: 'test/compat/go/bin/franz' },
   { name: 'sarama', command: ['test/compat/go/bin/sarama'], installedMarker: 'test/compat/go/bin/sarama' },
+  { name: 'kafka-go', command: ['test/compat/go/bin/kafkago'], installedMarker: 'test/compat/go/bin/kafkago' },
   { name: 'kafkajs', command: [node, 'test/compat/node/kafkajs-driver.ts'], installedMarker: 'node_modules/kafkajs' },
   {
     name: 'platformatic-kafka',

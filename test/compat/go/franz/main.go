@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime/debug"
 	"sync"
 	"time"
 
@@ -546,30 +545,10 @@ func groupResumeCheck() (string, error) {
 	return fmt.Sprintf("resumed at offset %d on 4 partitions", compat.GroupCommitOffset), nil
 }
 
-func moduleVersion(path string) string {
-	if info, ok := debug.ReadBuildInfo(); ok {
-		for _, dep := range info.Deps {
-			if dep.Path == path {
-				return dep.Version
-			}
-		}
-	}
-	return "unknown"
-}
-
 func main() {
 	args = compat.ParseArgs()
-	scenarios := map[string]func() (string, error){
-		"metadata":       metadata,
-		"list-offsets":   listOffsets,
-		"idempotent":     idempotent,
-		"long-poll":      longPoll,
-		"group-resume-1": groupResumeCommit,
-		"group-resume-2": groupResumeCheck,
-	}
-	for _, codec := range compat.Codecs {
-		scenarios["produce-consume-"+codec] = produceConsume(codec)
-	}
-	compat.Run(args, []string{fmt.Sprintf("franz-go %s (kadm %s)", moduleVersion("github.com/twmb/franz-go"),
-		moduleVersion("github.com/twmb/franz-go/pkg/kadm"))}, scenarios)
+	scenarios := compat.Scenarios{Metadata: metadata, ListOffsets: listOffsets, Idempotent: idempotent, LongPoll: longPoll,
+		GroupResumeCommit: groupResumeCommit, GroupResumeCheck: groupResumeCheck, ProduceConsume: produceConsume}.Map()
+	compat.Run(args, []string{fmt.Sprintf("franz-go %s (kadm %s)", compat.ModuleVersion("github.com/twmb/franz-go"),
+		compat.ModuleVersion("github.com/twmb/franz-go/pkg/kadm"))}, scenarios)
 }

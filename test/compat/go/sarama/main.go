@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime/debug"
 	"sync"
 	"time"
 
@@ -555,30 +554,10 @@ func groupResumeCheck() (string, error) {
 	return fmt.Sprintf("resumed at offset %d on 4 partitions", compat.GroupCommitOffset), nil
 }
 
-func moduleVersion(path string) string {
-	if info, ok := debug.ReadBuildInfo(); ok {
-		for _, dep := range info.Deps {
-			if dep.Path == path {
-				return dep.Version
-			}
-		}
-	}
-	return "unknown"
-}
-
 func main() {
 	args = compat.ParseArgs()
-	scenarios := map[string]func() (string, error){
-		"metadata":       metadata,
-		"list-offsets":   listOffsets,
-		"idempotent":     idempotent,
-		"long-poll":      longPoll,
-		"group-resume-1": groupResumeCommit,
-		"group-resume-2": groupResumeCheck,
-	}
-	for _, codec := range compat.Codecs {
-		scenarios["produce-consume-"+codec] = produceConsume(codec)
-	}
-	compat.Run(args, []string{fmt.Sprintf("sarama %s (config.Version %s)", moduleVersion("github.com/IBM/sarama"),
+	scenarios := compat.Scenarios{Metadata: metadata, ListOffsets: listOffsets, Idempotent: idempotent, LongPoll: longPoll,
+		GroupResumeCommit: groupResumeCommit, GroupResumeCheck: groupResumeCheck, ProduceConsume: produceConsume}.Map()
+	compat.Run(args, []string{fmt.Sprintf("sarama %s (config.Version %s)", compat.ModuleVersion("github.com/IBM/sarama"),
 		sarama.NewConfig().Version)}, scenarios)
 }

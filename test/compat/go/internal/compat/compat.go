@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 )
@@ -145,4 +146,38 @@ func Run(args Args, versions []string, scenarios map[string]func() (string, erro
 		}
 		os.Stdout.Sync()
 	}
+}
+
+// Scenarios is what a driver implements; Map names each function as docs/compat.md does.
+type Scenarios struct {
+	Metadata, ListOffsets, Idempotent, LongPoll func() (string, error)
+	GroupResumeCommit, GroupResumeCheck         func() (string, error)
+	ProduceConsume                              func(codec string) func() (string, error)
+}
+
+func (s Scenarios) Map() map[string]func() (string, error) {
+	named := map[string]func() (string, error){
+		"metadata":       s.Metadata,
+		"list-offsets":   s.ListOffsets,
+		"idempotent":     s.Idempotent,
+		"long-poll":      s.LongPoll,
+		"group-resume-1": s.GroupResumeCommit,
+		"group-resume-2": s.GroupResumeCheck,
+	}
+	for _, codec := range Codecs {
+		named["produce-consume-"+codec] = s.ProduceConsume(codec)
+	}
+	return named
+}
+
+// ModuleVersion is the version of a module the driver was built with, from its build info.
+func ModuleVersion(path string) string {
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, dep := range info.Deps {
+			if dep.Path == path {
+				return dep.Version
+			}
+		}
+	}
+	return "unknown"
 }
