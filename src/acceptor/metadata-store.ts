@@ -61,6 +61,10 @@ export class MetadataStore implements MetadataService {
     return this.metadata.topicById(topicId);
   }
 
+  brokerConfigs(resourceName: string): Readonly<Record<string, string>> {
+    return this.metadata.brokerConfigs(resourceName);
+  }
+
   get producerIdBlockEnd(): bigint {
     return this.metadata.producerIdBlockEnd;
   }
@@ -114,6 +118,10 @@ export class MetadataStore implements MetadataService {
         if (topic) await this.#partitions.updateTopicConfigs(topic);
         return;
       }
+      case 'broker-configs':
+        // A changed broker default reaches every open partition that has no value of its own.
+        await Promise.all([...this.metadata.topics].map((t) => this.#partitions.updateTopicConfigs(t)));
+        return;
       case 'delete-topic':
         if (before) await this.#partitions.deleteTopicPartitions(before.name);
         return;

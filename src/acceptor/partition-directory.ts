@@ -29,7 +29,8 @@ export interface PartitionDirectoryOptions {
   dataDir: string;
   /** Capacity of the watermark table (--max-partitions). */
   maxPartitions: number;
-  topicDefaults: Record<string, string>;
+  /** The broker-level default of each topic config now (static and dynamic broker configs). */
+  topicDefaults(): Record<string, string>;
   shards: DirectoryShards;
   watermarks: WatermarkReads;
   /** The shard that serves a stored partition (metadata's effective shard). */
@@ -153,7 +154,8 @@ export class PartitionDirectory implements PartitionLookup {
 
   #logConfigFor(topic: TopicInfo): Record<string, string> {
     const out: Record<string, string> = {};
-    for (const name of LOG_CONFIG_NAMES) out[name] = effectiveConfig(name, topic.configs, this.#o.topicDefaults);
+    const defaults = this.#o.topicDefaults();
+    for (const name of LOG_CONFIG_NAMES) out[name] = effectiveConfig(name, topic.configs, defaults);
     return out;
   }
 

@@ -82,6 +82,8 @@ export interface MetadataService {
   readonly topics: Iterable<TopicInfo>;
   topicByName(name: string): TopicInfo | undefined;
   topicById(topicId: string): TopicInfo | undefined;
+  /** The dynamic broker configs of a node id, or of "" (the cluster-wide default). */
+  brokerConfigs(resourceName: string): Readonly<Record<string, string>>;
   /** The first producer id never handed out. */
   readonly producerIdBlockEnd: bigint;
   /** Owning shards for `count` new partitions, balanced by partition count. */
@@ -100,7 +102,9 @@ export interface BrokerEndpoint {
 }
 
 /** The settings handlers read. */
-export type HandlerConfig = Pick<BrokerConfig, 'autoCreateTopics' | 'numPartitions' | 'topicDefaults' | 'maxFrameBytes' | 'fsync' | 'shards'>;
+export type HandlerConfig = Pick<BrokerConfig, 'autoCreateTopics' | 'numPartitions' | 'topicDefaults' | 'maxFrameBytes' | 'fsync' | 'shards'
+  | 'retentionCheckMs' | 'groupMinSessionTimeoutMs' | 'groupMaxSessionTimeoutMs' | 'groupInitialRebalanceDelayMs' | 'offsetsRetentionMs'
+  | 'offsetsRetentionCheckIntervalMs' | 'offsetMetadataMaxBytes'>;
 
 /** The parts of the group coordinator (src/coordinator/) the group and offset APIs call. */
 export type GroupCoordinatorService = Pick<GroupCoordinator,

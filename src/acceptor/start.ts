@@ -9,6 +9,8 @@ import { VERSION } from '../version.ts';
 import { BrokerMetrics } from '../metrics.ts';
 import type { ClusterMetadata } from '../metadata/cluster-metadata.ts';
 import { ShardPool } from './shards.ts';
+import { effectiveTopicDefaults } from '../metadata/broker-configs.ts';
+import { brokerConfigLayers } from './topic-configs-view.ts';
 import { WatermarkReader } from '../shared-mem/watermarks.ts';
 import { openGroupCoordinator } from '../coordinator/broker-coordinator.ts';
 import type { GroupCoordinator } from '../coordinator/coordinator.ts';
@@ -69,7 +71,7 @@ export async function startBroker(config: BrokerConfig, log: Logger): Promise<Ru
   const directory: PartitionDirectory = new PartitionDirectory({
     dataDir: config.dataDir,
     maxPartitions: config.maxPartitions,
-    topicDefaults: config.topicDefaults,
+    topicDefaults: () => effectiveTopicDefaults(brokerConfigLayers(config, store.metadata, config.nodeId)),
     shards,
     watermarks,
     shardOf: (p) => store.metadata.effectiveShard(p),

@@ -1,5 +1,6 @@
-// Topic administration shared by CreateTopics, DeleteTopics, CreatePartitions, the config APIs and
-// Metadata's auto-creation: validation with Kafka's error codes, then one durable metadata write.
+// Topic administration shared by CreateTopics, DeleteTopics, CreatePartitions and Metadata's
+// auto-creation: validation with Kafka's error codes, then one durable metadata write. The config
+// APIs' changes are in config-admin.ts.
 import type { HandlerServices } from './registry.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import { isReservedTopicName, newTopicId, validateTopicName, type TopicInfo } from '../metadata/cluster-metadata.ts';
@@ -98,32 +99,5 @@ export async function createPartitions(services: TopicAdminServices, name: strin
   }
   if (validateOnly) return OK;
   await services.metadata.write([{ type: 'add-partitions', topicId: topic.topicId, shards: services.metadata.assignShards(newCount - current) }]);
-  return OK;
-}
-
-export const ConfigOperation = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const;
-
-export async function alterTopicConfigs(services: TopicAdminServices, name: string, changes: { name: string; operation: number; value: string | null }[], validateOnly: boolean): Promise<AdminResult> {
-  const topic = services.metadata.topicByName(name);
-  if (!topic) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic ${name} does not exist`);
-  const update: Record<string, string | null> = {};
-  for (const change of changes) {
-    if (change.operation === ConfigOperation.DELETE) {
-      const problem = validateTopicConfig(change.name, null);
-      if (problem) return fail(ErrorCode.INVALID_CONFIG, problem);
-      update[change.name] = null;
-      continue;
-    }
-    if (change.operation !== ConfigOperation.SET) {
-      // APPEND and SUBTRACT apply to list configs; the only list config served, cleanup.policy, has one legal value.
-      return fail(ErrorCode.INVALID_CONFIG, `Config operation ${change.operation} is not supported for ${change.name}`);
-    }
-    if (change.value === null) return fail(ErrorCode.INVALID_CONFIG, `Null value not supported for ${change.name}`);
-    const problem = validateTopicConfig(change.name, change.value);
-    if (problem) return fail(ErrorCode.INVALID_CONFIG, problem);
-    update[change.name] = change.value;
-  }
-  if (validateOnly || Object.keys(update).length === 0) return OK;
-  await services.metadata.write([{ type: 'alter-configs', topicId: topic.topicId, configs: update }]);
   return OK;
 }

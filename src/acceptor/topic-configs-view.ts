@@ -1,12 +1,15 @@
 // Describes topic and broker configs the way DescribeConfigs and CreateTopics (v5+) report them:
-// value in force, where it came from (Kafka's ConfigSource) and its type (Kafka's ConfigType).
-import type { BrokerEndpoint, HandlerConfig } from './registry.ts';
+// value in force, where it came from (Kafka's ConfigSource), its synonyms and its type (Kafka's
+// ConfigType). Synonyms follow Kafka's ConfigHelper: every layer that has a value, by precedence.
+import type { BrokerEndpoint, HandlerConfig, MetadataService } from './registry.ts';
 import type { TopicInfo } from '../metadata/cluster-metadata.ts';
 import { TOPIC_CONFIGS, type ConfigType } from '../metadata/topic-configs.ts';
+import {
+  BROKER_LOG_CONFIGS, ConfigSource, brokerSynonymNames, brokerSynonyms, resolveTopicDefault, staticLogConfigs, type BrokerConfigLayers,
+} from '../metadata/broker-configs.ts';
 import { formatFsyncPolicy } from '../config.ts';
 
-/** Kafka's DescribeConfigsResponse.ConfigSource values. */
-export const ConfigSource = { DYNAMIC_TOPIC_CONFIG: 1, STATIC_BROKER_CONFIG: 4, DEFAULT_CONFIG: 5 } as const;
+export { ConfigSource };
 
 // Kafka's DescribeConfigsResponse.ConfigType values.
 const CONFIG_TYPE: Record<ConfigType, number> = { boolean: 1, string: 2, int: 3, short: 4, long: 5, double: 6, list: 7 };
@@ -22,32 +25,32 @@ export interface ConfigEntry {
   synonyms: { name: string; value: string | null; source: number }[];
 }
 
-/** Broker-level names of the topic configs whose defaults --topic-defaults may set. */
-const BROKER_SYNONYM: Record<string, string> = {
-  'segment.bytes': 'log.segment.bytes',
-  'segment.ms': 'log.roll.ms',
-  'retention.ms': 'log.retention.ms',
-  'retention.bytes': 'log.retention.bytes',
-  'index.interval.bytes': 'log.index.interval.bytes',
-  'max.message.bytes': 'message.max.bytes',
-  'message.timestamp.type': 'log.message.timestamp.type',
-  'cleanup.policy': 'log.cleanup.policy',
-};
+/** Where a broker config's value may come from: this node's dynamic configs, the cluster default's, the static settings. */
+export function brokerConfigLayers(config: Pick<HandlerConfig, 'topicDefaults'>, metadata: Pick<MetadataService, 'brokerConfigs'> | undefined, nodeId: number): BrokerConfigLayers {
+  return {
+    dynamicNode: metadata?.brokerConfigs(String(nodeId)) ?? {},
+    dynamicDefault: metadata?.brokerConfigs('') ?? {},
+    staticConfigs: staticLogConfigs(config.topicDefaults),
+  };
+}
 
-export function describeTopicConfigs(config: Pick<HandlerConfig, 'topicDefaults'>, topic: TopicInfo, keys: string[] | null): ConfigEntry[] {
+/**
+ * `dynamic` brings in the dynamic broker configs; without it only the static ones count (a caller
+ * that has no metadata service).
+ */
+export function describeTopicConfigs(config: Pick<HandlerConfig, 'topicDefaults'>, topic: TopicInfo, keys: string[] | null,
+  dynamic?: { metadata: Pick<MetadataService, 'brokerConfigs'>; nodeId: number }): ConfigEntry[] {
+  const layers = brokerConfigLayers(config, dynamic?.metadata, dynamic?.nodeId ?? 0);
   const entries: ConfigEntry[] = [];
   for (const def of TOPIC_CONFIGS.values()) {
     if (keys && !keys.includes(def.name)) continue;
     const own = topic.configs[def.name];
-    const brokerDefault = config.topicDefaults[def.name];
-    const synonyms: ConfigEntry['synonyms'] = [];
-    if (own !== undefined) synonyms.push({ name: def.name, value: own, source: ConfigSource.DYNAMIC_TOPIC_CONFIG });
-    if (brokerDefault !== undefined) synonyms.push({ name: BROKER_SYNONYM[def.name] ?? def.name, value: brokerDefault, source: ConfigSource.STATIC_BROKER_CONFIG });
-    synonyms.push({ name: BROKER_SYNONYM[def.name] ?? def.name, value: def.defaultValue, source: ConfigSource.DEFAULT_CONFIG });
-    const source = own !== undefined ? ConfigSource.DYNAMIC_TOPIC_CONFIG : brokerDefault !== undefined ? ConfigSource.STATIC_BROKER_CONFIG : ConfigSource.DEFAULT_CONFIG;
+    const synonyms: ConfigEntry['synonyms'] = brokerSynonyms(brokerSynonymNames(def.name)[0]!, def.name, layers);
+    if (own !== undefined) synonyms.unshift({ name: def.name, value: own, source: ConfigSource.DYNAMIC_TOPIC_CONFIG });
+    const source = synonyms[0]?.source ?? ConfigSource.DEFAULT_CONFIG;
     entries.push({
       name: def.name,
-      value: own ?? brokerDefault ?? def.defaultValue,
+      value: own ?? resolveTopicDefault(def.name, layers) ?? def.defaultValue,
       readOnly: false,
       isDefault: source === ConfigSource.DEFAULT_CONFIG,
       configSource: source,
@@ -59,25 +62,50 @@ export function describeTopicConfigs(config: Pick<HandlerConfig, 'topicDefaults'
   return entries;
 }
 
-export function describeBrokerConfigs(c: HandlerConfig, node: BrokerEndpoint, keys: string[] | null): ConfigEntry[] {
-  const values: [string, string, ConfigType][] = [
-    ['broker.id', String(node.nodeId), 'int'],
-    ['node.id', String(node.nodeId), 'int'],
-    ['num.partitions', String(c.numPartitions), 'int'],
-    ['auto.create.topics.enable', String(c.autoCreateTopics), 'boolean'],
-    ['default.replication.factor', '1', 'short'],
-    ['socket.request.max.bytes', String(c.maxFrameBytes), 'int'],
-    ['highwater.fsync', formatFsyncPolicy(c.fsync), 'string'],
-    ['highwater.shards', String(c.shards), 'int'],
+/** Broker settings Highwater takes from its own configuration (flags, environment, file), with Kafka's default where it has one. */
+function staticSettings(c: HandlerConfig, node: BrokerEndpoint): [name: string, value: string, type: ConfigType, kafkaDefault: string | null, doc: string][] {
+  return [
+    ['broker.id', String(node.nodeId), 'int', '-1', 'The broker id for this server (--node-id)'],
+    ['node.id', String(node.nodeId), 'int', null, 'The node ID associated with this server (--node-id)'],
+    ['num.partitions', String(c.numPartitions), 'int', '1', 'The default number of log partitions per topic (--num-partitions)'],
+    ['auto.create.topics.enable', String(c.autoCreateTopics), 'boolean', 'true', 'Enable auto creation of topic on the server (--auto-create-topics)'],
+    ['default.replication.factor', '1', 'int', '1', 'One broker: every partition has one replica'],
+    ['socket.request.max.bytes', String(c.maxFrameBytes), 'int', '104857600', 'The maximum number of bytes in a socket request (--max-frame-bytes)'],
+    ['log.retention.check.interval.ms', String(c.retentionCheckMs), 'long', '300000', 'How often retention is applied (--retention-check-ms)'],
+    ['group.min.session.timeout.ms', String(c.groupMinSessionTimeoutMs), 'int', '6000', 'The minimum session timeout of a classic group member'],
+    ['group.max.session.timeout.ms', String(c.groupMaxSessionTimeoutMs), 'int', '1800000', 'The maximum session timeout of a classic group member'],
+    ['group.initial.rebalance.delay.ms', String(c.groupInitialRebalanceDelayMs), 'int', '3000', 'How long the first rebalance of an empty group waits for more members'],
+    ['offsets.retention.minutes', String(Math.floor(c.offsetsRetentionMs / 60_000)), 'int', '10080', 'How long the committed offsets of an empty group are kept'],
+    ['offsets.retention.check.interval.ms', String(c.offsetsRetentionCheckIntervalMs), 'long', '600000', 'How often expired offsets are removed'],
+    ['offset.metadata.max.bytes', String(c.offsetMetadataMaxBytes), 'int', '4096', 'The maximum size of the metadata string of an offset commit'],
+    ['highwater.fsync', formatFsyncPolicy(c.fsync), 'string', null, 'Highwater durability policy (--fsync)'],
+    ['highwater.shards', String(c.shards), 'int', null, 'Highwater shard worker threads (--shards)'],
   ];
-  for (const def of TOPIC_CONFIGS.values()) {
-    const name = BROKER_SYNONYM[def.name];
-    if (name) values.push([name, c.topicDefaults[def.name] ?? def.defaultValue, def.type]);
+}
+
+/**
+ * A broker resource: `resourceName` "" is the cluster-wide default, which lists only the configs
+ * set there (Kafka's perBrokerConfig = false); a node id lists every setting with every layer.
+ */
+export function describeBrokerConfigs(c: HandlerConfig, node: BrokerEndpoint, metadata: Pick<MetadataService, 'brokerConfigs'>, resourceName: string, keys: string[] | null): ConfigEntry[] {
+  const layers = brokerConfigLayers(c, metadata, node.nodeId);
+  const perBroker = resourceName !== '';
+  const entries: ConfigEntry[] = [];
+  const add = (name: string, value: string | null, type: ConfigType, readOnly: boolean, doc: string, synonyms: ConfigEntry['synonyms']) => {
+    if (keys && !keys.includes(name)) return;
+    if (!perBroker) synonyms = synonyms.filter((s) => s.source === ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG);
+    if (!perBroker && synonyms.length === 0) return;
+    const source = synonyms[0]?.source ?? ConfigSource.DEFAULT_CONFIG;
+    entries.push({ name, value: perBroker ? value : synonyms[0]!.value, readOnly, isDefault: source === ConfigSource.DEFAULT_CONFIG, configSource: source, configType: CONFIG_TYPE[type], documentation: doc, synonyms });
+  };
+  for (const [name, value, type, kafkaDefault, doc] of staticSettings(c, node)) {
+    const synonyms: ConfigEntry['synonyms'] = [{ name, value, source: ConfigSource.STATIC_BROKER_CONFIG }];
+    if (kafkaDefault !== null) synonyms.push({ name, value: kafkaDefault, source: ConfigSource.DEFAULT_CONFIG });
+    add(name, value, type, true, doc, synonyms);
   }
-  return values
-    .filter(([name]) => !keys || keys.includes(name))
-    .map(([name, value, type]) => ({
-      name, value, readOnly: true, isDefault: false, configSource: ConfigSource.STATIC_BROKER_CONFIG,
-      configType: CONFIG_TYPE[type], documentation: null, synonyms: [{ name, value, source: ConfigSource.STATIC_BROKER_CONFIG }],
-    }));
+  for (const def of BROKER_LOG_CONFIGS.values()) {
+    const synonyms = brokerSynonyms(def.name, def.topicConfig, layers);
+    add(def.name, synonyms[0]?.value ?? def.kafkaDefault, def.type, !def.dynamic, def.doc, synonyms);
+  }
+  return entries;
 }

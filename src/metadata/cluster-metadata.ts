@@ -24,6 +24,8 @@ export type MetadataRecord =
   | { type: 'add-partitions'; topicId: string; shards: number[] }
   | { type: 'alter-configs'; topicId: string; configs: Record<string, string | null> }
   | { type: 'delete-topic'; topicId: string }
+  /** Dynamic broker configs of one resource: a node id, or "" for the cluster-wide default; null deletes. */
+  | { type: 'broker-configs'; resourceName: string; configs: Record<string, string | null> }
   /** Producer ids below `end` may have been handed out: a restart continues from `end`. */
   | { type: 'producer-id-block'; end: string };
 
@@ -56,6 +58,7 @@ export class ClusterMetadata {
   /** The first producer id never handed out by any earlier run. */
   producerIdBlockEnd = 0n;
   readonly #topicsByName = new Map<string, TopicInfo>();
+  readonly #brokerConfigs = new Map<string, Record<string, string>>();
   readonly #topicsById = new Map<string, TopicInfo>();
   readonly #shardCount: number;
 
@@ -73,6 +76,11 @@ export class ClusterMetadata {
 
   topicById(topicId: string): TopicInfo | undefined {
     return this.#topicsById.get(topicId);
+  }
+
+  /** The dynamic broker configs of a node id, or of "" (the cluster-wide default). */
+  brokerConfigs(resourceName: string): Readonly<Record<string, string>> {
+    return this.#brokerConfigs.get(resourceName) ?? {};
   }
 
   /** Applies one record from the log. Replay and live writes go through this one function. */
@@ -109,6 +117,15 @@ export class ClusterMetadata {
           if (value === null) delete topic.configs[key];
           else topic.configs[key] = value;
         }
+        return;
+      }
+      case 'broker-configs': {
+        const configs = { ...this.#brokerConfigs.get(record.resourceName) };
+        for (const [key, value] of Object.entries(record.configs)) {
+          if (value === null) delete configs[key];
+          else configs[key] = value;
+        }
+        this.#brokerConfigs.set(record.resourceName, configs);
         return;
       }
       case 'delete-topic': {

@@ -183,6 +183,7 @@ export function fakeServices(options: { shards?: number; nodeId?: number; port?:
       get topics() { return cluster.topics; },
       topicByName: (name) => cluster.topicByName(name),
       topicById: (id) => cluster.topicById(id),
+      brokerConfigs: (name) => cluster.brokerConfigs(name),
       get producerIdBlockEnd() { return cluster.producerIdBlockEnd; },
       assignShards: (count) => cluster.assignShards(count),
       async write(records) {

@@ -46,7 +46,7 @@ export default defineHandler<CreateTopicsRequest, CreateTopicsResponseInput>({
         out.numPartitions = topic ? topic.partitions.length : (t.numPartitions === -1 ? services.config.numPartitions : t.numPartitions);
         out.replicationFactor = 1;
         if (topic) {
-          out.configs = describeTopicConfigs(services.config, topic, null).map((c) => ({
+          out.configs = describeTopicConfigs(services.config, topic, null, { metadata: services.metadata, nodeId: services.node.nodeId }).map((c) => ({
             name: c.name, value: c.value, readOnly: c.readOnly, configSource: c.configSource, isSensitive: false,
           }));
         }

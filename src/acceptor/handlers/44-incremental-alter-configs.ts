@@ -1,14 +1,17 @@
-// IncrementalAlterConfigs (key 44), v0-1. Topic resources: SET and DELETE of the configs Highwater
-// serves, validated like CreateTopics; the new values reach the owning shards before the answer.
-// Broker resources are read-only here (settings come from flags, env and the config file) and
-// get INVALID_REQUEST; so do other resource types.
+// IncrementalAlterConfigs (key 44), v0-1. SET, DELETE, and APPEND/SUBTRACT on list-typed settings:
+// topic resources (the topic configs Highwater serves, validated like CreateTopics); broker
+// resources, this node's id or "" (the cluster-wide default), for the dynamic log defaults Highwater
+// honours (config-admin.ts), durable in the metadata log and pushed to every open partition before
+// the answer. Deliberate differences from Kafka: a broker config Highwater does not honour is
+// refused (Kafka accepts unknown names as custom configs) with Kafka's "Cannot update these configs
+// dynamically"; group resources are refused with INVALID_CONFIG, since every group config Kafka
+// has is for KIP-848 consumer, share or streams groups; cleanup.policy values other than delete
+// are refused (compaction: issue 12).
 import { defineHandler } from '../registry.ts';
 import { ApiKey } from '../../protocol/generated/index.ts';
 import type { IncrementalAlterConfigsRequest } from '../../protocol/generated/incremental-alter-configs-request.ts';
 import type { IncrementalAlterConfigsResponseInput } from '../../protocol/generated/incremental-alter-configs-response.ts';
-import { ErrorCode } from '../../protocol/errors.ts';
-import { alterTopicConfigs } from '../topic-admin.ts';
-import { ResourceType } from './32-describe-configs.ts';
+import { alterConfigResources } from '../config-admin.ts';
 
 export default defineHandler<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponseInput>({
   apiKey: ApiKey.IncrementalAlterConfigs,
@@ -16,18 +19,16 @@ export default defineHandler<IncrementalAlterConfigsRequest, IncrementalAlterCon
   minVersion: 0,
   maxVersion: 1,
   async handle(ctx, request) {
-    const responses = [];
-    for (const resource of request.resources) {
-      const base = { resourceType: resource.resourceType, resourceName: resource.resourceName };
-      if (resource.resourceType !== ResourceType.TOPIC) {
-        responses.push({ ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Only topic configs can be altered on Highwater' });
-        continue;
-      }
-      const changes = resource.configs.map((c) => ({ name: c.name, operation: c.configOperation, value: c.value }));
-      const r = await alterTopicConfigs(ctx.services, resource.resourceName, changes, request.validateOnly);
-      responses.push({ ...base, errorCode: r.errorCode, errorMessage: r.errorMessage });
-    }
-    return { throttleTimeMs: 0, responses };
+    const results = await alterConfigResources(ctx.services, request.resources.map((r) => ({
+      resourceType: r.resourceType,
+      resourceName: r.resourceName,
+      changes: r.configs.map((c) => ({ name: c.name, operation: c.configOperation, value: c.value })),
+      replace: false,
+    })), request.validateOnly);
+    return {
+      throttleTimeMs: 0,
+      responses: request.resources.map((r, i) => ({ resourceType: r.resourceType, resourceName: r.resourceName, ...results[i]! })),
+    };
   },
   errorResponse(_ctx, request, errorCode) {
     return {

@@ -1,11 +1,12 @@
 // Differential cases for administration: CreateTopics, DeleteTopics, CreatePartitions,
-// DescribeConfigs, IncrementalAlterConfigs and DescribeCluster, with their validation errors.
+// DescribeConfigs, AlterConfigs, IncrementalAlterConfigs and DescribeCluster, with their validation errors.
 import { ApiKey } from '../../../src/protocol/generated/index.ts';
 import type { Case } from './case.ts';
 
 const UNKNOWN_ID = '11111111-1111-1111-1111-111111111111';
 const TOPIC = 2;
 const BROKER = 4;
+const GROUP = 32;
 const SET = 0;
 const DELETE = 1;
 const APPEND = 2;
@@ -99,6 +100,36 @@ export const adminCases: Case[] = [
         await ask('unknown topic', TOPIC, `${topic}-nope`, [{ name: 'retention.ms', configOperation: SET, value: '1' }]);
         await ask('append to cleanup.policy', TOPIC, topic, [{ name: 'cleanup.policy', configOperation: APPEND, value: 'compact' }], true);
         await ask('broker retention default', BROKER, '1', [{ name: 'log.retention.ms', configOperation: SET, value: '86400000' }], true);
+        await ask('cluster default segment bytes', BROKER, '', [{ name: 'log.segment.bytes', configOperation: SET, value: '2000000' }], true);
+        await ask('broker read-only config', BROKER, '1', [{ name: 'log.retention.hours', configOperation: SET, value: '5' }], true);
+        await ask('broker bad value', BROKER, '1', [{ name: 'log.retention.ms', configOperation: SET, value: 'soon' }], true);
+        await ask('other broker', BROKER, '7', [{ name: 'log.retention.ms', configOperation: SET, value: '1' }], true);
+        await ask('append delete to cleanup.policy', TOPIC, topic, [{ name: 'cleanup.policy', configOperation: APPEND, value: 'delete' }], true);
+        await ask('append to a non-list config', TOPIC, topic, [{ name: 'retention.ms', configOperation: APPEND, value: '1' }], true);
+        await ask('set null', TOPIC, topic, [{ name: 'retention.ms', configOperation: SET, value: null }], true);
+        await ask('group session timeout', GROUP, `iac-group-${v}`, [{ name: 'consumer.session.timeout.ms', configOperation: SET, value: '50000' }], true);
+        await ask('group unknown config', GROUP, `iac-group-${v}`, [{ name: 'no.such.config', configOperation: SET, value: '1' }], true);
+      }
+    },
+  },
+  {
+    name: 'alter-configs',
+    async run(c) {
+      for (const v of c.versions(ApiKey.AlterConfigs)) {
+        const topic = `ac-${v}`;
+        await c.session.createTopic(topic, 1, { 'retention.ms': '3600000' });
+        const ask = (label: string, resourceType: number, resourceName: string, configs: { name: string; value: string | null }[], validateOnly = false) =>
+          c.call(`v${v} ${label}`, ApiKey.AlterConfigs, v, { resources: [{ resourceType, resourceName, configs }], validateOnly });
+        await ask('replace', TOPIC, topic, [{ name: 'retention.bytes', value: '100000' }]);
+        await c.call(`v${v} describe after replace`, ApiKey.DescribeConfigs, 4, { resources: [{ resourceType: TOPIC, resourceName: topic, configurationKeys: ['retention.ms', 'retention.bytes'] }], includeSynonyms: true });
+        await ask('unknown topic', TOPIC, `${topic}-nope`, [{ name: 'retention.ms', value: '1' }]);
+        await ask('unknown config', TOPIC, topic, [{ name: 'no.such.config', value: '1' }]);
+        await ask('bad value', TOPIC, topic, [{ name: 'retention.ms', value: 'soon' }]);
+        await ask('null value', TOPIC, topic, [{ name: 'retention.ms', value: null }], true);
+        await ask('validate only', TOPIC, topic, [{ name: 'retention.ms', value: '1' }], true);
+        await ask('broker', BROKER, '1', [{ name: 'log.retention.ms', value: '86400000' }], true);
+        await ask('broker read-only config', BROKER, '1', [{ name: 'broker.id', value: '1' }], true);
+        await ask('other broker', BROKER, '7', [{ name: 'log.retention.ms', value: '1' }], true);
       }
     },
   },
