@@ -1,5 +1,6 @@
 // Compression codecs of Kafka record batches (attributes bits 0-2), for tests, the CLI, the load
-// generator, and the produce path's validation of compressed batches (record-validation.ts).
+// generator, and the produce path's validation of compressed batches (record-validation.ts, which
+// uses decompressAsync so that gzip and zstd inflate on libuv's thread pool, off the shard).
 import zlib from 'node:zlib';
 import { createRequire } from 'node:module';
 
@@ -141,6 +142,30 @@ export function decompress(codec: CompressionCodec, data: Buffer, maxBytes = Inf
       break;
     default:
       throw new RangeError(`unknown compression codec ${String(codec)}`);
+  }
+  if (out.length > maxBytes) throw new RangeError(`decompressed data is larger than ${maxBytes} bytes`);
+  return out;
+}
+
+function zlibAsync(run: (done: (err: Error | null, out: Buffer) => void) => void): Promise<Buffer> {
+  return new Promise((resolve, reject) => run((err, out) => (err ? reject(err) : resolve(out))));
+}
+
+/**
+ * decompress(), with gzip and zstd inflated on libuv's thread pool so the calling thread's event
+ * loop keeps turning (DESIGN.md §1: stateless CPU work off the shard). lz4 and snappy decode at
+ * several GB/s and stay synchronous: a hop would cost more than it saves.
+ */
+export async function decompressAsync(codec: CompressionCodec, data: Buffer, maxBytes = Infinity): Promise<Buffer> {
+  const maxOutputLength = Number.isFinite(maxBytes) ? maxBytes : undefined;
+  let out: Buffer;
+  if (codec === 'gzip') {
+    out = await zlibAsync((done) => zlib.gunzip(data, { maxOutputLength }, done));
+  } else if (codec === 'zstd') {
+    requireZstd();
+    out = await zlibAsync((done) => zlib.zstdDecompress(data, { maxOutputLength }, done));
+  } else {
+    return decompress(codec, data, maxBytes);
   }
   if (out.length > maxBytes) throw new RangeError(`decompressed data is larger than ${maxBytes} bytes`);
   return out;

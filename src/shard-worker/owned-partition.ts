@@ -5,6 +5,7 @@ import { readBaseSequence, readLastOffsetDelta, readProducerEpoch, readProducerI
 import type { LogConfig } from '../segments/log-config.ts';
 import type { OpenPartitionRequest } from '../shared-mem/shard-messages.ts';
 import type { PartitionLog } from '../wal/partition-log.ts';
+import type { ParkedAppend } from './parked-appends.ts';
 import { ProducerStateTable, type BatchIdentity } from './producer-state.ts';
 
 export interface OwnedPartition {
@@ -20,6 +21,8 @@ export interface OwnedPartition {
   announcedSegments: number;
   /** This drain's successful appends still staged, by their place in the drain's completions. */
   stagedCompletions: { index: number; requestId: number }[];
+  /** Appends waiting, in arrival order, behind a compressed batch being checked off the thread. */
+  parked: ParkedAppend[];
 }
 
 export function batchIdentity(buf: Buffer, at: number): BatchIdentity {
@@ -45,6 +48,7 @@ export function ownPartition(request: OpenPartitionRequest, config: LogConfig, l
     producers: recoverProducerState(log),
     announcedSegments: log.segmentsVersion,
     stagedCompletions: [],
+    parked: [],
   };
 }
 
