@@ -1,6 +1,6 @@
 // Compression codecs of Kafka record batches (attributes bits 0-2), for tests, the CLI, the load
 // generator, and the produce path's validation of compressed batches (record-validation.ts, which
-// uses decompressAsync so that gzip and zstd inflate on libuv's thread pool, off the shard).
+// uses decompressAsync so that batches inflate on libuv's thread pool, off the shard).
 import zlib from 'node:zlib';
 import { createRequire } from 'node:module';
 
@@ -23,10 +23,12 @@ export function compressionCodecOf(attributes: number): CompressionCodec | null 
 type SnappyModule = {
   compressSync(input: Uint8Array): Buffer;
   uncompressSync(input: Uint8Array, options: { asBuffer: true }): Buffer;
+  uncompress(input: Uint8Array, options: { asBuffer: true }): Promise<Buffer>;
 };
 type Lz4Module = {
   compressFrameSync(input: Buffer): Buffer;
   decompressFrameSync(input: Buffer): Buffer;
+  decompressFrame(input: Uint8Array): Promise<Buffer>;
 };
 
 // The snappy and lz4 bindings are native (prebuilt per platform) and only some callers need them,
@@ -80,20 +82,29 @@ function snappyCompressXerial(data: Buffer): Buffer {
   return Buffer.concat(parts);
 }
 
-function snappyDecompress(data: Buffer): Buffer {
+/** The raw snappy blocks of a xerial-framed stream, or the whole input when it is one raw block. */
+function snappyBlocks(data: Buffer): Buffer[] {
   // librdkafka and the KafkaJS codecs write one raw snappy block with no framing.
-  if (!isXerialFramed(data)) return snappy().uncompressSync(data, { asBuffer: true });
-  const parts: Buffer[] = [];
+  if (!isXerialFramed(data)) return [data];
+  const blocks: Buffer[] = [];
   let position = XERIAL_HEADER_SIZE;
   while (position < data.length) {
     if (position + 4 > data.length) throw new Error('xerial snappy: truncated block length');
     const length = data.readInt32BE(position);
     position += 4;
     if (length < 0 || position + length > data.length) throw new Error('xerial snappy: block past the end of the data');
-    parts.push(snappy().uncompressSync(data.subarray(position, position + length), { asBuffer: true }));
+    blocks.push(data.subarray(position, position + length));
     position += length;
   }
-  return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+  return blocks;
+}
+
+function joined(parts: Buffer[]): Buffer {
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+}
+
+function snappyDecompress(data: Buffer): Buffer {
+  return joined(snappyBlocks(data).map((block) => snappy().uncompressSync(block, { asBuffer: true })));
 }
 
 /** Compresses a batch's records section. Snappy is written xerial-framed, as the Java client does. */
@@ -152,20 +163,31 @@ function zlibAsync(run: (done: (err: Error | null, out: Buffer) => void) => void
 }
 
 /**
- * decompress(), with gzip and zstd inflated on libuv's thread pool so the calling thread's event
- * loop keeps turning (DESIGN.md §1: stateless CPU work off the shard). lz4 and snappy decode at
- * several GB/s and stay synchronous: a hop would cost more than it saves.
+ * decompress(), done on libuv's thread pool (node:zlib for gzip and zstd, the bindings' async
+ * calls for snappy and lz4) so the calling thread's event loop keeps turning: DESIGN.md §1,
+ * stateless CPU work off the shard.
  */
 export async function decompressAsync(codec: CompressionCodec, data: Buffer, maxBytes = Infinity): Promise<Buffer> {
   const maxOutputLength = Number.isFinite(maxBytes) ? maxBytes : undefined;
   let out: Buffer;
-  if (codec === 'gzip') {
-    out = await zlibAsync((done) => zlib.gunzip(data, { maxOutputLength }, done));
-  } else if (codec === 'zstd') {
-    requireZstd();
-    out = await zlibAsync((done) => zlib.zstdDecompress(data, { maxOutputLength }, done));
-  } else {
-    return decompress(codec, data, maxBytes);
+  switch (codec) {
+    case 'none':
+      return data;
+    case 'gzip':
+      out = await zlibAsync((done) => zlib.gunzip(data, { maxOutputLength }, done));
+      break;
+    case 'snappy':
+      out = joined(await Promise.all(snappyBlocks(data).map((block) => snappy().uncompress(block, { asBuffer: true }))));
+      break;
+    case 'lz4':
+      out = await lz4().decompressFrame(data);
+      break;
+    case 'zstd':
+      requireZstd();
+      out = await zlibAsync((done) => zlib.zstdDecompress(data, { maxOutputLength }, done));
+      break;
+    default:
+      throw new RangeError(`unknown compression codec ${String(codec)}`);
   }
   if (out.length > maxBytes) throw new RangeError(`decompressed data is larger than ${maxBytes} bytes`);
   return out;
