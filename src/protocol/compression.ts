@@ -22,6 +22,7 @@ export function compressionCodecOf(attributes: number): CompressionCodec | null 
 
 type SnappyModule = {
   compressSync(input: Uint8Array): Buffer;
+  compress(input: Uint8Array): Promise<Buffer>;
   uncompressSync(input: Uint8Array, options: { asBuffer: true }): Buffer;
   uncompress(input: Uint8Array, options: { asBuffer: true }): Promise<Buffer>;
 };
@@ -29,6 +30,7 @@ type Lz4Module = {
   compressFrameSync(input: Buffer): Buffer;
   decompressFrameSync(input: Buffer): Buffer;
   decompressFrame(input: Uint8Array): Promise<Buffer>;
+  compressFrame(input: Uint8Array): Promise<Buffer>;
 };
 
 // The snappy and lz4 bindings are native (prebuilt per platform) and only some callers need them,
@@ -67,19 +69,28 @@ function isXerialFramed(data: Buffer): boolean {
   return data.length >= XERIAL_HEADER_SIZE && data.subarray(0, 8).equals(XERIAL_MAGIC);
 }
 
-function snappyCompressXerial(data: Buffer): Buffer {
+function xerialFramed(blocks: Buffer[]): Buffer {
   const header = Buffer.alloc(XERIAL_HEADER_SIZE);
   XERIAL_MAGIC.copy(header, 0);
   header.writeInt32BE(1, 8); // version
   header.writeInt32BE(1, 12); // oldest compatible version
   const parts: Buffer[] = [header];
-  for (let start = 0; start < data.length; start += XERIAL_BLOCK_SIZE) {
-    const block = snappy().compressSync(data.subarray(start, start + XERIAL_BLOCK_SIZE));
+  for (const block of blocks) {
     const length = Buffer.alloc(4);
     length.writeInt32BE(block.length, 0);
     parts.push(length, block);
   }
   return Buffer.concat(parts);
+}
+
+function xerialBlocksOf(data: Buffer): Buffer[] {
+  const blocks: Buffer[] = [];
+  for (let start = 0; start < data.length; start += XERIAL_BLOCK_SIZE) blocks.push(data.subarray(start, start + XERIAL_BLOCK_SIZE));
+  return blocks;
+}
+
+function snappyCompressXerial(data: Buffer): Buffer {
+  return xerialFramed(xerialBlocksOf(data).map((block) => snappy().compressSync(block)));
 }
 
 /** The raw snappy blocks of a xerial-framed stream, or the whole input when it is one raw block. */
@@ -191,4 +202,31 @@ export async function decompressAsync(codec: CompressionCodec, data: Buffer, max
   }
   if (out.length > maxBytes) throw new RangeError(`decompressed data is larger than ${maxBytes} bytes`);
   return out;
+}
+
+/**
+ * compress(), done on libuv's thread pool, with a level for gzip and zstd (Kafka's
+ * compression.gzip.level and compression.zstd.level; undefined is the codec's default). lz4 and
+ * snappy take no level here: the lz4 binding has none, so compression.lz4.level accepts only its
+ * default (src/metadata/topic-configs.ts).
+ */
+export async function compressAsync(codec: CompressionCodec, data: Buffer, level?: number): Promise<Buffer> {
+  switch (codec) {
+    case 'none':
+      return data;
+    case 'gzip':
+      // Kafka's -1 is Deflater.DEFAULT_COMPRESSION, which zlib spells the same way.
+      return zlibAsync((done) => zlib.gzip(data, { level: level ?? -1 }, done));
+    case 'snappy':
+      return xerialFramed(await Promise.all(xerialBlocksOf(data).map((block) => snappy().compress(block))));
+    case 'lz4':
+      return lz4().compressFrame(data);
+    case 'zstd': {
+      requireZstd();
+      const params = level === undefined ? {} : { [zlib.constants.ZSTD_c_compressionLevel]: level };
+      return zlibAsync((done) => zlib.zstdCompress(data, { params }, done));
+    }
+    default:
+      throw new RangeError(`unknown compression codec ${String(codec)}`);
+  }
 }

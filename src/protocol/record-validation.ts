@@ -103,7 +103,7 @@ export function validateRecordsSection(data: Buffer, start: number, end: number,
 }
 
 /** A batch's codec, or the refusal Kafka gives an undefined codec id. */
-function codecOrRefusal(buf: Buffer, offset: number): CompressionCodec | RecordsValidation {
+export function codecOrRefusal(buf: Buffer, offset: number): CompressionCodec | RecordsValidation {
   const codec = compressionCodecOf(readAttributes(buf, offset));
   // CompressionType.forId throws IllegalArgumentException, which Kafka answers UNKNOWN_SERVER_ERROR.
   return codec ?? { ok: false, error: 'UNKNOWN_SERVER_ERROR', reason: `unknown compression codec id ${readAttributes(buf, offset) & 0x07}` };

@@ -5,7 +5,8 @@ import { readBaseSequence, readLastOffsetDelta, readProducerEpoch, readProducerI
 import type { LogConfig } from '../segments/log-config.ts';
 import type { OpenPartitionRequest } from '../shared-mem/shard-messages.ts';
 import type { PartitionLog } from '../wal/partition-log.ts';
-import type { ParkedAppend } from './parked-appends.ts';
+import { compressionTargetOf } from './log-config.ts';
+import type { CompressionTarget, ParkedAppend } from './parked-appends.ts';
 import { ProducerStateTable, type BatchIdentity } from './producer-state.ts';
 
 export interface OwnedPartition {
@@ -15,6 +16,8 @@ export interface OwnedPartition {
   /** The request that opened it, kept to reopen the log with new settings. */
   request: OpenPartitionRequest;
   config: LogConfig;
+  /** The topic's compression.type; null (producer) stores batches as they came. */
+  compression: CompressionTarget | null;
   log: PartitionLog;
   producers: ProducerStateTable;
   /** The log's segmentsVersion last announced through the slot's segment epoch. */
@@ -45,6 +48,7 @@ export function recoverProducerState(partitionLog: PartitionLog): ProducerStateT
 export function ownPartition(request: OpenPartitionRequest, config: LogConfig, log: PartitionLog): OwnedPartition {
   return {
     slot: request.slot, topic: request.topic, partition: request.partition, request, config, log,
+    compression: compressionTargetOf(request.config),
     producers: recoverProducerState(log),
     announcedSegments: log.segmentsVersion,
     stagedCompletions: [],

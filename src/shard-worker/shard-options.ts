@@ -8,7 +8,8 @@ import { NO_OFFSET, encodeAppendCompletion, type ControlResultBody, type OpenPar
 import type { ShardStats } from '../shared-mem/shard-stats.ts';
 import type { WatermarkWriter } from '../shared-mem/watermarks.ts';
 import type { PartitionLog } from '../wal/partition-log.ts';
-import type { CompressedValidator } from './parked-appends.ts';
+import { recompressBatchAsync } from '../protocol/recompress.ts';
+import type { CompressedValidator, Recompressor } from './parked-appends.ts';
 
 export interface ShardClock {
   /** Wall-clock milliseconds since the epoch: LogAppendTime, retention by time. */
@@ -36,7 +37,9 @@ export interface ShardCoreOptions {
   sendCompletion: (completion: Uint8Array) => void;
   /** Checks a compressed batch's records off the shard's thread; validateCompressedBatch unless a test says otherwise. */
   validateCompressed?: CompressedValidator;
-  /** Called when a result of validateCompressed is ready to apply: the worker wakes its loop. */
+  /** Rebuilds a batch with the topic's compression.type off the shard's thread; recompressBatchAsync unless a test says otherwise. */
+  recompress?: Recompressor;
+  /** Called when a result of validateCompressed or recompress is ready to apply: the worker wakes its loop. */
   onPoolResult?: () => void;
 }
 
@@ -70,3 +73,7 @@ export function failedAppend(requestId: number, errorCode: number, errorMessage:
   return encodeAppendCompletion({ requestId, errorCode, baseOffset: -1n, logAppendTime: -1n, logStartOffset, recordCount: 0, bytes: 0, errorMessage });
 }
 
+
+/** The pool's rebuild of a batch for a topic's compression.type, stamped with this node's epoch. */
+export const recompressToTarget: Recompressor = (batch, target) =>
+  recompressBatchAsync(batch, { codec: target.codec, level: target.level, partitionLeaderEpoch: PARTITION_LEADER_EPOCH });

@@ -11,11 +11,11 @@ import { APPEND_FLAG_FORCE_SYNC, NO_OFFSET, encodeAppendCompletion, encodeContro
 import { APPENDED_BATCHES, DUPLICATE_BATCHES } from '../shared-mem/shard-stats.ts';
 import { PARTITION_STATE_OFFLINE, PARTITION_STATE_ONLINE, PARTITION_STATE_RECOVERING, PARTITION_STATE_UNUSED } from '../shared-mem/watermarks.ts';
 import { syncAll, type AppendResult, type PartitionLog } from '../wal/partition-log.ts';
-import { logConfigFromTopicConfigs } from './log-config.ts';
+import { compressionTargetOf, logConfigFromTopicConfigs } from './log-config.ts';
 import { batchIdentity, closeOwned, ownPartition, type OwnedPartition } from './owned-partition.ts';
-import { MAX_PARKED_BYTES, ParkedAppends, type ParkedAppend } from './parked-appends.ts';
+import { MAX_PARKED_BYTES, ParkedAppends, type ParkedAppend, type PoolWork } from './parked-appends.ts';
 import {
-  BATCH_ERROR_CODES, DONE, PARTITION_LEADER_EPOCH, failedAppend, refused, type ControlOutcome, type ShardCoreOptions,
+  BATCH_ERROR_CODES, DONE, PARTITION_LEADER_EPOCH, failedAppend, recompressToTarget, refused, type ControlOutcome, type ShardCoreOptions,
 } from './shard-options.ts';
 
 export { PARTITION_LEADER_EPOCH, systemClock, type ShardClock, type ShardCoreOptions } from './shard-options.ts';
@@ -46,7 +46,7 @@ export class ShardCore {
   constructor(options: ShardCoreOptions) {
     this.#o = options;
     this.#log = options.logger;
-    this.#parked = new ParkedAppends(options.validateCompressed ?? validateCompressedBatch, options.onPoolResult ?? (() => undefined));
+    this.#parked = new ParkedAppends(options.validateCompressed ?? validateCompressedBatch, options.recompress ?? recompressToTarget, options.onPoolResult ?? (() => undefined));
     this.#lastIntervalSync = options.clock.monotonicMs();
     this.#lastRetentionCheck = this.#lastIntervalSync;
   }
@@ -66,7 +66,7 @@ export class ShardCore {
     // Before the duplicate check: producer state may list batches whose write failed, and a retry
     // of one must not be answered as already written.
     if (owned.log.offline) {
-      this.#fail(requestId, ErrorCode.KAFKA_STORAGE_ERROR, `partition log ${owned.topic}-${owned.partition} is offline after a failed write`);
+      this.#failOffline(owned, requestId);
       return;
     }
     // Validation happens here, on the shard, so the main thread does no per-batch work. Offsets are
@@ -80,9 +80,10 @@ export class ShardCore {
       this.#fail(requestId, errorCode, checked.reason, errorCode === ErrorCode.CORRUPT_MESSAGE ? -1n : owned.log.logStartOffset);
       return;
     }
-    // Compressed batches are inflated and walked off this thread (parked-appends.ts); the list is
-    // allocated only when there is one, so an uncompressed append pays nothing for it.
-    let compressed: number[] | undefined;
+    // Compressed batches are inflated and walked, and batches of another codec than the topic's
+    // rebuilt, off this thread (parked-appends.ts); the work list is allocated only when there is
+    // some, so an uncompressed append to a `producer` topic pays nothing for it.
+    let work: PoolWork | undefined;
     for (let i = 0; i < checked.batches.length; i++) {
       const span = checked.batches[i]!;
       if (span.size > owned.config.maxMessageBytes) {
@@ -94,8 +95,12 @@ export class ShardCore {
         this.#fail(requestId, ErrorCode.INVALID_RECORD, 'Appending control batches from clients is not allowed', owned.log.logStartOffset);
         return;
       }
-      if (attributes & ATTRIBUTE_COMPRESSION_MASK) {
-        (compressed ??= []).push(i);
+      const codecId = attributes & ATTRIBUTE_COMPRESSION_MASK;
+      // compression.type: a batch of another codec is rebuilt with the topic's (checked on the way).
+      const rebuild = owned.compression !== null && codecId !== owned.compression.id;
+      if (rebuild || codecId !== 0) {
+        work ??= { check: [], rebuild: [], target: owned.compression };
+        (rebuild ? work.rebuild : work.check).push(i);
         continue;
       }
       // The records inside, as Kafka's LogValidator reads them: a batch whose CRC is right but whose
@@ -108,8 +113,8 @@ export class ShardCore {
     }
     // Behind a batch still in the pool, an append waits its turn: no batch of a partition overtakes
     // an earlier one, and the duplicate and sequence checks below run in arrival order.
-    if (compressed !== undefined || owned.parked.length > 0) {
-      this.#parked.park(owned, requestId, flags, records, checked.batches, compressed ?? []);
+    if (work !== undefined || owned.parked.length > 0) {
+      this.#parked.park(owned, requestId, flags, records, checked.batches, work);
       return;
     }
     this.#stageAppend(owned, requestId, flags, records, checked.batches);
@@ -139,7 +144,7 @@ export class ShardCore {
     } else if (verdict && !verdict.ok) {
       this.#refuseRecords(owned, requestId, -1, verdict);
     } else if (owned.log.offline) {
-      this.#fail(requestId, ErrorCode.KAFKA_STORAGE_ERROR, `partition log ${owned.topic}-${owned.partition} is offline after a failed write`);
+      this.#failOffline(owned, requestId);
     } else {
       this.#stageAppend(owned, requestId, flags, records, batches);
     }
@@ -295,6 +300,10 @@ export class ShardCore {
     this.#completions.push(failedAppend(requestId, errorCode, errorMessage, logStartOffset));
   }
 
+  #failOffline(owned: OwnedPartition, requestId: number): void {
+    this.#fail(requestId, ErrorCode.KAFKA_STORAGE_ERROR, `partition log ${owned.topic}-${owned.partition} is offline after a failed write`);
+  }
+
   async #timedSyncAll(logs: PartitionLog[]): Promise<void> {
     const began = process.hrtime.bigint();
     await syncAll(logs);
@@ -368,6 +377,7 @@ export class ShardCore {
         // A clean close and reopen: the clean-shutdown marker makes the reopen skip the tail scan.
         owned.request = { ...owned.request, config: request.config };
         owned.config = logConfigFromTopicConfigs(request.config);
+        owned.compression = compressionTargetOf(request.config);
         owned.log.close();
         owned.log = this.#o.openLog(owned.request, owned.config);
         // A reopened log takes appends again, even one that had gone offline: say so to readers.

@@ -75,7 +75,6 @@ export const ACCEPTED: Accepted[] = [
 
   // ---- topic administration ----
   { case: 'create-topics', label: '*', path: '*configs*', reason: 'open: issue 19 item 4, Highwater implements and lists fewer topic configs than Kafka (docs/compat.md)' },
-  { case: 'create-topics', label: 'v* compression.type gzip', path: '*', reason: 'open: issue 19 defect 2, compression.type accepts only producer' },
   { case: 'create-topics', label: 'v* cleanup.policy compact', path: '*', reason: 'open: issue 12, compaction is not implemented, so cleanup.policy=compact is refused' },
   { case: 'create-topics', label: 'v7 validate only', path: '*.topicId', reason: 'open: Kafka returns a topic id for a validate-only creation; Highwater returns the zero id' },
   { case: 'delete-topics', label: 'delete a topic named with __', path: '*', reason: 'open: issue 19 defect 10, topics whose names start with __ cannot be deleted' },

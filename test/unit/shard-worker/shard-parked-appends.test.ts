@@ -126,4 +126,27 @@ describe('ShardCore parked appends', () => {
     gate.release();
     expect((await applyResults()).map((c) => c.errorCode)).toEqual([ErrorCode.NOT_LEADER_OR_FOLLOWER]);
   });
+
+  it('rebuilds every batch of another codec with the topic compression.type, in arrival order', async () => {
+    h = shardHarness();
+    h.open(0, { 'compression.type': 'lz4' });
+    const lz4 = buildRecordBatch({ baseTimestamp: START_WALL_MS, compression: 'lz4', records: [{ key: null, value: Buffer.from('as sent') }] });
+    const done = await h.drain([{ slot: 0, records: gzipBatch(3) }, { slot: 0, records: batch({ count: 2 }) }, { slot: 0, records: lz4 }]);
+    expect(done.map((c) => [c.errorCode, c.baseOffset])).toEqual([[ErrorCode.NONE, 0n], [ErrorCode.NONE, 3n], [ErrorCode.NONE, 5n]]);
+    expect(storedOffsets(0)).toEqual([[0n, 'lz4'], [3n, 'lz4'], [5n, 'lz4']]);
+    const keys: Array<[bigint, string | null]> = [];
+    h.logs.get(0)!.forEachBatchSync(0n, (frame) => {
+      for (const r of decodeRecordBatch(Buffer.from(frame)).records) keys.push([r.offset, r.key?.toString() ?? null]);
+    });
+    expect(keys).toEqual([[0n, 'z0'], [1n, 'z1'], [2n, 'z2'], [3n, null], [4n, null], [5n, null]]);
+  });
+
+  it('stores batches as they came under compression.type producer, and rebuilds to none under uncompressed', async () => {
+    h = shardHarness();
+    h.open(0);
+    h.open(1, { 'compression.type': 'uncompressed' });
+    await h.drain([{ slot: 0, records: gzipBatch(2) }, { slot: 1, records: gzipBatch(2) }, { slot: 1, records: batch({ count: 1 }) }]);
+    expect(storedOffsets(0)).toEqual([[0n, 'gzip']]);
+    expect(storedOffsets(1)).toEqual([[0n, 'none'], [2n, 'none']]);
+  });
 });
