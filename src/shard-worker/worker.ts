@@ -8,6 +8,7 @@ import { WatermarkWriter } from '../shared-mem/watermarks.ts';
 import { MESSAGE_APPEND, SHARD_MESSAGE_FORMAT_VERSION, decodeRequest, type WorkerInit } from '../shared-mem/shard-messages.ts';
 import { ShardStats } from '../shared-mem/shard-stats.ts';
 import { PartitionLog } from '../wal/partition-log.ts';
+import { BatchPool } from './batch-pool.ts';
 import { ShardCore, systemClock } from './shard.ts';
 
 const init = workerData as WorkerInit;
@@ -20,7 +21,11 @@ async function run(): Promise<void> {
     process.exit(1);
   }
   const rings = openShardRings(init.rings);
+  // Compressed-batch checks and recompression: one pool thread, one message per drain.
+  const pool = new BatchPool();
   const core = new ShardCore({
+    validateCompressed: pool.validate,
+    recompress: pool.recompress,
     // This thread owns its partitions' slots: the one place outside tests a WatermarkWriter is made.
     watermarks: new WatermarkWriter(init.watermarks),
     openLog: (request, config) => PartitionLog.open({
@@ -69,6 +74,7 @@ async function run(): Promise<void> {
   }
   clearInterval(keepAlive);
   core.closeAll();
+  await pool.close();
   log.debug('shard stopped');
   process.exit(0);
 }
