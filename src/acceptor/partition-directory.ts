@@ -37,8 +37,11 @@ export interface PartitionDirectoryOptions {
   shardOf(partition: PartitionInfo): number;
 }
 
-/** The topic configs a shard's log needs; the rest are the main thread's business. */
-const LOG_CONFIG_NAMES = ['segment.bytes', 'segment.ms', 'retention.ms', 'retention.bytes', 'index.interval.bytes', 'max.message.bytes', 'message.timestamp.type'];
+/** The topic configs a shard's log needs (compression.type: the codec it stores); the rest are the main thread's business. */
+const LOG_CONFIG_NAMES = [
+  'segment.bytes', 'segment.ms', 'retention.ms', 'retention.bytes', 'index.interval.bytes', 'max.message.bytes', 'message.timestamp.type',
+  'compression.type', 'compression.gzip.level', 'compression.lz4.level', 'compression.zstd.level',
+];
 
 export class PartitionDirectory implements PartitionLookup {
   readonly #o: PartitionDirectoryOptions;

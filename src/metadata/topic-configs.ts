@@ -22,6 +22,19 @@ const intAtLeast = (min: number) => (value: string): string | null => {
   if (n > 2 ** 31 - 1) return 'is larger than an int';
   return n < min ? `must be at least ${min}` : null;
 };
+const intBetween = (min: number, max: number) => (value: string): string | null => {
+  if (!/^-?\d+$/.test(value)) return 'must be an integer';
+  const n = Number(value);
+  return n < min || n > max ? `Value must be between ${min} and ${max}` : null;
+};
+// Kafka's GZIP.levelValidator: 1..9, or -1 for Deflater's default.
+const gzipLevel = (value: string): string | null =>
+  value === '-1' ? null : intBetween(1, 9)(value) === null ? null : 'Value must be between 1 and 9 or equal to -1';
+const lz4Level = (value: string): string | null => {
+  const inKafkasRange = intBetween(1, 17)(value);
+  if (inKafkasRange !== null) return inKafkasRange;
+  return value === '9' ? null : 'only the default level 9 is supported by this broker\'s lz4 encoder';
+};
 const oneOf = (...choices: string[]) => (value: string): string | null =>
   choices.includes(value) ? null : `must be one of ${choices.join(', ')}`;
 
@@ -35,7 +48,13 @@ const DEFS: TopicConfigDef[] = [
   { name: 'max.message.bytes', type: 'int', defaultValue: String(1024 * 1024 + 12), validate: intAtLeast(0), doc: 'largest record batch accepted' },
   { name: 'message.timestamp.type', type: 'string', defaultValue: 'CreateTime', validate: oneOf('CreateTime', 'LogAppendTime'), doc: 'whether record timestamps are the producer\'s or the broker\'s' },
   { name: 'cleanup.policy', type: 'list', defaultValue: 'delete', validate: oneOf('delete'), doc: 'only delete is served; compaction is later work' },
-  { name: 'compression.type', type: 'string', defaultValue: 'producer', validate: oneOf('producer'), doc: 'batches are stored as the producer compressed them' },
+  // compression.type and its levels: Kafka's names, values and ranges (CompressionType,
+  // LogConfig); a batch of another codec is rebuilt with the topic's (src/shard-worker/parked-appends.ts).
+  { name: 'compression.type', type: 'string', defaultValue: 'producer', validate: oneOf('producer', 'uncompressed', 'gzip', 'snappy', 'lz4', 'zstd'), doc: 'the codec stored batches get; producer keeps the producer\'s, another value recompresses batches of any other codec' },
+  { name: 'compression.gzip.level', type: 'int', defaultValue: '-1', validate: gzipLevel, doc: 'deflate level when recompressing to gzip (-1: zlib\'s default)' },
+  // The lz4 encoder Highwater uses has one level: Kafka's default. Another value would be accepted and ignored, so it is refused.
+  { name: 'compression.lz4.level', type: 'int', defaultValue: '9', validate: lz4Level, doc: 'lz4 level when recompressing to lz4; only Kafka\'s default 9 is served' },
+  { name: 'compression.zstd.level', type: 'int', defaultValue: '3', validate: intBetween(-131072, 22), doc: 'zstd level when recompressing to zstd' },
   { name: 'min.insync.replicas', type: 'int', defaultValue: '1', validate: oneOf('1'), doc: 'one broker, one replica' },
 ];
 

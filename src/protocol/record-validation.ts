@@ -3,7 +3,7 @@
 // header lengths inside it, the declared count, no bytes after the last record. A compressed batch
 // is decompressed and walked the same way. The walk reads varints in place and allocates nothing
 // per record: it runs on the shard for every produced batch.
-import { decompress, compressionCodecOf } from './compression.ts';
+import { decompress, decompressAsync, compressionCodecOf, type CompressionCodec } from './compression.ts';
 import { RECORDS_POSITION, readAttributes, readBatchSize, readRecordCount } from './record-batch.ts';
 
 /**
@@ -102,6 +102,17 @@ export function validateRecordsSection(data: Buffer, start: number, end: number,
   return OK;
 }
 
+/** A batch's codec, or the refusal Kafka gives an undefined codec id. */
+export function codecOrRefusal(buf: Buffer, offset: number): CompressionCodec | RecordsValidation {
+  const codec = compressionCodecOf(readAttributes(buf, offset));
+  // CompressionType.forId throws IllegalArgumentException, which Kafka answers UNKNOWN_SERVER_ERROR.
+  return codec ?? { ok: false, error: 'UNKNOWN_SERVER_ERROR', reason: `unknown compression codec id ${readAttributes(buf, offset) & 0x07}` };
+}
+
+function undecompressable(codec: CompressionCodec, err: unknown): RecordsValidation {
+  return { ok: false, error: 'UNKNOWN_SERVER_ERROR', reason: `failed to decompress the ${codec} records: ${(err as Error).message}` };
+}
+
 /**
  * Validates the records of the batch at `offset` (its header already checked): walks them in
  * place when uncompressed, decompresses then walks them otherwise.
@@ -109,19 +120,34 @@ export function validateRecordsSection(data: Buffer, start: number, end: number,
 export function validateBatchRecords(buf: Buffer, offset: number): RecordsValidation {
   const size = readBatchSize(buf, offset);
   const count = readRecordCount(buf, offset);
-  const codec = compressionCodecOf(readAttributes(buf, offset));
   const start = offset + RECORDS_POSITION;
   const end = offset + size;
+  const codec = codecOrRefusal(buf, offset);
+  if (typeof codec !== 'string') return codec;
   if (codec === 'none') return validateRecordsSection(buf, start, end, count);
-  if (codec === null) {
-    // CompressionType.forId throws IllegalArgumentException, which Kafka answers UNKNOWN_SERVER_ERROR.
-    return { ok: false, error: 'UNKNOWN_SERVER_ERROR', reason: `unknown compression codec id ${readAttributes(buf, offset) & 0x07}` };
-  }
   let data: Buffer;
   try {
     data = decompress(codec, buf.subarray(start, end), MAX_DECOMPRESSED_BYTES);
   } catch (err) {
-    return { ok: false, error: 'UNKNOWN_SERVER_ERROR', reason: `failed to decompress the ${codec} records: ${(err as Error).message}` };
+    return undecompressable(codec, err);
+  }
+  return validateRecordsSection(data, 0, data.length, count);
+}
+
+/**
+ * validateBatchRecords for a compressed batch at offset 0 of `batch`, with the inflating done off
+ * the calling thread (decompressAsync); the walk itself is synchronous and short. `batch` must
+ * stay unchanged until the promise settles.
+ */
+export async function validateCompressedBatch(batch: Buffer): Promise<RecordsValidation> {
+  const codec = codecOrRefusal(batch, 0);
+  if (typeof codec !== 'string') return codec;
+  const count = readRecordCount(batch, 0);
+  let data: Buffer;
+  try {
+    data = await decompressAsync(codec, batch.subarray(RECORDS_POSITION, readBatchSize(batch, 0)), MAX_DECOMPRESSED_BYTES);
+  } catch (err) {
+    return undecompressable(codec, err);
   }
   return validateRecordsSection(data, 0, data.length, count);
 }

@@ -1,5 +1,22 @@
-// Turns a topic's effective configs (Kafka names, string values) into the log's settings.
+// Turns a topic's effective configs (Kafka names, string values) into the log's settings, and its
+// compression.type into the codec the shard stores batches with.
+import { compressionCodecId, type CompressionCodec } from '../protocol/compression.ts';
 import { logConfig, type LogConfig } from '../segments/log-config.ts';
+import type { CompressionTarget } from './parked-appends.ts';
+
+/**
+ * compression.type as Kafka's LogValidator applies it: `producer` (the default) stores batches as
+ * they came, null here; `uncompressed` or a codec rebuilds every batch of another codec with it,
+ * at the topic's level for gzip and zstd (-1 and 3 are the codecs' defaults; lz4 has one level).
+ */
+export function compressionTargetOf(configs: Record<string, string>): CompressionTarget | null {
+  const type = configs['compression.type'] ?? 'producer';
+  if (type === 'producer') return null;
+  const codec: CompressionCodec = type === 'uncompressed' ? 'none' : (type as CompressionCodec);
+  const levelName = codec === 'gzip' ? 'compression.gzip.level' : codec === 'zstd' ? 'compression.zstd.level' : undefined;
+  const raw = levelName === undefined ? undefined : configs[levelName];
+  return { codec, id: compressionCodecId(codec), level: raw === undefined ? undefined : Number(raw) };
+}
 
 export function logConfigFromTopicConfigs(configs: Record<string, string>): LogConfig {
   const num = (name: string, fallback: number): number => {

@@ -5,6 +5,8 @@ import { readBaseSequence, readLastOffsetDelta, readProducerEpoch, readProducerI
 import type { LogConfig } from '../segments/log-config.ts';
 import type { OpenPartitionRequest } from '../shared-mem/shard-messages.ts';
 import type { PartitionLog } from '../wal/partition-log.ts';
+import { compressionTargetOf } from './log-config.ts';
+import type { CompressionTarget, ParkedAppend } from './parked-appends.ts';
 import { ProducerStateTable, type BatchIdentity } from './producer-state.ts';
 
 export interface OwnedPartition {
@@ -14,12 +16,16 @@ export interface OwnedPartition {
   /** The request that opened it, kept to reopen the log with new settings. */
   request: OpenPartitionRequest;
   config: LogConfig;
+  /** The topic's compression.type; null (producer) stores batches as they came. */
+  compression: CompressionTarget | null;
   log: PartitionLog;
   producers: ProducerStateTable;
   /** The log's segmentsVersion last announced through the slot's segment epoch. */
   announcedSegments: number;
   /** This drain's successful appends still staged, by their place in the drain's completions. */
   stagedCompletions: { index: number; requestId: number }[];
+  /** Appends waiting, in arrival order, behind a compressed batch being checked off the thread. */
+  parked: ParkedAppend[];
 }
 
 export function batchIdentity(buf: Buffer, at: number): BatchIdentity {
@@ -42,9 +48,11 @@ export function recoverProducerState(partitionLog: PartitionLog): ProducerStateT
 export function ownPartition(request: OpenPartitionRequest, config: LogConfig, log: PartitionLog): OwnedPartition {
   return {
     slot: request.slot, topic: request.topic, partition: request.partition, request, config, log,
+    compression: compressionTargetOf(request.config),
     producers: recoverProducerState(log),
     announcedSegments: log.segmentsVersion,
     stagedCompletions: [],
+    parked: [],
   };
 }
 

@@ -2,78 +2,23 @@
 // validate -> dedupe -> stage each append, write what a drain staged, fsync per policy (group
 // commit), publish the watermarks, then complete; plus control requests and housekeeping timers.
 import type { Logger } from 'pino';
-import type { FsyncPolicy } from '../config.ts';
 import { ErrorCode, errorCodeFor, errorMessageFor } from '../protocol/errors.ts';
-import { ATTRIBUTE_CONTROL, readAttributes, readRecordCount, setPartitionLeaderEpoch, validateProduceRecords } from '../protocol/record-batch.ts';
-import { validateBatchRecords } from '../protocol/record-validation.ts';
-import type { LogConfig } from '../segments/log-config.ts';
 import {
-  APPEND_FLAG_FORCE_SYNC, NO_OFFSET, encodeAppendCompletion, encodeControlCompletion,
-  type ControlRequest, type ControlResultBody, type OpenPartitionRequest,
-} from '../shared-mem/shard-messages.ts';
-import { APPENDED_BATCHES, DUPLICATE_BATCHES, type ShardStats } from '../shared-mem/shard-stats.ts';
-import {
-  PARTITION_STATE_OFFLINE, PARTITION_STATE_ONLINE, PARTITION_STATE_RECOVERING, PARTITION_STATE_UNUSED, type WatermarkWriter,
-} from '../shared-mem/watermarks.ts';
+  ATTRIBUTE_COMPRESSION_MASK, ATTRIBUTE_CONTROL, readAttributes, readRecordCount, setPartitionLeaderEpoch, validateProduceRecords, type BatchSpan,
+} from '../protocol/record-batch.ts';
+import { validateBatchRecords, validateCompressedBatch, type RecordsError } from '../protocol/record-validation.ts';
+import { APPEND_FLAG_FORCE_SYNC, NO_OFFSET, encodeAppendCompletion, encodeControlCompletion, type ControlRequest, type OpenPartitionRequest } from '../shared-mem/shard-messages.ts';
+import { APPENDED_BATCHES, DUPLICATE_BATCHES } from '../shared-mem/shard-stats.ts';
+import { PARTITION_STATE_OFFLINE, PARTITION_STATE_ONLINE, PARTITION_STATE_RECOVERING, PARTITION_STATE_UNUSED } from '../shared-mem/watermarks.ts';
 import { syncAll, type AppendResult, type PartitionLog } from '../wal/partition-log.ts';
-import { logConfigFromTopicConfigs } from './log-config.ts';
+import { compressionTargetOf, logConfigFromTopicConfigs } from './log-config.ts';
 import { batchIdentity, closeOwned, ownPartition, type OwnedPartition } from './owned-partition.ts';
+import { MAX_PARKED_BYTES, ParkedAppends, type ParkedAppend, type PoolWork } from './parked-appends.ts';
+import {
+  BATCH_ERROR_CODES, DONE, PARTITION_LEADER_EPOCH, failedAppend, recompressToTarget, refused, type ControlOutcome, type ShardCoreOptions,
+} from './shard-options.ts';
 
-export interface ShardClock {
-  /** Wall-clock milliseconds since the epoch: LogAppendTime, retention by time. */
-  wallMs(): bigint;
-  /** Monotonic milliseconds: when the interval fsync and the retention check are due. */
-  monotonicMs(): number;
-}
-
-export const systemClock: ShardClock = {
-  wallMs: () => BigInt(Date.now()),
-  monotonicMs: () => performance.now(),
-};
-
-export interface ShardCoreOptions {
-  /** This shard's side of the watermark table; it stores only into the slots of partitions it opened. */
-  watermarks: WatermarkWriter;
-  /** Opens (creating or recovering) the log of a partition this shard is told to own. */
-  openLog: (request: OpenPartitionRequest, config: LogConfig) => PartitionLog;
-  clock: ShardClock;
-  logger: Logger;
-  fsync: FsyncPolicy;
-  retentionCheckMs: number;
-  stats: ShardStats;
-  /** Takes each completion, in request order, once the commit that makes it true is done. */
-  sendCompletion: (completion: Uint8Array) => void;
-}
-
-interface ControlOutcome {
-  errorCode: number;
-  offset: bigint;
-  body: ControlResultBody | null;
-}
-
-const DONE: ControlOutcome = { errorCode: ErrorCode.NONE, offset: NO_OFFSET, body: null };
-
-function refused(errorCode: number): ControlOutcome {
-  return { errorCode, offset: NO_OFFSET, body: null };
-}
-
-const BATCH_ERROR_CODES = {
-  CORRUPT_MESSAGE: ErrorCode.CORRUPT_MESSAGE,
-  INVALID_RECORD: ErrorCode.INVALID_RECORD,
-  // Kafka answers a pre-v2 batch in a v3+ produce with INVALID_RECORD.
-  UNSUPPORTED_MAGIC: ErrorCode.INVALID_RECORD,
-} as const;
-
-/**
- * The leader epoch stamped into every stored batch. One node is the leader of every partition from
- * its creation and never loses it, so the epoch is 0, as Kafka stamps on a single node (the
- * differential suite compares the stored batches).
- */
-export const PARTITION_LEADER_EPOCH = 0;
-
-function failedAppend(requestId: number, errorCode: number, errorMessage: string, logStartOffset = -1n): Uint8Array {
-  return encodeAppendCompletion({ requestId, errorCode, baseOffset: -1n, logAppendTime: -1n, logStartOffset, recordCount: 0, bytes: 0, errorMessage });
-}
+export { PARTITION_LEADER_EPOCH, systemClock, type ShardClock, type ShardCoreOptions } from './shard-options.ts';
 
 /**
  * One shard's partitions and the work on them. A drain runs: append/control for each request in
@@ -92,6 +37,7 @@ export class ShardCore {
   readonly #touched = new Set<OwnedPartition>();
   /** Partitions with batches staged in the current drain, written by writeStaged before the ring space is released. */
   readonly #staging = new Set<OwnedPartition>();
+  readonly #parked: ParkedAppends<OwnedPartition>;
   #forceSync = false;
   #stopping = false;
   #lastIntervalSync: number;
@@ -100,19 +46,16 @@ export class ShardCore {
   constructor(options: ShardCoreOptions) {
     this.#o = options;
     this.#log = options.logger;
+    this.#parked = new ParkedAppends(options.validateCompressed ?? validateCompressedBatch, options.recompress ?? recompressToTarget, options.onPoolResult ?? (() => undefined));
     this.#lastIntervalSync = options.clock.monotonicMs();
     this.#lastRetentionCheck = this.#lastIntervalSync;
   }
 
   /** True once a shutdown request was served. */
-  get stopping(): boolean {
-    return this.#stopping;
-  }
+  get stopping(): boolean { return this.#stopping; }
 
   /** Completions waiting for the next commit. */
-  get pendingCompletions(): number {
-    return this.#completions.length;
-  }
+  get pendingCompletions(): number { return this.#completions.length; }
 
   append(requestId: number, slot: number, flags: number, records: Buffer): void {
     const owned = this.#partitions.get(slot);
@@ -123,7 +66,7 @@ export class ShardCore {
     // Before the duplicate check: producer state may list batches whose write failed, and a retry
     // of one must not be answered as already written.
     if (owned.log.offline) {
-      this.#fail(requestId, ErrorCode.KAFKA_STORAGE_ERROR, `partition log ${owned.topic}-${owned.partition} is offline after a failed write`);
+      this.#failOffline(owned, requestId);
       return;
     }
     // Validation happens here, on the shard, so the main thread does no per-batch work. Offsets are
@@ -137,27 +80,86 @@ export class ShardCore {
       this.#fail(requestId, errorCode, checked.reason, errorCode === ErrorCode.CORRUPT_MESSAGE ? -1n : owned.log.logStartOffset);
       return;
     }
-    for (const span of checked.batches) {
+    // Compressed batches are inflated and walked, and batches of another codec than the topic's
+    // rebuilt, off this thread (parked-appends.ts); the work list is allocated only when there is
+    // some, so an uncompressed append to a `producer` topic pays nothing for it.
+    let work: PoolWork | undefined;
+    for (let i = 0; i < checked.batches.length; i++) {
+      const span = checked.batches[i]!;
       if (span.size > owned.config.maxMessageBytes) {
         this.#fail(requestId, ErrorCode.MESSAGE_TOO_LARGE, `batch of ${span.size} bytes is larger than max.message.bytes ${owned.config.maxMessageBytes}`);
         return;
       }
-      if (readAttributes(records, span.offset) & ATTRIBUTE_CONTROL) {
+      const attributes = readAttributes(records, span.offset);
+      if (attributes & ATTRIBUTE_CONTROL) {
         this.#fail(requestId, ErrorCode.INVALID_RECORD, 'Appending control batches from clients is not allowed', owned.log.logStartOffset);
         return;
+      }
+      const codecId = attributes & ATTRIBUTE_COMPRESSION_MASK;
+      // compression.type: a batch of another codec is rebuilt with the topic's (checked on the way).
+      const rebuild = owned.compression !== null && codecId !== owned.compression.id;
+      if (rebuild || codecId !== 0) {
+        work ??= { check: [], rebuild: [], target: owned.compression };
+        (rebuild ? work.rebuild : work.check).push(i);
+        continue;
       }
       // The records inside, as Kafka's LogValidator reads them: a batch whose CRC is right but whose
       // records do not parse would otherwise make the partition unreadable at its offset.
       const inside = validateBatchRecords(records, span.offset);
       if (!inside.ok) {
-        this.#log.debug({ topic: owned.topic, partition: owned.partition, reason: inside.reason }, 'rejected produce records');
-        this.#fail(requestId, ErrorCode[inside.error], `batch at byte ${span.offset}: ${inside.reason}`, owned.log.logStartOffset);
+        this.#refuseRecords(owned, requestId, span.offset, inside);
         return;
       }
     }
+    // Behind a batch still in the pool, an append waits its turn: no batch of a partition overtakes
+    // an earlier one, and the duplicate and sequence checks below run in arrival order.
+    if (work !== undefined || owned.parked.length > 0) {
+      this.#parked.park(owned, requestId, flags, records, checked.batches, work);
+      return;
+    }
+    this.#stageAppend(owned, requestId, flags, records, checked.batches);
+  }
+
+  /** Past MAX_PARKED_BYTES parked, the worker stops draining its ring until results come back. */
+  get backlogged(): boolean { return this.#parked.bytes > MAX_PARKED_BYTES; }
+
+  /** Appends waiting for the pool. */
+  get parkedAppends(): number { return this.#parked.count; }
+
+  /** Resolves once a pool result is ready for applyParked(). */
+  nextPoolResult(): Promise<void> { return this.#parked.nextResult(); }
+
+  /**
+   * Stages, in arrival order, every parked append whose turn has come. Runs between drains, like
+   * a drain's appends: writeStaged, flush and commit follow.
+   */
+  applyParked(): void {
+    this.#parked.applyReady((owned, entry) => this.#applyParkedOne(owned, entry));
+  }
+
+  #applyParkedOne(owned: OwnedPartition, entry: ParkedAppend): void {
+    const { requestId, flags, records, batches, verdict } = entry;
+    if (this.#partitions.get(owned.slot) !== owned) {
+      this.#fail(requestId, ErrorCode.NOT_LEADER_OR_FOLLOWER, 'partition was closed on this shard');
+    } else if (verdict && !verdict.ok) {
+      this.#refuseRecords(owned, requestId, -1, verdict);
+    } else if (owned.log.offline) {
+      this.#failOffline(owned, requestId);
+    } else {
+      this.#stageAppend(owned, requestId, flags, records, batches);
+    }
+  }
+
+  #refuseRecords(owned: OwnedPartition, requestId: number, at: number, inside: { error: RecordsError; reason: string }): void {
+    this.#log.debug({ topic: owned.topic, partition: owned.partition, reason: inside.reason }, 'rejected produce records');
+    this.#fail(requestId, ErrorCode[inside.error], at >= 0 ? `batch at byte ${at}: ${inside.reason}` : inside.reason, owned.log.logStartOffset);
+  }
+
+  /** The duplicate check, offsets and staging of an append whose batches all validated. */
+  #stageAppend(owned: OwnedPartition, requestId: number, flags: number, records: Buffer, spans: BatchSpan[]): void {
     // Idempotent producers: each batch's sequence is checked before anything is appended. A retried
     // batch among the producer's last five is answered with its original offsets and not written.
-    const identities = checked.batches.map((span) => batchIdentity(records, span.offset));
+    const identities = spans.map((span) => batchIdentity(records, span.offset));
     const fresh: number[] = [];
     let firstDuplicate: { baseOffset: bigint } | undefined;
     for (let i = 0; i < identities.length; i++) {
@@ -177,10 +179,11 @@ export class ShardCore {
     let results: AppendResult[] = [];
     if (fresh.length > 0) {
       try {
-        // The ring's bytes are these batches' only copy until the write: staged as views, and
-        // written by writeStaged before this drain releases the ring space (one writev per
-        // partition per drain). The log assigns offsets and stamps LogAppendTime now.
-        const batches = fresh.map((i) => records.subarray(checked.batches[i]!.offset, checked.batches[i]!.offset + checked.batches[i]!.size));
+        // The ring's bytes (or a parked append's copy) are these batches' only copy until the
+        // write: staged as views, and written by writeStaged before this drain releases the ring
+        // space (one writev per partition per drain). The log assigns offsets and stamps
+        // LogAppendTime now.
+        const batches = fresh.map((i) => records.subarray(spans[i]!.offset, spans[i]!.offset + spans[i]!.size));
         // Outside the CRC, like the base offset the log writes next: Kafka stamps it on append.
         for (const batch of batches) setPartitionLeaderEpoch(batch, 0, PARTITION_LEADER_EPOCH);
         results = owned.log.stage(batches, now);
@@ -198,7 +201,7 @@ export class ShardCore {
     }
     if (fresh.length < identities.length) this.#o.stats.add(DUPLICATE_BATCHES, identities.length - fresh.length);
     let recordCount = 0;
-    for (const i of fresh) recordCount += Math.max(readRecordCount(records, checked.batches[i]!.offset), identities[i]!.lastOffsetDelta + 1);
+    for (const i of fresh) recordCount += Math.max(readRecordCount(records, spans[i]!.offset), identities[i]!.lastOffsetDelta + 1);
     const baseOffset = firstDuplicate?.baseOffset ?? results[0]!.baseOffset;
     const logAppendTime = results[0]?.logAppendTime ?? -1n;
     if (flags & APPEND_FLAG_FORCE_SYNC) this.#forceSync = true;
@@ -297,6 +300,10 @@ export class ShardCore {
     this.#completions.push(failedAppend(requestId, errorCode, errorMessage, logStartOffset));
   }
 
+  #failOffline(owned: OwnedPartition, requestId: number): void {
+    this.#fail(requestId, ErrorCode.KAFKA_STORAGE_ERROR, `partition log ${owned.topic}-${owned.partition} is offline after a failed write`);
+  }
+
   async #timedSyncAll(logs: PartitionLog[]): Promise<void> {
     const began = process.hrtime.bigint();
     await syncAll(logs);
@@ -370,6 +377,7 @@ export class ShardCore {
         // A clean close and reopen: the clean-shutdown marker makes the reopen skip the tail scan.
         owned.request = { ...owned.request, config: request.config };
         owned.config = logConfigFromTopicConfigs(request.config);
+        owned.compression = compressionTargetOf(request.config);
         owned.log.close();
         owned.log = this.#o.openLog(owned.request, owned.config);
         // A reopened log takes appends again, even one that had gone offline: say so to readers.

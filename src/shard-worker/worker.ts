@@ -8,6 +8,7 @@ import { WatermarkWriter } from '../shared-mem/watermarks.ts';
 import { MESSAGE_APPEND, SHARD_MESSAGE_FORMAT_VERSION, decodeRequest, type WorkerInit } from '../shared-mem/shard-messages.ts';
 import { ShardStats } from '../shared-mem/shard-stats.ts';
 import { PartitionLog } from '../wal/partition-log.ts';
+import { BatchPool } from './batch-pool.ts';
 import { ShardCore, systemClock } from './shard.ts';
 
 const init = workerData as WorkerInit;
@@ -20,7 +21,11 @@ async function run(): Promise<void> {
     process.exit(1);
   }
   const rings = openShardRings(init.rings);
+  // Compressed-batch checks and recompression: one pool thread, one message per drain.
+  const pool = new BatchPool();
   const core = new ShardCore({
+    validateCompressed: pool.validate,
+    recompress: pool.recompress,
     // This thread owns its partitions' slots: the one place outside tests a WatermarkWriter is made.
     watermarks: new WatermarkWriter(init.watermarks),
     openLog: (request, config) => PartitionLog.open({
@@ -32,6 +37,8 @@ async function run(): Promise<void> {
     fsync: init.fsync,
     retentionCheckMs: init.retentionCheckMs,
     stats: new ShardStats(init.stats),
+    // A compressed batch's check came back: turn the loop even if the ring stays empty.
+    onPoolResult: () => rings.requests.interruptWait(),
     sendCompletion: (c) => {
       // The acceptor drains completions continuously; a full completion ring only waits for that.
       while (!rings.completions.tryWrite(c)) rings.completions.waitForSpace(c.byteLength, 100);
@@ -47,19 +54,27 @@ async function run(): Promise<void> {
   // A pending Atomics.waitAsync does not keep a thread alive; this timer does, until shutdown.
   const keepAlive = setInterval(() => undefined, 1 << 30);
   parentPort!.postMessage('ready');
-  while (!core.stopping) {
-    const drained = rings.requests.drain(onMessage, Infinity, writeStaged);
+  // Parked appends (compressed batches checked off this thread) are finished before stopping.
+  while (!core.stopping || core.parkedAppends > 0) {
+    // Between drains, never during one's fsync: what came back from the pool is staged first, as
+    // it arrived before anything still in the ring.
+    core.applyParked();
+    // Too much parked: leave requests in the ring (producers wait for its space) until results return.
+    const drained = core.backlogged ? 0 : rings.requests.drain(onMessage, Infinity, writeStaged);
+    core.writeStaged();
     if (drained > 0 || core.pendingCompletions > 0) {
       await core.flush();
       core.commit();
     }
     await core.housekeeping();
     // Waiting asynchronously keeps this thread's event loop turning, which the concurrent
-    // fdatasyncs of syncAll (libuv thread pool) need.
-    if (!core.stopping && !rings.requests.hasData()) await rings.requests.waitForDataAsync(core.nextWaitMs());
+    // fdatasyncs of syncAll (libuv thread pool) and the compressed-batch checks need.
+    if (core.backlogged || (core.stopping && core.parkedAppends > 0)) await core.nextPoolResult();
+    else if (!core.stopping && !rings.requests.hasData()) await rings.requests.waitForDataAsync(core.nextWaitMs());
   }
   clearInterval(keepAlive);
   core.closeAll();
+  await pool.close();
   log.debug('shard stopped');
   process.exit(0);
 }

@@ -16,6 +16,8 @@ import {
 export class RingConsumer extends RingView {
   // Only this end stores readIndex, so a private copy is always exact.
   #readIndex: number;
+  /** Set by interruptWait: the pending or next waitForDataAsync returns at once. */
+  #interrupted = false;
   #scratch: Uint8Array | undefined;
 
   constructor(buffer: SharedArrayBuffer) {
@@ -84,17 +86,32 @@ export class RingConsumer extends RingView {
     }
   }
 
-  /** Resolves true once a message is available, false after `timeoutMs`. Never blocks. */
+  /**
+   * Resolves true once a message is available, false after `timeoutMs` or an interruptWait().
+   * Never blocks.
+   */
   async waitForDataAsync(timeoutMs: number): Promise<boolean> {
     const deadline = performance.now() + timeoutMs;
     while (true) {
       if (this.#announceSleepingUnlessData()) return true;
       const left = deadline - performance.now();
-      if (left <= 0) return this.#wakeUp();
+      if (left <= 0 || this.#interrupted) break;
       const result = Atomics.waitAsync(this.header, CONSUMER_SLEEPING, 1, left);
       if (result.async) await result.value;
       if (this.#wakeUp()) return true;
+      if (this.#interrupted) break;
     }
+    this.#interrupted = false;
+    return this.#wakeUp();
+  }
+
+  /**
+   * Ends the consumer's own pending (or next) waitForDataAsync early, from its own thread: a shard
+   * whose compressed-batch check came back must turn its loop without a message in the ring.
+   */
+  interruptWait(): void {
+    this.#interrupted = true;
+    Atomics.notify(this.header, CONSUMER_SLEEPING);
   }
 
   /*

@@ -75,7 +75,6 @@ export const ACCEPTED: Accepted[] = [
   // ---- topic administration ----
   { case: 'create-topics', label: '*', path: '*configs.name=*', when: (d) => absentFromHighwater(d) && notServedTopicConfig(d), reason: TOPIC_CONFIGS_NOT_SERVED },
   { case: 'create-topics', label: 'v* validate only', path: '*.configs', reason: 'open: Kafka lists the configs of a validate-only creation; Highwater lists none' },
-  { case: 'create-topics', label: 'v* compression.type gzip', path: '*', reason: 'open: issue 19 defect 2, compression.type accepts only producer' },
   { case: 'create-topics', label: 'v* cleanup.policy compact', path: '*', reason: 'open: issue 12, compaction is not implemented, so cleanup.policy=compact is refused' },
   { case: 'delete-topics', label: '* __consumer_offsets', path: '*',
     reason: 'Kafka 4.4 lets DeleteTopics delete its own __consumer_offsets and CreateTopics create it (only kafka-topics.sh refuses); Highwater keeps committed offsets in its own internal log, so no topic by that name exists to delete (UNKNOWN_TOPIC_OR_PARTITION), and one is not created (INVALID_REQUEST) lest tools take a user topic for the offsets topic' },

@@ -31,6 +31,9 @@ export const adminCases: Case[] = [
         if (v >= 4) await ask('defaults (-1, -1)', [newTopic(`ct-default-${v}`, -1, -1)]);
         if (v >= 1) await ask('validate only', [newTopic(`ct-validate-${v}`, 3)], true);
         await ask('compression.type gzip', [newTopic(`ct-gzip-${v}`, 1, 1, { 'compression.type': 'gzip' })]);
+        await ask('compression.type zstd level 10', [newTopic(`ct-zstd-${v}`, 1, 1, { 'compression.type': 'zstd', 'compression.zstd.level': '10' })]);
+        await ask('compression.gzip.level 10', [newTopic(`ct-gzip-level-${v}`, 1, 1, { 'compression.gzip.level': '10' })]);
+        await ask('compression.type brotli', [newTopic(`ct-brotli-${v}`, 1, 1, { 'compression.type': 'brotli' })]);
         await ask('cleanup.policy compact', [newTopic(`ct-compact-${v}`, 1, 1, { 'cleanup.policy': 'compact' })]);
         await ask('internal-looking name', [newTopic(`__ct-underscore-${v}`, 1)]);
       }

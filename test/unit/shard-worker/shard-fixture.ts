@@ -12,6 +12,7 @@ import {
 } from '../../../src/shared-mem/shard-messages.ts';
 import { ShardStats } from '../../../src/shared-mem/shard-stats.ts';
 import { WatermarkReader, WatermarkWriter } from '../../../src/shared-mem/watermarks.ts';
+import type { CompressedValidator } from '../../../src/shard-worker/parked-appends.ts';
 import { ShardCore, type ShardClock } from '../../../src/shard-worker/shard.ts';
 import { PartitionLog } from '../../../src/wal/partition-log.ts';
 import { silentLogger, tempDir } from '../segments/batch-fixture.ts';
@@ -52,12 +53,15 @@ export interface ShardHarness {
   fullDisk: Set<number>;
   open(slot: number, config?: Record<string, string>): ControlCompletion;
   control(request: ControlRequest): ControlCompletion;
-  /** One ring drain, as worker.ts runs it: the appends, writeStaged, flush, commit. */
+  /**
+   * One ring drain, as worker.ts runs it: the appends, writeStaged, flush, commit; then the same
+   * for parked appends as their compressed-batch checks come back, until none is parked.
+   */
   drain(appends: Array<{ slot: number; records: Buffer; flags?: number }>): Promise<AppendCompletion[]>;
   cleanup(): void;
 }
 
-export function shardHarness(options: { fsync?: FsyncPolicy; retentionCheckMs?: number } = {}): ShardHarness {
+export function shardHarness(options: { fsync?: FsyncPolicy; retentionCheckMs?: number; validateCompressed?: CompressedValidator } = {}): ShardHarness {
   const { dir, cleanup } = tempDir();
   const reader = WatermarkReader.create(16);
   const clock = new FakeClock();
@@ -83,6 +87,7 @@ export function shardHarness(options: { fsync?: FsyncPolicy; retentionCheckMs?: 
       fsync: options.fsync ?? { kind: 'always' },
       retentionCheckMs: options.retentionCheckMs ?? 30_000,
       stats,
+      validateCompressed: options.validateCompressed,
       sendCompletion: (message) => {
         const c = decodeCompletion(message) as Completion;
         sent.push(c);
@@ -106,6 +111,14 @@ export function shardHarness(options: { fsync?: FsyncPolicy; retentionCheckMs?: 
       h.core.writeStaged();
       await h.core.flush();
       h.core.commit();
+      // Then, as the worker's loop does, whatever comes back from the compressed-batch checks.
+      while (h.core.parkedAppends > 0) {
+        await h.core.nextPoolResult();
+        h.core.applyParked();
+        h.core.writeStaged();
+        await h.core.flush();
+        h.core.commit();
+      }
       return sent.slice(first).filter((c): c is Completion & AppendCompletion => c.type === MESSAGE_APPEND);
     },
     cleanup() {

@@ -9,6 +9,7 @@ import {
   compressionCodecId,
   compressionCodecOf,
   decompress,
+  decompressAsync,
 } from '../../../../src/protocol/compression.ts';
 
 const snappyBinding = createRequire(import.meta.url)('snappy') as { compressSync(b: Buffer): Buffer };
@@ -28,6 +29,21 @@ describe('compression', () => {
       expect(decompress(codec, compress(codec, Buffer.alloc(0))).length).toBe(0);
     });
   }
+
+  for (const codec of COMPRESSION_CODECS) {
+    it(`decompressAsync reads what compress wrote for ${codec}, as decompress does`, async () => {
+      const packed = compress(codec, data);
+      expect((await decompressAsync(codec, packed)).equals(data)).toBe(true);
+    });
+  }
+
+  it('decompressAsync refuses output past the bound and a payload that is not the codec', async () => {
+    await expect(decompressAsync('gzip', compress('gzip', data), 1000)).rejects.toThrow();
+    await expect(decompressAsync('zstd', compress('zstd', data), 1000)).rejects.toThrow();
+    await expect(decompressAsync('lz4', compress('lz4', data), 1000)).rejects.toThrow(RangeError);
+    await expect(decompressAsync('gzip', Buffer.alloc(20, 0x42))).rejects.toThrow();
+    await expect(decompressAsync('lz4', Buffer.alloc(20, 0x42))).rejects.toThrow();
+  });
 
   it('writes snappy xerial-framed in 32 KiB blocks, as the Java client does', () => {
     const framed = compress('snappy', data);
