@@ -12,7 +12,7 @@ import {
 } from '../../../src/shared-mem/shard-messages.ts';
 import { ShardStats } from '../../../src/shared-mem/shard-stats.ts';
 import { WatermarkReader, WatermarkWriter } from '../../../src/shared-mem/watermarks.ts';
-import type { CompressedValidator } from '../../../src/shard-worker/parked-appends.ts';
+import type { CompressedValidator, Recompressor } from '../../../src/shard-worker/parked-appends.ts';
 import { ShardCore, type ShardClock } from '../../../src/shard-worker/shard.ts';
 import { PartitionLog } from '../../../src/wal/partition-log.ts';
 import { silentLogger, tempDir } from '../segments/batch-fixture.ts';
@@ -61,7 +61,7 @@ export interface ShardHarness {
   cleanup(): void;
 }
 
-export function shardHarness(options: { fsync?: FsyncPolicy; retentionCheckMs?: number; validateCompressed?: CompressedValidator } = {}): ShardHarness {
+export function shardHarness(options: { fsync?: FsyncPolicy; retentionCheckMs?: number; validateCompressed?: CompressedValidator; recompress?: Recompressor } = {}): ShardHarness {
   const { dir, cleanup } = tempDir();
   const reader = WatermarkReader.create(16);
   const clock = new FakeClock();
@@ -88,6 +88,7 @@ export function shardHarness(options: { fsync?: FsyncPolicy; retentionCheckMs?: 
       retentionCheckMs: options.retentionCheckMs ?? 30_000,
       stats,
       validateCompressed: options.validateCompressed,
+      recompress: options.recompress,
       sendCompletion: (message) => {
         const c = decodeCompletion(message) as Completion;
         sent.push(c);

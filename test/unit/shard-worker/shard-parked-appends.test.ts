@@ -1,15 +1,19 @@
-// ShardCore checks compressed batches off its thread and parks later appends of the same partition
-// behind them: offsets follow arrival order, a bad compressed batch is refused and the next good
-// one lands, idempotent retries are answered in order, and other partitions are not held up.
+// ShardCore rebuilds batches of another codec than the topic's compression.type off its thread and
+// parks later appends of the same partition behind them: offsets follow arrival order, idempotent
+// retries are answered in order, and other partitions are not held up. A compressed batch stored as
+// sent is checked in place, and a bad one is refused while the next good one lands.
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../src/protocol/errors.ts';
-import { validateCompressedBatch, type RecordsValidation } from '../../../src/protocol/record-validation.ts';
+import { recompressToTarget } from '../../../src/shard-worker/shard-options.ts';
+import type { CompressionTarget } from '../../../src/shard-worker/parked-appends.ts';
+import type { Recompressed } from '../../../src/protocol/recompress.ts';
 import { buildRecordBatch, decodeRecordBatch } from '../../../src/protocol/records.ts';
 import type { AppendCompletion } from '../../../src/shared-mem/shard-messages.ts';
 import { BAD_BATCHES } from '../../differential/cases/data-path.ts';
 import { START_WALL_MS, batch, shardHarness, type ShardHarness } from './shard-fixture.ts';
 
 let h: ShardHarness;
+const LZ4_TOPIC = { 'compression.type': 'lz4' };
 afterEach(() => h.cleanup());
 
 function gzipBatch(count: number, o: { producerId?: bigint; baseSequence?: number } = {}): Buffer {
@@ -19,13 +23,13 @@ function gzipBatch(count: number, o: { producerId?: bigint; baseSequence?: numbe
   });
 }
 
-/** A validator whose answers wait until the test releases them, so a batch stays in the "pool". */
-function gatedValidator(): { validate: (b: Buffer) => Promise<RecordsValidation>; release: () => void; waiting: () => number } {
+/** A recompressor whose answers wait until the test releases them, so a batch stays in the "pool". */
+function gatedRecompressor(): { recompress: (b: Buffer, t: CompressionTarget) => Promise<Recompressed>; release: () => void; waiting: () => number } {
   const gates: Array<() => void> = [];
   return {
-    validate: async (b) => {
+    recompress: async (b, t) => {
       await new Promise<void>((resolve) => gates.push(resolve));
-      return validateCompressedBatch(b);
+      return recompressToTarget(b, t);
     },
     release: () => { for (const g of gates.splice(0)) g(); },
     waiting: () => gates.length,
@@ -67,9 +71,9 @@ function storedOffsets(slot: number): Array<[bigint, string]> {
 
 describe('ShardCore parked appends', () => {
   it('keeps arrival order: a compressed batch then an uncompressed one for the same partition', async () => {
-    const gate = gatedValidator();
-    h = shardHarness({ validateCompressed: gate.validate });
-    h.open(0);
+    const gate = gatedRecompressor();
+    h = shardHarness({ recompress: gate.recompress });
+    h.open(0, LZ4_TOPIC);
     expect(await drainNow([{ slot: 0, records: gzipBatch(4) }])).toEqual([]);
     // The later uncompressed append parks behind it: nothing is answered, nothing written.
     expect(await drainNow([{ slot: 0, records: batch({ count: 2 }) }])).toEqual([]);
@@ -78,7 +82,7 @@ describe('ShardCore parked appends', () => {
     gate.release();
     const done = await applyResults();
     expect(done.map((c) => [c.errorCode, c.baseOffset])).toEqual([[ErrorCode.NONE, 0n], [ErrorCode.NONE, 4n]]);
-    expect(storedOffsets(0)).toEqual([[0n, 'gzip'], [4n, 'none']]);
+    expect(storedOffsets(0)).toEqual([[0n, 'lz4'], [4n, 'lz4']]);
     expect(h.reader.highWatermark(0)).toBe(6n);
     expect(h.core.parkedAppends).toBe(0);
   });
@@ -93,22 +97,22 @@ describe('ShardCore parked appends', () => {
   });
 
   it('runs the idempotent sequence checks in arrival order, a retry answered with the original offsets', async () => {
-    const gate = gatedValidator();
-    h = shardHarness({ validateCompressed: gate.validate });
-    h.open(0);
+    const gate = gatedRecompressor();
+    h = shardHarness({ recompress: gate.recompress });
+    h.open(0, LZ4_TOPIC);
     const first = gzipBatch(3, { producerId: 7n, baseSequence: 0 });
     await drainNow([{ slot: 0, records: first }, { slot: 0, records: first }, { slot: 0, records: gzipBatch(2, { producerId: 7n, baseSequence: 3 }) }]);
     expect(gate.waiting()).toBe(3);
     gate.release();
     const done = await applyResults();
     expect(done.map((c) => [c.errorCode, c.baseOffset])).toEqual([[ErrorCode.NONE, 0n], [ErrorCode.NONE, 0n], [ErrorCode.NONE, 3n]]);
-    expect(storedOffsets(0)).toEqual([[0n, 'gzip'], [3n, 'gzip']]);
+    expect(storedOffsets(0)).toEqual([[0n, 'lz4'], [3n, 'lz4']]);
   });
 
   it('does not hold up another partition while one waits for the pool', async () => {
-    const gate = gatedValidator();
-    h = shardHarness({ validateCompressed: gate.validate });
-    h.open(0);
+    const gate = gatedRecompressor();
+    h = shardHarness({ recompress: gate.recompress });
+    h.open(0, LZ4_TOPIC);
     h.open(1);
     const done = await drainNow([{ slot: 0, records: gzipBatch(2) }, { slot: 1, records: batch({ count: 1 }) }]);
     expect(done.map((c) => [c.errorCode, c.baseOffset])).toEqual([[ErrorCode.NONE, 0n]]);
@@ -118,9 +122,9 @@ describe('ShardCore parked appends', () => {
   });
 
   it('answers a parked append NOT_LEADER_OR_FOLLOWER when its partition is closed meanwhile', async () => {
-    const gate = gatedValidator();
-    h = shardHarness({ validateCompressed: gate.validate });
-    h.open(0);
+    const gate = gatedRecompressor();
+    h = shardHarness({ recompress: gate.recompress });
+    h.open(0, LZ4_TOPIC);
     await drainNow([{ slot: 0, records: gzipBatch(2) }]);
     h.control({ op: 'close', slot: 0, deleteFiles: false });
     gate.release();
