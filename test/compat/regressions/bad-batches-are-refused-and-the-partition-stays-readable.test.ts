@@ -3,10 +3,10 @@
 // compressed payloads) were acknowledged and stored, and then confluent-kafka stopped silently at
 // the bad offset while kafka-python raised CorruptRecordError. Every bad batch must be refused,
 // and every consumer must read the good records on both sides of them.
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startBroker, type TestBroker } from '../../helpers/broker.ts';
+import { PYTHON, run } from './python.ts';
 import { connect } from '../../helpers/fetch.ts';
 import { kafkajs } from '../../helpers/kafkajs.ts';
 import { BAD_BATCHES } from '../../differential/cases/data-path.ts';
@@ -15,7 +15,6 @@ import { buildRecordBatch } from '../../../src/protocol/records.ts';
 import type { ProduceResponse } from '../../../src/protocol/generated/produce-response.ts';
 import type { KafkaConnection } from '../../../src/client/kafka-connection.ts';
 
-const PYTHON = 'test/compat/python/.venv/bin/python';
 const TOPIC = 'bad-batches';
 const GOOD = Array.from({ length: 20 }, (_, i) => `g${i}`);
 
@@ -43,17 +42,6 @@ async function produce(records: Buffer): Promise<number> {
 
 const good = (keys: string[]) => buildRecordBatch({ baseTimestamp: BigInt(Date.now()), records: keys.map((k) => ({ key: Buffer.from(k), value: Buffer.from(`value of ${k}`) })) });
 
-function run(command: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr = (stderr + d).slice(-20_000); });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
-  });
-}
 
 test('every bad batch is refused, and every client reads the good records around them', async () => {
   expect(await produce(good(GOOD.slice(0, 10)))).toBe(0);
