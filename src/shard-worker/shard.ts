@@ -100,10 +100,9 @@ export class ShardCore {
       }
       const codecId = attributes & ATTRIBUTE_COMPRESSION_MASK;
       // compression.type: a batch of another codec is rebuilt with the topic's (checked on the way).
-      const rebuild = owned.compression !== null && codecId !== owned.compression.id;
-      if (rebuild) {
+      if (owned.compression !== null && codecId !== owned.compression.id) {
         work ??= { check: [], rebuild: [], target: owned.compression };
-        (rebuild ? work.rebuild : work.check).push(i);
+        work.rebuild.push(i);
         continue;
       }
       // The records inside, as Kafka's LogValidator reads them: a batch whose CRC is right but whose
