@@ -76,4 +76,4 @@ export function failedAppend(requestId: number, errorCode: number, errorMessage:
 
 /** The pool's rebuild of a batch for a topic's compression.type, stamped with this node's epoch. */
 export const recompressToTarget: Recompressor = (batch, target) =>
-  recompressBatchAsync(batch, { codec: target.codec, level: target.level, partitionLeaderEpoch: PARTITION_LEADER_EPOCH });
+  recompressBatchAsync(batch, { codec: target.codec, level: target.level, partitionLeaderEpoch: PARTITION_LEADER_EPOCH, keyRequired: target.keyRequired === true });

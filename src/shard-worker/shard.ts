@@ -6,7 +6,7 @@ import { ErrorCode, errorCodeFor, errorMessageFor } from '../protocol/errors.ts'
 import {
   ATTRIBUTE_COMPRESSION_MASK, ATTRIBUTE_CONTROL, readAttributes, readRecordCount, setPartitionLeaderEpoch, validateProduceRecords, type BatchSpan,
 } from '../protocol/record-batch.ts';
-import { validateBatchRecords, validateCompressedBatch, type RecordsError } from '../protocol/record-validation.ts';
+import { keylessRecordMessage, recordErrorsSummary, validateBatchRecords, validateCompressedBatch, type RecordsError } from '../protocol/record-validation.ts';
 import { APPEND_FLAG_FORCE_SYNC, NO_OFFSET, encodeAppendCompletion, encodeControlCompletion, type ControlRequest, type OpenPartitionRequest } from '../shared-mem/shard-messages.ts';
 import { APPENDED_BATCHES, DUPLICATE_BATCHES } from '../shared-mem/shard-stats.ts';
 import { PARTITION_STATE_OFFLINE, PARTITION_STATE_ONLINE, PARTITION_STATE_RECOVERING, PARTITION_STATE_UNUSED } from '../shared-mem/watermarks.ts';
@@ -107,7 +107,7 @@ export class ShardCore {
       }
       // The records inside, as Kafka's LogValidator reads them: a batch whose CRC is right but whose
       // records do not parse would otherwise make the partition unreadable at its offset.
-      const inside = validateBatchRecords(records, span.offset);
+      const inside = validateBatchRecords(records, span.offset, owned.config.compact);
       if (!inside.ok) {
         this.#refuseRecords(owned, requestId, span.offset, inside);
         return;
@@ -152,8 +152,17 @@ export class ShardCore {
     }
   }
 
-  #refuseRecords(owned: OwnedPartition, requestId: number, at: number, inside: { error: RecordsError; reason: string }): void {
+  #refuseRecords(owned: OwnedPartition, requestId: number, at: number, inside: { error: RecordsError; reason: string; keylessRecords?: number[] }): void {
     this.#log.debug({ topic: owned.topic, partition: owned.partition, reason: inside.reason }, 'rejected produce records');
+    if (inside.keylessRecords !== undefined) {
+      // Kafka's RecordValidationException: INVALID_RECORD with the records listed one by one.
+      const recordErrorMessage = keylessRecordMessage(owned.topic, owned.partition);
+      this.#completions.push(encodeAppendCompletion({
+        requestId, errorCode: ErrorCode.INVALID_RECORD, baseOffset: -1n, logAppendTime: -1n, logStartOffset: owned.log.logStartOffset, recordCount: 0, bytes: 0,
+        errorMessage: recordErrorsSummary(inside.keylessRecords, recordErrorMessage), recordErrors: inside.keylessRecords, recordErrorMessage,
+      }));
+      return;
+    }
     this.#fail(requestId, ErrorCode[inside.error], at >= 0 ? `batch at byte ${at}: ${inside.reason}` : inside.reason, owned.log.logStartOffset);
   }
 
