@@ -129,6 +129,8 @@ export interface WorkerInit {
   logLevel: string;
   retentionCheckMs: number;
   stats: SharedArrayBuffer;
+  /** log.cleaner.enable, log.cleaner.backoff.ms, log.cleaner.io.max.bytes.per.second. */
+  cleaner?: { enabled: boolean; backoffMs: number; ioMaxBytesPerSecond: number };
 }
 
 export interface AppendCompletion {
