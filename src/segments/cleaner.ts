@@ -209,7 +209,7 @@ function forEachRecord(partitionDir: string, segment: CleanerSegment, io: Io, th
   const fd = openSync(segmentPaths(partitionDir, segment.baseOffset).log, 'r');
   try {
     const end = Math.min(fstatSync(fd).size, segment.size);
-    const walk = walkBatchesSync(fd, { from: 0, expectedOffset: segment.baseOffset, verifyCrc: false, end }, (info, frame) => {
+    const walk = walkBatchesSync(fd, { from: 0, expectedOffset: segment.baseOffset, verifyCrc: false, end, allowGaps: true }, (info, frame) => {
       io.read += info.size;
       throttle(info.size);
       const records = (info.attributes & ATTRIBUTE_CONTROL) !== 0 ? { data: frame, list: [] } : walkRecords(frame, info);
