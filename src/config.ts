@@ -55,6 +55,12 @@ export interface BrokerConfig extends GroupCoordinatorSettings {
   nodeId: number;
   clusterId: string;
   retentionCheckMs: number;
+  /** log.cleaner.enable: whether compacted topics are cleaned. */
+  logCleanerEnable: boolean;
+  /** log.cleaner.backoff.ms: how often each shard checks its compacted partitions. */
+  logCleanerBackoffMs: number;
+  /** log.cleaner.io.max.bytes.per.second, as Kafka's (a double; its default, Double.MAX_VALUE, is no limit). */
+  logCleanerIoMaxBytesPerSecond: string;
   /** Topic config defaults (Kafka's names), applied to topics that do not override them. */
   topicDefaults: Record<string, string>;
 }
@@ -88,6 +94,9 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'nodeId', flag: 'node-id', kind: 'int', description: 'this broker\'s node id', defaultValue: () => 1 },
   { key: 'clusterId', flag: 'cluster-id', kind: 'string', description: 'cluster id reported in Metadata (default: generated once and kept in the data dir)', defaultValue: () => '' },
   { key: 'retentionCheckMs', flag: 'retention-check-ms', kind: 'int', description: 'how often each shard applies retention.ms/retention.bytes (log.retention.check.interval.ms)', defaultValue: () => 300_000 },
+  { key: 'logCleanerEnable', flag: 'log-cleaner-enable', kind: 'bool', description: 'clean compacted topics (log.cleaner.enable)', defaultValue: () => true },
+  { key: 'logCleanerBackoffMs', flag: 'log-cleaner-backoff-ms', kind: 'int', description: 'how often each shard looks for compacted partitions to clean (log.cleaner.backoff.ms)', defaultValue: () => 15_000 },
+  { key: 'logCleanerIoMaxBytesPerSecond', flag: 'log-cleaner-io-max-bytes-per-second', kind: 'string', description: 'the cleaner\'s read plus write byte rate per shard (log.cleaner.io.max.bytes.per.second; default no limit)', defaultValue: () => '1.7976931348623157E308' },
   { key: 'groupMinSessionTimeoutMs', flag: 'group-min-session-timeout-ms', kind: 'int', description: 'shortest session timeout a member may ask for (group.min.session.timeout.ms)', defaultValue: () => DEFAULT_GROUP_COORDINATOR_SETTINGS.groupMinSessionTimeoutMs },
   { key: 'groupMaxSessionTimeoutMs', flag: 'group-max-session-timeout-ms', kind: 'int', description: 'longest session timeout a member may ask for (group.max.session.timeout.ms)', defaultValue: () => DEFAULT_GROUP_COORDINATOR_SETTINGS.groupMaxSessionTimeoutMs },
   { key: 'groupInitialRebalanceDelayMs', flag: 'group-initial-rebalance-delay-ms', kind: 'int', description: 'wait for more members before the first rebalance of an empty group (group.initial.rebalance.delay.ms)', defaultValue: () => DEFAULT_GROUP_COORDINATOR_SETTINGS.groupInitialRebalanceDelayMs },

@@ -4,7 +4,7 @@
 // Kafka has applies to KIP-848 consumer, share or streams groups, none of which Highwater serves.
 import type { HandlerServices } from './registry.ts';
 import { ErrorCode } from '../protocol/errors.ts';
-import { TOPIC_CONFIGS, validateTopicConfig } from '../metadata/topic-configs.ts';
+import { TOPIC_CONFIGS, validateTopicConfig, validateTopicConfigSet } from '../metadata/topic-configs.ts';
 import { BROKER_LOG_CONFIGS, validateBrokerConfig } from '../metadata/broker-configs.ts';
 import { ResourceType, brokerResourceProblem } from './handlers/32-describe-configs.ts';
 
@@ -121,6 +121,8 @@ async function alterTopic(services: ConfigAdminServices, r: ConfigResourceChange
     return problem ? fail(ErrorCode.INVALID_CONFIG, problem) : null;
   }, (name) => ({ isList: TOPIC_CONFIGS.get(name)?.type === 'list', defaultValue: TOPIC_CONFIGS.get(name)?.defaultValue ?? '' }));
   if (!('update' in update)) return update;
+  const conflict = validateTopicConfigSet({ ...topic.configs, ...update.update });
+  if (conflict) return fail(ErrorCode.INVALID_CONFIG, conflict);
   if (validateOnly || Object.keys(update.update).length === 0) return OK;
   await services.metadata.write([{ type: 'alter-configs', topicId: topic.topicId, configs: update.update }]);
   return OK;

@@ -41,6 +41,7 @@ export interface PartitionDirectoryOptions {
 const LOG_CONFIG_NAMES = [
   'segment.bytes', 'segment.ms', 'retention.ms', 'retention.bytes', 'index.interval.bytes', 'max.message.bytes', 'message.timestamp.type',
   'compression.type', 'compression.gzip.level', 'compression.lz4.level', 'compression.zstd.level',
+  'cleanup.policy', 'delete.retention.ms', 'min.compaction.lag.ms', 'max.compaction.lag.ms', 'min.cleanable.dirty.ratio',
 ];
 
 export class PartitionDirectory implements PartitionLookup {

@@ -38,6 +38,7 @@ export interface ShardPoolOptions {
   /** Every partition a shard owns, to reopen after a restart. */
   partitionsOf: (shard: number) => OpenPartitionRequest[];
   retentionCheckMs?: number;
+  cleaner?: { enabled: boolean; backoffMs: number; ioMaxBytesPerSecond: number };
 }
 
 type Pending =
@@ -92,6 +93,7 @@ class Shard {
       fsync: o.fsync,
       logLevel: o.log.level,
       retentionCheckMs: o.retentionCheckMs ?? 30_000,
+      cleaner: o.cleaner,
       dataDir: o.dataDir,
       stats: this.stats.buffer,
     };

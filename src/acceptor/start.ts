@@ -67,6 +67,7 @@ export async function startBroker(config: BrokerConfig, log: Logger): Promise<Ru
     metrics,
     partitionsOf: (shard) => directory.openRequestsFor(shard),
     retentionCheckMs: config.retentionCheckMs,
+    cleaner: { enabled: config.logCleanerEnable, backoffMs: config.logCleanerBackoffMs, ioMaxBytesPerSecond: Number(config.logCleanerIoMaxBytesPerSecond) },
   });
   const directory: PartitionDirectory = new PartitionDirectory({
     dataDir: config.dataDir,

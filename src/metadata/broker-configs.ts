@@ -13,7 +13,7 @@ export interface BrokerLogConfigDef {
   name: string;
   /** The topic config this broker setting is the default of. */
   topicConfig: string;
-  type: 'int' | 'long' | 'string' | 'list';
+  type: 'int' | 'long' | 'string' | 'list' | 'double';
   /** Kafka's default; null where Kafka has none (log.retention.ms falls back to log.retention.hours). */
   kafkaDefault: string | null;
   /** Milliseconds per unit where the broker setting counts hours or minutes. */
@@ -41,6 +41,10 @@ const DEFS: BrokerLogConfigDef[] = [
   { name: 'message.max.bytes', topicConfig: 'max.message.bytes', type: 'int', kafkaDefault: '1048588', dynamic: true, doc: 'The largest record batch size allowed' },
   { name: 'log.message.timestamp.type', topicConfig: 'message.timestamp.type', type: 'string', kafkaDefault: 'CreateTime', dynamic: true, doc: 'Whether the timestamp in a message is the create time or the log append time' },
   { name: 'log.cleanup.policy', topicConfig: 'cleanup.policy', type: 'list', kafkaDefault: 'delete', dynamic: true, doc: 'The default cleanup policy for segments beyond the retention window' },
+  { name: 'log.cleaner.delete.retention.ms', topicConfig: 'delete.retention.ms', type: 'long', kafkaDefault: '86400000', dynamic: true, doc: 'The amount of time to retain tombstone message markers for log compacted topics' },
+  { name: 'log.cleaner.min.compaction.lag.ms', topicConfig: 'min.compaction.lag.ms', type: 'long', kafkaDefault: '0', dynamic: true, doc: 'The minimum time a message will remain uncompacted in the log' },
+  { name: 'log.cleaner.max.compaction.lag.ms', topicConfig: 'max.compaction.lag.ms', type: 'long', kafkaDefault: '9223372036854775807', dynamic: true, doc: 'The maximum time a message will remain ineligible for compaction in the log' },
+  { name: 'log.cleaner.min.cleanable.ratio', topicConfig: 'min.cleanable.dirty.ratio', type: 'double', kafkaDefault: '0.5', dynamic: true, doc: 'The minimum ratio of dirty log to total log for a log to be eligible for cleaning' },
   { name: 'log.index.size.max.bytes', topicConfig: 'segment.index.bytes', type: 'int', kafkaDefault: '10485760', dynamic: false, doc: 'The maximum size in bytes of the offset index' },
 ];
 

@@ -37,6 +37,26 @@ const lz4Level = (value: string): string | null => {
 };
 const oneOf = (...choices: string[]) => (value: string): string | null =>
   choices.includes(value) ? null : `must be one of ${choices.join(', ')}`;
+// Kafka's ConfigDef texts for the compaction configs (ConfigDef.parseType, Range, ValidList).
+const kafkaLongAtLeast = (min: bigint) => (value: string): string | null => {
+  if (!/^\s*-?\d+\s*$/.test(value)) return 'Not a number of type LONG';
+  const n = BigInt(value.trim());
+  if (n > 2n ** 63n - 1n || n < -(2n ** 63n)) return 'Not a number of type LONG';
+  return n < min ? `Value must be at least ${min}` : null;
+};
+const kafkaDoubleBetween = (min: number, max: number) => (value: string): string | null => {
+  const n = Number(value.trim());
+  if (value.trim() === '' || !Number.isFinite(n)) return 'Not a number of type DOUBLE';
+  if (n < min) return `Value must be at least ${min === 0 ? '0.0' : min}`;
+  return n > max ? `Value must be no more than ${max === 1 ? '1.0' : max}` : null;
+};
+/** cleanup.policy: a list of compact and delete (ValidList.in), each item checked as Kafka does. */
+const cleanupPolicy = (value: string): string | null => {
+  const items = value.split(',').map((s) => s.trim());
+  if (value.trim() === '') return 'an empty cleanup.policy is not served';
+  for (const item of items) if (item !== 'compact' && item !== 'delete') return 'String must be one of: compact, delete';
+  return null;
+};
 
 const DEFS: TopicConfigDef[] = [
   { name: 'segment.bytes', type: 'int', defaultValue: String(1024 * 1024 * 1024), validate: intAtLeast(14), doc: 'segment file size before a roll' },
@@ -47,7 +67,12 @@ const DEFS: TopicConfigDef[] = [
   { name: 'index.interval.bytes', type: 'int', defaultValue: '4096', validate: intAtLeast(0), doc: 'bytes between offset index entries' },
   { name: 'max.message.bytes', type: 'int', defaultValue: String(1024 * 1024 + 12), validate: intAtLeast(0), doc: 'largest record batch accepted' },
   { name: 'message.timestamp.type', type: 'string', defaultValue: 'CreateTime', validate: oneOf('CreateTime', 'LogAppendTime'), doc: 'whether record timestamps are the producer\'s or the broker\'s' },
-  { name: 'cleanup.policy', type: 'list', defaultValue: 'delete', validate: oneOf('delete'), doc: 'only delete is served; compaction is later work' },
+  { name: 'cleanup.policy', type: 'list', defaultValue: 'delete', validate: cleanupPolicy, doc: 'delete (retention), compact (the log cleaner keeps the last record per key), or both' },
+  // Compaction (src/segments/cleaner.ts), with Kafka's defaults and ranges (TopicConfig, LogConfig).
+  { name: 'delete.retention.ms', type: 'long', defaultValue: '86400000', validate: kafkaLongAtLeast(0n), doc: 'how long a tombstone stays after the cleaner first kept it' },
+  { name: 'min.compaction.lag.ms', type: 'long', defaultValue: '0', validate: kafkaLongAtLeast(0n), doc: 'a record stays uncompacted at least this long' },
+  { name: 'max.compaction.lag.ms', type: 'long', defaultValue: '9223372036854775807', validate: kafkaLongAtLeast(1n), doc: 'a record is eligible for compaction at most this long after it was written, whatever the dirty ratio' },
+  { name: 'min.cleanable.dirty.ratio', type: 'double', defaultValue: '0.5', validate: kafkaDoubleBetween(0, 1), doc: 'the share of uncleaned bytes at which the cleaner cleans the log' },
   // compression.type and its levels: Kafka's names, values and ranges (CompressionType,
   // LogConfig); a batch of another codec is rebuilt with the topic's (src/shard-worker/parked-appends.ts).
   { name: 'compression.type', type: 'string', defaultValue: 'producer', validate: oneOf('producer', 'uncompressed', 'gzip', 'snappy', 'lz4', 'zstd'), doc: 'the codec stored batches get; producer keeps the producer\'s, another value recompresses batches of any other codec' },
@@ -67,6 +92,18 @@ export function validateTopicConfig(name: string, value: string | null): string 
   if (value === null) return null;
   const problem = def.validate(value);
   return problem ? `Invalid value ${value} for configuration ${name}: ${problem}` : null;
+}
+
+/**
+ * Checks that go across configs, as Kafka's LogConfig.validateValues: min.compaction.lag.ms may
+ * not exceed max.compaction.lag.ms. Returns Kafka's message, or null.
+ */
+export function validateTopicConfigSet(configs: Readonly<Record<string, string | null | undefined>>, brokerDefaults: Readonly<Record<string, string>> = {}): string | null {
+  const value = (name: string): string => configs[name] ?? brokerDefaults[name] ?? TOPIC_CONFIGS.get(name)!.defaultValue;
+  const minLag = BigInt(value('min.compaction.lag.ms').trim());
+  const maxLag = BigInt(value('max.compaction.lag.ms').trim());
+  if (minLag > maxLag) return `conflict topic config setting min.compaction.lag.ms (${minLag}) > max.compaction.lag.ms (${maxLag})`;
+  return null;
 }
 
 /** The value in force: the topic's own, else the broker-wide default, else Kafka's default. */

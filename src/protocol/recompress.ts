@@ -19,9 +19,11 @@ export interface RecompressOptions {
   partitionLeaderEpoch: number;
   /** compression.gzip.level or compression.zstd.level; undefined is the codec's default. */
   level?: number;
+  /** A compacted topic: records without a key are refused (validateRecordsSection). */
+  keyRequired?: boolean;
 }
 
-export type Recompressed = { ok: true; batch: Buffer } | { ok: false; error: RecordsError; reason: string };
+export type Recompressed = { ok: true; batch: Buffer } | { ok: false; error: RecordsError; reason: string; keylessRecords?: number[] };
 
 /** The batch at `offset` (validated, records included), rebuilt with `options.codec`. */
 export function recompressBatch(buf: Buffer, offset: number, options: RecompressOptions): Buffer {
@@ -55,7 +57,7 @@ export async function recompressBatchAsync(batch: Buffer, options: RecompressOpt
   } catch (err) {
     return { ok: false, error: 'UNKNOWN_SERVER_ERROR', reason: `failed to decompress the ${codec} records: ${(err as Error).message}` };
   }
-  const check = validateRecordsSection(inner, 0, inner.length, count);
+  const check = validateRecordsSection(inner, 0, inner.length, count, options.keyRequired === true);
   if (!check.ok) return check;
   const baseTimestamp = readBaseTimestamp(batch, 0);
   let plain: Buffer;

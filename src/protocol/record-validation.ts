@@ -15,7 +15,27 @@ import { RECORDS_POSITION, readAttributes, readBatchSize, readRecordCount } from
  */
 export type RecordsError = 'INVALID_RECORD' | 'UNKNOWN_SERVER_ERROR';
 
-export type RecordsValidation = { ok: true } | { ok: false; error: RecordsError; reason: string };
+export type RecordsValidation =
+  | { ok: true }
+  | {
+    ok: false; error: RecordsError; reason: string;
+    /**
+     * Indexes (within the batch) of records refused one by one, Kafka's RecordValidationException:
+     * here a record without a key in a compacted topic. The caller words the per-record message.
+     */
+    keylessRecords?: number[];
+  };
+
+/** The per-record text Kafka's LogValidator.validateKey gives a keyless record of a compacted topic. */
+export function keylessRecordMessage(topic: string, partition: number): string {
+  return `Compacted topic cannot accept message without key in topic partition ${topic}-${partition}`;
+}
+
+/** The partition-level error_message Kafka's LogValidator.processRecordErrors builds from them (RecordError.toString). */
+export function recordErrorsSummary(indexes: readonly number[], message: string): string {
+  const shown = indexes.slice(0, 3).map((i) => `RecordError(batchIndex=${i}, message='${message}')`);
+  return `One or more records have been rejected due to ${indexes.length} record errors in total, and only showing the first three errors at most: [${shown.join(', ')}]`;
+}
 
 const OK: RecordsValidation = { ok: true };
 
@@ -69,11 +89,16 @@ function invalid(reason: string): RecordsValidation {
   return { ok: false, error: 'INVALID_RECORD', reason };
 }
 
-/** Walks `count` records in data[start, end); the first problem found is the reason. */
-export function validateRecordsSection(data: Buffer, start: number, end: number, count: number): RecordsValidation {
+/**
+ * Walks `count` records in data[start, end); the first problem found is the reason. With
+ * `keyRequired` (a compacted topic) every record without a key is listed; a record that does not
+ * parse still wins, as in Kafka, where parsing throws while key errors are collected per batch.
+ */
+export function validateRecordsSection(data: Buffer, start: number, end: number, count: number, keyRequired = false): RecordsValidation {
   pos = start;
   limit = end;
   overrun = false;
+  let keyless: number[] | undefined;
   for (let i = 0; i < count; i++) {
     if (pos >= end) return invalid(`the batch declares ${count} records but ends after ${i}`);
     const bodySize = readVarint(data);
@@ -87,6 +112,7 @@ export function validateRecordsSection(data: Buffer, start: number, end: number,
     skipVarlong(data);
     readVarint(data); // offsetDelta: Kafka does not check it (LogValidator reassigns offsets)
     if (overrun) return invalid(`record ${i}: timestamp or offset delta runs past the record`);
+    if (keyRequired && nullBytesNext(data)) (keyless ??= []).push(i);
     if (!skipBytes(data, true)) return invalid(`record ${i}: key runs past the record`);
     if (!skipBytes(data, true)) return invalid(`record ${i}: value runs past the record`);
     const headerCount = readVarint(data);
@@ -99,7 +125,14 @@ export function validateRecordsSection(data: Buffer, start: number, end: number,
     limit = end;
   }
   if (pos !== end) return invalid(`${end - pos} bytes after the last of ${count} records`);
+  if (keyless !== undefined) return { ok: false, error: 'INVALID_RECORD', reason: 'records without a key in a compacted topic', keylessRecords: keyless };
   return OK;
+}
+
+/** Whether the length varint at the cursor is -1 (a null key), without moving the cursor. */
+function nullBytesNext(buf: Buffer): boolean {
+  // -1 zigzag-encodes as the single byte 0x01.
+  return pos < limit && buf[pos] === 0x01;
 }
 
 /** A batch's codec, or the refusal Kafka gives an undefined codec id. */
@@ -117,21 +150,21 @@ function undecompressable(codec: CompressionCodec, err: unknown): RecordsValidat
  * Validates the records of the batch at `offset` (its header already checked): walks them in
  * place when uncompressed, decompresses then walks them otherwise.
  */
-export function validateBatchRecords(buf: Buffer, offset: number): RecordsValidation {
+export function validateBatchRecords(buf: Buffer, offset: number, keyRequired = false): RecordsValidation {
   const size = readBatchSize(buf, offset);
   const count = readRecordCount(buf, offset);
   const start = offset + RECORDS_POSITION;
   const end = offset + size;
   const codec = codecOrRefusal(buf, offset);
   if (typeof codec !== 'string') return codec;
-  if (codec === 'none') return validateRecordsSection(buf, start, end, count);
+  if (codec === 'none') return validateRecordsSection(buf, start, end, count, keyRequired);
   let data: Buffer;
   try {
     data = decompress(codec, buf.subarray(start, end), MAX_DECOMPRESSED_BYTES);
   } catch (err) {
     return undecompressable(codec, err);
   }
-  return validateRecordsSection(data, 0, data.length, count);
+  return validateRecordsSection(data, 0, data.length, count, keyRequired);
 }
 
 /**
@@ -139,7 +172,7 @@ export function validateBatchRecords(buf: Buffer, offset: number): RecordsValida
  * the calling thread (decompressAsync); the walk itself is synchronous and short. `batch` must
  * stay unchanged until the promise settles.
  */
-export async function validateCompressedBatch(batch: Buffer): Promise<RecordsValidation> {
+export async function validateCompressedBatch(batch: Buffer, keyRequired = false): Promise<RecordsValidation> {
   const codec = codecOrRefusal(batch, 0);
   if (typeof codec !== 'string') return codec;
   const count = readRecordCount(batch, 0);
@@ -149,5 +182,5 @@ export async function validateCompressedBatch(batch: Buffer): Promise<RecordsVal
   } catch (err) {
     return undecompressable(codec, err);
   }
-  return validateRecordsSection(data, 0, data.length, count);
+  return validateRecordsSection(data, 0, data.length, count, keyRequired);
 }

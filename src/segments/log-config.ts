@@ -15,6 +15,18 @@ export interface LogConfig {
   maxMessageBytes: number;
   /** message.timestamp.type: LogAppendTime makes the broker stamp each batch on append. */
   messageTimestampType: 'CreateTime' | 'LogAppendTime';
+  /** cleanup.policy contains compact: the cleaner keeps the last record per key (cleaner.ts). */
+  compact: boolean;
+  /** cleanup.policy contains delete: retention.ms and retention.bytes delete old segments. */
+  deleteRetention: boolean;
+  /** delete.retention.ms: how long a tombstone stays once the cleaner has first kept it. */
+  deleteRetentionMs: number;
+  /** min.compaction.lag.ms: a segment whose newest record is younger is not cleaned. */
+  minCompactionLagMs: number;
+  /** max.compaction.lag.ms: a dirty record older than this makes the log cleanable whatever its ratio. */
+  maxCompactionLagMs: number;
+  /** min.cleanable.dirty.ratio: the share of dirty bytes at which the log is cleaned. */
+  minCleanableDirtyRatio: number;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -28,6 +40,12 @@ export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = Object.freeze({
   // 1 MiB plus the 12-byte log overhead (offset + length), as Kafka's default.
   maxMessageBytes: 1024 * 1024 + 12,
   messageTimestampType: 'CreateTime',
+  compact: false,
+  deleteRetention: true,
+  deleteRetentionMs: DAY_MS,
+  minCompactionLagMs: 0,
+  maxCompactionLagMs: Number.MAX_SAFE_INTEGER,
+  minCleanableDirtyRatio: 0.5,
 });
 
 export function logConfig(overrides: Partial<LogConfig> = {}): LogConfig {

@@ -180,8 +180,9 @@ export class PartitionReader {
         lease.release();
       }
       if (stop !== 'end') break;
-      // End of this segment below the HWM: the next offset lives in the next segment.
-      const next = await this.files.segmentStartingAt(expected);
+      // End of this segment below the HWM: the next offset lives in the next segment (which may
+      // start past it: the cleaner dropped the last batches of this one).
+      const next = await this.files.segmentAfter(segmentBase);
       if (next === null) throw new Error(`${this.partitionDir}: no segment holds offset ${expected} below the HWM ${highWatermark}`);
       segmentBase = next;
       position = 0;
@@ -206,10 +207,15 @@ export class PartitionReader {
       // The index entry did not lead to the expected batch (stale or damaged): walk from the start.
       found = await this.findBatch(segmentBase, 0, segmentBase, highWatermark, holdsOffset);
     }
-    if (found === 'end' && !relisted) {
-      // The segment ends before `offset`: it lives in a segment rolled since the last listing.
-      await this.files.relistSameVersion();
-      return this.locate(offset, highWatermark, true);
+    if (found === 'end') {
+      // The segment ends before `offset`: it lives in a later segment (rolled since the last
+      // listing, or after a gap the cleaner left), whose first batch is then the answer.
+      const next = await this.files.segmentAfter(segmentBase);
+      if (next !== null) return { segmentBase: next, position: 0, batchBase: next, fromCursor: false };
+      if (!relisted) {
+        await this.files.relistSameVersion();
+        return this.locate(offset, highWatermark, true);
+      }
     }
     if (typeof found === 'string') throw new Error(`${this.partitionDir}: segment ${segmentBase} does not walk to offset ${offset} below the HWM ${highWatermark}`);
     return { segmentBase, position: found.position, batchBase: found.baseOffset, fromCursor: false };

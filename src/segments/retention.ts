@@ -29,11 +29,13 @@ export function applyRetention(segments: SegmentSet, config: LogConfig, nowMs: b
     reasons.push(reason);
   };
   tally(segments.deleteLeading((segment) => segment.nextOffset <= segments.logStartOffset), 'log-start-offset');
-  if (config.retentionMs >= 0) {
+  // Under cleanup.policy=compact alone only the log start offset removes segments (Kafka's
+  // UnifiedLog.deleteOldSegments: time and size retention belong to the delete policy).
+  if (config.deleteRetention && config.retentionMs >= 0) {
     const cutoff = nowMs - BigInt(config.retentionMs);
     tally(segments.deleteLeading((segment) => segment.maxTimestamp < cutoff), 'retention.ms');
   }
-  if (config.retentionBytes >= 0) {
+  if (config.deleteRetention && config.retentionBytes >= 0) {
     // Kafka's rule: a segment goes only if the log stays at or above the limit without it.
     let excess = segments.totalBytes - config.retentionBytes;
     tally(

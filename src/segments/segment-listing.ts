@@ -1,6 +1,6 @@
 // The reader's view of one partition directory (main thread): which segment files exist, listed
 // again when the shard's segments version moves, with their open handles and cached indexes.
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { HandleCache, type LeasedHandle } from './handle-cache.ts';
 import { IndexCache } from './index-cache.ts';
 import { segmentBasesIn, segmentPaths } from './layout.ts';
@@ -24,6 +24,8 @@ export class SegmentListing {
   private readonly handles: HandleCache;
   private readonly onListed: (bases: ReadonlySet<bigint>) => void;
   private listedBases: bigint[] = [];
+  /** Inode of each listed segment's .log: the cleaner's swap replaces a file under the same name. */
+  private readonly inodes = new Map<bigint, number>();
   private listedVersion: number | null = null;
   private listing: Promise<void> | null = null;
 
@@ -64,6 +66,16 @@ export class SegmentListing {
         }
         const bases = segmentBasesIn(names);
         const keep = new Set(bases);
+        // A segment the cleaner swapped keeps its name but not its bytes: what is cached about the
+        // old file (handle, indexes, cursors) is dropped as if it had been deleted.
+        const replaced = await this.replacedAmong(bases);
+        if (replaced.size > 0) {
+          const kept = new Set(bases.filter((b) => !replaced.has(b)));
+          this.handles.retain(kept);
+          this.offsetIndexes.retain(kept);
+          this.timeIndexes.retain(kept);
+          this.onListed(kept);
+        }
         const lastBefore = this.listedBases[this.listedBases.length - 1];
         this.listedBases = bases;
         this.listedVersion = segmentsVersion;
@@ -81,6 +93,33 @@ export class SegmentListing {
       }
     })();
     return this.listing;
+  }
+
+  private async replacedAmong(bases: readonly bigint[]): Promise<Set<bigint>> {
+    const replaced = new Set<bigint>();
+    const seen = await Promise.all(bases.map(async (base) => {
+      try {
+        return (await stat(segmentPaths(this.partitionDir, base).log)).ino;
+      } catch {
+        return -1;
+      }
+    }));
+    for (let i = 0; i < bases.length; i++) {
+      const before = this.inodes.get(bases[i]!);
+      if (before !== undefined && before !== seen[i]) replaced.add(bases[i]!);
+    }
+    this.inodes.clear();
+    for (let i = 0; i < bases.length; i++) if (seen[i]! >= 0) this.inodes.set(bases[i]!, seen[i]!);
+    return replaced;
+  }
+
+  /** The first listed segment after `segmentBase` (a compacted segment may end before the next base), re-listing once. */
+  async segmentAfter(segmentBase: bigint): Promise<bigint | null> {
+    const find = () => this.listedBases.find((b) => b > segmentBase) ?? null;
+    const found = find();
+    if (found !== null) return found;
+    await this.relistSameVersion();
+    return find();
   }
 
   /** The listed segment whose base is exactly `offset`, re-listing once if it is not known yet. */

@@ -117,6 +117,33 @@ export class SegmentSet {
     return { count, bytes };
   }
 
+  /** The rolled segments (all but the active one), oldest first: a copy. */
+  get rolled(): Segment[] {
+    return this.list.slice(0, -1);
+  }
+
+  /** Whether the rolled segments with these bases are still in the set, consecutive, at these sizes. */
+  holdsRolled(bases: readonly bigint[], sizes: readonly number[]): boolean {
+    const at = this.list.findIndex((s) => s.baseOffset === bases[0]);
+    if (at < 0 || at + bases.length > this.list.length - 1) return false;
+    for (let i = 0; i < bases.length; i++) {
+      const segment = this.list[at + i]!;
+      if (segment.baseOffset !== bases[i] || segment.size !== sizes[i]) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Puts `cleaned` in the place of the consecutive rolled segments starting at its base (the
+   * cleaner's swap, src/wal/cleaner-swap.ts, has already replaced their files). Readers re-list.
+   */
+  replaceRolled(count: number, cleaned: Segment): void {
+    const at = this.list.findIndex((s) => s.baseOffset === cleaned.baseOffset);
+    if (at < 0 || at + count > this.list.length - 1) throw new Error(`no ${count} rolled segments from ${cleaned.baseOffset} to replace`);
+    this.list.splice(at, count, cleaned);
+    this.listVersion++;
+  }
+
   /**
    * Calls `visit` with each written batch holding offsets >= `fromOffset` (from the batch
    * containing it), in order. `frame` is only valid during the call.

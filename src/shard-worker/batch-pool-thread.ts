@@ -14,7 +14,7 @@ function asBuffer(b: Uint8Array): Buffer {
 async function run(job: PoolJob): Promise<PoolAnswer> {
   try {
     if (job.target === null) return validateBatchRecords(asBuffer(job.batch), 0);
-    return await recompressBatchAsync(asBuffer(job.batch), { codec: job.target.codec, level: job.target.level, partitionLeaderEpoch: PARTITION_LEADER_EPOCH });
+    return await recompressBatchAsync(asBuffer(job.batch), { codec: job.target.codec, level: job.target.level, partitionLeaderEpoch: PARTITION_LEADER_EPOCH, keyRequired: job.target.keyRequired === true });
   } catch (err) {
     return { ok: false, error: 'UNKNOWN_SERVER_ERROR', reason: (err as Error).message };
   }

@@ -15,7 +15,8 @@ export function compressionTargetOf(configs: Record<string, string>): Compressio
   const codec: CompressionCodec = type === 'uncompressed' ? 'none' : (type as CompressionCodec);
   const levelName = codec === 'gzip' ? 'compression.gzip.level' : codec === 'zstd' ? 'compression.zstd.level' : undefined;
   const raw = levelName === undefined ? undefined : configs[levelName];
-  return { codec, id: compressionCodecId(codec), level: raw === undefined ? undefined : Number(raw) };
+  const keyRequired = (configs['cleanup.policy'] ?? 'delete').split(',').some((p) => p.trim() === 'compact');
+  return { codec, id: compressionCodecId(codec), level: raw === undefined ? undefined : Number(raw), keyRequired };
 }
 
 export function logConfigFromTopicConfigs(configs: Record<string, string>): LogConfig {
@@ -24,6 +25,9 @@ export function logConfigFromTopicConfigs(configs: Record<string, string>): LogC
     return raw === undefined ? fallback : Number(raw);
   };
   const defaults = logConfig();
+  const policy = (configs['cleanup.policy'] ?? 'delete').split(',').map((p) => p.trim());
+  // Longs past 2^53 (max.compaction.lag.ms defaults to Long.MAX_VALUE) only ever mean "never".
+  const lag = (name: string, fallback: number): number => Math.min(num(name, fallback), Number.MAX_SAFE_INTEGER);
   return logConfig({
     segmentBytes: num('segment.bytes', defaults.segmentBytes),
     segmentMs: num('segment.ms', defaults.segmentMs),
@@ -32,5 +36,11 @@ export function logConfigFromTopicConfigs(configs: Record<string, string>): LogC
     indexIntervalBytes: num('index.interval.bytes', defaults.indexIntervalBytes),
     maxMessageBytes: num('max.message.bytes', defaults.maxMessageBytes),
     messageTimestampType: configs['message.timestamp.type'] === 'LogAppendTime' ? 'LogAppendTime' : 'CreateTime',
+    compact: policy.includes('compact'),
+    deleteRetention: policy.includes('delete'),
+    deleteRetentionMs: lag('delete.retention.ms', defaults.deleteRetentionMs),
+    minCompactionLagMs: lag('min.compaction.lag.ms', defaults.minCompactionLagMs),
+    maxCompactionLagMs: lag('max.compaction.lag.ms', defaults.maxCompactionLagMs),
+    minCleanableDirtyRatio: num('min.cleanable.dirty.ratio', defaults.minCleanableDirtyRatio),
   });
 }

@@ -5,6 +5,7 @@ import { readBaseSequence, readLastOffsetDelta, readProducerEpoch, readProducerI
 import type { LogConfig } from '../segments/log-config.ts';
 import type { OpenPartitionRequest } from '../shared-mem/shard-messages.ts';
 import type { PartitionLog } from '../wal/partition-log.ts';
+import { loadCleanerState, type CleanerState } from './compaction.ts';
 import { compressionTargetOf } from './log-config.ts';
 import type { CompressionTarget, ParkedAppend } from './parked-appends.ts';
 import { ProducerStateTable, type BatchIdentity } from './producer-state.ts';
@@ -26,6 +27,8 @@ export interface OwnedPartition {
   stagedCompletions: { index: number; requestId: number }[];
   /** Appends waiting, in arrival order, behind a compressed batch being checked off the thread. */
   parked: ParkedAppend[];
+  /** The log cleaner's progress on this partition (compacted topics). */
+  cleaner: CleanerState;
 }
 
 export function batchIdentity(buf: Buffer, at: number): BatchIdentity {
@@ -53,6 +56,7 @@ export function ownPartition(request: OpenPartitionRequest, config: LogConfig, l
     announcedSegments: log.segmentsVersion,
     stagedCompletions: [],
     parked: [],
+    cleaner: loadCleanerState(log.partitionDir),
   };
 }
 

@@ -33,6 +33,8 @@ export interface CompressionTarget {
   id: number;
   /** compression.gzip.level or compression.zstd.level, for those codecs. */
   level: number | undefined;
+  /** The topic is compacted: the rebuild refuses records without a key. */
+  keyRequired?: boolean;
 }
 
 /** Rebuilds one batch (at offset 0 of its buffer) with the target codec, off the calling thread. */

@@ -105,6 +105,16 @@ export class ProducerStateTable {
     }));
   }
 
+  /** The last batch (its last offset) of each producer: the cleaner keeps these batches, even emptied. */
+  lastBatchOffsets(): Map<bigint, bigint> {
+    const out = new Map<bigint, bigint>();
+    for (const [id, e] of this.#producers) {
+      const last = e.batches.at(-1);
+      if (last) out.set(id, last.lastOffset);
+    }
+    return out;
+  }
+
   /** Records an appended batch (live, or replayed from the log). */
   record(batch: BatchIdentity, baseOffset: bigint, lastOffset: bigint, timestamp: bigint): void {
     if (batch.producerId === NO_PRODUCER_ID) return;

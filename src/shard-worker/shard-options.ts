@@ -9,6 +9,8 @@ import type { ShardStats } from '../shared-mem/shard-stats.ts';
 import type { WatermarkWriter } from '../shared-mem/watermarks.ts';
 import type { PartitionLog } from '../wal/partition-log.ts';
 import { recompressBatchAsync } from '../protocol/recompress.ts';
+import type { CleanJob } from '../segments/cleaner.ts';
+import type { CleanerRun } from './cleaner-pool.ts';
 import type { CompressedValidator, Recompressor } from './parked-appends.ts';
 
 export interface ShardClock {
@@ -41,6 +43,12 @@ export interface ShardCoreOptions {
   recompress?: Recompressor;
   /** Called when a result of validateCompressed or recompress is ready to apply: the worker wakes its loop. */
   onPoolResult?: () => void;
+  /**
+   * The log cleaner (cleanup.policy=compact): how often partitions are checked (log.cleaner.backoff.ms),
+   * whether it runs at all (log.cleaner.enable), and where cleaned files are built (the cleaner
+   * thread; cleanSegments on this thread when a test gives none).
+   */
+  cleaner?: { enabled: boolean; backoffMs: number; run?: (job: Omit<CleanJob, 'throttle'>) => Promise<CleanerRun> };
 }
 
 export interface ControlOutcome {
@@ -76,4 +84,4 @@ export function failedAppend(requestId: number, errorCode: number, errorMessage:
 
 /** The pool's rebuild of a batch for a topic's compression.type, stamped with this node's epoch. */
 export const recompressToTarget: Recompressor = (batch, target) =>
-  recompressBatchAsync(batch, { codec: target.codec, level: target.level, partitionLeaderEpoch: PARTITION_LEADER_EPOCH });
+  recompressBatchAsync(batch, { codec: target.codec, level: target.level, partitionLeaderEpoch: PARTITION_LEADER_EPOCH, keyRequired: target.keyRequired === true });

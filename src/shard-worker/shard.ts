@@ -6,11 +6,14 @@ import { ErrorCode, errorCodeFor, errorMessageFor } from '../protocol/errors.ts'
 import {
   ATTRIBUTE_COMPRESSION_MASK, ATTRIBUTE_CONTROL, readAttributes, readRecordCount, setPartitionLeaderEpoch, validateProduceRecords, type BatchSpan,
 } from '../protocol/record-batch.ts';
-import { validateBatchRecords, validateCompressedBatch, type RecordsError } from '../protocol/record-validation.ts';
+import { keylessRecordMessage, recordErrorsSummary, validateBatchRecords, validateCompressedBatch, type RecordsError } from '../protocol/record-validation.ts';
 import { APPEND_FLAG_FORCE_SYNC, NO_OFFSET, encodeAppendCompletion, encodeControlCompletion, type ControlRequest, type OpenPartitionRequest } from '../shared-mem/shard-messages.ts';
-import { APPENDED_BATCHES, DUPLICATE_BATCHES } from '../shared-mem/shard-stats.ts';
+import { cleanSegments, type CleanJob } from '../segments/cleaner.ts';
+import { APPENDED_BATCHES, CLEANER_BYTES, CLEANER_RUNS, DUPLICATE_BATCHES } from '../shared-mem/shard-stats.ts';
 import { PARTITION_STATE_OFFLINE, PARTITION_STATE_ONLINE, PARTITION_STATE_RECOVERING, PARTITION_STATE_UNUSED } from '../shared-mem/watermarks.ts';
 import { syncAll, type AppendResult, type PartitionLog } from '../wal/partition-log.ts';
+import type { CleanerRun } from './cleaner-pool.ts';
+import { planClean, saveCleanerState } from './compaction.ts';
 import { compressionTargetOf, logConfigFromTopicConfigs } from './log-config.ts';
 import { batchIdentity, closeOwned, ownPartition, type OwnedPartition } from './owned-partition.ts';
 import { MAX_PARKED_BYTES, ParkedAppends, type ParkedAppend, type PoolWork } from './parked-appends.ts';
@@ -42,6 +45,9 @@ export class ShardCore {
   #stopping = false;
   #lastIntervalSync: number;
   #lastRetentionCheck: number;
+  #lastCleanerCheck: number;
+  /** Cleaner runs that finished, waiting for applyCleaned() between drains. */
+  readonly #cleaned: { owned: OwnedPartition; log: PartitionLog; run: CleanerRun | null; sizes: Map<bigint, number>; error?: unknown }[] = [];
 
   constructor(options: ShardCoreOptions) {
     this.#o = options;
@@ -49,6 +55,7 @@ export class ShardCore {
     this.#parked = new ParkedAppends(options.validateCompressed ?? validateCompressedBatch, options.recompress ?? recompressToTarget, options.onPoolResult ?? (() => undefined));
     this.#lastIntervalSync = options.clock.monotonicMs();
     this.#lastRetentionCheck = this.#lastIntervalSync;
+    this.#lastCleanerCheck = this.#lastIntervalSync;
   }
 
   /** True once a shutdown request was served. */
@@ -107,7 +114,7 @@ export class ShardCore {
       }
       // The records inside, as Kafka's LogValidator reads them: a batch whose CRC is right but whose
       // records do not parse would otherwise make the partition unreadable at its offset.
-      const inside = validateBatchRecords(records, span.offset);
+      const inside = validateBatchRecords(records, span.offset, owned.config.compact);
       if (!inside.ok) {
         this.#refuseRecords(owned, requestId, span.offset, inside);
         return;
@@ -152,8 +159,17 @@ export class ShardCore {
     }
   }
 
-  #refuseRecords(owned: OwnedPartition, requestId: number, at: number, inside: { error: RecordsError; reason: string }): void {
+  #refuseRecords(owned: OwnedPartition, requestId: number, at: number, inside: { error: RecordsError; reason: string; keylessRecords?: number[] }): void {
     this.#log.debug({ topic: owned.topic, partition: owned.partition, reason: inside.reason }, 'rejected produce records');
+    if (inside.keylessRecords !== undefined) {
+      // Kafka's RecordValidationException: INVALID_RECORD with the records listed one by one.
+      const recordErrorMessage = keylessRecordMessage(owned.topic, owned.partition);
+      this.#completions.push(encodeAppendCompletion({
+        requestId, errorCode: ErrorCode.INVALID_RECORD, baseOffset: -1n, logAppendTime: -1n, logStartOffset: owned.log.logStartOffset, recordCount: 0, bytes: 0,
+        errorMessage: recordErrorsSummary(inside.keylessRecords, recordErrorMessage), recordErrors: inside.keylessRecords, recordErrorMessage,
+      }));
+      return;
+    }
     this.#fail(requestId, ErrorCode[inside.error], at >= 0 ? `batch at byte ${at}: ${inside.reason}` : inside.reason, owned.log.logStartOffset);
   }
 
@@ -282,12 +298,88 @@ export class ShardCore {
         }
       }
     }
+    if (this.#o.cleaner?.enabled && now - this.#lastCleanerCheck >= this.#o.cleaner.backoffMs) {
+      this.#lastCleanerCheck = now;
+      this.#startCleaning();
+    }
+  }
+
+  /**
+   * Starts a clean of every compacted partition that is due (compaction.ts planClean) and not
+   * already being cleaned. The cleaner builds files only; applyCleaned() swaps them in.
+   */
+  #startCleaning(): void {
+    const cleaner = this.#o.cleaner;
+    if (cleaner === undefined || !cleaner.enabled) return;
+    const nowMs = Number(this.#o.clock.wallMs());
+    for (const owned of this.#partitions.values()) {
+      if (!owned.config.compact || owned.cleaner.running || owned.log.offline) continue;
+      const log = owned.log;
+      const segments = log.cleanableSegments();
+      const plan = planClean(segments, log.logStartOffset, owned.cleaner, owned.config, nowMs);
+      owned.cleaner.dirtyRatio = plan.dirtyRatio;
+      if (!('job' in plan)) continue;
+      const job = { ...plan.job, partitionDir: log.partitionDir, nowMs, producerLastOffsets: owned.producers.lastBatchOffsets() };
+      const sizes = new Map(plan.job.segments.map((s) => [s.baseOffset, s.size]));
+      owned.cleaner.running = true;
+      this.#log.debug({ topic: owned.topic, partition: owned.partition, reason: plan.reason, dirtyRatio: plan.dirtyRatio, segments: job.segments.length }, 'cleaning');
+      const run = cleaner.run ?? ((j: Omit<CleanJob, 'throttle'>) => Promise.resolve({ result: cleanSegments(j), elapsedMs: 0 }));
+      run(job).then(
+        (result) => this.#cleaned.push({ owned, log, run: result, sizes }),
+        (error: unknown) => this.#cleaned.push({ owned, log, run: null, sizes, error }),
+      ).finally(() => this.#o.onPoolResult?.());
+    }
+  }
+
+  /** Cleaner runs waiting to be swapped in. */
+  get cleanedWaiting(): number { return this.#cleaned.length; }
+
+  /**
+   * Swaps finished cleans in. Runs between drains, when nothing is staged and everything written
+   * is published, so publishing here moves only the segment epoch and the log start offset.
+   */
+  applyCleaned(): void {
+    while (this.#cleaned.length > 0) {
+      const { owned, log, run, sizes, error } = this.#cleaned.shift()!;
+      owned.cleaner.running = false;
+      const current = this.#partitions.get(owned.slot) === owned && owned.log === log && !log.offline;
+      if (run === null) {
+        this.#log.warn({ err: error, topic: owned.topic, partition: owned.partition }, 'log cleaner failed; it will retry');
+        continue;
+      }
+      if (!current) {
+        // The log was reopened or closed meanwhile: its files may have moved on.
+        try { log.discardCleaned(run.result.groups); } catch { /* the directory may be gone */ }
+        continue;
+      }
+      try {
+        const swapped = log.swapCleaned(run.result.groups, sizes);
+        const state = owned.cleaner;
+        if (swapped === run.result.groups.length) {
+          state.firstDirtyOffset = run.result.cleanedUpTo;
+          state.nextDeleteHorizonMs = run.result.nextDeleteHorizonMs;
+        }
+        state.runs++;
+        state.lastCleanMs = Number(this.#o.clock.wallMs());
+        saveCleanerState(log.partitionDir, state);
+        this.#o.stats.add(CLEANER_RUNS, 1);
+        this.#o.stats.add(CLEANER_BYTES, run.result.bytesRead);
+        this.#log.info({
+          topic: owned.topic, partition: owned.partition, groups: swapped, bytesRead: run.result.bytesRead, bytesWritten: run.result.bytesWritten,
+          recordsRead: run.result.recordsRead, recordsKept: run.result.recordsKept, elapsedMs: Math.round(run.elapsedMs), cleanedUpTo: String(run.result.cleanedUpTo),
+        }, 'log cleaner swapped cleaned segments in');
+        this.#publish(owned);
+      } catch (err) {
+        this.#log.error({ err, topic: owned.topic, partition: owned.partition }, 'swapping cleaned segments in failed');
+      }
+    }
   }
 
   /** How long the shard may sleep on an empty ring before housekeeping is due. */
   nextWaitMs(): number {
     const now = this.#o.clock.monotonicMs();
     const waits = [this.#o.retentionCheckMs - (now - this.#lastRetentionCheck)];
+    if (this.#o.cleaner?.enabled) waits.push(this.#o.cleaner.backoffMs - (now - this.#lastCleanerCheck));
     const fsync = this.#o.fsync;
     if (fsync.kind === 'interval') waits.push(fsync.intervalMs - (now - this.#lastIntervalSync));
     return Math.max(1, Math.min(...waits));

@@ -9,6 +9,7 @@ import { MESSAGE_APPEND, SHARD_MESSAGE_FORMAT_VERSION, decodeRequest, type Worke
 import { ShardStats } from '../shared-mem/shard-stats.ts';
 import { PartitionLog } from '../wal/partition-log.ts';
 import { BatchPool } from './batch-pool.ts';
+import { CleanerPool } from './cleaner-pool.ts';
 import { ShardCore, systemClock } from './shard.ts';
 
 const init = workerData as WorkerInit;
@@ -23,6 +24,9 @@ async function run(): Promise<void> {
   const rings = openShardRings(init.rings);
   // Compressed-batch checks and recompression: one pool thread, one message per drain.
   const pool = new BatchPool();
+  // The log cleaner's thread (compacted topics), created on the first clean.
+  const cleanerSettings = init.cleaner ?? { enabled: true, backoffMs: 15_000, ioMaxBytesPerSecond: Infinity };
+  const cleanerPool = new CleanerPool(cleanerSettings.ioMaxBytesPerSecond);
   const core = new ShardCore({
     validateCompressed: pool.validate,
     recompress: pool.recompress,
@@ -36,6 +40,7 @@ async function run(): Promise<void> {
     logger: log,
     fsync: init.fsync,
     retentionCheckMs: init.retentionCheckMs,
+    cleaner: { enabled: cleanerSettings.enabled, backoffMs: cleanerSettings.backoffMs, run: (job) => cleanerPool.run(job) },
     stats: new ShardStats(init.stats),
     // A compressed batch's check came back: turn the loop even if the ring stays empty.
     onPoolResult: () => rings.requests.interruptWait(),
@@ -58,6 +63,8 @@ async function run(): Promise<void> {
   while (!core.stopping || core.parkedAppends > 0) {
     // Between drains, never during one's fsync: what came back from the pool is staged first, as
     // it arrived before anything still in the ring.
+    // Finished cleans are swapped in first: nothing is staged, everything written is published.
+    core.applyCleaned();
     core.applyParked();
     // Too much parked: leave requests in the ring (producers wait for its space) until results return.
     const drained = core.backlogged ? 0 : rings.requests.drain(onMessage, Infinity, writeStaged);
@@ -75,6 +82,7 @@ async function run(): Promise<void> {
   clearInterval(keepAlive);
   core.closeAll();
   await pool.close();
+  await cleanerPool.close();
   log.debug('shard stopped');
   process.exit(0);
 }

@@ -31,10 +31,17 @@ import type { ShardRingBuffers } from './ring.ts';
  *            │u8    │u8  │i16       │u32       │i64        │i64           │i64            │
  *            └──────┴────┴──────────┴──────────┴───────────┴──────────────┴───────────────┴──
  *               32            36      40               42
- *            ──┼─────────────┼───────┼────────────────┼──────────┤
+ *            ──┼─────────────┼───────┼────────────────┼──────────┼──
  *              │recordCount  │bytes  │messageLength   │message…  │
  *              │u32          │u32    │u16             │utf-8     │
- *            ──┴─────────────┴───────┴────────────────┴──────────┘
+ *            ──┴─────────────┴───────┴────────────────┴──────────┴──
+ *               42+m                  44+m                 44+m+r        48+m+r
+ *            ──┼─────────────────────┼────────────────────┼─────────────┼──────────────┤
+ *              │recordErrorMsgLength │recordErrorMessage… │recordErrors │ index…       │
+ *              │u16                  │utf-8               │u32 count    │ u32 each     │
+ *            ──┴─────────────────────┴────────────────────┴─────────────┴──────────────┘
+ *            (version 4) the records refused one by one (Produce v8+ record_errors), all with
+ *            the one message; count 0 for every other completion
  *
  *   CONTROL  0      1    2          4          8           16           20
  *            ├──────┼────┼──────────┼──────────┼───────────┼────────────┼───────┤
@@ -52,7 +59,7 @@ import type { ShardRingBuffers } from './ring.ts';
  * Changing any of this bumps SHARD_MESSAGE_FORMAT_VERSION (STYLE.md rule 4); the worker refuses to
  * start when WorkerInit names another version.
  */
-export const SHARD_MESSAGE_FORMAT_VERSION = 3;
+export const SHARD_MESSAGE_FORMAT_VERSION = 4;
 
 export const MESSAGE_APPEND = 1;
 export const MESSAGE_CONTROL = 2;
@@ -122,6 +129,8 @@ export interface WorkerInit {
   logLevel: string;
   retentionCheckMs: number;
   stats: SharedArrayBuffer;
+  /** log.cleaner.enable, log.cleaner.backoff.ms, log.cleaner.io.max.bytes.per.second. */
+  cleaner?: { enabled: boolean; backoffMs: number; ioMaxBytesPerSecond: number };
 }
 
 export interface AppendCompletion {
@@ -133,6 +142,9 @@ export interface AppendCompletion {
   recordCount: number;
   bytes: number;
   errorMessage: string;
+  /** Indexes of records refused one by one (a keyless record of a compacted topic), and their message. */
+  recordErrors?: readonly number[];
+  recordErrorMessage?: string;
 }
 
 /** One idempotent producer of a partition, as DescribeProducers reports it. */
@@ -241,9 +253,13 @@ export function decodeRequest(message: Uint8Array): DecodedRequest {
   throw new Error(`unknown shard request type ${type}`);
 }
 
+const NO_RECORD_ERRORS: readonly number[] = Object.freeze([]);
+
 export function encodeAppendCompletion(c: AppendCompletion): Uint8Array {
   const message = Buffer.from(c.errorMessage);
-  const out = Buffer.allocUnsafe(APPEND_COMPLETION_FIXED_BYTES + message.length);
+  const recordErrors = c.recordErrors ?? [];
+  const recordMessage = Buffer.from(recordErrors.length > 0 ? c.recordErrorMessage ?? '' : '');
+  const out = Buffer.allocUnsafe(APPEND_COMPLETION_FIXED_BYTES + message.length + 2 + recordMessage.length + 4 + 4 * recordErrors.length);
   writeCommonHeader(out, MESSAGE_APPEND, c.requestId);
   out.writeInt16LE(c.errorCode, COMPLETION_ERROR_CODE_BYTE_OFFSET);
   out.writeBigInt64LE(c.baseOffset, APPEND_BASE_OFFSET_BYTE_OFFSET);
@@ -253,6 +269,12 @@ export function encodeAppendCompletion(c: AppendCompletion): Uint8Array {
   out.writeUInt32LE(c.bytes, APPEND_BYTES_BYTE_OFFSET);
   out.writeUInt16LE(message.length, APPEND_MESSAGE_LENGTH_BYTE_OFFSET);
   message.copy(out, APPEND_COMPLETION_FIXED_BYTES);
+  let at = APPEND_COMPLETION_FIXED_BYTES + message.length;
+  out.writeUInt16LE(recordMessage.length, at);
+  recordMessage.copy(out, at + 2);
+  at += 2 + recordMessage.length;
+  out.writeUInt32LE(recordErrors.length, at);
+  for (let i = 0; i < recordErrors.length; i++) out.writeUInt32LE(recordErrors[i]!, at + 4 + 4 * i);
   return out;
 }
 
@@ -278,7 +300,14 @@ export function decodeCompletion(message: Uint8Array): DecodedCompletion {
   const requestId = buf.readUInt32LE(REQUEST_ID_BYTE_OFFSET);
   if (type === MESSAGE_APPEND) {
     const messageLength = buf.readUInt16LE(APPEND_MESSAGE_LENGTH_BYTE_OFFSET);
+    let at = APPEND_COMPLETION_FIXED_BYTES + messageLength;
+    const recordMessageLength = buf.readUInt16LE(at);
+    const recordErrorMessage = buf.toString('utf8', at + 2, at + 2 + recordMessageLength);
+    at += 2 + recordMessageLength;
+    const recordErrorCount = buf.readUInt32LE(at);
+    const recordErrors: readonly number[] = recordErrorCount === 0 ? NO_RECORD_ERRORS : Array.from({ length: recordErrorCount }, (_, i) => buf.readUInt32LE(at + 4 + 4 * i));
     return {
+      recordErrors, recordErrorMessage,
       type, requestId, errorCode,
       baseOffset: buf.readBigInt64LE(APPEND_BASE_OFFSET_BYTE_OFFSET),
       logAppendTime: buf.readBigInt64LE(APPEND_LOG_APPEND_TIME_BYTE_OFFSET),

@@ -2,12 +2,12 @@
 // main thread at scrape time. They survive a shard restart because the pool keeps the buffer.
 
 /*
- * Layout, version 1: one BigInt64Array of SHARD_STATS_SLOTS words (64 bytes), indexed by the
+ * Layout, version 2 (words 6 and 7 were spare in version 1): one BigInt64Array of SHARD_STATS_SLOTS words (64 bytes), indexed by the
  * word constants below.
  *
  *   word  0            1           2                3              4                5                6-7
  *        ├────────────┼───────────┼────────────────┼──────────────┼────────────────┼────────────────┼───────┤
- *        │fdatasyncs  │groupSyncs │syncNanosTotal  │syncNanosMax  │appendedBatches │duplicateBatches│ spare │
+ *        │fdatasyncs  │groupSyncs │syncNanosTotal  │syncNanosMax  │appendedBatches │duplicateBatches│ cleaner words │
  *        └────────────┴───────────┴────────────────┴──────────────┴────────────────┴────────────────┴───────┘
  *
  *   fdatasyncs        files synced (a group commit syncing 8 partitions adds 8)
@@ -16,10 +16,12 @@
  *   syncNanosMax      the longest one, nanoseconds
  *   appendedBatches   batches appended
  *   duplicateBatches  idempotent retries answered from producer state
+ *   cleanerRuns       (word 6) log cleaner runs swapped in on this shard's partitions
+ *   cleanerBytes      (word 7) bytes of segments those runs read (Kafka's bytes cleaned)
  *
  * Changing any of this bumps SHARD_STATS_LAYOUT_VERSION (STYLE.md rule 4).
  */
-export const SHARD_STATS_LAYOUT_VERSION = 1;
+export const SHARD_STATS_LAYOUT_VERSION = 2;
 export const SHARD_STATS_SLOTS = 8;
 export const FDATASYNCS = 0;
 export const GROUP_SYNCS = 1;
@@ -27,7 +29,8 @@ export const SYNC_NANOS_TOTAL = 2;
 export const SYNC_NANOS_MAX = 3;
 export const APPENDED_BATCHES = 4;
 export const DUPLICATE_BATCHES = 5;
-export const SHARD_STATS_SPARE_WORD = 6;
+export const CLEANER_RUNS = 6;
+export const CLEANER_BYTES = 7;
 
 export class ShardStats {
   readonly buffer: SharedArrayBuffer;

@@ -13,6 +13,8 @@ import { ATTRIBUTE_TIMESTAMP_TYPE_LOG_APPEND_TIME, BATCH_ATTRIBUTES, BATCH_BASE_
 import type { LogConfig } from '../segments/log-config.ts';
 import { applyRetention, deleteRecordsBefore, type RetentionResult } from '../segments/retention.ts';
 import { SegmentSet } from '../segments/segment-set.ts';
+import type { CleanedGroup } from '../segments/cleaner.ts';
+import { discardCleaned, swapCleanedGroup } from './cleaner-swap.ts';
 import { CheckpointFile, writeCleanShutdown, type RecoveryCheckpoint } from './checkpoint.ts';
 import { RecoveryPoint } from './recovery-point.ts';
 import { recoverSegments } from './recovery.ts';
@@ -301,6 +303,42 @@ export class PartitionLog {
     const result = applyRetention(this.segments, this.config, nowMs);
     if (result.deletedSegments > 0) this.recoveryPoint.persistLogStartOffset();
     return result;
+  }
+
+  /**
+   * What the cleaner may read: the rolled segments known durable (before the recovery point's
+   * segment, so recovery never re-validates a cleaned one against the next segment's base), oldest
+   * first, with their sizes as the swap will check them.
+   */
+  cleanableSegments(): { baseOffset: bigint; nextOffset: bigint; size: number; maxTimestamp: bigint; logPath: string }[] {
+    this.assertWritable();
+    const durableBefore = this.recoveryPoint.segmentBase;
+    const out = [];
+    for (const segment of this.segments.rolled) {
+      if (segment.nextOffset > durableBefore || this.recoveryPoint.anyStillPending([segment])) break;
+      out.push({ baseOffset: segment.baseOffset, nextOffset: segment.nextOffset, size: segment.size, maxTimestamp: segment.maxTimestamp, logPath: segment.files.log });
+    }
+    return out;
+  }
+
+  /**
+   * Swaps the cleaner's groups in (src/wal/cleaner-swap.ts), each only if its segments are still
+   * the ones it read at `sizes`; returns how many were swapped. Readers re-list after it.
+   */
+  swapCleaned(groups: readonly CleanedGroup[], sizes: ReadonlyMap<bigint, number>): number {
+    this.assertWritable();
+    this.assertNothingStaged();
+    let swapped = 0;
+    for (const group of groups) {
+      const groupSizes = group.replaces.map((b) => sizes.get(b) ?? -1);
+      if (swapCleanedGroup(this.segments, group, groupSizes, this.config.indexIntervalBytes, this.logger)) swapped++;
+    }
+    return swapped;
+  }
+
+  /** Deletes cleaned files that will not be swapped in. */
+  discardCleaned(groups: readonly CleanedGroup[]): void {
+    for (const group of groups) discardCleaned(this.partitionDir, group.replaces[0]!);
   }
 
   /**

@@ -33,6 +33,11 @@ export class RecoveryPoint {
     this.logger = logger;
   }
 
+  /** The segment the point is in: every segment before it is durable (the cleaner cleans only those). */
+  get segmentBase(): bigint {
+    return this.point.segmentBase;
+  }
+
   /** True while a rolled segment's bytes may not be durable yet. */
   get rolledPending(): boolean {
     return this.unsyncedRolled.size > 0;

@@ -7,6 +7,7 @@ import type { BatchProblem } from '../segments/batch-header.ts';
 import { walkBatchesSync } from '../segments/batch-walk-sync.ts';
 import { segmentBasesIn, segmentPaths } from '../segments/layout.ts';
 import { Segment } from '../segments/segment.ts';
+import { completeInterruptedSwaps } from './cleaner-swap.ts';
 import { readCleanShutdown, removeCleanShutdown, syncDirectory, type RecoveryCheckpoint } from './checkpoint.ts';
 
 export interface SegmentValidation {
@@ -52,6 +53,8 @@ export function validateSegment(logPath: string, baseOffset: bigint): SegmentVal
  * start offset. Removes the clean-shutdown marker, durably, so a crash from here on is unclean.
  */
 export function recoverSegments(partitionDir: string, checkpoint: RecoveryCheckpoint | null, indexIntervalBytes: number, logger: Logger): RecoveredSegments {
+  // A cleaner swap the stop interrupted is finished or discarded before anything is listed.
+  completeInterruptedSwaps(partitionDir, logger);
   const clean = readCleanShutdown(partitionDir);
   let bases = segmentBasesIn(readdirSync(partitionDir));
   const lastBase = bases.at(-1);

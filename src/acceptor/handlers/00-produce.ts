@@ -5,8 +5,8 @@
 // made visible exactly like the others. The shard validates batches (CRC-32C, magic, sizes, and
 // the records inside, decompressed when compressed, as Kafka's LogValidator) and answers
 // CORRUPT_MESSAGE, INVALID_RECORD, MESSAGE_TOO_LARGE or UNKNOWN_SERVER_ERROR (a payload that does
-// not decompress, as Kafka) per partition; no per-record errors (Kafka sends those only for
-// timestamp and compacted-key checks, which are not served yet). log_append_time (v2+) is set for LogAppendTime topics; log_start_offset (v5+) and
+// not decompress, as Kafka) per partition; per-record errors (record_errors, v8+) for the records
+// of a compacted topic that have no key, as Kafka's LogValidator.validateKey. log_append_time (v2+) is set for LogAppendTime topics; log_start_offset (v5+) and
 // error_message (v8+) are filled. With one broker there is no replication: acks=1 and acks=-1
 // wait for the same thing.
 import { defineHandler, NO_RESPONSE } from '../registry.ts';
@@ -43,7 +43,10 @@ export default defineHandler<ProduceRequest, ProduceResponseInput>({
         return append.append(handle.shard, handle.slot, p.records, { backpressure: ctx.connection })
           .then((c: AppendCompletion): PartitionProduceResponseInput => {
             // The shard says which failures carry the log start offset (Kafka's INVALID_RECORD does, CORRUPT_MESSAGE not).
-            if (c.errorCode !== ErrorCode.NONE) return { ...failed(p.index, c.errorCode, c.errorMessage || null), logStartOffset: c.logStartOffset };
+            if (c.errorCode !== ErrorCode.NONE) {
+              const recordErrors = c.recordErrors?.map((batchIndex) => ({ batchIndex, batchIndexErrorMessage: c.recordErrorMessage ?? null }));
+              return { ...failed(p.index, c.errorCode, c.errorMessage || null), logStartOffset: c.logStartOffset, recordErrors };
+            }
             const labels = { topic: topic.name, partition: String(p.index) };
             metrics.bytesIn.inc(labels, c.bytes);
             metrics.recordsIn.inc(labels, c.recordCount);
