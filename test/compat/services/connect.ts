@@ -102,7 +102,7 @@ export class ConnectCluster {
   async start(): Promise<void> {
     this.jvm.start();
     await until('the Connect worker to report healthy', START_TIMEOUT_MS, async () => {
-      if (!this.jvm.alive) throw new Error(`Connect exited: ${this.jvm.problems()}`);
+      this.jvm.assertAlive();
       // GET /health (KIP-1017) answers 200 once the worker's herder has started: its internal
       // topics exist and it has read them; 503 before, or 404 while the REST resources load.
       const answer = await this.rest('GET', '/health');

@@ -39,6 +39,9 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+/** Thrown from an `until` check when waiting longer cannot help (the JVM waited on has exited). */
+export class Fatal extends Error {}
+
 /** Polls `check` until it returns a value other than undefined; throws with `what` at the bound. */
 export async function until<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>, everyMs = 250): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -49,6 +52,7 @@ export async function until<T>(what: string, timeoutMs: number, check: () => Pro
       const value = await check();
       if (value !== undefined) return value;
     } catch (error) {
+      if (error instanceof Fatal) throw error;
       lastError = error;
     }
     await sleep(everyMs);
@@ -129,13 +133,17 @@ export class Jvm {
     return existsSync(this.options.logFile) ? readFileSync(this.options.logFile, 'utf8') : '';
   }
 
-  /** The last lines of the log that say WARN or ERROR, for a FAIL's detail. */
-  problems(count = 3): string {
-    return this.log()
-      .split('\n')
-      .filter((line) => /\b(ERROR|WARN)\b|Exception/.test(line))
-      .slice(-count)
-      .map((line) => line.slice(0, 300))
-      .join(' / ');
+  /** The first ERROR line of the log and the first cause under it: a FAIL's detail. */
+  problems(): string {
+    const lines = this.log().split('\n');
+    const first = lines.findIndex((line) => /\bERROR\b/.test(line));
+    if (first < 0) return 'no ERROR in its log';
+    const cause = lines.slice(first + 1).find((line) => line.startsWith('Caused by:'));
+    return [lines[first], cause].filter(Boolean).map((line) => line!.replace(/^\d+ \[[^\]]*\] /, '').slice(0, 300)).join(' / ');
+  }
+
+  /** For `until` checks: stop waiting at once when the JVM is gone. */
+  assertAlive(): void {
+    if (!this.alive) throw new Fatal(`${this.options.name} exited: ${this.problems()}`);
   }
 }

@@ -6,7 +6,7 @@
 // when a replay would have nothing to replay.
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Jvm, until } from './jvm.ts';
+import { Jvm, sleep, until } from './jvm.ts';
 import type { ScenarioContext } from './scenarios.ts';
 
 const KEYS = 40;
@@ -15,6 +15,8 @@ const SECOND_INPUT = 2_000;
 const PARTITIONS = 3;
 const START_TIMEOUT_MS = 120_000;
 const PROCESS_TIMEOUT_MS = 90_000;
+const COMPACTION_TIMEOUT_MS = 90_000;
+const CHUNKS = 3;
 
 /** A small deterministic generator, so a failing run can be repeated with the same input. */
 function keysOf(count: number, seed: number): string[] {
@@ -58,7 +60,7 @@ export async function streamsRestore(context: ScenarioContext): Promise<string> 
   };
   const waitRunning = async (jvm: Jvm, runs: number) => {
     await until('the Streams app to reach RUNNING', START_TIMEOUT_MS, async () => {
-      if (!jvm.alive) throw new Error(`the Streams app exited: ${jvm.problems()}`);
+      jvm.assertAlive();
       return jvm.log().split('\n').filter((l) => l === 'STATE RUNNING').length >= runs ? true : undefined;
     });
   };
@@ -66,7 +68,7 @@ export async function streamsRestore(context: ScenarioContext): Promise<string> 
   const waitCommitted = async (jvm: Jvm) => {
     const ends = await client.endOffsets(input);
     await until('the Streams app to commit the whole input', PROCESS_TIMEOUT_MS, async () => {
-      if (!jvm.alive) throw new Error(`the Streams app exited: ${jvm.problems()}`);
+      jvm.assertAlive();
       const committed = await client.committed(applicationId, input);
       return [...ends].every(([p, end]) => committed.get(p) === end) ? true : undefined;
     });
@@ -88,14 +90,27 @@ export async function streamsRestore(context: ScenarioContext): Promise<string> 
     return `${expected.size} keys over ${records.length} output records`;
   };
 
-  await produce(keysOf(FIRST_INPUT, 12), 'first');
   const first = app(join(workDir, 'streams-state-1'));
   first.start();
   await waitRunning(first, 1);
-  await waitCommitted(first);
+  // The first input in chunks a little more than the changelog's segment.ms apart: each chunk's
+  // count updates start a new changelog segment, so the earlier ones are closed and cleanable.
+  const firstKeys = keysOf(FIRST_INPUT, 12);
+  for (let chunk = 0; chunk < CHUNKS; chunk++) {
+    await produce(firstKeys.slice((chunk * FIRST_INPUT) / CHUNKS, ((chunk + 1) * FIRST_INPUT) / CHUNKS), `first-${chunk}`);
+    await waitCommitted(first);
+    await sleep(1_200);
+  }
   await compareOutput();
   const policy = await client.topicConfig(changelog, 'cleanup.policy');
   if (policy !== 'compact') throw new Error(`the changelog ${changelog} has cleanup.policy=${policy}, not compact`);
+  // The restore must read a cleaned changelog (superseded counts gone, offsets with gaps), so wait
+  // for the broker's cleaner (log.cleaner.backoff.ms is 15 s on both brokers).
+  const changelogOffsets = await client.recordCount(changelog);
+  const changelogRecords = await until(`the cleaner to compact ${changelog}`, COMPACTION_TIMEOUT_MS, async () => {
+    const held = (await client.readAll(changelog, 30_000)).length;
+    return held < Number(changelogOffsets) ? held : undefined;
+  }, 5_000);
 
   await first.kill();
   rmSync(join(workDir, 'streams-state-1'), { recursive: true, force: true });
@@ -107,7 +122,9 @@ export async function streamsRestore(context: ScenarioContext): Promise<string> 
   await produce(keysOf(SECOND_INPUT, 34), 'second');
   await waitCommitted(second);
   const compared = await compareOutput();
-  const changelogRecords = await client.recordCount(changelog);
   await second.stop();
-  return `${FIRST_INPUT} + ${SECOND_INPUT} records; kill -9, restart on an empty state dir, store restored from ${changelog} (cleanup.policy=compact, end offsets adding up to ${changelogRecords}); last counts equal the runner's for ${compared}`;
+  return (
+    `${FIRST_INPUT} + ${SECOND_INPUT} records; changelog (cleanup.policy=compact) cleaned to ${changelogRecords} records over ${changelogOffsets} offsets; ` +
+    `kill -9, restart on an empty state dir, store restored from it; last counts equal the runner's for ${compared}`
+  );
 }

@@ -1,15 +1,18 @@
 package highwater.services;
 
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * The Kafka Streams application of the services suite: counts the records of each key of the input
@@ -48,7 +51,12 @@ public final class CountApp {
     builder
         .stream(args[2], Consumed.with(Serdes.String(), Serdes.String()))
         .groupByKey()
-        .count(Materialized.as("counts"))
+        // The changelog rolls a segment every second and is cleanable at once, so the runner can
+        // wait for the cleaner to compact it before the restore reads it back.
+        .count(
+            Materialized.<String, Long, KeyValueStore<Bytes, byte[]>>as("counts")
+                .withLoggingEnabled(
+                    Map.of("segment.ms", "1000", "min.cleanable.dirty.ratio", "0.01")))
         .toStream()
         .to(args[3], Produced.with(Serdes.String(), Serdes.Long()));
 
