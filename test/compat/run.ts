@@ -89,7 +89,7 @@ export const CLIENTS: ClientSpec[] = [
 
 // ---------------------------------------------------------------- brokers
 
-interface Broker {
+export interface Broker {
   /** What the matrix says the broker was, e.g. "Apache Kafka 4.4.0". */
   description: string;
   bootstrap: string;
@@ -164,7 +164,7 @@ function killGroup(child: ChildProcess): void {
   }
 }
 
-function kafkaBroker(requestLog: string | undefined): Broker {
+export function kafkaBroker(requestLog: string | undefined): Broker {
   const dataDir = mkdtempSync(join(tmpdir(), 'highwater-compat-kafka-'));
   const script = (name: string) => join(repoRoot, 'bench/kafka', name);
   let port = 0;
@@ -236,7 +236,7 @@ async function waitForPort(port: number, timeoutMs: number, alive: () => boolean
   throw new Error(`port ${port} did not open within ${timeoutMs} ms`);
 }
 
-function highwaterBroker(): Broker {
+export function highwaterBroker(): Broker {
   const dataDir = mkdtempSync(join(tmpdir(), 'highwater-compat-hw-'));
   let port = 0;
   let child: ChildProcess | undefined;
@@ -562,4 +562,5 @@ async function main(): Promise<number> {
   return failed ? 1 : 0;
 }
 
-process.exitCode = await main();
+// Run only as a script: test/compat/services/run.ts imports the broker starters above.
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) process.exitCode = await main();
