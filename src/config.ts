@@ -50,6 +50,8 @@ export interface BrokerConfig extends GroupCoordinatorSettings {
   autoCreateTopics: boolean;
   numPartitions: number;
   maxFrameBytes: number;
+  /** queued.max.request.bytes: bytes of all partially received and queued requests together; <= 0: no bound. */
+  queuedMaxRequestBytes: number;
   maxPartitions: number;
   ringBytes: number;
   nodeId: number;
@@ -83,6 +85,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'autoCreateTopics', flag: 'auto-create-topics', kind: 'bool', description: 'create unknown topics asked for by Metadata, in the background (auto.create.topics.enable); Produce never creates, as in Kafka', defaultValue: () => true },
   { key: 'numPartitions', flag: 'num-partitions', kind: 'int', description: 'partitions of an auto-created topic (num.partitions)', defaultValue: () => 1 },
   { key: 'maxFrameBytes', flag: 'max-frame-bytes', kind: 'int', description: 'largest request frame accepted; a larger one closes the connection', defaultValue: () => 100 * 1024 * 1024 },
+  { key: 'queuedMaxRequestBytes', flag: 'queued-max-request-bytes', kind: 'int', description: 'bytes of requests being received or waiting, all connections together, before sockets stop being read (queued.max.request.bytes; -1 = no bound, Kafka\'s default); at least --max-frame-bytes', defaultValue: () => 256 * 1024 * 1024 },
   { key: 'maxPartitions', flag: 'max-partitions', kind: 'int', description: 'capacity of the shared watermark table (partitions in all)', defaultValue: () => 65_536 },
   { key: 'ringBytes', flag: 'ring-bytes', kind: 'int', description: 'size of each shard request ring; a full ring pauses the sockets feeding it', defaultValue: () => 32 * 1024 * 1024 },
   { key: 'nodeId', flag: 'node-id', kind: 'int', description: 'this broker\'s node id', defaultValue: () => 1 },
@@ -204,6 +207,10 @@ export function loadConfig(flags: Partial<Record<keyof BrokerConfig, unknown>>, 
   if (config.shards < 1 || config.shards > 256) throw new ConfigError('--shards must be between 1 and 256');
   if (config.port < 0 || config.port > 65535) throw new ConfigError('--port must be between 0 and 65535');
   if (config.numPartitions < 1) throw new ConfigError('--num-partitions must be at least 1');
+  // Kafka's rule (KafkaConfig): a bound below the largest request would stall that request forever.
+  if (config.queuedMaxRequestBytes > 0 && config.queuedMaxRequestBytes < config.maxFrameBytes) {
+    throw new ConfigError(`--queued-max-request-bytes (${config.queuedMaxRequestBytes}) must be -1 or at least --max-frame-bytes (${config.maxFrameBytes})`);
+  }
   if (!config.advertisedHost) config.advertisedHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   return config;
 }
