@@ -50,6 +50,8 @@ export interface BrokerConfig extends GroupCoordinatorSettings {
   autoCreateTopics: boolean;
   numPartitions: number;
   maxFrameBytes: number;
+  /** queued.max.request.bytes: bytes of all partially received and queued requests together; <= 0: no bound. */
+  queuedMaxRequestBytes: number;
   maxPartitions: number;
   ringBytes: number;
   nodeId: number;
@@ -85,10 +87,11 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'shards', flag: 'shards', kind: 'int', description: 'shard worker threads (each owns a fixed set of partitions)', defaultValue: defaultShardCount },
   { key: 'fsync', flag: 'fsync', kind: 'fsync', description: 'durability: always | interval:<ms> | never (see README)', defaultValue: () => ({ kind: 'always' }) },
   { key: 'logLevel', flag: 'log-level', kind: 'string', description: 'pino log level: trace, debug, info, warn, error, fatal, silent', defaultValue: () => 'info' },
-  { key: 'logPretty', flag: 'log-pretty', kind: 'bool', description: 'human-readable logs instead of JSON', defaultValue: () => false },
+  { key: 'logPretty', flag: 'log-pretty', kind: 'bool', description: 'human-readable logs instead of JSON (default: on when stdout is a terminal; coloured only then)', defaultValue: () => Boolean(process.stdout.isTTY) },
   { key: 'autoCreateTopics', flag: 'auto-create-topics', kind: 'bool', description: 'create unknown topics asked for by Metadata, in the background (auto.create.topics.enable); Produce never creates, as in Kafka', defaultValue: () => true },
   { key: 'numPartitions', flag: 'num-partitions', kind: 'int', description: 'partitions of an auto-created topic (num.partitions)', defaultValue: () => 1 },
   { key: 'maxFrameBytes', flag: 'max-frame-bytes', kind: 'int', description: 'largest request frame accepted; a larger one closes the connection', defaultValue: () => 100 * 1024 * 1024 },
+  { key: 'queuedMaxRequestBytes', flag: 'queued-max-request-bytes', kind: 'int', description: 'bytes of requests being received or waiting, all connections together, before sockets stop being read (queued.max.request.bytes; -1 = no bound, Kafka\'s default); at least --max-frame-bytes', defaultValue: () => 256 * 1024 * 1024 },
   { key: 'maxPartitions', flag: 'max-partitions', kind: 'int', description: 'capacity of the shared watermark table (partitions in all)', defaultValue: () => 65_536 },
   { key: 'ringBytes', flag: 'ring-bytes', kind: 'int', description: 'size of each shard request ring; a full ring pauses the sockets feeding it', defaultValue: () => 32 * 1024 * 1024 },
   { key: 'nodeId', flag: 'node-id', kind: 'int', description: 'this broker\'s node id', defaultValue: () => 1 },
@@ -148,6 +151,45 @@ function convert(setting: Setting, raw: unknown, source: string): unknown {
   }
 }
 
+/** Edit distance (insertions, deletions, substitutions), for "did you mean" hints. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+/** The valid config-file key nearest to `key` (camelCase keys and flag names both count). */
+export function nearestSettingName(key: string): string {
+  let best = SETTINGS[0]!.key as string;
+  let bestDistance = Infinity;
+  const wanted = key.toLowerCase();
+  for (const s of SETTINGS) {
+    for (const name of [s.key as string, s.flag]) {
+      const d = editDistance(wanted, name.toLowerCase());
+      if (d < bestDistance) {
+        best = name;
+        bestDistance = d;
+      }
+    }
+  }
+  return best;
+}
+
+/** A key the schema does not know is a mistake (a typo would otherwise be a silently ignored setting). */
+function checkConfigFileKeys(values: unknown, configFile: string): void {
+  if (typeof values !== 'object' || values === null || Array.isArray(values)) throw new ConfigError(`${configFile}: the config file must hold a JSON object`);
+  const known = new Set(SETTINGS.flatMap((s) => [s.key as string, s.flag]));
+  for (const key of Object.keys(values)) {
+    if (!known.has(key)) throw new ConfigError(`${configFile}: unknown setting '${key}'; did you mean '${nearestSettingName(key)}'? (highwater start --help lists them)`);
+  }
+}
+
 export function envName(setting: Setting): string {
   return 'HIGHWATER_' + setting.flag.toUpperCase().replaceAll('-', '_');
 }
@@ -158,6 +200,7 @@ export function envName(setting: Setting): string {
  */
 export function loadConfig(flags: Partial<Record<keyof BrokerConfig, unknown>>, env: NodeJS.ProcessEnv = process.env, configFile?: string): BrokerConfig {
   const fileValues: Record<string, unknown> = configFile ? JSON.parse(readFileSync(configFile, 'utf8')) : {};
+  if (configFile) checkConfigFileKeys(fileValues, configFile);
   const out: Record<string, unknown> = {};
   for (const setting of SETTINGS) {
     let value = setting.defaultValue();
@@ -173,6 +216,10 @@ export function loadConfig(flags: Partial<Record<keyof BrokerConfig, unknown>>, 
   if (config.shards < 1 || config.shards > 256) throw new ConfigError('--shards must be between 1 and 256');
   if (config.port < 0 || config.port > 65535) throw new ConfigError('--port must be between 0 and 65535');
   if (config.numPartitions < 1) throw new ConfigError('--num-partitions must be at least 1');
+  // Kafka's rule (KafkaConfig): a bound below the largest request would stall that request forever.
+  if (config.queuedMaxRequestBytes > 0 && config.queuedMaxRequestBytes < config.maxFrameBytes) {
+    throw new ConfigError(`--queued-max-request-bytes (${config.queuedMaxRequestBytes}) must be -1 or at least --max-frame-bytes (${config.maxFrameBytes})`);
+  }
   if (!config.advertisedHost) config.advertisedHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   return config;
 }

@@ -1,9 +1,23 @@
-// The broker's logger: pino, JSON by default, pretty-printed with --log-pretty.
+// The broker's logger: pino. Pretty lines on a terminal and JSON otherwise (the convention of
+// log-shipping tools); colour only when stdout is a terminal, so `--log-pretty` into a file or a
+// pipe stays free of ANSI escape codes.
 import pino, { type Logger } from 'pino';
 
-export function createLogger(options: { level: string; pretty: boolean }): Logger {
+export interface LoggerOptions {
+  level: string;
+  /** Human-readable lines instead of JSON. */
+  pretty: boolean;
+  /** Whether stdout is a terminal: decides colour. Defaults to the process's own stdout. */
+  tty?: boolean;
+}
+
+export function createLogger(options: LoggerOptions): Logger {
+  const tty = options.tty ?? Boolean(process.stdout.isTTY);
   if (options.pretty) {
-    return pino({ level: options.level, transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l' } } });
+    return pino({
+      level: options.level,
+      transport: { target: 'pino-pretty', options: { colorize: tty, translateTime: 'SYS:HH:MM:ss.l', ignore: 'hostname', singleLine: true, destination: 1 } },
+    });
   }
   return pino({ level: options.level });
 }

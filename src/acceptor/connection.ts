@@ -8,6 +8,8 @@ import { apiCodecs, ApiKey } from '../protocol/generated/index.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import { FrameSplitter } from '../protocol/frames.ts';
 import { adoptWithReadBuffer } from './socket-reads.ts';
+import type { RequestMemoryBudget } from './request-memory.ts';
+import type { WarningDigest } from './warning-digest.ts';
 import { NO_RESPONSE, type ApiHandler, type ConnectionInfo, type HandlerRegistry, type HandlerServices, type RequestContext } from './registry.ts';
 
 
@@ -28,6 +30,10 @@ export interface ConnectionHost {
   readonly log: Logger;
   readonly maxFrameBytes: number;
   readonly testHooks: TestHooks;
+  /** queued.max.request.bytes: shared by every connection of the listener. */
+  readonly requestMemory: RequestMemoryBudget;
+  /** Repeated warnings (connections closed for bad input) are aggregated here. */
+  readonly warnings: WarningDigest;
   connectionClosed(connection: Connection): void;
 }
 
@@ -41,6 +47,8 @@ interface PendingResponse {
   apiKey: number;
   /** The encoded response in pieces; undefined while the handler runs; null when none is sent. */
   bytes: Uint8Array[] | null | undefined;
+  /** Request bytes counted in the memory budget until the request is done with (0 once released). */
+  charged: number;
 }
 
 export class Connection implements ConnectionInfo {
@@ -54,6 +62,10 @@ export class Connection implements ConnectionInfo {
   /** Why the socket is not being read; it is read again when this is empty. */
   readonly #pauses = new Set<string>();
   #closed = false;
+  /** Budget reserved for the frame being received across reads (its announced size), or 0. */
+  #reservedPartial = 0;
+  /** Cancels the wait for request memory, while this connection waits for it. */
+  #cancelMemoryWait: (() => void) | undefined;
 
   /**
    * Takes over a socket the listener accepted paused. Its reads land in the acceptor's one shared
@@ -76,6 +88,7 @@ export class Connection implements ConnectionInfo {
     socket.on('error', (err) => this.#log.debug({ err: err.message }, 'socket error'));
     socket.on('close', () => {
       this.#closed = true;
+      this.#releaseMemory();
       host.connectionClosed(this);
     });
   }
@@ -102,17 +115,79 @@ export class Connection implements ConnectionInfo {
   close(reason: string, details?: Record<string, unknown>, level: 'warn' | 'debug' = 'warn'): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#log[level]({ reason, ...details }, 'closing connection');
+    // Warnings go through the digest: a flood of bad connections must not become a flood of lines.
+    if (level === 'warn') this.#host.warnings.report(reason, { connection: this.id, remote: this.remoteAddress, ...details });
+    else this.#log.debug({ reason, ...details }, 'closing connection');
     this.#socket.destroy();
+    this.#releaseMemory();
+  }
+
+  /**
+   * A closed connection gives back everything at once: its budget, its partial frame and reused
+   * buffers, its queued requests. Requests still running elsewhere (a JoinGroup waiting for a
+   * rebalance) may keep this object reachable for a while; it then holds next to nothing.
+   */
+  #releaseMemory(): void {
+    const budget = this.#host.requestMemory;
+    budget.release(this.#reservedPartial);
+    this.#reservedPartial = 0;
+    for (const slot of this.#queue) this.#releaseCharge(slot);
+    this.#queue.length = 0;
+    this.#cancelMemoryWait?.();
+    this.#cancelMemoryWait = undefined;
+    this.#frames.release();
+  }
+
+  #releaseCharge(slot: PendingResponse): void {
+    this.#host.requestMemory.release(slot.charged);
+    slot.charged = 0;
   }
 
   /** A chunk in memory that is reused once this returns: every frame in it is dealt with or copied. */
   #onData(chunk: Buffer): void {
     if (this.#closed) return;
+    // A frame already being received completes (if it does) as the first frame of this chunk; its
+    // reservation is then handed over to the request it becomes (#onFrame charges it).
+    let completing = this.#reservedPartial > 0;
     const badSize = this.#frames.pushTransient(chunk, (frame) => {
+      if (completing) {
+        completing = false;
+        this.#host.requestMemory.release(this.#reservedPartial);
+        this.#reservedPartial = 0;
+      }
       if (!this.#closed) this.#onFrame(frame);
     });
-    if (badSize !== undefined) this.close('frame size out of range', { size: badSize, maxFrameBytes: this.#frames.maxFrameBytes });
+    if (badSize !== undefined) {
+      this.close('frame size out of range', { size: badSize, maxFrameBytes: this.#frames.maxFrameBytes });
+      return;
+    }
+    if (!this.#closed) this.#checkMemory();
+  }
+
+  /**
+   * After each read: a frame left partial needs its announced size reserved, and when the budget
+   * is spent the socket is not read again until memory comes back. A connection that holds its
+   * reservation keeps reading, so the frames that hold the memory can finish and give it back.
+   */
+  #checkMemory(): void {
+    const budget = this.#host.requestMemory;
+    if (!budget.bounded) return;
+    const pending = this.#frames.pendingFrameSize;
+    if (pending > 0 && this.#reservedPartial === 0) {
+      if (budget.tryReserve(pending)) this.#reservedPartial = pending;
+    }
+    const blocked = pending > 0 ? this.#reservedPartial === 0 : budget.exhausted;
+    if (blocked && this.#cancelMemoryWait === undefined) {
+      this.pause('request-memory');
+      this.#cancelMemoryWait = budget.whenRoom(() => {
+        this.#cancelMemoryWait = undefined;
+        if (this.#closed) return;
+        const stillPending = this.#frames.pendingFrameSize;
+        if (stillPending > 0 && this.#reservedPartial === 0 && budget.tryReserve(stillPending)) this.#reservedPartial = stillPending;
+        if (stillPending > 0 && this.#reservedPartial === 0) this.#checkMemory();
+        else this.resume('request-memory');
+      });
+    }
   }
 
   #onFrame(transientFrame: Buffer): void {
@@ -157,7 +232,10 @@ export class Connection implements ConnectionInfo {
     const ctx: RequestContext = {
       apiKey, apiVersion, correlationId, clientId: header.clientId, services: this.#host.services, connection: this,
     };
-    const slot: PendingResponse = { apiKey, bytes: undefined };
+    // Counted from decode until the request is done with its frame (Kafka releases its pool
+    // buffer after the handler, too).
+    const slot: PendingResponse = { apiKey, bytes: undefined, charged: frame.length };
+    this.#host.requestMemory.charge(frame.length);
     this.#queue.push(slot);
     if (this.#queue.length >= MAX_IN_FLIGHT) this.pause('in-flight');
     const metrics = this.#host.metrics;
@@ -169,9 +247,13 @@ export class Connection implements ConnectionInfo {
       this.#handlerFailed(err, handler, ctx, request, slot);
       return;
     }
+    // An in-place Produce frame is done with when its handler returns (its batches are in ring
+    // memory, which the rings bound themselves).
+    if (inPlace) this.#releaseCharge(slot);
     const trace = this.#log.isLevelEnabled('trace');
     if (trace) this.#log.trace({ apiKey, apiVersion, correlationId, request }, 'request');
     const finish = (res: unknown) => {
+      this.#releaseCharge(slot);
       metrics.requestFinished(apiKey, started);
       if (trace) this.#log.trace({ apiKey, apiVersion, correlationId, response: res === NO_RESPONSE ? null : res }, 'response');
       if (this.#closed) return;
@@ -195,6 +277,7 @@ export class Connection implements ConnectionInfo {
    */
   #handlerFailed(err: unknown, handler: ApiHandler, ctx: RequestContext, request: unknown, slot: PendingResponse): void {
     const { apiKey, apiVersion, correlationId } = ctx;
+    this.#releaseCharge(slot);
     this.#host.metrics.requestFailed(apiKey);
     if (this.#closed) return;
     let bytes: Uint8Array[] | null = null;
@@ -206,17 +289,18 @@ export class Connection implements ConnectionInfo {
       errorResponseErr = e;
     }
     if (bytes === null) {
-      this.#log.error({ err, errorResponseErr, api: handler.name, apiVersion }, 'request handler failed');
+      this.#host.warnings.report(`${handler.name} handler failures`, { err, errorResponseErr, apiVersion }, { level: 'error', subject: 'request' });
       this.close('internal error while handling a request', { api: handler.name, apiVersion });
       return;
     }
-    this.#log.error({ err, api: handler.name, apiVersion }, 'request handler failed; answered UNKNOWN_SERVER_ERROR');
+    // One crafted request repeated must not flood the log either: aggregated per API.
+    this.#host.warnings.report(`${handler.name} handler failures answered UNKNOWN_SERVER_ERROR`, { err, apiVersion }, { level: 'error', subject: 'request' });
     slot.bytes = bytes;
     this.#flush();
   }
 
   #enqueueImmediate(bytes: Uint8Array[]): void {
-    this.#queue.push({ apiKey: ApiKey.ApiVersions, bytes });
+    this.#queue.push({ apiKey: ApiKey.ApiVersions, bytes, charged: 0 });
     this.#flush();
   }
 

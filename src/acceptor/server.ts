@@ -5,6 +5,8 @@ import type { Logger } from 'pino';
 import { Connection, type ConnectionHost, type TestHooks } from './connection.ts';
 import type { HandlerRegistry, HandlerServices } from './registry.ts';
 import type { BrokerMetrics } from '../metrics.ts';
+import { RequestMemoryBudget } from './request-memory.ts';
+import { WarningDigest } from './warning-digest.ts';
 
 /** Size of the acceptor's shared socket read buffer: the most one read can take in. */
 const SOCKET_READ_BUFFER_BYTES = 256 * 1024;
@@ -13,6 +15,8 @@ export interface BrokerServerOptions {
   host: string;
   port: number;
   maxFrameBytes: number;
+  /** queued.max.request.bytes: request memory of all connections together; 0 or less, none. */
+  queuedMaxRequestBytes?: number;
   registry: HandlerRegistry;
   /** Given to every request. */
   services: HandlerServices;
@@ -27,6 +31,8 @@ export class BrokerServer implements ConnectionHost {
   readonly log: Logger;
   readonly maxFrameBytes: number;
   readonly testHooks: TestHooks = {};
+  readonly requestMemory: RequestMemoryBudget;
+  readonly warnings: WarningDigest;
   readonly #o: BrokerServerOptions;
   #server: net.Server | undefined;
   /**
@@ -44,6 +50,8 @@ export class BrokerServer implements ConnectionHost {
     this.log = options.log;
     this.maxFrameBytes = options.maxFrameBytes;
     this.services = options.services;
+    this.requestMemory = new RequestMemoryBudget(options.queuedMaxRequestBytes ?? -1);
+    this.warnings = new WarningDigest(options.log);
   }
 
   /** The bound port, once listening. */
@@ -87,6 +95,7 @@ export class BrokerServer implements ConnectionHost {
       await new Promise((r) => setTimeout(r, 5));
     }
     for (const c of this.#connections) c.close('broker shutting down', { inFlight: c.inFlight }, c.inFlight > 0 ? 'warn' : 'debug');
+    this.warnings.flush();
     await closed;
   }
 }

@@ -113,7 +113,7 @@ export async function startBroker(config: BrokerConfig, log: Logger): Promise<Ru
     authorizer: null,
     apiVersions: () => registry.apiVersions(),
   };
-  const server = new BrokerServer({ host: config.host, port: config.port, maxFrameBytes: config.maxFrameBytes, registry, services, metrics, log });
+  const server = new BrokerServer({ host: config.host, port: config.port, maxFrameBytes: config.maxFrameBytes, queuedMaxRequestBytes: config.queuedMaxRequestBytes, registry, services, metrics, log });
   await server.listen();
 
   let ready = true;

@@ -10,6 +10,7 @@ import { registerBenchCommand } from './bench.ts';
 import { registerProduceCommand } from './produce.ts';
 import { registerConsumeCommand } from './consume.ts';
 import { registerGroupsCommand } from './groups.ts';
+import { followNpmParent, openFileLimits, raiseOpenFileLimit } from './start-process.ts';
 
 // Shard fdatasyncs (syncAll) and the main thread's fetch reads share libuv's thread pool, 4 threads
 // by default; more lets a group commit's syncs run side by side without queueing fetches behind them
@@ -44,8 +45,12 @@ start.action(async (opts: Record<string, unknown>) => {
     }
     throw err;
   }
+  // Before the logger: its pretty transport is a thread, and the raise re-executes the process.
+  const fdLimit = raiseOpenFileLimit();
   const log = createLogger({ level: config.logLevel, pretty: config.logPretty });
-  log.info({ version: VERSION, node: process.version, config: { ...config, fsync: formatFsyncPolicy(config.fsync) } }, 'starting highwater');
+  if (fdLimit.warning) log.warn({ openFiles: openFileLimits() }, fdLimit.warning);
+  log.info({ version: VERSION, node: process.version, dataDir: config.dataDir, openFileLimit: openFileLimits()?.soft }, 'starting highwater');
+  log.debug({ config: { ...config, fsync: formatFsyncPolicy(config.fsync) } }, 'configuration');
   const broker = await startBroker(config, log);
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -72,6 +77,7 @@ start.action(async (opts: Record<string, unknown>) => {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  followNpmParent(() => shutdown('parent process exited'));
 });
 
 registerTopicsCommand(program);

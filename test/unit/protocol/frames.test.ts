@@ -74,3 +74,36 @@ test('a size out of range is reported and nothing after it is parsed', () => {
   expect(new FrameSplitter(1000).pushTransient(negative, () => { frames++; })).toBe(-1);
   expect(frames).toBe(0);
 });
+
+test('memory for a spanning frame grows with the bytes received, not to the announced size (issue 15 defect 2)', () => {
+  for (const transient of [false, true]) {
+    const splitter = new FrameSplitter(128 * 1024 * 1024);
+    const header = Buffer.alloc(4 + 1024, 7);
+    header.writeInt32BE(96 * 1024 * 1024);
+    const before = process.memoryUsage().arrayBuffers;
+    if (transient) splitter.pushTransient(header, () => undefined);
+    else splitter.push(header);
+    expect(splitter.pendingFrameSize).toBe(96 * 1024 * 1024);
+    expect(splitter.bufferedBytes).toBe(4 + 1024);
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(4 * 1024 * 1024);
+    splitter.release();
+    expect(splitter.pendingFrameSize).toBe(0);
+  }
+});
+
+test('a frame assembled over many growing reads is byte-exact', () => {
+  const whole = Buffer.alloc(4 + 3 * 1024 * 1024 + 17);
+  whole.writeInt32BE(whole.length - 4);
+  for (let i = 4; i < whole.length; i++) whole[i] = (i * 31) & 0xff;
+  for (const transient of [false, true]) {
+    const splitter = new FrameSplitter(16 * 1024 * 1024);
+    const got: Buffer[] = [];
+    for (let at = 0; at < whole.length; at += 50_000) {
+      const piece = whole.subarray(at, Math.min(whole.length, at + 50_000));
+      if (transient) splitter.pushTransient(piece, (f) => got.push(Buffer.from(f)));
+      else for (const e of splitter.push(piece)) if (e.kind === 'frame') got.push(e.frame);
+    }
+    expect(got).toHaveLength(1);
+    expect(got[0]!.equals(whole.subarray(4))).toBe(true);
+  }
+});
