@@ -64,6 +64,28 @@ else
   not_ok kafka-clients "$(cat "$logs/mvn.reason")"
 fi
 
+# -- Services: Kafka Connect and a Kafka Streams app through Maven (test/compat/services) -------
+# Skipped when target/classpath.txt is newer than the project's pom.xml and sources.
+step "services: kafka connect, kafka streams (maven)"
+for module in connect streams; do
+  dir="$compat/services/$module"
+  built="$dir/target/classpath.txt"
+  if [ ! -f "$built" ] || [ -n "$(find "$dir/pom.xml" "$dir/src" -newer "$built" -type f 2>/dev/null | head -1)" ]; then
+    # touch: the dependency plugin leaves an unchanged classpath file as it was, mtime included.
+    if logged "$logs/mvn-$module" mvn -B -q -Dstyle.color=never -f "$dir/pom.xml" package -DskipTests; then
+      touch "$built"
+    else
+      rm -f "$built"
+    fi
+  fi
+  case "$module" in connect) artifact=connect-runtime ;; streams) artifact=kafka-streams ;; esac
+  if [ -f "$built" ]; then
+    ok "$artifact $(basename "$(tr ':' '\n' < "$built" | grep "/$artifact-[0-9]")" .jar | sed "s/$artifact-//") (services suite)"
+  else
+    not_ok "$artifact (services suite)" "$(cat "$logs/mvn-$module.reason" 2>/dev/null)"
+  fi
+done
+
 # -- Go: franz-go (+kadm), Sarama and kafka-go ---------------------------------------------------
 step "go clients (go module proxy)"
 if command -v go > /dev/null 2>&1; then

@@ -208,6 +208,8 @@ async function main(): Promise<number> {
     const { broker, outcomes } = await runOnBroker(kind, scenarios().filter((s) => selected.some((t) => t.name === s.name)));
     const table = tableMarkdown(broker, outcomes, startedAt, command);
     process.stdout.write('\n' + table);
+    const passed = outcomes.filter((o) => o.status === 'PASS').length;
+    process.stdout.write(`\n${kind}: ${passed} passed, ${outcomes.length - passed} failed\n`);
     if (options.out) writeBlock(options.out, kind, table);
     if (outcomes.some((o) => o.status !== 'PASS')) failed = true;
   }
