@@ -76,7 +76,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'port', flag: 'port', kind: 'int', description: 'Kafka listener port', defaultValue: () => 9092 },
   { key: 'advertisedHost', flag: 'advertised-host', kind: 'string', description: 'host name given to clients in Metadata (default: --host, or 127.0.0.1 when binding all interfaces)', defaultValue: () => '' },
   { key: 'advertisedPort', flag: 'advertised-port', kind: 'int', description: 'port given to clients in Metadata, when they reach the broker through a proxy or NAT (0: the listener port)', defaultValue: () => 0 },
-  { key: 'httpPort', flag: 'http-port', kind: 'int', description: 'HTTP port for /metrics, /healthz, /readyz and the dashboard (0 = any free port, -1 = off)', defaultValue: () => 9644 },
+  { key: 'httpPort', flag: 'http-port', kind: 'int', description: 'HTTP port for /metrics, /healthz, /readyz and the dashboard, up before log recovery (0 = any free port, -1 = off)', defaultValue: () => 7092 },
   { key: 'dataDir', flag: 'data-dir', kind: 'string', description: 'directory holding the logs and the metadata', defaultValue: () => './data' },
   { key: 'shards', flag: 'shards', kind: 'int', description: 'shard worker threads (each owns a fixed set of partitions)', defaultValue: defaultShardCount },
   { key: 'fsync', flag: 'fsync', kind: 'fsync', description: 'durability: always | interval:<ms> | never (see README)', defaultValue: () => ({ kind: 'always' }) },
