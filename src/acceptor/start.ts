@@ -24,6 +24,7 @@ import { PartitionDirectory, type DirectoryHandle } from './partition-directory.
 import { MetadataStore } from './metadata-store.ts';
 import { LongPollWatermarks } from './long-poll.ts';
 import { BrokerServer } from './server.ts';
+import { effectivePartitionBudget } from './partition-budget.ts';
 import type { TestHooks } from './connection.ts';
 
 /** A started broker: what the CLI and the tests hold. */
@@ -53,6 +54,8 @@ export interface RunningBroker extends HttpBrokerView {
 export async function startBroker(config: BrokerConfig, log: Logger): Promise<RunningBroker> {
   const began = performance.now();
   mkdirSync(config.dataDir, { recursive: true });
+  // Resolved once here: topic administration reads the number (issue 15 defect 3).
+  config.partitionBudget = effectivePartitionBudget(config.partitionBudget, config.maxPartitions);
   const metrics = new BrokerMetrics();
   const watermarks = WatermarkReader.create(config.maxPartitions);
   // The pool asks the directory what a restarted shard reopens; the directory opens through the
@@ -193,6 +196,7 @@ export async function startBroker(config: BrokerConfig, log: Logger): Promise<Ru
     dataDir: config.dataDir,
     topics: topicsToOpen.length,
     partitions: directory.count,
+    partitionBudget: config.partitionBudget,
     recoveryMs,
     startupMs: Math.round(performance.now() - began),
   }, 'broker ready');
