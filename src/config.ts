@@ -52,6 +52,8 @@ export interface BrokerConfig extends GroupCoordinatorSettings {
   maxFrameBytes: number;
   /** queued.max.request.bytes: bytes of all partially received and queued requests together; <= 0: no bound. */
   queuedMaxRequestBytes: number;
+  /** Most partitions the broker holds (CreateTopics/CreatePartitions beyond it get POLICY_VIOLATION); 0: derived from the open-file limit at start. */
+  partitionBudget: number;
   maxPartitions: number;
   ringBytes: number;
   nodeId: number;
@@ -82,7 +84,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'port', flag: 'port', kind: 'int', description: 'Kafka listener port', defaultValue: () => 9092 },
   { key: 'advertisedHost', flag: 'advertised-host', kind: 'string', description: 'host name given to clients in Metadata (default: --host, or 127.0.0.1 when binding all interfaces)', defaultValue: () => '' },
   { key: 'advertisedPort', flag: 'advertised-port', kind: 'int', description: 'port given to clients in Metadata, when they reach the broker through a proxy or NAT (0: the listener port)', defaultValue: () => 0 },
-  { key: 'httpPort', flag: 'http-port', kind: 'int', description: 'HTTP port for /metrics, /healthz, /readyz and the dashboard (0 = any free port, -1 = off)', defaultValue: () => 9644 },
+  { key: 'httpPort', flag: 'http-port', kind: 'int', description: 'HTTP port for /metrics, /healthz, /readyz and the dashboard, up before log recovery (0 = any free port, -1 = off)', defaultValue: () => 7092 },
   { key: 'dataDir', flag: 'data-dir', kind: 'string', description: 'directory holding the logs and the metadata', defaultValue: () => './data' },
   { key: 'shards', flag: 'shards', kind: 'int', description: 'shard worker threads (each owns a fixed set of partitions)', defaultValue: defaultShardCount },
   { key: 'fsync', flag: 'fsync', kind: 'fsync', description: 'durability: always | interval:<ms> | never (see README)', defaultValue: () => ({ kind: 'always' }) },
@@ -92,6 +94,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'numPartitions', flag: 'num-partitions', kind: 'int', description: 'partitions of an auto-created topic (num.partitions)', defaultValue: () => 1 },
   { key: 'maxFrameBytes', flag: 'max-frame-bytes', kind: 'int', description: 'largest request frame accepted; a larger one closes the connection', defaultValue: () => 100 * 1024 * 1024 },
   { key: 'queuedMaxRequestBytes', flag: 'queued-max-request-bytes', kind: 'int', description: 'bytes of requests being received or waiting, all connections together, before sockets stop being read (queued.max.request.bytes; -1 = no bound, Kafka\'s default); at least --max-frame-bytes', defaultValue: () => 256 * 1024 * 1024 },
+  { key: 'partitionBudget', flag: 'partition-budget', kind: 'int', description: 'most partitions the broker holds, internal ones included; creations beyond it are refused with POLICY_VIOLATION (0 = from the open-file limit: (limit - reserve) / 4 files per partition)', defaultValue: () => 0 },
   { key: 'maxPartitions', flag: 'max-partitions', kind: 'int', description: 'capacity of the shared watermark table (partitions in all)', defaultValue: () => 65_536 },
   { key: 'ringBytes', flag: 'ring-bytes', kind: 'int', description: 'size of each shard request ring; a full ring pauses the sockets feeding it', defaultValue: () => 32 * 1024 * 1024 },
   { key: 'nodeId', flag: 'node-id', kind: 'int', description: 'this broker\'s node id', defaultValue: () => 1 },

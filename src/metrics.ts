@@ -3,7 +3,9 @@
 // time from the same sources the protocol reads, so they cannot drift.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { apiCodecs } from './protocol/generated/index.ts';
+import { errorName } from './protocol/errors.ts';
 import { RECORD_BATCH_HEADER_SIZE, readBatchSize, readRecordCount } from './protocol/record-batch.ts';
+import { VERSION } from './version.ts';
 
 const apiName = (apiKey: number): string => apiCodecs.get(apiKey)?.name ?? String(apiKey);
 
@@ -12,6 +14,7 @@ export class BrokerMetrics {
   readonly #requests: Counter<'api'>;
   readonly #requestErrors: Counter<'api'>;
   readonly #requestSeconds: Histogram<'api'>;
+  readonly #errorCodes: Counter<'api' | 'error'>;
   readonly bytesIn: Counter<'topic' | 'partition'>;
   readonly recordsIn: Counter<'topic' | 'partition'>;
   readonly bytesOut: Counter<'topic' | 'partition'>;
@@ -21,6 +24,8 @@ export class BrokerMetrics {
   readonly backpressurePauses: Counter<'shard'>;
   readonly backpressureSeconds: Counter<'shard'>;
   readonly shardRestarts: Counter<'shard'>;
+  /** Bytes of requests being received or queued (queued.max.request.bytes); set by the listener. */
+  queuedRequestBytes: () => number = () => 0;
   /** Per-API label values cached so the hot path does not build label objects. */
   readonly #apiLabels = new Map<number, string>();
 
@@ -37,8 +42,21 @@ export class BrokerMetrics {
     this.recordsIn = new Counter({ name: 'highwater_partition_records_in_total', help: 'Records appended', labelNames: ['topic', 'partition'], registers });
     this.bytesOut = new Counter({ name: 'highwater_partition_bytes_out_total', help: 'Record batch bytes served by Fetch', labelNames: ['topic', 'partition'], registers });
     this.recordsOut = new Counter({ name: 'highwater_partition_records_out_total', help: 'Records in the batches served by Fetch (whole batches, so it can include records before the fetch offset)', labelNames: ['topic', 'partition'], registers });
-    this.connections = new Gauge({ name: 'highwater_connections', help: 'Open client connections', registers });
+    // Not `highwater_connections`: under OpenMetrics that is the family of the counter below.
+    this.connections = new Gauge({ name: 'highwater_open_connections', help: 'Open client connections', registers });
     this.connectionsTotal = new Counter({ name: 'highwater_connections_total', help: 'Client connections accepted', registers });
+    this.#errorCodes = new Counter({
+      name: 'highwater_kafka_errors_total', help: 'Kafka error codes answered, by API and error name (each partition or topic result with an error counts once)', labelNames: ['api', 'error'], registers,
+    });
+    const buildInfo = new Gauge({ name: 'highwater_build_info', help: 'Always 1; carries the broker version and the Node.js version', labelNames: ['version', 'node'], registers });
+    buildInfo.set({ version: VERSION, node: process.versions.node }, 1);
+    const queuedNow = () => this.queuedRequestBytes();
+    new Gauge({
+      name: 'highwater_queued_request_bytes', help: 'Bytes of requests being received or waiting to be handled, all connections (bounded by queued.max.request.bytes)', registers,
+      collect(this: Gauge) {
+        this.set(queuedNow());
+      },
+    });
     this.backpressurePauses = new Counter({ name: 'highwater_backpressure_pauses_total', help: 'Times a full shard ring paused a client socket', labelNames: ['shard'], registers });
     this.backpressureSeconds = new Counter({ name: 'highwater_backpressure_paused_seconds_total', help: 'Time a shard had sockets paused because its ring was full', labelNames: ['shard'], registers });
     this.shardRestarts = new Counter({ name: 'highwater_shard_restarts_total', help: 'Shard worker restarts after a crash', labelNames: ['shard'], registers });
@@ -78,6 +96,29 @@ export class BrokerMetrics {
       at += size;
     }
     if (count > 0) this.recordsOut.inc(labels, count);
+  }
+
+  /**
+   * Counts the error codes a response carries: every `errorCode` field that is not 0, at any depth
+   * of the response object (top level, per topic, per partition). Record bytes are not walked.
+   */
+  responseErrors(apiKey: number, response: unknown): void {
+    let api: string | undefined;
+    const visit = (value: unknown, depth: number): void => {
+      if (depth > 6 || value === null || typeof value !== 'object' || ArrayBuffer.isView(value)) return;
+      if (Array.isArray(value)) {
+        for (const item of value) visit(item, depth + 1);
+        return;
+      }
+      const record = value as Record<string, unknown>;
+      const code = record.errorCode;
+      if (typeof code === 'number' && code !== 0) this.#errorCodes.inc({ api: (api ??= this.#label(apiKey)), error: errorName(code) });
+      for (const key in record) {
+        const child = record[key];
+        if (child !== null && typeof child === 'object') visit(child, depth + 1);
+      }
+    };
+    visit(response, 0);
   }
 
   requestFailed(apiKey: number): void {

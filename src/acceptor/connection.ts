@@ -26,6 +26,7 @@ export interface ConnectionHost {
     requestStarted(apiKey: number): bigint;
     requestFinished(apiKey: number, started: bigint): void;
     requestFailed(apiKey: number): void;
+    responseErrors?(apiKey: number, response: unknown): void;
   };
   readonly log: Logger;
   readonly maxFrameBytes: number;
@@ -256,6 +257,7 @@ export class Connection implements ConnectionInfo {
       this.#releaseCharge(slot);
       metrics.requestFinished(apiKey, started);
       if (trace) this.#log.trace({ apiKey, apiVersion, correlationId, response: res === NO_RESPONSE ? null : res }, 'response');
+      if (res !== NO_RESPONSE) metrics.responseErrors?.(apiKey, res);
       if (this.#closed) return;
       try {
         slot.bytes = res === NO_RESPONSE ? null : this.#encode(apiKey, apiVersion, correlationId, res);
@@ -284,7 +286,10 @@ export class Connection implements ConnectionInfo {
     let errorResponseErr: unknown;
     try {
       const response = handler.errorResponse(ctx, request, ErrorCode.UNKNOWN_SERVER_ERROR);
-      if (response !== null) bytes = this.#encode(apiKey, apiVersion, correlationId, response);
+      if (response !== null) {
+        this.#host.metrics.responseErrors?.(apiKey, response);
+        bytes = this.#encode(apiKey, apiVersion, correlationId, response);
+      }
     } catch (e) {
       errorResponseErr = e;
     }

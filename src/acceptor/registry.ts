@@ -104,7 +104,7 @@ export interface BrokerEndpoint {
 /** The settings handlers read. */
 export type HandlerConfig = Pick<BrokerConfig, 'autoCreateTopics' | 'numPartitions' | 'topicDefaults' | 'maxFrameBytes' | 'fsync' | 'shards'
   | 'retentionCheckMs' | 'groupMinSessionTimeoutMs' | 'groupMaxSessionTimeoutMs' | 'groupInitialRebalanceDelayMs' | 'offsetsRetentionMs'
-  | 'offsetsRetentionCheckIntervalMs' | 'offsetMetadataMaxBytes'>;
+  | 'offsetsRetentionCheckIntervalMs' | 'offsetMetadataMaxBytes' | 'partitionBudget'>;
 
 /** The parts of the group coordinator (src/coordinator/) the group and offset APIs call. */
 export type GroupCoordinatorService = Pick<GroupCoordinator,

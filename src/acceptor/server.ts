@@ -20,7 +20,7 @@ export interface BrokerServerOptions {
   registry: HandlerRegistry;
   /** Given to every request. */
   services: HandlerServices;
-  metrics: Pick<BrokerMetrics, 'connections' | 'connectionsTotal' | 'requestStarted' | 'requestFinished' | 'requestFailed'>;
+  metrics: Pick<BrokerMetrics, 'connections' | 'connectionsTotal' | 'requestStarted' | 'requestFinished' | 'requestFailed'> & Partial<Pick<BrokerMetrics, 'responseErrors' | 'queuedRequestBytes'>>;
   log: Logger;
 }
 
@@ -52,6 +52,7 @@ export class BrokerServer implements ConnectionHost {
     this.services = options.services;
     this.requestMemory = new RequestMemoryBudget(options.queuedMaxRequestBytes ?? -1);
     this.warnings = new WarningDigest(options.log);
+    if (options.metrics.queuedRequestBytes) options.metrics.queuedRequestBytes = () => this.requestMemory.usedBytes;
   }
 
   /** The bound port, once listening. */

@@ -1,7 +1,8 @@
 // The entry point's wiring, done once: shards, partition directory, metadata store, group
 // coordinator, the handlers' services, the Kafka listener and the HTTP side port. Start-up order:
-// shards, then the metadata log is replayed, then every partition is recovered by its shard, and
-// only then does the Kafka listener accept connections.
+// the HTTP side port first (so /healthz answers and /readyz says why it is not ready while a long
+// recovery runs: issue 15 defect 5), shards, then the metadata log is replayed, then every
+// partition is recovered by its shard, and only then does the Kafka listener accept connections.
 import { mkdirSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { formatFsyncPolicy, type BrokerConfig } from '../config.ts';
@@ -23,6 +24,7 @@ import { PartitionDirectory, type DirectoryHandle } from './partition-directory.
 import { MetadataStore } from './metadata-store.ts';
 import { LongPollWatermarks } from './long-poll.ts';
 import { BrokerServer } from './server.ts';
+import { effectivePartitionBudget } from './partition-budget.ts';
 import type { TestHooks } from './connection.ts';
 
 /** A started broker: what the CLI and the tests hold. */
@@ -52,6 +54,8 @@ export interface RunningBroker extends HttpBrokerView {
 export async function startBroker(config: BrokerConfig, log: Logger): Promise<RunningBroker> {
   const began = performance.now();
   mkdirSync(config.dataDir, { recursive: true });
+  // Resolved once here: topic administration reads the number (issue 15 defect 3).
+  config.partitionBudget = effectivePartitionBudget(config.partitionBudget, config.maxPartitions);
   const metrics = new BrokerMetrics();
   const watermarks = WatermarkReader.create(config.maxPartitions);
   // The pool asks the directory what a restarted shard reopens; the directory opens through the
@@ -72,17 +76,54 @@ export async function startBroker(config: BrokerConfig, log: Logger): Promise<Ru
   const directory: PartitionDirectory = new PartitionDirectory({
     dataDir: config.dataDir,
     maxPartitions: config.maxPartitions,
-    topicDefaults: () => effectiveTopicDefaults(brokerConfigLayers(config, store.metadata, config.nodeId)),
+    topicDefaults: () => effectiveTopicDefaults(brokerConfigLayers(config, store!.metadata, config.nodeId)),
     shards,
     watermarks,
-    shardOf: (p) => store.metadata.effectiveShard(p),
+    shardOf: (p) => store!.metadata.effectiveShard(p),
   });
-  await shards.start();
-  const store = await MetadataStore.open({ shards: config.shards, clusterId: config.clusterId, partitions: directory });
+  // What the HTTP side port sees while the broker starts: the pieces as they come up, and why it
+  // is not ready yet. Replaced by the running broker below once it is.
+  let notReady: string | null = 'starting shard threads';
+  let store: MetadataStore | undefined = undefined;
+  let coordinator: GroupCoordinator | undefined;
+  let http: HttpSurface | undefined;
+  const noTopics: { name: string }[] = [];
+  const startingView: HttpBrokerView = {
+    log, metrics, shards, watermarks,
+    get ready() { return notReady === null; },
+    get notReadyReason() { return notReady; },
+    get metadata() { return store?.metadata ?? { topics: noTopics }; },
+    get groupCoordinator() { return coordinator; },
+    partitions: (topicName) => (store ? directory.partitions(topicName) : undefined),
+    partition: (topicName, partition) => (store ? directory.partition(topicName, partition) : undefined),
+  };
+  if (config.httpPort >= 0) http = await startHttpServer(startingView, { port: config.httpPort, host: config.host, dataDir: config.dataDir });
+  try {
+    await shards.start();
+  } catch (err) {
+    await http?.close();
+    throw err;
+  }
+  notReady = 'replaying the metadata log';
+  store = await MetadataStore.open({ shards: config.shards, clusterId: config.clusterId, partitions: directory }).catch(async (err: unknown) => {
+    await http?.close();
+    throw err;
+  });
   const recoveryBegan = performance.now();
-  await Promise.all([...store.topics].map((topic) => directory.openTopicPartitions(topic, 0)));
+  const topicsToOpen = [...store.topics];
+  let topicsOpened = 0;
+  notReady = `recovering partitions: 0 of ${topicsToOpen.length} topics opened`;
+  await Promise.all(topicsToOpen.map(async (topic) => {
+    await directory.openTopicPartitions(topic, 0);
+    topicsOpened++;
+    notReady = `recovering partitions: ${topicsOpened} of ${topicsToOpen.length} topics opened`;
+  })).catch(async (err: unknown) => {
+    await http?.close();
+    throw err;
+  });
   const recoveryMs = Math.round(performance.now() - recoveryBegan);
-  const groupCoordinator = await openGroupCoordinator({
+  notReady = 'loading consumer groups';
+  const groupCoordinator = coordinator = await openGroupCoordinator({
     shardCount: config.shards,
     openInternalLog: (name, shard, logConfig) => directory.openInternalLog(name, shard, logConfig),
     partitions: directory,
@@ -113,16 +154,21 @@ export async function startBroker(config: BrokerConfig, log: Logger): Promise<Ru
     authorizer: null,
     apiVersions: () => registry.apiVersions(),
   };
+  notReady = 'opening the Kafka listener';
   const server = new BrokerServer({ host: config.host, port: config.port, maxFrameBytes: config.maxFrameBytes, queuedMaxRequestBytes: config.queuedMaxRequestBytes, registry, services, metrics, log });
-  await server.listen();
+  await server.listen().catch(async (err: unknown) => {
+    await http?.close();
+    throw err;
+  });
 
   let ready = true;
-  let http: HttpSurface | undefined;
+  const metadataStore = store;
   const broker: RunningBroker = {
     config, log, metrics, shards, watermarks, groupCoordinator,
-    metadata: store.metadata,
+    metadata: metadataStore.metadata,
     testHooks: server.testHooks,
     get ready() { return ready; },
+    get notReadyReason() { return ready ? null : 'stopping'; },
     get port() { return server.port; },
     get httpPort() { return http?.port ?? -1; },
     partitions: (topicName) => directory.partitions(topicName),
@@ -130,17 +176,18 @@ export async function startBroker(config: BrokerConfig, log: Logger): Promise<Ru
     highWatermark: (handle) => watermarks.highWatermark(handle.slot),
     async stop(options = {}) {
       ready = false;
+      notReady = 'stopping';
       longPolls.stopWaiting();
       await http?.close();
       http = undefined;
       await server.stop(options.drainMs ?? 5000);
-      await store.settled();
+      await metadataStore.settled();
       await groupCoordinator.close();
       await shards.stop();
       await directory.close();
     },
   };
-  if (config.httpPort >= 0) http = await startHttpServer(broker, { port: config.httpPort, host: config.host });
+  notReady = null;
   log.info({
     version: VERSION,
     port: server.port,
@@ -148,8 +195,9 @@ export async function startBroker(config: BrokerConfig, log: Logger): Promise<Ru
     shards: config.shards,
     fsync: formatFsyncPolicy(config.fsync),
     dataDir: config.dataDir,
-    topics: [...store.topics].length,
+    topics: topicsToOpen.length,
     partitions: directory.count,
+    partitionBudget: config.partitionBudget,
     recoveryMs,
     startupMs: Math.round(performance.now() - began),
   }, 'broker ready');

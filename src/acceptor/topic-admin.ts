@@ -17,6 +17,39 @@ const fail = (errorCode: number, errorMessage: string): AdminResult => ({ errorC
 /** Highwater is one broker: the most partitions one CreateTopics or CreatePartitions may add. */
 const MAX_PARTITIONS_PER_REQUEST = 10_000;
 
+/**
+ * Partitions being created right now (written to metadata, not yet in it), per metadata store:
+ * two concurrent creations must not both fit into the last of the budget.
+ */
+const pendingPartitions = new WeakMap<object, number>();
+
+/**
+ * The broker's partition budget (issue 15 defect 3): each partition holds open files, so one
+ * request for 10,000 partitions could fill the fd table and leave a broker that cannot restart.
+ * Refused as Kafka refuses what a creation policy forbids (POLICY_VIOLATION), saying why. The
+ * budget is `config.partitionBudget` (set at start-up from the open-file limit unless given);
+ * 0 or less means none. Internal partitions count too: they hold files like any other.
+ */
+function overBudget(services: TopicAdminServices, adding: number): AdminResult | null {
+  const budget = services.config.partitionBudget;
+  if (!(budget > 0)) return null;
+  let existing = 0;
+  for (const topic of services.metadata.topics) existing += topic.partitions.length;
+  const pending = pendingPartitions.get(services.metadata) ?? 0;
+  if (existing + pending + adding <= budget) return null;
+  return fail(ErrorCode.POLICY_VIOLATION, `Adding ${adding} partition(s) to the ${existing + pending} the broker has would exceed its partition budget of ${budget} `
+    + '(each partition holds open files; the budget follows the open-file limit: raise `ulimit -n`, or set --partition-budget).');
+}
+
+async function withPending<T>(services: TopicAdminServices, adding: number, write: () => Promise<T>): Promise<T> {
+  pendingPartitions.set(services.metadata, (pendingPartitions.get(services.metadata) ?? 0) + adding);
+  try {
+    return await write();
+  } finally {
+    pendingPartitions.set(services.metadata, (pendingPartitions.get(services.metadata) ?? adding) - adding);
+  }
+}
+
 /** What topic administration reads and writes. */
 export type TopicAdminServices = Pick<HandlerServices, 'metadata' | 'node' | 'config'>;
 
@@ -64,8 +97,10 @@ export async function createTopic(services: TopicAdminServices, spec: CreateTopi
   if (conflict) return fail(ErrorCode.INVALID_CONFIG, conflict);
   // Kafka's controller builds the whole result, a new topic id included, and for validate_only
   // drops only the records (ReplicationControlManager.createTopics), so v7+ answers an id.
+  const budget = overBudget(services, count);
+  if (budget) return budget;
   if (spec.validateOnly) return { ...OK, topicId: newTopicId() };
-  await services.metadata.write([{ type: 'create-topic', name: spec.name, topicId: newTopicId(), configs, shards: services.metadata.assignShards(count) }]);
+  await withPending(services, count, () => services.metadata.write([{ type: 'create-topic', name: spec.name, topicId: newTopicId(), configs, shards: services.metadata.assignShards(count) }]));
   return { ...OK, topic: services.metadata.topicByName(spec.name)! };
 }
 
@@ -99,7 +134,9 @@ export async function createPartitions(services: TopicAdminServices, name: strin
     const problem = checkAssignments(services.node.nodeId, assignments);
     if (problem) return problem;
   }
+  const budget = overBudget(services, newCount - current);
+  if (budget) return budget;
   if (validateOnly) return OK;
-  await services.metadata.write([{ type: 'add-partitions', topicId: topic.topicId, shards: services.metadata.assignShards(newCount - current) }]);
+  await withPending(services, newCount - current, () => services.metadata.write([{ type: 'add-partitions', topicId: topic.topicId, shards: services.metadata.assignShards(newCount - current) }]));
   return OK;
 }

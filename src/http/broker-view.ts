@@ -25,6 +25,8 @@ export interface ShardsView {
 export interface HttpBrokerView {
   /** True once every partition is recovered and the listener accepts. */
   readonly ready: boolean;
+  /** While not ready: what the broker is doing (e.g. "recovering partitions: 3 of 10 topics opened"). */
+  readonly notReadyReason?: string | null;
   readonly log: Logger;
   readonly metrics: BrokerMetrics;
   readonly metadata: { readonly topics: Iterable<{ name: string }> };

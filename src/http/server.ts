@@ -19,6 +19,8 @@ export interface HttpSurfaceOptions {
   sampleIntervalMs?: number;
   /** Overrides the broker's own group coordinator (tests). */
   groups?: () => GroupView;
+  /** The data dir, for the disk-free gauges. */
+  dataDir?: string;
 }
 
 export interface HttpSurface {
@@ -46,9 +48,18 @@ export function toJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
 }
 
+/** Why the broker does not serve yet, or null when it does. */
+export function readinessReason(broker: HttpBrokerView, shardsRunning: boolean[]): string | null {
+  if (!broker.ready) return broker.notReadyReason ?? 'starting';
+  const down = shardsRunning.flatMap((running, shard) => (running ? [] : [shard]));
+  return down.length > 0 ? `shard thread${down.length > 1 ? 's' : ''} ${down.join(', ')} restarting` : null;
+}
+
 export interface DashboardState {
   time: number;
   ready: boolean;
+  /** Why not ready (null when ready). */
+  readiness: string | null;
   connections: number;
   partitions: ReturnType<typeof partitionRows>;
   partitionsOmitted: number;
@@ -72,6 +83,7 @@ export async function dashboardState(broker: HttpBrokerView, sampler: BrokerSamp
   return {
     time: Date.now(),
     ready: broker.ready,
+    readiness: readinessReason(broker, Array.from({ length: broker.shards.size }, (_, s) => broker.shards.isRunning(s))),
     connections: (await broker.metrics.connections.get()).values[0]?.value ?? 0,
     partitions: partitions.slice(0, DASHBOARD_PARTITION_ROWS),
     partitionsOmitted: Math.max(0, partitions.length - DASHBOARD_PARTITION_ROWS),
@@ -85,7 +97,7 @@ export async function startHttpServer(broker: HttpBrokerView, options: HttpSurfa
   const sampler = new BrokerSampler(broker, { intervalMs: options.sampleIntervalMs });
   // Looked up on every use: the coordinator is opened during start-up and closed at stop.
   const groups = options.groups ?? (() => groupViewOf(broker.groupCoordinator));
-  const unregister = registerScrapeTimeMetrics(broker, sampler, groups);
+  const unregister = registerScrapeTimeMetrics(broker, sampler, groups, options.dataDir);
   const streams = new Set<http.ServerResponse>();
 
   // One state per tick for every open dashboard, built only while someone is watching.
@@ -125,7 +137,7 @@ export async function startHttpServer(broker: HttpBrokerView, options: HttpSurfa
         const shardsRunning = Array.from({ length: broker.shards.size }, (_, s) => broker.shards.isRunning(s));
         const ready = broker.ready && shardsRunning.every(Boolean);
         res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' })
-          .end(toJson({ ready, recovered: broker.ready, shardsRunning }) + '\n');
+          .end(toJson({ ready, reason: readinessReason(broker, shardsRunning), recovered: broker.ready, shardsRunning }) + '\n');
         return;
       }
       case '/api/state': {

@@ -126,14 +126,14 @@ describe('metrics over a produce/consume run', () => {
     const latency = end.get('highwater_request_duration_seconds')!;
     expect(latency.type).toBe('HISTOGRAM');
     expect(histogramCount(end, 'highwater_request_duration_seconds', 'api="Produce"')).toBe(produceRequests);
-    expect(valueOf(end, 'highwater_connections', {})).toBeGreaterThanOrEqual(1);
+    expect(valueOf(end, 'highwater_open_connections', {})).toBeGreaterThanOrEqual(1);
 
     for (let shard = 0; shard < tb.config.shards; shard++) {
       const labels = { shard: String(shard) };
       expect(valueOf(end, 'highwater_shard_ring_capacity_bytes', labels)).toBe(tb.config.ringBytes);
       expect(valueOf(end, 'highwater_shard_ring_used_bytes', labels)).toBeGreaterThanOrEqual(0);
       expect(valueOf(end, 'highwater_shard_event_loop_active_seconds_total', labels)).toBeGreaterThan(0);
-      const utilization = valueOf(end, 'highwater_shard_event_loop_utilization', labels)!;
+      const utilization = valueOf(end, 'highwater_shard_event_loop_utilization_ratio', labels)!;
       expect(utilization).toBeGreaterThanOrEqual(0);
       expect(utilization).toBeLessThanOrEqual(1);
     }
@@ -144,7 +144,7 @@ describe('metrics over a produce/consume run', () => {
     expect(sumOverShards('highwater_shard_appended_batches_total')).toBeGreaterThanOrEqual(produceRequests);
     expect(sumOverShards('highwater_shard_group_syncs_total')).toBeGreaterThan(0);
     expect(sumOverShards('highwater_shard_fdatasyncs_total')).toBeGreaterThanOrEqual(sumOverShards('highwater_shard_group_syncs_total'));
-    expect(sumOverShards('highwater_shard_sync_seconds_total')).toBeGreaterThan(0);
+    // The sync-duration histogram is checked as text in test/regressions/issue15-metrics.test.ts (this parser drops labelled histograms).
     // prom-client's process and Node.js defaults, under the highwater_ prefix.
     expect(end.has('highwater_process_resident_memory_bytes')).toBe(true);
     expect(end.has('highwater_nodejs_eventloop_lag_p99_seconds')).toBe(true);

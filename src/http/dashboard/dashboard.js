@@ -170,8 +170,10 @@ function renderGroups(state) {
 
 function render(state) {
   const status = document.getElementById('status');
-  status.textContent = state.ready ? 'ready' : 'not ready';
-  status.className = state.ready ? 'status ok' : 'status bad';
+  const ready = state.ready && !state.readiness;
+  status.textContent = ready ? 'ready' : `not ready: ${state.readiness ?? 'starting'}`;
+  status.className = ready ? 'status ok' : 'status bad';
+  status.dataset.readiness = ready ? 'ready' : 'not-ready';
   document.getElementById('connections').textContent = `${state.connections} connection(s)`;
   document.getElementById('updated').textContent = `updated ${new Date(state.time).toLocaleTimeString()}`;
   renderShards(state);

@@ -1,0 +1,34 @@
+// The partition budget derived from the open-file limit (issue 15 defect 3). A partition holds
+// about four descriptors: its active segment's .log, .index and .timeindex on the owning shard,
+// and a read handle on the main thread. A reserve is kept for client connections, the listener,
+// the metadata and offsets logs, worker threads' pipes and the rest of the process.
+import { readFileSync } from 'node:fs';
+
+export const FILES_PER_PARTITION = 4;
+
+/** Descriptors kept for everything that is not a partition: at least 256, or a tenth of the limit. */
+export function descriptorReserve(limit: number): number {
+  return Math.max(256, Math.floor(limit / 10));
+}
+
+/** The soft RLIMIT_NOFILE of this process (Linux /proc), or undefined where it cannot be read. */
+export function softOpenFileLimit(): number | undefined {
+  try {
+    const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+    const soft = line?.split(/\s+/)[3];
+    if (soft === undefined) return undefined;
+    return soft === 'unlimited' ? Infinity : Number(soft);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The budget in force: the configured one when set (> 0), else what the open-file limit allows,
+ * never above the watermark table's capacity. Read once, at start-up (sync fs is allowed then).
+ */
+export function effectivePartitionBudget(configured: number, maxPartitions: number, limit = softOpenFileLimit()): number {
+  if (configured > 0) return Math.min(configured, maxPartitions);
+  if (limit === undefined || !Number.isFinite(limit)) return maxPartitions;
+  return Math.max(1, Math.min(maxPartitions, Math.floor((limit - descriptorReserve(limit)) / FILES_PER_PARTITION)));
+}
