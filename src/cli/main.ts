@@ -1,5 +1,6 @@
-// The `highwater` command line: `start` runs a broker; `topics` administers topics on a running
-// broker over the Kafka protocol (it works against Apache Kafka too).
+// The `highwater` command line: `start` runs a broker; the client commands (topics, groups,
+// cluster, produce, consume, bench) talk to a running broker over the Kafka protocol, Apache Kafka
+// included. Any failure prints one line and exits non-zero (src/cli/common.ts).
 import { Command, Option } from 'commander';
 import { SETTINGS, describeSettings, loadConfig, formatFsyncPolicy, ConfigError, type BrokerConfig } from '../config.ts';
 import { createLogger } from '../logger.ts';
@@ -10,6 +11,8 @@ import { registerBenchCommand } from './bench.ts';
 import { registerProduceCommand } from './produce.ts';
 import { registerConsumeCommand } from './consume.ts';
 import { registerGroupsCommand } from './groups.ts';
+import { registerClusterCommand } from './cluster.ts';
+import { BROKERS_ENV, reportFailure } from './common.ts';
 
 // Shard fdatasyncs (syncAll) and the main thread's fetch reads share libuv's thread pool, 4 threads
 // by default; more lets a group commit's syncs run side by side without queueing fetches behind them
@@ -18,7 +21,9 @@ process.env.UV_THREADPOOL_SIZE ??= '16';
 
 const program = new Command('highwater')
   .description('Highwater: a Kafka-wire-compatible message broker')
-  .showHelpAfterError();
+  .version(VERSION, '-V, --version', 'print the version')
+  .addHelpText('after', `\nClient commands take -b host:port[,host:port...]; without it they use $${BROKERS_ENV}, else 127.0.0.1:9092.\nHIGHWATER_DEBUG=1 adds stack traces to errors.`)
+  .showHelpAfterError('(add --help for usage)');
 
 const start = program.command('start').description('start a broker (defaults: port 9092, data in ./data)')
   .addHelpText('after', `\nEvery setting, with its environment variable and default:\n${describeSettings()}\n\nPrecedence: flags > environment > --config file > defaults.`)
@@ -38,15 +43,37 @@ start.action(async (opts: Record<string, unknown>) => {
     }
     config = loadConfig(flags, process.env, opts.config as string | undefined);
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof SyntaxError) {
+    if (err instanceof ConfigError) {
       console.error(`highwater: ${err.message}`);
+      process.exit(2);
+    }
+    if (err instanceof SyntaxError) {
+      console.error(`highwater: --config ${String(opts.config)} is not valid JSON: ${err.message}`);
+      process.exit(2);
+    }
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      console.error(`highwater: --config ${String(opts.config)}: no such file; give the path of a JSON config file`);
       process.exit(2);
     }
     throw err;
   }
   const log = createLogger({ level: config.logLevel, pretty: config.logPretty });
   log.info({ version: VERSION, node: process.version, config: { ...config, fsync: formatFsyncPolicy(config.fsync) } }, 'starting highwater');
-  const broker = await startBroker(config, log);
+  let broker: Awaited<ReturnType<typeof startBroker>>;
+  try {
+    broker = await startBroker(config, log);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') {
+      console.error(`highwater: port ${(err as { port?: number }).port ?? config.port} is already in use (another broker?); stop it or pick another with --port / --http-port`);
+      process.exit(1);
+    }
+    if (code === 'EACCES') {
+      console.error(`highwater: no permission to listen on port ${(err as { port?: number }).port ?? config.port}; ports below 1024 need privileges, pick another with --port`);
+      process.exit(1);
+    }
+    throw err;
+  }
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) {
@@ -79,5 +106,10 @@ registerBenchCommand(program);
 registerProduceCommand(program);
 registerConsumeCommand(program);
 registerGroupsCommand(program);
+registerClusterCommand(program);
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  reportFailure(err);
+}
