@@ -2,7 +2,7 @@
 // assignment of each subscribed topic (as Kafka's RangeAssignor), with heartbeats and offset
 // commits. Works against Apache Kafka too.
 import type { KafkaConnection } from '../client/kafka-connection.ts';
-import { CliError, type TopicLayout } from '../client/kafka-cluster.ts';
+import { CliError, type KafkaCluster, type TopicLayout } from '../client/kafka-cluster.ts';
 import { ApiKey } from '../protocol/generated/index.ts';
 import { ErrorCode, errorName } from '../protocol/errors.ts';
 import { Reader, Writer } from '../protocol/primitives.ts';
@@ -46,28 +46,26 @@ export function assignRange(memberIds: string[], partitionCount: number): Map<st
 }
 
 export class GroupMember {
-  readonly #coordinator: KafkaConnection;
+  readonly #cluster: KafkaCluster;
   readonly #groupId: string;
   readonly #topics: TopicLayout[];
   membership: Membership | undefined;
   #memberId = '';
 
-  constructor(coordinator: KafkaConnection, groupId: string, topics: TopicLayout | TopicLayout[]) {
-    this.#coordinator = coordinator;
+  constructor(cluster: KafkaCluster, groupId: string, topics: TopicLayout | TopicLayout[]) {
+    this.#cluster = cluster;
     this.#groupId = groupId;
     this.#topics = Array.isArray(topics) ? topics : [topics];
   }
 
   async join(): Promise<Membership> {
-    const c = this.#coordinator;
     const names = this.#topics.map((t) => t.name);
     const subscription = encodeWith(encodeConsumerProtocolSubscription, 0, { topics: names, userData: null });
     for (let attempt = 0; attempt < 20; attempt++) {
-      const jv = c.version(ApiKey.JoinGroup);
-      const join = await c.request<JoinGroupResponse>(ApiKey.JoinGroup, jv, {
+      const join = await this.#cluster.atCoordinator(this.#groupId, (c) => c.request<JoinGroupResponse>(ApiKey.JoinGroup, c.version(ApiKey.JoinGroup), {
         groupId: this.#groupId, sessionTimeoutMs: SESSION_TIMEOUT_MS, rebalanceTimeoutMs: REBALANCE_TIMEOUT_MS,
         memberId: this.#memberId, groupInstanceId: null, protocolType: 'consumer', protocols: [{ name: 'range', metadata: subscription }], reason: null,
-      }, { waitMs: REBALANCE_TIMEOUT_MS });
+      }, { waitMs: REBALANCE_TIMEOUT_MS }), (r) => r.errorCode);
       if (join.errorCode === ErrorCode.MEMBER_ID_REQUIRED) {
         this.#memberId = join.memberId;
         continue;
@@ -97,6 +95,7 @@ export class GroupMember {
           assignment: encodeWith(encodeConsumerProtocolAssignment, 0, { assignedPartitions: perMember.get(m.memberId) ?? [], userData: null }),
         }));
       }
+      const c = await this.#cluster.coordinator(this.#groupId);
       const sync = await c.request<SyncGroupResponse>(ApiKey.SyncGroup, c.version(ApiKey.SyncGroup), {
         groupId: this.#groupId, generationId: join.generationId, memberId: join.memberId, groupInstanceId: null,
         protocolType: 'consumer', protocolName: join.protocolName ?? 'range', assignments,
@@ -117,17 +116,16 @@ export class GroupMember {
   /** Heartbeat; false when the group is rebalancing and this member must rejoin. */
   async heartbeat(): Promise<boolean> {
     const m = this.membership!;
-    const c = this.#coordinator;
-    const res = await c.request<HeartbeatResponse>(ApiKey.Heartbeat, c.version(ApiKey.Heartbeat), {
+    const res = await this.#cluster.atCoordinator(this.#groupId, (c) => c.request<HeartbeatResponse>(ApiKey.Heartbeat, c.version(ApiKey.Heartbeat), {
       groupId: this.#groupId, generationId: m.generationId, memberId: m.memberId, groupInstanceId: null,
-    });
+    }), (r) => r.errorCode);
     if (res.errorCode === ErrorCode.NONE) return true;
     if (res.errorCode === ErrorCode.REBALANCE_IN_PROGRESS || res.errorCode === ErrorCode.ILLEGAL_GENERATION || res.errorCode === ErrorCode.UNKNOWN_MEMBER_ID) return false;
     throw new CliError(`Heartbeat ${this.#groupId}: ${errorName(res.errorCode)}`);
   }
 
   async committed(topic: string, partitions: number[]): Promise<Map<number, bigint>> {
-    return committedOffsets(this.#coordinator, this.#groupId, topic, partitions);
+    return committedOffsets(await this.#cluster.coordinator(this.#groupId), this.#groupId, topic, partitions);
   }
 
   /** Commits topic -> partition -> next offset to read. */
@@ -135,11 +133,10 @@ export class GroupMember {
     const m = this.membership;
     const topics = [...offsets].filter(([, ps]) => ps.size > 0);
     if (!m || topics.length === 0) return;
-    const c = this.#coordinator;
-    const res = await c.request<OffsetCommitResponse>(ApiKey.OffsetCommit, c.version(ApiKey.OffsetCommit), {
+    const res = await this.#cluster.atCoordinator(this.#groupId, (c) => c.request<OffsetCommitResponse>(ApiKey.OffsetCommit, c.version(ApiKey.OffsetCommit), {
       groupId: this.#groupId, generationIdOrMemberEpoch: m.generationId, memberId: m.memberId, groupInstanceId: null, retentionTimeMs: -1n,
       topics: topics.map(([name, ps]) => ({ name, partitions: [...ps].map(([partitionIndex, committedOffset]) => ({ partitionIndex, committedOffset, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: null })) })),
-    });
+    }), (r) => r.topics[0]?.partitions[0]?.errorCode ?? ErrorCode.NONE);
     for (const t of res.topics) for (const p of t.partitions) {
       if (p.errorCode !== ErrorCode.NONE) console.error(`highwater: commit ${t.name}/${p.partitionIndex}: ${errorName(p.errorCode)}`);
     }
@@ -148,7 +145,7 @@ export class GroupMember {
   async leave(): Promise<void> {
     const m = this.membership;
     if (!m) return;
-    const c = this.#coordinator;
+    const c = await this.#cluster.coordinator(this.#groupId);
     const v = c.version(ApiKey.LeaveGroup);
     await c.request(ApiKey.LeaveGroup, v, v >= 3
       ? { groupId: this.#groupId, members: [{ memberId: m.memberId, groupInstanceId: null, reason: 'highwater consume exiting' }] }

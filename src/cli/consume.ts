@@ -270,7 +270,7 @@ export async function runConsume(o: ConsumeRun): Promise<number> {
     };
     if (o.group) {
       if (o.partitions) throw new CliError('-p/--partition and -g/--group do not go together: a group assigns the partitions');
-      member = new GroupMember(await cluster.coordinator(o.group), o.group, layouts);
+      member = new GroupMember(cluster, o.group, layouts);
       await assign((await member.join()).assigned);
     } else {
       const chosen = new Map<string, number[]>();
@@ -313,6 +313,11 @@ export async function runConsume(o: ConsumeRun): Promise<number> {
         consumed++;
         return true;
       })));
+      // An end time already past: a partition read to its high watermark has nothing more before
+      // it (records written from now on carry later timestamps), so it is done even without -e.
+      if (endTimestamp !== null && endTimestamp <= BigInt(Date.now())) {
+        for (const p of positions) if (p.highWatermark >= 0n && p.offset >= p.highWatermark) p.done = true;
+      }
     }
     if (member) {
       await commitAll();

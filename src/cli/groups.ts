@@ -2,7 +2,6 @@
 // protocol (ListGroups, DescribeGroups, OffsetFetch, ListOffsets, DeleteGroups, OffsetCommit), in
 // the manner of kafka-consumer-groups.sh; it works against Apache Kafka too.
 import type { Command } from 'commander';
-import type { KafkaConnection } from '../client/kafka-connection.ts';
 import { ApiKey } from '../protocol/generated/index.ts';
 import { ErrorCode, errorName } from '../protocol/errors.ts';
 import { Reader } from '../protocol/primitives.ts';
@@ -35,9 +34,10 @@ export async function listGroups(cluster: KafkaCluster): Promise<ListedGroupRow[
   return [...rows.values()].sort((a, b) => a.groupId.localeCompare(b.groupId));
 }
 
-async function describeGroup(coordinator: KafkaConnection, groupId: string): Promise<DescribedGroup> {
-  const c = coordinator;
-  const res = await c.request<DescribeGroupsResponse>(ApiKey.DescribeGroups, c.version(ApiKey.DescribeGroups), { groups: [groupId], includeAuthorizedOperations: false });
+async function describeGroup(cluster: KafkaCluster, groupId: string): Promise<DescribedGroup> {
+  const res = await cluster.atCoordinator(groupId,
+    (c) => c.request<DescribeGroupsResponse>(ApiKey.DescribeGroups, c.version(ApiKey.DescribeGroups), { groups: [groupId], includeAuthorizedOperations: false }),
+    (r) => r.groups[0]?.errorCode ?? ErrorCode.NONE);
   const g = res.groups[0];
   if (!g) throw new CliError(`DescribeGroups ${groupId}: no answer`);
   if (g.errorCode !== ErrorCode.NONE) throw new CliError(`DescribeGroups ${groupId}: ${errorName(g.errorCode)}`);
@@ -45,11 +45,14 @@ async function describeGroup(coordinator: KafkaConnection, groupId: string): Pro
 }
 
 /** Every committed offset of a group: topic -> partition -> offset. */
-export async function groupOffsets(c: KafkaConnection, groupId: string): Promise<Map<string, Map<number, bigint>>> {
-  const v = c.version(ApiKey.OffsetFetch);
-  const res = await c.request<OffsetFetchResponse>(ApiKey.OffsetFetch, v, v >= 8
-    ? { groups: [{ groupId, memberId: null, memberEpoch: -1, topics: null }], requireStable: false }
-    : { groupId, topics: null, requireStable: false });
+export async function groupOffsets(cluster: KafkaCluster, groupId: string): Promise<Map<string, Map<number, bigint>>> {
+  let v = 0;
+  const res = await cluster.atCoordinator(groupId, (c) => {
+    v = c.version(ApiKey.OffsetFetch);
+    return c.request<OffsetFetchResponse>(ApiKey.OffsetFetch, v, v >= 8
+      ? { groups: [{ groupId, memberId: null, memberEpoch: -1, topics: null }], requireStable: false }
+      : { groupId, topics: null, requireStable: false });
+  }, (r) => (v >= 8 ? (r.groups[0]?.errorCode ?? ErrorCode.NONE) : r.errorCode));
   const out = new Map<string, Map<number, bigint>>();
   const code = v >= 8 ? (res.groups[0]?.errorCode ?? ErrorCode.NONE) : res.errorCode;
   if (code !== ErrorCode.NONE) throw new CliError(`OffsetFetch ${groupId}: ${errorName(code)}`);
@@ -101,10 +104,9 @@ export interface GroupDescription {
 }
 
 export async function describeGroupWithLag(cluster: KafkaCluster, groupId: string): Promise<GroupDescription> {
-  const coordinator = await cluster.coordinator(groupId);
-  const group = await describeGroup(coordinator, groupId);
+  const group = await describeGroup(cluster, groupId);
   if (group.groupState === 'Dead') throw new CliError(`group ${groupId} does not exist`);
-  const committed = await groupOffsets(coordinator, groupId);
+  const committed = await groupOffsets(cluster, groupId);
   const owners = assignmentsOf(group);
   // Partitions assigned but not yet committed are shown too, with no current offset.
   const topics = new Set<string>(committed.keys());
@@ -147,12 +149,11 @@ export interface ResetPlan {
  * must have no members). `onlyPartitions` applies to every topic given.
  */
 export async function resetOffsets(cluster: KafkaCluster, groupId: string, topicNames: string | string[], target: ResetTarget, execute: boolean, onlyPartitions?: number[]): Promise<ResetPlan[]> {
-  const coordinator = await cluster.coordinator(groupId);
-  const group = await describeGroup(coordinator, groupId);
+  const group = await describeGroup(cluster, groupId);
   if (group.groupState !== 'Empty' && group.groupState !== 'Dead') {
     throw new CliError(`group ${groupId} is ${group.groupState} with ${group.members.length} member(s); offsets can only be reset while it has none (stop its consumers first)`);
   }
-  const committed = await groupOffsets(coordinator, groupId);
+  const committed = await groupOffsets(cluster, groupId);
   const plan: ResetPlan[] = [];
   for (const topicName of typeof topicNames === 'string' ? [topicNames] : topicNames) {
     const topic = await cluster.topic(topicName);
@@ -186,14 +187,13 @@ export async function resetOffsets(cluster: KafkaCluster, groupId: string, topic
     }
   }
   if (execute && plan.length > 0) {
-    const c = coordinator;
     const byTopic = new Map<string, ResetPlan[]>();
     for (const r of plan) byTopic.set(r.topic, [...(byTopic.get(r.topic) ?? []), r]);
     // generation -1 and no member id: a commit for a group with no members, as the admin tools send.
-    const res = await c.request<OffsetCommitResponse>(ApiKey.OffsetCommit, c.version(ApiKey.OffsetCommit), {
+    const res = await cluster.atCoordinator(groupId, (c) => c.request<OffsetCommitResponse>(ApiKey.OffsetCommit, c.version(ApiKey.OffsetCommit), {
       groupId, generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, retentionTimeMs: -1n,
       topics: [...byTopic].map(([name, rows]) => ({ name, partitions: rows.map((r) => ({ partitionIndex: r.partition, committedOffset: r.to, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: null })) })),
-    });
+    }), (r) => r.topics[0]?.partitions[0]?.errorCode ?? ErrorCode.NONE);
     for (const t of res.topics) for (const p of t.partitions) {
       if (p.errorCode !== ErrorCode.NONE) throw new CliError(`OffsetCommit ${t.name}/${p.partitionIndex}: ${errorName(p.errorCode)}`);
     }
@@ -203,10 +203,9 @@ export async function resetOffsets(cluster: KafkaCluster, groupId: string, topic
 
 /** OffsetDelete: forgets the group's committed offsets for these partitions (the group must not be subscribed to them). */
 export async function deleteGroupOffsets(cluster: KafkaCluster, groupId: string, topics: { name: string; partitions: number[] }[]): Promise<{ topic: string; partition: number; errorCode: number }[]> {
-  const c = await cluster.coordinator(groupId);
-  const res = await c.request<OffsetDeleteResponse>(ApiKey.OffsetDelete, c.version(ApiKey.OffsetDelete), {
+  const res = await cluster.atCoordinator(groupId, (c) => c.request<OffsetDeleteResponse>(ApiKey.OffsetDelete, c.version(ApiKey.OffsetDelete), {
     groupId, topics: topics.map((t) => ({ name: t.name, partitions: t.partitions.map((partitionIndex) => ({ partitionIndex })) })),
-  });
+  }), (r) => r.errorCode);
   if (res.errorCode !== ErrorCode.NONE) throw new CliError(`group ${groupId}: ${errorName(res.errorCode)}`);
   return res.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, errorCode: p.errorCode })));
 }
@@ -214,8 +213,9 @@ export async function deleteGroupOffsets(cluster: KafkaCluster, groupId: string,
 export async function deleteGroups(cluster: KafkaCluster, groupIds: string[]): Promise<{ groupId: string; errorCode: number }[]> {
   const results: { groupId: string; errorCode: number }[] = [];
   for (const groupId of groupIds) {
-    const c = await cluster.coordinator(groupId);
-    const res = await c.request<DeleteGroupsResponse>(ApiKey.DeleteGroups, c.version(ApiKey.DeleteGroups), { groupsNames: [groupId] });
+    const res = await cluster.atCoordinator(groupId,
+      (c) => c.request<DeleteGroupsResponse>(ApiKey.DeleteGroups, c.version(ApiKey.DeleteGroups), { groupsNames: [groupId] }),
+      (r) => r.results[0]?.errorCode ?? ErrorCode.NONE);
     for (const r of res.results) results.push({ groupId: r.groupId, errorCode: r.errorCode });
   }
   return results;

@@ -13,6 +13,9 @@ import type { FindCoordinatorResponse } from '../protocol/generated/find-coordin
 export const LATEST_TIMESTAMP = -1n;
 export const EARLIEST_TIMESTAMP = -2n;
 
+/** A group's coordinator is loading, moving or not yet chosen: find it again and retry. */
+const COORDINATOR_MOVING: ReadonlySet<number> = new Set([ErrorCode.NOT_COORDINATOR, ErrorCode.COORDINATOR_NOT_AVAILABLE, ErrorCode.COORDINATOR_LOAD_IN_PROGRESS]);
+
 /** An error to report to the user as a message, not a stack trace. */
 export class CliError extends Error {}
 
@@ -118,6 +121,19 @@ export class KafkaCluster {
       if (found && code === ErrorCode.NONE) return this.#connectTo(found.host, found.port);
       if (code !== ErrorCode.COORDINATOR_NOT_AVAILABLE && code !== ErrorCode.COORDINATOR_LOAD_IN_PROGRESS) throw new CliError(`FindCoordinator ${groupId}: ${errorName(code)}`);
       if (attempt >= 50) throw new CliError(`FindCoordinator ${groupId}: ${errorName(code)}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  /**
+   * Runs a group request at the group's coordinator. While the coordinator is loading or moving
+   * (Kafka 4.4 answers NOT_COORDINATOR for a moment after creating __consumer_offsets), it is found
+   * again and the request retried, about 10 s at most, as Kafka's clients do.
+   */
+  async atCoordinator<T>(groupId: string, run: (c: KafkaConnection) => Promise<T>, errorOf: (response: T) => number): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const response = await run(await this.coordinator(groupId));
+      if (!COORDINATOR_MOVING.has(errorOf(response)) || attempt >= 50) return response;
       await new Promise((r) => setTimeout(r, 200));
     }
   }

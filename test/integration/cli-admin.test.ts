@@ -176,3 +176,11 @@ describe('produce and consume', () => {
     expect([...new Set(left.lag.map((r) => r.topic))]).toEqual(['multi-a']);
   });
 });
+
+test('an end time in the past ends the consume at the high watermark even without -e', async () => {
+  await produceLines('ended', ['x', 'y']);
+  const out: Buffer[] = [];
+  const { start, endTimestamp } = parseOffsets(['beginning', 'e@now']);
+  await runConsume({ topic: 'ended', bootstrap: tb.bootstrap, start, endTimestamp, format: '%s\n', exitAtEnd: false, write: (b) => out.push(b) });
+  expect(Buffer.concat(out).toString().split('\n').filter(Boolean).sort()).toEqual(['x', 'y']);
+});
