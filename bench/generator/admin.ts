@@ -1,6 +1,8 @@
 // The few admin calls a bench run needs before and after the load: find or create the topic, find
 // its leader, and read log start/end offsets (ListOffsets), against any Kafka-compatible broker.
 import { KafkaConnection } from '../../src/client/kafka-connection.ts';
+import { CliError } from '../../src/client/kafka-cluster.ts';
+import type { DeleteTopicsResponse } from '../../src/protocol/generated/delete-topics-response.ts';
 import { ApiKey } from '../../src/protocol/generated/index.ts';
 import { ErrorCode, errorName } from '../../src/protocol/errors.ts';
 import type { MetadataResponse } from '../../src/protocol/generated/metadata-response.ts';
@@ -9,6 +11,8 @@ import type { ListOffsetsResponse } from '../../src/protocol/generated/list-offs
 
 export interface TopicLayout {
   partitions: number[];
+  /** This call created the topic (it did not exist). */
+  created: boolean;
   /** Every partition's leader, as host and port from Metadata. */
   leader: { nodeId: number; host: string; port: number };
 }
@@ -47,14 +51,14 @@ export async function ensureTopic(c: KafkaConnection, topic: string, partitions:
       const nodeId = t.partitions[0]!.leaderId;
       const broker = md.brokers.find((b) => b.nodeId === nodeId);
       if (!broker) throw new Error(`leader ${nodeId} of ${topic} is not in the Metadata brokers`);
-      const layout = { partitions: t.partitions.map((p) => p.partitionIndex).sort((a, b) => a - b), leader: { nodeId, host: broker.host, port: broker.port } };
+      const layout = { partitions: t.partitions.map((p) => p.partitionIndex).sort((a, b) => a - b), created, leader: { nodeId, host: broker.host, port: broker.port } };
       // Kafka names a leader in Metadata a moment before that leader serves the partition; the
       // first ListOffsets that every partition answers says the topic takes writes and reads. (The
       // discard server has no ListOffsets, and no partitions to wait for.)
       if (c.brokerVersions.has(ApiKey.ListOffsets)) await listOffsets(c, topic, layout.partitions, LATEST, Math.max(1000, deadline - Date.now()));
       return layout;
     }
-    if (t && t.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION && !create) throw new Error(`topic ${topic} does not exist`);
+    if (t && t.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION && !create) throw new CliError(`topic ${topic} does not exist; create and fill it first with: highwater bench produce -t ${topic}`);
     if (Date.now() > deadline) throw new Error(`topic ${topic} has no leader for every partition after ${timeoutMs} ms (${t ? errorName(t.errorCode) : 'absent'})`);
     await sleep(100);
   }
@@ -109,6 +113,14 @@ async function listOffsetsOnce(c: KafkaConnection, topic: string, partitions: re
   });
 }
 
-export async function connectAdmin(bootstrap: { host: string; port: number }): Promise<KafkaConnection> {
-  return KafkaConnection.connect(bootstrap.host, bootstrap.port, { clientId: 'highwater-bench-admin' });
+export async function connectAdmin(bootstrap: { host: string; port: number }, timeouts: { connectTimeoutMs?: number; requestTimeoutMs?: number } = { connectTimeoutMs: 10_000, requestTimeoutMs: 60_000 }): Promise<KafkaConnection> {
+  return KafkaConnection.connect(bootstrap.host, bootstrap.port, { clientId: 'highwater-bench-admin', ...timeouts });
+}
+
+/** Deletes a topic the run is done with; the error name when the broker refuses. */
+export async function deleteTopic(c: KafkaConnection, topic: string): Promise<string | null> {
+  const v = c.version(ApiKey.DeleteTopics);
+  const res = await c.request<DeleteTopicsResponse>(ApiKey.DeleteTopics, v, v >= 6 ? { topics: [{ name: topic }], timeoutMs: 30_000 } : { topicNames: [topic], timeoutMs: 30_000 });
+  const code = res.responses[0]?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR;
+  return code === ErrorCode.NONE ? null : errorName(code);
 }

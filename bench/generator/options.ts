@@ -41,6 +41,11 @@ export interface BenchOptions {
   htmlOut: string | null;
   /** A label carried into the report (e.g. "highwater --fsync never"). */
   label: string;
+  /**
+   * What happens to the topic afterwards: auto deletes a topic the run created unless a later run
+   * needs its records (produce keeps it for `bench consume`); keep and delete say so outright.
+   */
+  cleanup: 'auto' | 'keep' | 'delete';
 }
 
 export const DEFAULT_OPTIONS: BenchOptions = {
@@ -68,6 +73,7 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   jsonOut: null,
   htmlOut: null,
   label: '',
+  cleanup: 'auto',
 };
 
 export class BenchOptionError extends Error {}
@@ -137,6 +143,8 @@ export interface RawBenchFlags {
   json?: string;
   html?: string;
   label?: string;
+  keepTopic?: boolean;
+  deleteTopic?: boolean;
 }
 
 export function parseBenchOptions(mode: string, flags: RawBenchFlags): BenchOptions {
@@ -172,6 +180,9 @@ export function parseBenchOptions(mode: string, flags: RawBenchFlags): BenchOpti
   if (flags.json !== undefined) o.jsonOut = flags.json;
   if (flags.html !== undefined) o.htmlOut = flags.html;
   if (flags.label !== undefined) o.label = flags.label;
+  if (flags.keepTopic && flags.deleteTopic) throw new BenchOptionError('--keep-topic and --delete-topic contradict each other');
+  if (flags.keepTopic) o.cleanup = 'keep';
+  if (flags.deleteTopic) o.cleanup = 'delete';
   return checkBenchOptions(o);
 }
 

@@ -6,6 +6,7 @@ import { errorName } from '../../src/protocol/errors.ts';
 import { ApiKey } from '../../src/protocol/generated/index.ts';
 import type { ProduceResponse } from '../../src/protocol/generated/produce-response.ts';
 import { PipelinedConnection } from './wire.ts';
+import { RateSchedule } from './schedule.ts';
 import { atEpoch, buildProduceFrame, epochMs, makePayloads, refreshProduceFrame, splitRecords, type ProduceFrame, type ProduceFrameSpec } from './produce-frames.ts';
 import {
   LATENCY_UNIT_PER_MS, ThreadLoadMonitor, encodeHistogram, newLatencyHistogram, recordLatencyUs,
@@ -57,6 +58,7 @@ let scheduleLagMs = 0;
 // At a target rate each request has a due time; latency counts from it, not from the actual
 // send, so a stalled broker cannot hide its stall by holding the generator back.
 const requestIntervalMs = data.rate === null ? 0 : (template.records / data.rate) * 1000;
+let schedule: RateSchedule | null = null;
 
 function noteError(message: string): void {
   errors++;
@@ -134,7 +136,11 @@ function pump(): void {
     if (inFlight >= data.maxInFlight) return;
     let origin = now;
     if (requestIntervalMs > 0) {
-      const due = startAt + sentRequests * requestIntervalMs;
+      schedule ??= new RateSchedule(startAt, requestIntervalMs);
+      const dropped = schedule.droppedRequests;
+      const due = schedule.due(sentRequests, now, measureFrom);
+      // The lag the report shows is the measured window's, not the warm-up's.
+      if (schedule.droppedRequests !== dropped) scheduleLagMs = 0;
       if (due > now) {
         if (pumpTimer === null) pumpTimer = setTimeout(() => { pumpTimer = null; pump(); }, Math.max(0, due - now));
         return;
@@ -144,7 +150,9 @@ function pump(): void {
     }
     const pf = takeFrame(recordLimit === null ? null : recordLimit - sentRecords);
     if (pf === null) return;
-    refreshProduceFrame(pf, now, now);
+    // The e2e stamp is the due time too, so produce→consume latency counts the same waiting as
+    // the produce latency does and is never below it.
+    refreshProduceFrame(pf, now, origin);
     sentRecords += pf.records;
     sentRequests++;
     inFlight++;
@@ -185,6 +193,7 @@ function finish(): void {
     kind: 'done', workerId: data.workerId, role: 'producer',
     records, bytes, measuredRecords, measuredBytes, requests, errors, errorSamples, perPartition,
     firstMeasuredAt, lastMeasuredAt, histogram: encodeHistogram(histogram), endToEndHistogram: null, scheduleLagMs,
+    warmupBacklogRecords: (schedule?.droppedRequests ?? 0) * template.records,
   };
   post(done);
   monitor.close();

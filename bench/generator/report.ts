@@ -45,8 +45,21 @@ export interface TimePoint {
   producedMbPerSec: number;
   consumedRecordsPerSec: number;
   consumedMbPerSec: number;
-  /** p99 of the interval's latencies (produce acks, or e2e when there is no producer), ms. */
+  /** p50 and p99 of the interval's latencies (produce acks; e2e in an e2e run; fetch when only consuming), ms. */
+  p50Ms?: number | null;
   p99Ms: number | null;
+}
+
+/** What the run left on the broker. */
+export interface BenchCleanup {
+  topic: string;
+  /** The run created the topic. */
+  created: boolean;
+  deleted: boolean;
+  /** Records (and value bytes, records × record size) left in the topic; null when deleted or not known. */
+  leftRecords: number | null;
+  leftBytes: number | null;
+  note: string | null;
 }
 
 export interface GeneratorLoad {
@@ -73,6 +86,8 @@ export interface BenchResult {
   consume: (ThroughputSummary & { fetchLatency: LatencySummary }) | null;
   endToEnd: { latency: LatencySummary; percentiles: PercentilePoint[] } | null;
   timeSeries: TimePoint[];
+  /** Absent in results written before it existed. */
+  cleanup?: BenchCleanup;
   generator: GeneratorLoad;
 }
 
@@ -130,6 +145,9 @@ export function formatSummary(r: BenchResult): string {
   const g = r.generator;
   lines.push(`generator: ${g.threads} worker threads, ${fmt(g.cpuCores, 2)} of ${g.availableCores} cores, busiest event loop ${fmt(g.maxEventLoopUtilization * 100, 0)}%, loop delay p99 ${fmt(g.maxEventLoopDelayP99Ms, 1)} ms`);
   for (const w of g.warnings) lines.push(`WARNING: ${w}`);
+  const c = r.cleanup;
+  if (c?.deleted) lines.push(`cleanup: deleted topic ${c.topic}${c.created ? ' (created for this run)' : ''}`);
+  else if (c?.note) lines.push(`cleanup: ${c.note}`);
   return lines.join('\n');
 }
 
@@ -248,9 +266,34 @@ function splitLabel(r: BenchResult, i: number): { group: string; series: string 
   return at < 0 ? { group: r.mode, series: name } : { group: name.slice(at + 2), series: name.slice(0, at) };
 }
 
+/** The settings a run was made with, as rows of the report (one column per run). */
+export function settingsRows(results: BenchResult[]): string {
+  const fields: [string, (r: BenchResult) => string][] = [
+    ['mode', (r) => r.mode],
+    ['bootstrap', (r) => r.target.bootstrap],
+    ['topic (partitions)', (r) => `${r.options.topic} (${r.options.partitions})`],
+    ['duration / warm-up', (r) => `${r.options.durationMs / 1000} s / ${r.options.warmupMs / 1000} s`],
+    ['records limit', (r) => (r.options.records === null ? '-' : r.options.records.toLocaleString('en-US'))],
+    ['target rate', (r) => (r.options.rate === null ? 'unthrottled' : `${r.options.rate.toLocaleString('en-US')} records/s`)],
+    ['record size', (r) => `${r.options.recordSize} B${r.options.payloadFile ? ` from ${r.options.payloadFile}` : ''}`],
+    ['producers / consumers', (r) => `${r.options.producers} / ${r.options.consumers}`],
+    ['acks', (r) => (r.options.acks === -1 ? 'all' : String(r.options.acks))],
+    ['batch size / linger', (r) => `${r.options.batchSize} B / ${r.options.lingerMs} ms`],
+    ['compression', (r) => r.options.compression],
+    ['max in flight', (r) => String(r.options.maxInFlight)],
+    ['fetch max / partition max', (r) => `${r.options.fetchMaxBytes} / ${r.options.partitionFetchMaxBytes} B`],
+    ['API versions', (r) => Object.entries(r.target.apiVersions).map(([k, v]) => `${k} v${v}`).join(', ')],
+    ['started', (r) => r.startedAt],
+    ['topic afterwards', (r) => (!r.cleanup ? '-' : r.cleanup.deleted ? 'deleted' : r.cleanup.leftRecords === null ? 'kept' : `kept, ${r.cleanup.leftRecords.toLocaleString('en-US')} records`)],
+  ];
+  const head = `<tr><th>setting</th>${results.map((r, i) => `<th>${escapeHtml(resultName(r, i))}</th>`).join('')}</tr>`;
+  return [head, ...fields.map(([name, get]) => `<tr><td>${escapeHtml(name)}</td>${results.map((r) => `<td>${escapeHtml(get(r))}</td>`).join('')}</tr>`)].join('\n');
+}
+
 function chartsFor(results: BenchResult[], names: string[], suffix: string, heading: string): string {
   const throughput: Series[] = [];
   const curves: Series[] = [];
+  const overTime: Series[] = [];
   results.forEach((r, i) => {
     const name = names[i]!;
     const points = r.timeSeries.map((p) => ({ x: p.t, y: Math.round(r.mode === 'consume' ? p.consumedRecordsPerSec : p.producedRecordsPerSec) }));
@@ -258,9 +301,14 @@ function chartsFor(results: BenchResult[], names: string[], suffix: string, head
     if (r.mode === 'e2e') throughput.push({ name: `${name} consumed records/s`, points: r.timeSeries.map((p) => ({ x: p.t, y: Math.round(p.consumedRecordsPerSec) })) });
     if (r.produce && r.produce.percentiles.length > 0) curves.push({ name: `${name} produce`, points: r.produce.percentiles.map((p) => ({ x: ninesX(p.percentile), y: p.ms })) });
     if (r.endToEnd && r.endToEnd.percentiles.length > 0) curves.push({ name: `${name} produce→consume`, points: r.endToEnd.percentiles.map((p) => ({ x: ninesX(p.percentile), y: p.ms })) });
+    const what = r.mode === 'e2e' ? 'produce→consume' : r.mode === 'consume' ? 'fetch' : 'produce';
+    const measured = r.timeSeries.filter((p) => p.p99Ms !== null);
+    if (measured.some((p) => p.p50Ms !== undefined && p.p50Ms !== null)) overTime.push({ name: `${name} ${what} p50`, points: measured.filter((p) => p.p50Ms != null).map((p) => ({ x: p.t, y: p.p50Ms! })) });
+    if (measured.length > 0) overTime.push({ name: `${name} ${what} p99`, points: measured.map((p) => ({ x: p.t, y: p.p99Ms! })) });
   });
   return `${heading ? `<h3>${escapeHtml(heading)}</h3>\n` : ''}` +
     `${svgLineChart({ id: `throughput-over-time${suffix}`, title: 'Throughput over time (negative t: warm-up)', xLabel: 'seconds', yLabel: 'records/s', series: throughput })}\n` +
+    (overTime.length > 0 ? `${svgLineChart({ id: `latency-over-time${suffix}`, title: 'Latency over time (per second of the measured window)', xLabel: 'seconds', yLabel: 'ms', series: overTime })}\n` : '') +
     (curves.length > 0 ? svgLineChart({ id: `latency-percentiles${suffix}`, title: 'Latency by percentile', xLabel: 'percentile', yLabel: 'ms', series: curves, xTicks: NINES_TICKS, xMin: 0 }) : '<p>No latency recorded.</p>');
 }
 
@@ -295,6 +343,10 @@ table{border-collapse:collapse;margin:12px 0}td,th{border:1px solid #ccc;padding
 </style></head><body>
 <h1>${escapeHtml(title)}</h1>
 <p>Generated ${escapeHtml(new Date().toISOString())} by highwater bench. Latencies from HDR histograms (3 significant digits).</p>
+<h2>Settings</h2>
+<table id="settings">
+${settingsRows(results)}
+</table>
 <h2>Throughput</h2>
 <table><tr><th>run</th><th>mode</th><th>records/s</th><th>MB/s</th><th>records</th><th>errors</th><th>generator cores</th></tr>
 ${rows}

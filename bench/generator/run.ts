@@ -9,7 +9,7 @@ import type * as hdr from 'hdr-histogram-js';
 import { parseHostPort } from '../../src/client/kafka-connection.ts';
 import { ApiKey } from '../../src/protocol/generated/index.ts';
 import { recordsPerBatch, type BenchOptions } from './options.ts';
-import { EARLIEST, LATEST, connectAdmin, ensureTopic, listOffsets } from './admin.ts';
+import { EARLIEST, LATEST, connectAdmin, deleteTopic, ensureTopic, listOffsets } from './admin.ts';
 import { epochMs } from './produce-frames.ts';
 import {
   ThreadLoadMonitor, decodeHistogram, newLatencyHistogram,
@@ -17,7 +17,7 @@ import {
 } from './worker-protocol.ts';
 import {
   RESULT_FORMAT_VERSION, formatProgressLine, percentileCurve, renderHtmlReport, summarizeLatency,
-  type BenchResult, type ProgressSnapshot, type ThroughputSummary, type TimePoint,
+  type BenchCleanup, type BenchResult, type ProgressSnapshot, type ThroughputSummary, type TimePoint,
 } from './report.ts';
 
 export interface BenchHooks {
@@ -281,6 +281,7 @@ export async function runBench(o: BenchOptions, hooks: BenchHooks = {}): Promise
       producedMbPerSec: t.producedBytes / MiB / tickSeconds,
       consumedRecordsPerSec: t.consumed / tickSeconds,
       consumedMbPerSec: t.consumedBytes / MiB / tickSeconds,
+      p50Ms: t.histogram ? t.histogram.getValueAtPercentile(50) / 1000 : null,
       p99Ms: t.histogram ? t.histogram.getValueAtPercentile(99) / 1000 : null,
     }));
 
@@ -303,6 +304,9 @@ export async function runBench(o: BenchOptions, hooks: BenchHooks = {}): Promise
     const cores = availableParallelism();
     if (cpuCores >= 0.9 * cores) warnings.push(`the generator used ${cpuCores.toFixed(2)} of ${cores} cores: the broker had little CPU left`);
     if (o.rate !== null && producerDone.some((d) => d.scheduleLagMs > 1000)) warnings.push(`producers fell behind the target rate by ${Math.max(...producerDone.map((d) => d.scheduleLagMs)).toFixed(0)} ms: the rate was not reached`);
+    const backlog = producerDone.reduce((n, d) => n + (d.warmupBacklogRecords ?? 0), 0);
+    if (backlog > 0) warnings.push(`the warm-up ended ${backlog.toLocaleString('en-US')} records behind the target rate; they were dropped from the schedule, not counted in the measured latency (a longer --warmup, or a lower --rate)`);
+    const cleanup = await cleanUp(admin, o, topic.created, partitions);
     for (const w of warnings) hooks.onWarning?.(w);
 
     const result: BenchResult = {
@@ -322,6 +326,7 @@ export async function runBench(o: BenchOptions, hooks: BenchHooks = {}): Promise
       consume: consumeSummary ? { ...consumeSummary, fetchLatency: summarizeLatency(fetchHistogram) } : null,
       endToEnd: e2eHistogram ? { latency: summarizeLatency(e2eHistogram), percentiles: percentileCurve(e2eHistogram) } : null,
       timeSeries,
+      cleanup,
       generator: {
         threads: handles.length,
         maxEventLoopUtilization: Math.round(maxElu * 1000) / 1000,
@@ -338,6 +343,33 @@ export async function runBench(o: BenchOptions, hooks: BenchHooks = {}): Promise
     for (const h of handles) void h.worker.terminate();
     admin.close();
   }
+}
+
+/**
+ * After the run: deletes the topic when asked to, or when the run created it and no later run
+ * needs its records (an e2e run's); otherwise says how much it leaves on the broker.
+ */
+async function cleanUp(admin: Awaited<ReturnType<typeof connectAdmin>>, o: BenchOptions, created: boolean, partitions: number[]): Promise<BenchCleanup> {
+  const out: BenchCleanup = { topic: o.topic, created, deleted: false, leftRecords: null, leftBytes: null, note: null };
+  const remove = o.cleanup === 'delete' || (o.cleanup === 'auto' && created && o.mode === 'e2e');
+  if (remove && admin.brokerVersions.has(ApiKey.DeleteTopics)) {
+    const error = await deleteTopic(admin, o.topic).catch((err: Error) => err.message);
+    if (error === null) {
+      out.deleted = true;
+      return out;
+    }
+    out.note = `could not delete topic ${o.topic}: ${error}`;
+  }
+  if (!admin.brokerVersions.has(ApiKey.ListOffsets)) return out;
+  const [start, end] = await Promise.all([listOffsets(admin, o.topic, partitions, EARLIEST), listOffsets(admin, o.topic, partitions, LATEST)]);
+  const records = end.reduce((n, e, i) => n + Number(e - start[i]!), 0);
+  out.leftRecords = records;
+  out.leftBytes = records * o.recordSize;
+  if (o.mode !== 'consume' && !out.note) {
+    out.note = `left topic ${o.topic} on the broker with ${records.toLocaleString('en-US')} records (about ${(out.leftBytes / MiB).toFixed(1)} MiB of values)` +
+      `${o.mode === 'produce' ? ' for `highwater bench consume`' : ''}; remove it with: highwater topics delete ${o.topic} (or pass --delete-topic)`;
+  }
+  return out;
 }
 
 export function writeReports(result: BenchResult): void {

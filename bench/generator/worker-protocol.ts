@@ -112,6 +112,8 @@ export interface DoneMessage {
   endToEndHistogram: string | null;
   /** Throttled producers: how far behind schedule the last send was, ms. */
   scheduleLagMs: number;
+  /** Throttled producers: records still unsent when the warm-up ended, dropped from the schedule rather than measured. */
+  warmupBacklogRecords?: number;
 }
 
 export type WorkerMessage = { kind: 'ready'; workerId: number } | StatsMessage | DoneMessage | { kind: 'error'; workerId: number; message: string };

@@ -4,12 +4,13 @@ import type { Command } from 'commander';
 import { BenchOptionError, DEFAULT_OPTIONS, parseBenchOptions, type RawBenchFlags } from '../../bench/generator/options.ts';
 import { runBench } from '../../bench/generator/run.ts';
 import { formatSummary } from '../../bench/generator/report.ts';
+import { action, bootstrapOf, BROKERS_ENV } from './common.ts';
 
 export function registerBenchCommand(program: Command): void {
   const d = DEFAULT_OPTIONS;
   program.command('bench <mode>')
     .description('load-test a Kafka-compatible broker: produce, consume (catch-up read from the start) or e2e (produce→consume latency)')
-    .option('-b, --bootstrap <host:port>', 'broker to load', d.bootstrap)
+    .option('-b, --bootstrap <host:port>', `broker to load (default: $${BROKERS_ENV}, else ${d.bootstrap})`)
     .option('-t, --topic <name>', 'topic (created when missing, except for consume)', d.topic)
     .option('-p, --partitions <n>', 'partitions of a created topic', String(d.partitions))
     .option('--no-create-topic', 'fail instead of creating a missing topic')
@@ -24,7 +25,7 @@ export function registerBenchCommand(program: Command): void {
     .option('-a, --acks <0|1|all>', 'produce acks', String(d.acks))
     .option('--batch-size <bytes>', 'bytes of records per partition batch (batch.size)', String(d.batchSize))
     .option('--linger <ms>', 'at a target rate, how long a batch fills before it is sent (linger.ms)', String(d.lingerMs))
-    .option('-c, --compression <codec>', 'none, gzip, snappy, lz4 or zstd', d.compression)
+    .option('-z, --compression <codec>', 'none, gzip, snappy, lz4 or zstd (as produce -z)', d.compression)
     .option('--max-in-flight <n>', 'unanswered produce requests per connection', String(d.maxInFlight))
     .option('--fetch-max-bytes <bytes>', 'fetch.max.bytes', String(d.fetchMaxBytes))
     .option('--partition-fetch-max-bytes <bytes>', 'max.partition.fetch.bytes', String(d.partitionFetchMaxBytes))
@@ -32,8 +33,11 @@ export function registerBenchCommand(program: Command): void {
     .option('--json <file>', 'write the result as JSON')
     .option('--html <file>', 'write a self-contained HTML report with charts')
     .option('--label <text>', 'a name for this run in the reports')
-    .action(async (mode: string, flags: RawBenchFlags & { rate?: string }, cmd: Command) => {
+    .option('--keep-topic', 'keep the topic afterwards even when this run created it (default: an e2e run deletes a topic it created; produce keeps it for consume)')
+    .option('--delete-topic', 'delete the topic afterwards, created by this run or not')
+    .action(action(async (mode: string, flags: RawBenchFlags & { rate?: string }, cmd: Command) => {
       let options;
+      flags.bootstrap = bootstrapOf(flags);
       try {
         // Without an explicit --duration, --records alone decides when to stop (bounded by an hour).
         if (flags.records !== undefined && cmd.getOptionValueSource('duration') === 'default') flags.duration = '3600s';
@@ -57,5 +61,5 @@ export function registerBenchCommand(program: Command): void {
       if (options.htmlOut) console.log(`HTML: ${options.htmlOut}`);
       const failed = (result.produce?.errors ?? 0) + (result.consume?.errors ?? 0) > 0;
       process.exit(failed ? 1 : 0);
-    });
+    }));
 }

@@ -1,7 +1,8 @@
 // `highwater consume --group`: one member of a consumer group under the classic protocol, range
-// assignment of a single topic, with heartbeats and offset commits. Works against Apache Kafka too.
+// assignment of each subscribed topic (as Kafka's RangeAssignor), with heartbeats and offset
+// commits. Works against Apache Kafka too.
 import type { KafkaConnection } from '../client/kafka-connection.ts';
-import { CliError, type TopicLayout } from '../client/kafka-cluster.ts';
+import { CliError, type KafkaCluster, type TopicLayout } from '../client/kafka-cluster.ts';
 import { ApiKey } from '../protocol/generated/index.ts';
 import { ErrorCode, errorName } from '../protocol/errors.ts';
 import { Reader, Writer } from '../protocol/primitives.ts';
@@ -19,7 +20,8 @@ const REBALANCE_TIMEOUT_MS = 30_000;
 interface Membership {
   memberId: string;
   generationId: number;
-  assigned: number[];
+  /** Topic -> the partitions of it this member owns. */
+  assigned: Map<string, number[]>;
 }
 
 function encodeWith(encode: (w: Writer, version: number, m: never) => void, version: number, body: unknown): Buffer {
@@ -44,27 +46,26 @@ export function assignRange(memberIds: string[], partitionCount: number): Map<st
 }
 
 export class GroupMember {
-  readonly #coordinator: KafkaConnection;
+  readonly #cluster: KafkaCluster;
   readonly #groupId: string;
-  readonly #topic: TopicLayout;
+  readonly #topics: TopicLayout[];
   membership: Membership | undefined;
   #memberId = '';
 
-  constructor(coordinator: KafkaConnection, groupId: string, topic: TopicLayout) {
-    this.#coordinator = coordinator;
+  constructor(cluster: KafkaCluster, groupId: string, topics: TopicLayout | TopicLayout[]) {
+    this.#cluster = cluster;
     this.#groupId = groupId;
-    this.#topic = topic;
+    this.#topics = Array.isArray(topics) ? topics : [topics];
   }
 
   async join(): Promise<Membership> {
-    const c = this.#coordinator;
-    const subscription = encodeWith(encodeConsumerProtocolSubscription, 0, { topics: [this.#topic.name], userData: null });
+    const names = this.#topics.map((t) => t.name);
+    const subscription = encodeWith(encodeConsumerProtocolSubscription, 0, { topics: names, userData: null });
     for (let attempt = 0; attempt < 20; attempt++) {
-      const jv = c.version(ApiKey.JoinGroup);
-      const join = await c.request<JoinGroupResponse>(ApiKey.JoinGroup, jv, {
+      const join = await this.#cluster.atCoordinator(this.#groupId, (c) => c.request<JoinGroupResponse>(ApiKey.JoinGroup, c.version(ApiKey.JoinGroup), {
         groupId: this.#groupId, sessionTimeoutMs: SESSION_TIMEOUT_MS, rebalanceTimeoutMs: REBALANCE_TIMEOUT_MS,
         memberId: this.#memberId, groupInstanceId: null, protocolType: 'consumer', protocols: [{ name: 'range', metadata: subscription }], reason: null,
-      });
+      }, { waitMs: REBALANCE_TIMEOUT_MS }), (r) => r.errorCode);
       if (join.errorCode === ErrorCode.MEMBER_ID_REQUIRED) {
         this.#memberId = join.memberId;
         continue;
@@ -78,26 +79,33 @@ export class GroupMember {
       this.#memberId = join.memberId;
       let assignments: { memberId: string; assignment: Buffer }[] = [];
       if (join.leader === join.memberId) {
-        const subscribed = join.members.filter((m) => {
-          const sub = decodeConsumerProtocolSubscription(new Reader(m.metadata.subarray(2)), m.metadata.readInt16BE(0));
-          return sub.topics.includes(this.#topic.name);
-        }).map((m) => m.memberId);
-        const plan = assignRange(subscribed, this.#topic.leaders.length);
+        // Each topic is split over the members subscribed to it; topics only other members
+        // subscribe to are not known here and stay unassigned (a mixed group needs a Java leader).
+        const subscriptions = join.members.map((m) => ({
+          memberId: m.memberId,
+          topics: decodeConsumerProtocolSubscription(new Reader(m.metadata.subarray(2)), m.metadata.readInt16BE(0)).topics,
+        }));
+        const perMember = new Map<string, { topic: string; partitions: number[] }[]>(join.members.map((m) => [m.memberId, []]));
+        for (const topic of this.#topics) {
+          const plan = assignRange(subscriptions.filter((s) => s.topics.includes(topic.name)).map((s) => s.memberId), topic.leaders.length);
+          for (const [memberId, partitions] of plan) if (partitions.length > 0) perMember.get(memberId)!.push({ topic: topic.name, partitions });
+        }
         assignments = join.members.map((m) => ({
           memberId: m.memberId,
-          assignment: encodeWith(encodeConsumerProtocolAssignment, 0, { assignedPartitions: [{ topic: this.#topic.name, partitions: plan.get(m.memberId) ?? [] }], userData: null }),
+          assignment: encodeWith(encodeConsumerProtocolAssignment, 0, { assignedPartitions: perMember.get(m.memberId) ?? [], userData: null }),
         }));
       }
+      const c = await this.#cluster.coordinator(this.#groupId);
       const sync = await c.request<SyncGroupResponse>(ApiKey.SyncGroup, c.version(ApiKey.SyncGroup), {
         groupId: this.#groupId, generationId: join.generationId, memberId: join.memberId, groupInstanceId: null,
         protocolType: 'consumer', protocolName: join.protocolName ?? 'range', assignments,
-      });
+      }, { waitMs: REBALANCE_TIMEOUT_MS });
       if (sync.errorCode === ErrorCode.REBALANCE_IN_PROGRESS) continue;
       if (sync.errorCode !== ErrorCode.NONE) throw new CliError(`SyncGroup ${this.#groupId}: ${errorName(sync.errorCode)}`);
-      const assigned: number[] = [];
+      const assigned = new Map<string, number[]>();
       if (sync.assignment.length >= 2) {
         const a = decodeConsumerProtocolAssignment(new Reader(sync.assignment.subarray(2)), sync.assignment.readInt16BE(0));
-        for (const tp of a.assignedPartitions) if (tp.topic === this.#topic.name) assigned.push(...tp.partitions);
+        for (const tp of a.assignedPartitions) if (names.includes(tp.topic)) assigned.set(tp.topic, [...(assigned.get(tp.topic) ?? []), ...tp.partitions]);
       }
       this.membership = { memberId: join.memberId, generationId: join.generationId, assigned };
       return this.membership;
@@ -108,27 +116,27 @@ export class GroupMember {
   /** Heartbeat; false when the group is rebalancing and this member must rejoin. */
   async heartbeat(): Promise<boolean> {
     const m = this.membership!;
-    const c = this.#coordinator;
-    const res = await c.request<HeartbeatResponse>(ApiKey.Heartbeat, c.version(ApiKey.Heartbeat), {
+    const res = await this.#cluster.atCoordinator(this.#groupId, (c) => c.request<HeartbeatResponse>(ApiKey.Heartbeat, c.version(ApiKey.Heartbeat), {
       groupId: this.#groupId, generationId: m.generationId, memberId: m.memberId, groupInstanceId: null,
-    });
+    }), (r) => r.errorCode);
     if (res.errorCode === ErrorCode.NONE) return true;
     if (res.errorCode === ErrorCode.REBALANCE_IN_PROGRESS || res.errorCode === ErrorCode.ILLEGAL_GENERATION || res.errorCode === ErrorCode.UNKNOWN_MEMBER_ID) return false;
     throw new CliError(`Heartbeat ${this.#groupId}: ${errorName(res.errorCode)}`);
   }
 
-  async committed(partitions: number[]): Promise<Map<number, bigint>> {
-    return committedOffsets(this.#coordinator, this.#groupId, this.#topic.name, partitions);
+  async committed(topic: string, partitions: number[]): Promise<Map<number, bigint>> {
+    return committedOffsets(await this.#cluster.coordinator(this.#groupId), this.#groupId, topic, partitions);
   }
 
-  async commit(offsets: Map<number, bigint>): Promise<void> {
+  /** Commits topic -> partition -> next offset to read. */
+  async commit(offsets: Map<string, Map<number, bigint>>): Promise<void> {
     const m = this.membership;
-    if (!m || offsets.size === 0) return;
-    const c = this.#coordinator;
-    const res = await c.request<OffsetCommitResponse>(ApiKey.OffsetCommit, c.version(ApiKey.OffsetCommit), {
+    const topics = [...offsets].filter(([, ps]) => ps.size > 0);
+    if (!m || topics.length === 0) return;
+    const res = await this.#cluster.atCoordinator(this.#groupId, (c) => c.request<OffsetCommitResponse>(ApiKey.OffsetCommit, c.version(ApiKey.OffsetCommit), {
       groupId: this.#groupId, generationIdOrMemberEpoch: m.generationId, memberId: m.memberId, groupInstanceId: null, retentionTimeMs: -1n,
-      topics: [{ name: this.#topic.name, partitions: [...offsets].map(([partitionIndex, committedOffset]) => ({ partitionIndex, committedOffset, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: null })) }],
-    });
+      topics: topics.map(([name, ps]) => ({ name, partitions: [...ps].map(([partitionIndex, committedOffset]) => ({ partitionIndex, committedOffset, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: null })) })),
+    }), (r) => r.topics[0]?.partitions[0]?.errorCode ?? ErrorCode.NONE);
     for (const t of res.topics) for (const p of t.partitions) {
       if (p.errorCode !== ErrorCode.NONE) console.error(`highwater: commit ${t.name}/${p.partitionIndex}: ${errorName(p.errorCode)}`);
     }
@@ -137,7 +145,7 @@ export class GroupMember {
   async leave(): Promise<void> {
     const m = this.membership;
     if (!m) return;
-    const c = this.#coordinator;
+    const c = await this.#cluster.coordinator(this.#groupId);
     const v = c.version(ApiKey.LeaveGroup);
     await c.request(ApiKey.LeaveGroup, v, v >= 3
       ? { groupId: this.#groupId, members: [{ memberId: m.memberId, groupInstanceId: null, reason: 'highwater consume exiting' }] }

@@ -1,16 +1,19 @@
 // `highwater produce <topic>`: one record per input line (stdin or a file), kcat -P style: optional
-// key separator, headers, acks, compression, a fixed partition or Kafka's key hashing. Speaks the
-// Kafka protocol, so it works against Apache Kafka too; batches many lines per request.
-import { createReadStream } from 'node:fs';
+// key separator or a fixed key, headers, null values, acks, compression, a fixed partition or
+// Kafka's key hashing; or one JSON object per line, each with its own key, value, headers,
+// partition and timestamp. Speaks the Kafka protocol, so it works against Apache Kafka too;
+// batches many lines per request.
+import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { Command } from 'commander';
-import type { KafkaConnection } from '../client/kafka-connection.ts';
+import type { ConnectOptions, KafkaConnection } from '../client/kafka-connection.ts';
 import { ApiKey } from '../protocol/generated/index.ts';
 import { ErrorCode, errorName } from '../protocol/errors.ts';
 import { buildRecordBatch, type RecordHeader, type RecordInput } from '../protocol/records.ts';
 import { COMPRESSION_CODECS, type CompressionCodec } from '../protocol/compression.ts';
 import type { ProduceResponse } from '../protocol/generated/produce-response.ts';
 import { CliError, KafkaCluster, type TopicLayout } from '../client/kafka-cluster.ts';
+import { action, bootstrapOf, clientOptions, collect, connectOptionsOf, parseInteger, parseTime, type ClientFlags } from './common.ts';
 
 /** Kafka's murmur2 (the Java client's default partitioner for keyed records), as a signed 32-bit int. */
 export function murmur2(data: Uint8Array): number {
@@ -67,11 +70,67 @@ export function parseHeaders(pairs: string[]): RecordHeader[] {
   });
 }
 
+/** One input record before it is placed: what a line says. */
+export interface ParsedLine {
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: RecordHeader[] | null;
+  partition?: number;
+  timestamp?: bigint;
+}
+
+function jsonBytes(v: unknown, what: string, line: number): Buffer | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'string') return Buffer.from(v);
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'object') return Buffer.from(JSON.stringify(v));
+  throw new CliError(`input line ${line}: ${what} must be a string, null or JSON`);
+}
+
+/**
+ * A JSON input line: {"key": ..., "value": ..., "headers": {"k": "v"} or [{"key": "k", "value": "v"}],
+ * "partition": n, "timestamp": ms or ISO}. A string key or value is taken as UTF-8, null stays null,
+ * anything else is written as its JSON text.
+ */
+export function parseJsonLine(text: string, line: number): ParsedLine {
+  let o: unknown;
+  try {
+    o = JSON.parse(text);
+  } catch {
+    throw new CliError(`input line ${line} is not JSON (with -f json every line is one object such as {"key":"k","value":"v"})`);
+  }
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new CliError(`input line ${line}: expected a JSON object`);
+  const r = o as Record<string, unknown>;
+  let headers: RecordHeader[] | null = null;
+  if (Array.isArray(r.headers)) {
+    headers = r.headers.map((h: { key?: unknown; value?: unknown }) => {
+      if (typeof h?.key !== 'string') throw new CliError(`input line ${line}: each header needs a string "key"`);
+      return { key: h.key, value: jsonBytes(h.value, `header ${h.key}`, line) };
+    });
+  } else if (r.headers !== undefined && r.headers !== null) {
+    if (typeof r.headers !== 'object') throw new CliError(`input line ${line}: "headers" must be an object or an array`);
+    headers = Object.entries(r.headers as Record<string, unknown>).map(([key, value]) => ({ key, value: jsonBytes(value, `header ${key}`, line) }));
+  }
+  const out: ParsedLine = { key: jsonBytes(r.key, 'key', line), value: jsonBytes(r.value, 'value', line), headers };
+  if (r.partition !== undefined) {
+    if (!Number.isInteger(r.partition) || (r.partition as number) < 0) throw new CliError(`input line ${line}: "partition" must be a whole number`);
+    out.partition = r.partition as number;
+  }
+  if (r.timestamp !== undefined) out.timestamp = BigInt(typeof r.timestamp === 'number' ? Math.trunc(r.timestamp) : parseTime(String(r.timestamp)));
+  return out;
+}
+
 export interface ProduceRun {
   topic: string;
   bootstrap: string;
   input: AsyncIterable<Buffer | string>;
+  /** text: one value per line (with -K, key and value); json: one object per line (parseJsonLine). */
+  inputFormat?: 'text' | 'json';
+  connect?: ConnectOptions;
   delimiter?: string;
+  /** The key of every record (text input), unless -K finds one in the line. */
+  key?: Buffer;
+  /** An empty value is produced as null (a tombstone), as kcat's -Z does. */
+  nullEmpty?: boolean;
   keySeparator?: string;
   headers?: RecordHeader[];
   acks?: number;
@@ -94,7 +153,7 @@ const MAX_BATCH_BYTES = 1024 * 1024;
 export async function runProduce(o: ProduceRun): Promise<number> {
   const acks = o.acks ?? -1;
   if (acks !== 0 && acks !== 1 && acks !== -1) throw new CliError(`--acks must be 0, 1 or -1 (all), not ${acks}`);
-  const cluster = await KafkaCluster.connect(o.bootstrap, 'highwater-produce');
+  const cluster = await KafkaCluster.connect(o.bootstrap, { clientId: 'highwater-produce', ...o.connect });
   try {
     const topic: TopicLayout = await cluster.topic(o.topic, { autoCreate: o.autoCreate ?? true });
     const partitionCount = topic.leaders.length;
@@ -151,25 +210,36 @@ export async function runProduce(o: ProduceRun): Promise<number> {
     let lingerTimer: NodeJS.Timeout | undefined;
 
     const delimiter = Buffer.from(o.delimiter ?? '\n');
+    let lineNumber = 0;
     for await (const line of splitRecords(o.input, delimiter)) {
       if (failure) throw failure;
-      let key: Buffer | null = null;
-      let value: Buffer = line;
-      if (separator) {
-        const at = line.indexOf(separator);
-        if (at >= 0) {
-          key = line.subarray(0, at);
-          value = line.subarray(at + separator.length);
+      lineNumber++;
+      let parsed: ParsedLine;
+      if (o.inputFormat === 'json') {
+        if (line.toString().trim() === '') continue;
+        parsed = parseJsonLine(line.toString(), lineNumber);
+      } else {
+        // Copies: the line is a view of a reading buffer that the splitter moves on from.
+        parsed = { key: o.key ?? null, value: Buffer.from(line), headers: null };
+        if (separator) {
+          const at = line.indexOf(separator);
+          if (at >= 0) {
+            parsed.key = Buffer.from(line.subarray(0, at));
+            parsed.value = Buffer.from(line.subarray(at + separator.length));
+          }
         }
       }
-      const partition = o.partition ?? (key ? partitionForKey(key, partitionCount) : stickyPartition);
+      if (o.nullEmpty && parsed.value !== null && parsed.value.length === 0) parsed.value = null;
+      if (parsed.partition !== undefined && parsed.partition >= partitionCount) {
+        throw new CliError(`input line ${lineNumber}: topic ${o.topic} has ${partitionCount} partitions; there is no partition ${parsed.partition}`);
+      }
+      const partition = parsed.partition ?? o.partition ?? (parsed.key ? partitionForKey(parsed.key, partitionCount) : stickyPartition);
       let batch = pending.get(partition);
       if (!batch) {
         batch = { records: [], bytes: 0 };
         pending.set(partition, batch);
       }
-      // Copies: the line is a view of a reading buffer that the splitter moves on from.
-      batch.records.push({ key: key ? Buffer.from(key) : null, value: Buffer.from(value), headers });
+      batch.records.push({ key: parsed.key, value: parsed.value, headers: parsed.headers ? [...headers, ...parsed.headers] : headers, timestamp: parsed.timestamp });
       batch.bytes += line.length + 32;
       if (batch.records.length >= batchRecords || batch.bytes >= MAX_BATCH_BYTES) await enqueueFlush([partition]);
       // Interactive input: what was typed goes out after a short linger rather than at end of input.
@@ -190,11 +260,13 @@ export async function runProduce(o: ProduceRun): Promise<number> {
   }
 }
 
-interface ProduceOptions {
-  bootstrap: string;
+interface ProduceOptions extends ClientFlags {
   file?: string;
+  key?: string;
   keySeparator?: string;
   header?: string[];
+  nullEmpty: boolean;
+  format: string;
   acks: string;
   compression: string;
   partition?: string;
@@ -203,37 +275,39 @@ interface ProduceOptions {
   lingerMs: string;
 }
 
-function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
-}
-
 export function registerProduceCommand(program: Command): void {
-  program.command('produce <topic>').description('produce one record per input line (stdin or --file), kcat -P style')
-    .option('-b, --bootstrap <host:port>', 'broker to talk to', '127.0.0.1:9092')
+  clientOptions(program.command('produce <topic>').description('produce one record per input line (stdin or --file), kcat -P style; or one JSON object per line with -f json'))
     .option('-F, --file <path>', 'read records from this file instead of stdin')
-    .option('-K, --key-separator <sep>', 'split each line at the first <sep> into key and value (no <sep>: no key)')
-    .option('-H, --header <key=value>', 'header added to every record (repeatable)', collect)
+    .option('-f, --format <text|json>', 'input: text (a value per line, -K splits off a key) or json ({"key","value","headers","partition","timestamp"} per line)', 'text')
+    .option('-k, --key <key>', 'the key of every record (text input)')
+    .option('-K, --key-separator <sep>', 'split each line at the first <sep> into key and value (no <sep>: no key, or --key)')
+    .option('-H, --header <key=value>', 'header added to every record (repeatable; with -f json, added before each line\'s own)', collect)
+    .option('-Z, --null-empty', 'produce an empty value as null (a tombstone), as kcat -Z', false)
     .option('-a, --acks <n>', 'acks: 0, 1 or -1 (all)', '-1')
     .option('-z, --compression <codec>', `compression: ${COMPRESSION_CODECS.join(', ')}`, 'none')
     .option('-p, --partition <n>', 'produce every record to this partition (default: key hash, or sticky for unkeyed records)')
     .option('-D, --delimiter <text>', 'record delimiter in the input', '\\n')
     .option('--batch-records <n>', 'records per batch at most', '1000')
     .option('--linger-ms <ms>', 'send what is buffered after this long without a full batch', '50')
-    .action(async (topic: string, o: ProduceOptions) => {
+    .action(action(async (topic: string, o: ProduceOptions) => {
+      if (!COMPRESSION_CODECS.includes(o.compression as CompressionCodec)) throw new CliError(`-z/--compression must be one of ${COMPRESSION_CODECS.join(', ')}, not "${o.compression}"`);
+      if (o.format !== 'text' && o.format !== 'json') throw new CliError(`-f/--format takes text or json, not "${o.format}"`);
+      const acks = o.acks === 'all' ? -1 : parseInteger(o.acks, '-a/--acks', -1);
+      const partition = o.partition === undefined ? undefined : parseInteger(o.partition, '-p/--partition', 0);
+      // Opened before connecting, so a mistyped path fails at once and by name.
+      const file = o.file ? await open(o.file, 'r') : undefined;
+      const input: Readable = file ? file.createReadStream() : process.stdin;
       try {
-        if (!COMPRESSION_CODECS.includes(o.compression as CompressionCodec)) throw new CliError(`--compression must be one of ${COMPRESSION_CODECS.join(', ')}`);
-        const input: Readable = o.file ? createReadStream(o.file) : process.stdin;
-        const acks = o.acks === 'all' ? -1 : Number(o.acks);
         const count = await runProduce({
-          topic, bootstrap: o.bootstrap, input, keySeparator: o.keySeparator, headers: parseHeaders(o.header ?? []), acks,
-          compression: o.compression as CompressionCodec, partition: o.partition === undefined ? undefined : Number(o.partition),
+          topic, bootstrap: bootstrapOf(o), connect: connectOptionsOf(o, 'highwater-produce'), input, inputFormat: o.format,
+          key: o.key === undefined ? undefined : Buffer.from(o.key), keySeparator: o.keySeparator, nullEmpty: o.nullEmpty,
+          headers: parseHeaders(o.header ?? []), acks, compression: o.compression as CompressionCodec, partition,
           delimiter: o.delimiter.replaceAll('\\n', '\n').replaceAll('\\t', '\t').replaceAll('\\r', '\r'),
-          batchRecords: Number(o.batchRecords), lingerMs: Number(o.lingerMs),
+          batchRecords: parseInteger(o.batchRecords, '--batch-records', 1), lingerMs: parseInteger(o.lingerMs, '--linger-ms', 0),
         });
         console.error(`produced ${count} record(s) to ${topic}`);
-      } catch (err) {
-        console.error(`highwater: ${(err as Error).message}`);
-        process.exitCode = 1;
+      } finally {
+        await file?.close();
       }
-    });
+    }));
 }

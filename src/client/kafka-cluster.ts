@@ -2,7 +2,7 @@
 // partition leader or group coordinator; topic layouts, ListOffsets and FindCoordinator with the
 // retries clients make. Used by the CLI's produce, consume and groups commands; works against
 // Apache Kafka too.
-import { KafkaConnection, parseHostPort } from './kafka-connection.ts';
+import { ConnectionError, KafkaConnection, parseHostPort, type ConnectOptions } from './kafka-connection.ts';
 import { ApiKey } from '../protocol/generated/index.ts';
 import { ErrorCode, errorName } from '../protocol/errors.ts';
 import type { MetadataResponse } from '../protocol/generated/metadata-response.ts';
@@ -12,6 +12,9 @@ import type { FindCoordinatorResponse } from '../protocol/generated/find-coordin
 /** ListOffsets' special timestamps. */
 export const LATEST_TIMESTAMP = -1n;
 export const EARLIEST_TIMESTAMP = -2n;
+
+/** A group's coordinator is loading, moving or not yet chosen: find it again and retry. */
+const COORDINATOR_MOVING: ReadonlySet<number> = new Set([ErrorCode.NOT_COORDINATOR, ErrorCode.COORDINATOR_NOT_AVAILABLE, ErrorCode.COORDINATOR_LOAD_IN_PROGRESS]);
 
 /** An error to report to the user as a message, not a stack trace. */
 export class CliError extends Error {}
@@ -26,20 +29,41 @@ export interface TopicLayout {
 /** Connections to a cluster: the bootstrap broker, plus one per partition leader or coordinator. */
 export class KafkaCluster {
   readonly bootstrap: KafkaConnection;
-  readonly #clientId: string;
+  readonly #options: ConnectOptions;
   readonly #brokers = new Map<number, { host: string; port: number }>();
   readonly #connections = new Map<string, Promise<KafkaConnection>>();
 
-  private constructor(bootstrap: KafkaConnection, address: string, clientId: string) {
+  private constructor(bootstrap: KafkaConnection, address: string, options: ConnectOptions) {
     this.bootstrap = bootstrap;
-    this.#clientId = clientId;
+    this.#options = options;
     this.#connections.set(address, Promise.resolve(bootstrap));
   }
 
-  static async connect(bootstrap: string, clientId: string): Promise<KafkaCluster> {
-    const { host, port } = parseHostPort(bootstrap);
-    const connection = await KafkaConnection.connect(host, port, { clientId });
-    return new KafkaCluster(connection, `${host}:${port}`, clientId);
+  /**
+   * Connects to the first of the comma-separated bootstrap brokers that answers, as Kafka's clients
+   * do; the error of the last one tried when none does.
+   */
+  static async connect(bootstrap: string, clientIdOrOptions: string | ConnectOptions): Promise<KafkaCluster> {
+    const options = typeof clientIdOrOptions === 'string' ? { clientId: clientIdOrOptions } : clientIdOrOptions;
+    const addresses = bootstrap.split(',').map((a) => a.trim()).filter((a) => a.length > 0);
+    if (addresses.length === 0) throw new CliError('no bootstrap broker given: pass -b host:port or set HIGHWATER_BROKERS');
+    let last: Error | undefined;
+    for (const address of addresses) {
+      let host: string, port: number;
+      try {
+        ({ host, port } = parseHostPort(address));
+      } catch {
+        throw new CliError(`${address} is not a host:port (e.g. 127.0.0.1:9092)`);
+      }
+      try {
+        const connection = await KafkaConnection.connect(host, port, options);
+        return new KafkaCluster(connection, `${host}:${port}`, options);
+      } catch (err) {
+        if (!(err instanceof ConnectionError)) throw err;
+        last = err;
+      }
+    }
+    throw last!;
   }
 
   async metadata(topics: string[] | null, allowAutoTopicCreation = false): Promise<MetadataResponse> {
@@ -80,7 +104,7 @@ export class KafkaCluster {
     const address = `${host}:${port}`;
     let c = this.#connections.get(address);
     if (!c) {
-      c = KafkaConnection.connect(host, port, { clientId: this.#clientId });
+      c = KafkaConnection.connect(host, port, this.#options);
       this.#connections.set(address, c);
     }
     return c;
@@ -101,8 +125,21 @@ export class KafkaCluster {
     }
   }
 
-  /** ListOffsets for some partitions of a topic, each asked of its leader. */
-  async listOffsets(topic: TopicLayout, partitions: number[], timestamp: bigint): Promise<Map<number, bigint>> {
+  /**
+   * Runs a group request at the group's coordinator. While the coordinator is loading or moving
+   * (Kafka 4.4 answers NOT_COORDINATOR for a moment after creating __consumer_offsets), it is found
+   * again and the request retried, about 10 s at most, as Kafka's clients do.
+   */
+  async atCoordinator<T>(groupId: string, run: (c: KafkaConnection) => Promise<T>, errorOf: (response: T) => number): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const response = await run(await this.coordinator(groupId));
+      if (!COORDINATOR_MOVING.has(errorOf(response)) || attempt >= 50) return response;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  /** ListOffsets for some partitions of a topic, each asked of its leader; isolation 1 (read_committed) makes LATEST the last stable offset. */
+  async listOffsets(topic: TopicLayout, partitions: number[], timestamp: bigint, isolationLevel = 0): Promise<Map<number, bigint>> {
     const byLeader = new Map<number, number[]>();
     for (const p of partitions) {
       const leader = topic.leaders[p];
@@ -113,7 +150,7 @@ export class KafkaCluster {
     await Promise.all([...byLeader].map(async ([leader, ps]) => {
       const c = await this.node(leader);
       const res = await c.request<ListOffsetsResponse>(ApiKey.ListOffsets, c.version(ApiKey.ListOffsets), {
-        replicaId: -1, isolationLevel: 0,
+        replicaId: -1, isolationLevel,
         topics: [{ name: topic.name, partitions: ps.map((partitionIndex) => ({ partitionIndex, timestamp, currentLeaderEpoch: -1 })) }],
       });
       for (const p of res.topics[0]?.partitions ?? []) {

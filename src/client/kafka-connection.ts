@@ -13,6 +13,52 @@ interface InFlight {
   apiVersion: number;
   resolve: (value: unknown) => void;
   reject: (err: Error) => void;
+  timer: NodeJS.Timeout | undefined;
+}
+
+export interface ConnectOptions {
+  clientId?: string;
+  negotiate?: boolean;
+  /** Give up on the TCP connect after this long; undefined: the OS decides. */
+  connectTimeoutMs?: number;
+  /** Fail a request (and close the connection, as Kafka's clients do) unanswered after this long; undefined: wait forever. */
+  requestTimeoutMs?: number;
+}
+
+/**
+ * A failure to reach or talk to a broker, worded for a person: what went wrong at which address,
+ * and what to check. `code` is the socket error code (ECONNREFUSED...) or our own (ETIMEDOUT, EHTTP).
+ */
+export class ConnectionError extends Error {
+  readonly code: string;
+  readonly address: string;
+  constructor(address: string, code: string, message: string) {
+    super(message);
+    this.address = address;
+    this.code = code;
+  }
+}
+
+/** "HTTP" read as a frame size: what an HTTP server's answer to a Kafka request looks like. */
+const HTTP_AS_FRAME_SIZE = 0x48545450;
+
+function explainSocketError(address: string, err: NodeJS.ErrnoException): ConnectionError {
+  const code = err.code ?? 'ERROR';
+  switch (code) {
+    case 'ECONNREFUSED':
+      return new ConnectionError(address, code, `cannot connect to ${address}: connection refused; is the broker running and is this its Kafka port? (set it with -b or HIGHWATER_BROKERS)`);
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new ConnectionError(address, code, `cannot connect to ${address}: unknown host; check the host name given with -b or HIGHWATER_BROKERS`);
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return new ConnectionError(address, code, `cannot connect to ${address}: no route to the host; check the address and the network`);
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return new ConnectionError(address, code, `${address} closed the connection; is this a Kafka port (not TLS or SASL-only)?`);
+    default:
+      return new ConnectionError(address, code, `cannot talk to ${address}: ${err.message}`);
+  }
 }
 
 export class KafkaConnection {
@@ -20,29 +66,48 @@ export class KafkaConnection {
   readonly #inFlight = new Map<number, InFlight>();
   readonly #frames = new FrameSplitter(1024 * 1024 * 1024);
   readonly #clientId: string;
+  readonly #address: string;
+  readonly #requestTimeoutMs: number | undefined;
   #nextCorrelationId = 1;
   #closedError: Error | null = null;
   /** The broker's version ranges, once negotiated. */
   readonly brokerVersions = new Map<number, { min: number; max: number }>();
 
-  private constructor(socket: net.Socket, clientId: string) {
+  private constructor(socket: net.Socket, address: string, options: ConnectOptions) {
     this.#socket = socket;
-    this.#clientId = clientId;
+    this.#address = address;
+    this.#clientId = options.clientId ?? 'highwater-cli';
+    this.#requestTimeoutMs = options.requestTimeoutMs;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
-    socket.on('error', (err) => this.#fail(err));
-    socket.on('close', () => this.#fail(new Error('connection closed')));
+    socket.on('error', (err) => this.#fail(explainSocketError(address, err)));
+    socket.on('close', () => this.#fail(new ConnectionError(address, 'ECLOSED', `${address} closed the connection`)));
   }
 
-  static async connect(host: string, port: number, options: { clientId?: string; negotiate?: boolean } = {}): Promise<KafkaConnection> {
+  static async connect(host: string, port: number, options: ConnectOptions = {}): Promise<KafkaConnection> {
+    const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
     const socket = net.connect({ host, port });
     await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
-      socket.once('error', reject);
+      const timer = options.connectTimeoutMs === undefined ? undefined : setTimeout(() => {
+        socket.destroy();
+        reject(new ConnectionError(address, 'ETIMEDOUT', `cannot connect to ${address}: no answer within ${formatMs(options.connectTimeoutMs!)} (--connect-timeout); check the address and any firewall`));
+      }, options.connectTimeoutMs);
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      socket.once('error', (err) => {
+        clearTimeout(timer);
+        reject(explainSocketError(address, err));
+      });
     });
-    const connection = new KafkaConnection(socket, options.clientId ?? 'highwater-cli');
+    const connection = new KafkaConnection(socket, address, options);
     if (options.negotiate !== false) await connection.negotiate();
     return connection;
+  }
+
+  get address(): string {
+    return this.#address;
   }
 
   get closed(): boolean {
@@ -75,12 +140,28 @@ export class KafkaConnection {
     return w.finish();
   }
 
-  request<T>(apiKey: number, apiVersion: number, body: unknown): Promise<T> {
+  /**
+   * Sends a request and resolves with its decoded answer. `waitMs` is how long the broker may
+   * rightly hold the request (a Fetch's maxWaitMs, a JoinGroup's rebalance timeout): it is added
+   * to the request timeout.
+   */
+  request<T>(apiKey: number, apiVersion: number, body: unknown, options: { waitMs?: number } = {}): Promise<T> {
     if (this.#closedError) return Promise.reject(this.#closedError);
     const correlationId = this.#nextCorrelationId++;
     const frame = this.#encode(apiKey, apiVersion, correlationId, body);
     return new Promise<T>((resolve, reject) => {
-      this.#inFlight.set(correlationId, { apiKey, apiVersion, resolve: resolve as (v: unknown) => void, reject });
+      let timer: NodeJS.Timeout | undefined;
+      if (this.#requestTimeoutMs !== undefined) {
+        const limit = this.#requestTimeoutMs + (options.waitMs ?? 0);
+        timer = setTimeout(() => {
+          const name = apiCodecs.get(apiKey)?.name ?? `API ${apiKey}`;
+          // As Kafka's clients do on a request timeout: the connection is closed, so no late
+          // answer can be taken for a later request's.
+          this.#fail(new ConnectionError(this.#address, 'ETIMEDOUT', `${this.#address} accepted the connection but did not answer ${name} within ${formatMs(limit)} (--request-timeout); is it a Kafka broker, and is it overloaded?`));
+          this.#socket.destroy();
+        }, limit);
+      }
+      this.#inFlight.set(correlationId, { apiKey, apiVersion, resolve: resolve as (v: unknown) => void, reject, timer });
       this.#socket.write(frame);
     });
   }
@@ -95,7 +176,9 @@ export class KafkaConnection {
   #onData(chunk: Buffer): void {
     for (const event of this.#frames.push(chunk)) {
       if (event.kind !== 'frame') {
-        this.#fail(new Error(`bad frame size ${event.size}`));
+        this.#fail(event.size === HTTP_AS_FRAME_SIZE
+          ? new ConnectionError(this.#address, 'EHTTP', `${this.#address} answered in HTTP: it looks like an HTTP server (the broker's HTTP port?), not a Kafka port`)
+          : new ConnectionError(this.#address, 'EPROTO', `${this.#address} sent a frame of ${event.size} bytes: it does not speak the Kafka protocol`));
         this.#socket.destroy();
         return;
       }
@@ -104,6 +187,7 @@ export class KafkaConnection {
       const pending = this.#inFlight.get(correlationId);
       if (!pending) continue;
       this.#inFlight.delete(correlationId);
+      clearTimeout(pending.timer);
       try {
         if (responseHeaderVersion(pending.apiKey, pending.apiVersion) >= 1) r.skipTaggedFields();
         pending.resolve(apiCodecs.get(pending.apiKey)!.decodeResponse(r, pending.apiVersion));
@@ -115,7 +199,10 @@ export class KafkaConnection {
 
   #fail(err: Error): void {
     if (!this.#closedError) this.#closedError = err;
-    for (const p of this.#inFlight.values()) p.reject(err);
+    for (const p of this.#inFlight.values()) {
+      clearTimeout(p.timer);
+      p.reject(this.#closedError);
+    }
     this.#inFlight.clear();
   }
 
@@ -123,6 +210,10 @@ export class KafkaConnection {
     this.#closedError ??= new Error('connection closed by the client');
     this.#socket.destroy();
   }
+}
+
+function formatMs(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
 }
 
 /** Parses "host:port" (IPv6 as "[::1]:9092"). */

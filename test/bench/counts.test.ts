@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startBroker, type TestBroker } from '../helpers/broker.ts';
 import { runBench } from '../../bench/generator/run.ts';
 import { DEFAULT_OPTIONS, type BenchOptions } from '../../bench/generator/options.ts';
-import { EARLIEST, LATEST, connectAdmin, listOffsets } from '../../bench/generator/admin.ts';
+import { EARLIEST, LATEST, connectAdmin, ensureTopic, listOffsets } from '../../bench/generator/admin.ts';
 import { startDiscardServer } from '../../bench/discard-server.ts';
 
 let tb: TestBroker;
@@ -64,6 +64,22 @@ test('e2e: every produced record is consumed and timed', async () => {
   expect(result.consume!.totalRecords).toBe(2000);
   expect(result.endToEnd!.latency.count).toBe(2000);
   expect(result.endToEnd!.latency.p50Ms).toBeGreaterThan(0);
+  // The run created its topic and deletes it afterwards.
+  expect(result.cleanup).toMatchObject({ topic: 'counts-e2e', created: true, deleted: true });
+  const admin = await connectAdmin({ host: '127.0.0.1', port: tb.port });
+  try {
+    await expect(ensureTopic(admin, 'counts-e2e', 2, false)).rejects.toThrow(/does not exist/);
+  } finally {
+    admin.close();
+  }
+});
+
+test('produce keeps its topic for consume and says how much it left; --delete-topic removes it', async () => {
+  const kept = await runBench(quiet({ mode: 'produce', topic: 'counts-left', partitions: 2, records: 1200, recordSize: 100 }));
+  expect(kept.cleanup).toMatchObject({ topic: 'counts-left', created: true, deleted: false, leftRecords: 1200, leftBytes: 120_000 });
+  expect(kept.cleanup!.note).toMatch(/left topic counts-left on the broker with 1,200 records/);
+  const again = await runBench(quiet({ mode: 'produce', topic: 'counts-left', partitions: 2, records: 300, recordSize: 100, cleanup: 'delete' }));
+  expect(again.cleanup).toMatchObject({ created: false, deleted: true });
 });
 
 test('discard server acknowledges without storing and the bench counts its acks', async () => {

@@ -22,7 +22,7 @@ function sampleResult(): BenchResult {
     produce: { ...throughput, latency: summarizeLatency(h), percentiles: percentileCurve(h), scheduleLagMs: 0 },
     consume: { ...throughput, fetchLatency: summarizeLatency(h) },
     endToEnd: { latency: summarizeLatency(h), percentiles: percentileCurve(h) },
-    timeSeries: [-1, 0, 1, 2].map((t) => ({ t, producedRecordsPerSec: 10_000, producedMbPerSec: 9.77, consumedRecordsPerSec: 9_990, consumedMbPerSec: 9.75, p99Ms: 9.9 })),
+    timeSeries: [-1, 0, 1, 2].map((t) => ({ t, producedRecordsPerSec: 10_000, producedMbPerSec: 9.77, consumedRecordsPerSec: 9_990, consumedMbPerSec: 9.75, p50Ms: t < 0 ? null : 4 + t, p99Ms: t < 0 ? null : 9.9 })),
     generator: { threads: 2, maxEventLoopUtilization: 0.2, maxEventLoopDelayP99Ms: 11, cpuCores: 0.3, availableCores: 2, saturated: false, warnings: ['a test warning'] },
   };
 }
@@ -82,4 +82,27 @@ test('chart helpers', () => {
   expect(ninesX(90)).toBeCloseTo(1);
   expect(ninesX(99.9)).toBeCloseTo(3);
   expect(ninesX(100)).toBe(5.5);
+});
+
+test('HTML report shows the run\'s settings and a latency-over-time chart of the measured seconds', () => {
+  const r = { ...sampleResult(), options: { ...DEFAULT_OPTIONS, mode: 'e2e' as const, rate: 20_000, acks: -1 as const, compression: 'lz4' as const } };
+  const html = renderHtmlReport([r], 'one run');
+  const settings = /<table id="settings">(.*?)<\/table>/s.exec(html)![1]!;
+  expect(settings).toMatch(/<td>target rate<\/td><td>20,000 records\/s<\/td>/);
+  expect(settings).toMatch(/<td>acks<\/td><td>all<\/td>/);
+  expect(settings).toMatch(/<td>compression<\/td><td>lz4<\/td>/);
+  expect(settings).toMatch(/<td>duration \/ warm-up<\/td><td>15 s \/ 2 s<\/td>/);
+  const chart = /<svg id="latency-over-time".*?<\/svg>/s.exec(html)![0];
+  expect(chart).toContain('produce→consume p99');
+  expect(chart).toContain('produce→consume p50');
+  // The warm-up second has no latency: 3 measured points per line, not 4.
+  const lines = [...chart.matchAll(/<polyline [^>]*points="([^"]*)"/g)].map((m) => m[1]!.split(' ').length);
+  expect(lines).toEqual([3, 3]);
+});
+
+test('the summary says what the run left on the broker', () => {
+  const kept = { ...sampleResult(), cleanup: { topic: 't', created: true, deleted: false, leftRecords: 5, leftBytes: 5120, note: 'left topic t on the broker with 5 records' } };
+  expect(formatSummary(kept)).toMatch(/^cleanup: left topic t on the broker with 5 records$/m);
+  const deleted = { ...sampleResult(), cleanup: { topic: 't', created: true, deleted: true, leftRecords: null, leftBytes: null, note: null } };
+  expect(formatSummary(deleted)).toMatch(/^cleanup: deleted topic t \(created for this run\)$/m);
 });
