@@ -44,7 +44,9 @@ const plain = new CleanerPool(Infinity);
 type Runner = { name: string; run: () => Promise<unknown>; close: () => Promise<void> };
 const runners: Runner[] = [{ name: 'plain worker', run: () => plain.run(job), close: () => plain.close() }];
 if (PISCINA_DIR) {
-  const { Piscina } = (await import(pathToFileURL(join(PISCINA_DIR, 'node_modules/piscina/dist/main.js')).href)) as { Piscina: new (o: { filename: string; maxThreads: number; minThreads: number }) => { run(t: unknown): Promise<unknown>; destroy(): Promise<void> } };
+  type PiscinaClass = new (o: { filename: string; maxThreads: number; minThreads: number }) => { run(t: unknown): Promise<unknown>; destroy(): Promise<void> };
+  const loaded = (await import(pathToFileURL(join(PISCINA_DIR, 'node_modules/piscina/dist/main.js')).href)) as { default: PiscinaClass | { Piscina: PiscinaClass } };
+  const Piscina = typeof loaded.default === 'function' ? loaded.default : loaded.default.Piscina;
   const workerFile = join(dir, 'piscina-cleaner.mjs');
   writeFileSync(workerFile, `import { cleanSegments } from ${JSON.stringify(pathToFileURL(join(import.meta.dirname, '../src/segments/cleaner.ts')).href)};\nexport default (job) => cleanSegments(job);\n`);
   const pool = new Piscina({ filename: workerFile, maxThreads: 1, minThreads: 1 });

@@ -1,7 +1,7 @@
 // Produce throughput into a compacted topic with the log cleaner running against the same load with
 // it off (--log-cleaner-enable false), alternating runs on a fresh broker process each time (issue 12:
-// goal within 10%). Keyed 1 KiB records, acks=1, --fsync never so the broker's CPU is what is shared
-// with the cleaner thread. Ports 19101 and up. Usage: node bench/compaction-produce.ts [rounds] [seconds]
+// goal within 10%). Keyed 1 KiB records, acks=1, 2 partitions on one shard, 8 MiB segments.
+// Port 19101. Usage: node bench/compaction-produce.ts [rounds] [seconds] [fsync policy, default always]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,11 +12,12 @@ import { runBench } from './generator/run.ts';
 
 const ROUNDS = Number(process.argv[2] ?? 2);
 const SECONDS = Number(process.argv[3] ?? 15);
+const FSYNC = process.argv[4] ?? 'always';
 const PORT = 19101;
 const CLI = join(import.meta.dirname, '../src/cli/main.ts');
 
 async function startBroker(dataDir: string, cleaner: boolean): Promise<{ child: ChildProcess; lines: string[] }> {
-  const child = spawn(process.execPath, [CLI, 'start', '--port', String(PORT), '--data-dir', dataDir, '--http-port', '-1', '--shards', '1', '--fsync', 'never',
+  const child = spawn(process.execPath, [CLI, 'start', '--port', String(PORT), '--data-dir', dataDir, '--http-port', '-1', '--shards', '1', '--fsync', FSYNC,
     '--log-cleaner-enable', String(cleaner), '--log-cleaner-backoff-ms', '1000'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   await new Promise<void>((resolve, reject) => {
@@ -54,7 +55,7 @@ for (let round = 0; round < ROUNDS; round++) {
       const runs = broker.lines.filter((l) => l.includes('log cleaner swapped')).length;
       const row = { cleaner, recordsPerSec: Math.round(result.produce!.recordsPerSec), cleanerRuns: runs, p99Ms: result.produce!.latency.p99Ms };
       results.push(row);
-      console.log(JSON.stringify({ round, ...row }));
+      console.log(JSON.stringify({ round, fsync: FSYNC, ...row }));
     } finally {
       broker.child.kill('SIGKILL');
       await new Promise((r) => broker.child.once('exit', r));
