@@ -223,6 +223,9 @@ export function loadConfig(flags: Partial<Record<keyof BrokerConfig, unknown>>, 
   if (config.queuedMaxRequestBytes > 0 && config.queuedMaxRequestBytes < config.maxFrameBytes) {
     throw new ConfigError(`--queued-max-request-bytes (${config.queuedMaxRequestBytes}) must be -1 or at least --max-frame-bytes (${config.maxFrameBytes})`);
   }
+  // Kafka's type is a double: its default, Double.MAX_VALUE, means no limit.
+  if (!(Number(config.logCleanerIoMaxBytesPerSecond) > 0)) throw new ConfigError(`--log-cleaner-io-max-bytes-per-second must be a positive number, not '${config.logCleanerIoMaxBytesPerSecond}'`);
+  if (config.logCleanerBackoffMs < 1) throw new ConfigError('--log-cleaner-backoff-ms must be at least 1');
   if (!config.advertisedHost) config.advertisedHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   return config;
 }

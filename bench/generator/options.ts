@@ -46,6 +46,8 @@ export interface BenchOptions {
    * needs its records (produce keeps it for `bench consume`); keep and delete say so outright.
    */
   cleanup: 'auto' | 'keep' | 'delete';
+  /** Keyed records, for compacted topics (set by bench/compaction-produce.ts, no flag); absent: keyless. */
+  keys?: number;
 }
 
 export const DEFAULT_OPTIONS: BenchOptions = {
