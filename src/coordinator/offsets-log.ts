@@ -77,9 +77,12 @@ export class OffsetsLog implements OffsetsStore {
 
   /**
    * Time and size retention are off: deleting a segment would forget live commits. Expired groups
-   * are removed with tombstones instead.
+   * are removed with tombstones instead, and the log is compacted as Kafka's __consumer_offsets
+   * is (the last record per group/topic/partition is all replay needs; tombstones go after
+   * delete.retention.ms), so it stops growing.
    */
   static readonly LOG_CONFIG: Readonly<Record<string, string>> = Object.freeze({
+    'cleanup.policy': 'compact',
     'segment.bytes': String(64 * 1024 * 1024),
     'segment.ms': String(365 * 24 * 60 * 60 * 1000),
     'retention.ms': '-1',

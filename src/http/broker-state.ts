@@ -12,6 +12,10 @@ export interface PartitionRow {
   highWatermark: bigint;
   logStartOffset: bigint;
   sizeBytes: bigint;
+  /** The cleaner's dirty ratio (0..1) of a compacted partition, -1 for one that is not compacted. */
+  dirtyRatio: number;
+  /** Wall-clock ms of the cleaner's last swap, -1 before the first. */
+  lastCleanMs: number;
 }
 
 export interface ShardRow {
@@ -40,6 +44,8 @@ export function partitionRows(broker: HttpBrokerView): PartitionRow[] {
         highWatermark: broker.watermarks.highWatermark(handle.slot),
         logStartOffset: broker.watermarks.logStartOffset(handle.slot),
         sizeBytes: broker.watermarks.logEndBytes(handle.slot),
+        dirtyRatio: broker.watermarks.dirtyRatio(handle.slot),
+        lastCleanMs: broker.watermarks.lastCleanMs(handle.slot),
       });
     }
   }

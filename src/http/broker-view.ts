@@ -34,6 +34,8 @@ export interface HttpBrokerView {
     highWatermark(slot: number): bigint;
     logStartOffset(slot: number): bigint;
     logEndBytes(slot: number): bigint;
+    dirtyRatio(slot: number): number;
+    lastCleanMs(slot: number): number;
   };
   readonly shards: ShardsView;
   /** Looked up on every use: opened during start-up, closed at stop. */

@@ -5,7 +5,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import type { HttpBrokerView } from './broker-view.ts';
 import { groupLag, partitionRows, shardRows, type BrokerSampler } from './broker-state.ts';
 import type { GroupView } from './group-view.ts';
-import { APPENDED_BATCHES, DUPLICATE_BATCHES, FDATASYNCS, GROUP_SYNCS, SYNC_NANOS_MAX, SYNC_NANOS_TOTAL, type ShardStats } from '../shared-mem/shard-stats.ts';
+import { APPENDED_BATCHES, CLEANER_BYTES, CLEANER_RUNS, DUPLICATE_BATCHES, FDATASYNCS, GROUP_SYNCS, SYNC_NANOS_MAX, SYNC_NANOS_TOTAL, type ShardStats } from '../shared-mem/shard-stats.ts';
 
 /** Registers the scrape-time metrics on the broker's registry; returns a function that removes them. */
 export function registerScrapeTimeMetrics(broker: HttpBrokerView, sampler: BrokerSampler, groups: () => GroupView): () => void {
@@ -26,7 +26,7 @@ export function registerScrapeTimeMetrics(broker: HttpBrokerView, sampler: Broke
     if (partitionsFresh) return;
     partitionsFresh = true;
     setImmediate(() => { partitionsFresh = false; });
-    for (const m of [highWatermark, logStartOffset, sizeBytes, partitionInfo, shardPartitions, ringUsed, ringCapacity, waiting, paused, utilization, activeSeconds]) m.reset();
+    for (const m of [highWatermark, logStartOffset, sizeBytes, dirtyRatio, lastClean, partitionInfo, shardPartitions, ringUsed, ringCapacity, waiting, paused, utilization, activeSeconds]) m.reset();
     const partitions = partitionRows(broker);
     for (const p of partitions) {
       const labels = { topic: p.topic, partition: String(p.partition) };
@@ -34,6 +34,8 @@ export function registerScrapeTimeMetrics(broker: HttpBrokerView, sampler: Broke
       highWatermark.set(labels, Number(p.highWatermark));
       logStartOffset.set(labels, Number(p.logStartOffset));
       sizeBytes.set(labels, Number(p.sizeBytes));
+      if (p.dirtyRatio >= 0) dirtyRatio.set(labels, p.dirtyRatio);
+      if (p.lastCleanMs >= 0) lastClean.set(labels, p.lastCleanMs / 1000);
       partitionInfo.set({ ...labels, shard: String(p.shard) }, 1);
     }
     const elu = sampler.latestShardUtilization;
@@ -86,6 +88,12 @@ export function registerScrapeTimeMetrics(broker: HttpBrokerView, sampler: Broke
   const sizeBytes = track('highwater_partition_size_bytes', new Gauge({
     name: 'highwater_partition_size_bytes', collect: refreshPartitions, help: 'Bytes of log on disk, as the owning shard last published', labelNames: partitionLabels, registers,
   }));
+  const dirtyRatio = track('highwater_partition_cleaner_dirty_ratio', new Gauge({
+    name: 'highwater_partition_cleaner_dirty_ratio', collect: refreshPartitions, help: 'Compacted partitions: share of the cleanable log not yet cleaned, at the cleaner\'s last check (0..1)', labelNames: partitionLabels, registers,
+  }));
+  const lastClean = track('highwater_partition_cleaner_last_clean_timestamp_seconds', new Gauge({
+    name: 'highwater_partition_cleaner_last_clean_timestamp_seconds', collect: refreshPartitions, help: 'Compacted partitions: when the cleaner last swapped cleaned segments in (Unix seconds)', labelNames: partitionLabels, registers,
+  }));
   const partitionInfo = track('highwater_partition_info', new Gauge({
     name: 'highwater_partition_info', collect: refreshPartitions,
     help: 'Always 1; carries the owning shard of each partition, to join per-partition counters by shard: ... * on(topic, partition) group_left(shard) highwater_partition_info',
@@ -125,6 +133,8 @@ export function registerScrapeTimeMetrics(broker: HttpBrokerView, sampler: Broke
   fromShardStats('highwater_shard_group_syncs_total', 'Group commits and interval flushes that synced at least one file', (s) => s.read(GROUP_SYNCS));
   fromShardStats('highwater_shard_sync_seconds_total', 'Wall time spent in group-commit syncs; divide by group_syncs_total for the mean latency', (s) => s.read(SYNC_NANOS_TOTAL), 1e-9);
   fromShardStats('highwater_shard_appended_batches_total', 'Record batches appended', (s) => s.read(APPENDED_BATCHES));
+  fromShardStats('highwater_log_cleaner_runs_total', 'Log cleaner runs swapped in on the shard\'s compacted partitions', (s) => s.read(CLEANER_RUNS));
+  fromShardStats('highwater_log_cleaner_bytes_cleaned_total', 'Bytes of segments the log cleaner cleaned (Kafka\'s bytes cleaned)', (s) => s.read(CLEANER_BYTES));
   fromShardStats('highwater_shard_duplicate_batches_total', 'Idempotent retries answered with their original offsets', (s) => s.read(DUPLICATE_BATCHES));
   const syncMax = track('highwater_shard_sync_max_seconds', new Gauge({
     name: 'highwater_shard_sync_max_seconds', help: 'The longest group-commit sync so far', labelNames: ['shard'], registers,

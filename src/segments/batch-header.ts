@@ -41,17 +41,19 @@ export function batchInfoAt(buf: Buffer, at: number, position: number): BatchInf
 }
 
 /**
- * Checks the header fields of the frame at `at` that can be checked without its body. A batch may
- * start past `expectedOffset` (a compacted log has gaps: the cleaner drops whole batches and keeps
- * offsets), never before it.
+ * Checks the header fields of the frame at `at` that can be checked without its body. With
+ * `allowGaps` a batch may start past `expectedOffset` (a compacted segment has gaps: the cleaner
+ * drops whole batches and keeps offsets), never before it. Recovery walks without it: baseOffset is
+ * outside the CRC, so contiguity is what catches a damaged one in a segment the cleaner never wrote.
  */
-export function headerProblem(buf: Buffer, at: number, expectedOffset: bigint, bytesLeftInFile: number): BatchProblem | null {
+export function headerProblem(buf: Buffer, at: number, expectedOffset: bigint, bytesLeftInFile: number, allowGaps = false): BatchProblem | null {
   const length = buf.readInt32BE(at + BATCH_LENGTH);
   if (length < BATCH_HEADER_BYTES - BATCH_LOG_OVERHEAD) return 'bad-length';
   if (length + BATCH_LOG_OVERHEAD > bytesLeftInFile) return 'torn';
   if (buf.readInt8(at + BATCH_MAGIC) !== BATCH_MAGIC_V2) return 'bad-magic';
   if (buf.readInt32BE(at + BATCH_LAST_OFFSET_DELTA) < 0) return 'bad-length';
-  if (buf.readBigInt64BE(at + BATCH_BASE_OFFSET) < expectedOffset) return 'offset-gap';
+  const baseOffset = buf.readBigInt64BE(at + BATCH_BASE_OFFSET);
+  if (allowGaps ? baseOffset < expectedOffset : baseOffset !== expectedOffset) return 'offset-gap';
   return null;
 }
 

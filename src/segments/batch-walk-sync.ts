@@ -22,6 +22,8 @@ export interface WalkOptions {
   verifyCrc: boolean;
   /** Stop at this position instead of the file's size. */
   end?: number;
+  /** A later batch may start past the offset after the last one (a segment the cleaner wrote). */
+  allowGaps?: boolean;
 }
 
 const CHUNK_BYTES = 1024 * 1024;
@@ -58,7 +60,7 @@ export function walkBatchesSync(fd: number, options: WalkOptions, visit?: (info:
   while (position < fileEnd) {
     if (!ensure(BATCH_HEADER_BYTES)) return { end: position, nextOffset, problem: 'torn', batches };
     const at = position - chunkStart;
-    const problem = headerProblem(chunk, at, nextOffset, fileEnd - position);
+    const problem = headerProblem(chunk, at, nextOffset, fileEnd - position, options.allowGaps === true);
     if (problem) return { end: position, nextOffset, problem, batches };
     const size = chunk.readInt32BE(at + BATCH_LENGTH) + BATCH_LOG_OVERHEAD;
     const needBody = options.verifyCrc || visit !== undefined;

@@ -52,7 +52,8 @@ export class SegmentScanner {
   /** The header of the batch at `position`, which the last load() covered; see headerProblem. */
   headerAt(position: number, expectedOffset: bigint): BatchInfo | 'offset-gap' {
     const at = position - this.bufferStart;
-    const problem = headerProblem(this.buffer, at, expectedOffset, Number.MAX_SAFE_INTEGER);
+    // The reader walks compacted segments too: a batch past the expected offset follows a gap.
+    const problem = headerProblem(this.buffer, at, expectedOffset, Number.MAX_SAFE_INTEGER, true);
     if (problem === 'offset-gap') return problem;
     if (problem !== null) throw new Error(`not a RecordBatch v2 header at position ${position}`);
     return batchInfoAt(this.buffer, at, position);

@@ -160,7 +160,7 @@ export class SegmentSet {
       try {
         let expectedOffset = segment.baseOffset;
         if (from > 0) expectedOffset = batchBaseAt(fd, from);
-        walkBatchesSync(fd, { from, expectedOffset, verifyCrc: false, end: segment.size }, (info, frame) => {
+        walkBatchesSync(fd, { from, expectedOffset, verifyCrc: false, end: segment.size, allowGaps: true }, (info, frame) => {
           if (info.lastOffset >= fromOffset) visit(frame, info);
         });
       } finally {

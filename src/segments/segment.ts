@@ -258,7 +258,7 @@ export class Segment {
     if (this.size > 0) {
       const from = lastEntry < 0 ? 0 : this.offsetIndex.positionAt(lastEntry);
       const expected = lastEntry < 0 ? this.baseOffset : this.baseOffset + BigInt(this.offsetIndex.relativeOffsetAt(lastEntry));
-      walkBatchesSync(this.logFd, { from, expectedOffset: expected, verifyCrc: false, end: this.size }, (info) => {
+      walkBatchesSync(this.logFd, { from, expectedOffset: expected, verifyCrc: false, end: this.size, allowGaps: true }, (info) => {
         if (info.maxTimestamp > this.maxTimestamp) {
           this.maxTimestamp = info.maxTimestamp;
           this.offsetOfMaxTimestamp = info.baseOffset;
@@ -278,7 +278,7 @@ export class Segment {
     this.lastIndexedTimestamp = -1n;
     this.maxTimestamp = -1n;
     this.offsetOfMaxTimestamp = -1n;
-    const result: WalkResult = walkBatchesSync(this.logFd, { from: 0, expectedOffset: this.baseOffset, verifyCrc: false, end: this.size }, (info) => {
+    const result: WalkResult = walkBatchesSync(this.logFd, { from: 0, expectedOffset: this.baseOffset, verifyCrc: false, end: this.size, allowGaps: true }, (info) => {
       this.noteBatch(info, indexIntervalBytes);
     });
     this.flushIndexes();

@@ -318,6 +318,7 @@ export class ShardCore {
       const segments = log.cleanableSegments();
       const plan = planClean(segments, log.logStartOffset, owned.cleaner, owned.config, nowMs);
       owned.cleaner.dirtyRatio = plan.dirtyRatio;
+      this.#publishCleaner(owned);
       if (!('job' in plan)) continue;
       const job = { ...plan.job, partitionDir: log.partitionDir, nowMs, producerLastOffsets: owned.producers.lastBatchOffsets() };
       const sizes = new Map(plan.job.segments.map((s) => [s.baseOffset, s.size]));
@@ -358,12 +359,13 @@ export class ShardCore {
         if (swapped === run.result.groups.length) {
           state.firstDirtyOffset = run.result.cleanedUpTo;
           state.nextDeleteHorizonMs = run.result.nextDeleteHorizonMs;
+          state.dirtyRatio = 0;
         }
         state.runs++;
         state.lastCleanMs = Number(this.#o.clock.wallMs());
         saveCleanerState(log.partitionDir, state);
         this.#o.stats.add(CLEANER_RUNS, 1);
-        this.#o.stats.add(CLEANER_BYTES, run.result.bytesRead);
+        this.#o.stats.add(CLEANER_BYTES, run.result.bytesCleaned);
         this.#log.info({
           topic: owned.topic, partition: owned.partition, groups: swapped, bytesRead: run.result.bytesRead, bytesWritten: run.result.bytesWritten,
           recordsRead: run.result.recordsRead, recordsKept: run.result.recordsKept, elapsedMs: Math.round(run.elapsedMs), cleanedUpTo: String(run.result.cleanedUpTo),
@@ -424,6 +426,12 @@ export class ShardCore {
     // No transactions yet: everything below the HWM is stable.
     watermarks.publishLastStableOffset(owned.slot, owned.log.logEndOffset);
     watermarks.publishLogStartOffset(owned.slot, owned.log.logStartOffset);
+    this.#publishCleaner(owned);
+  }
+
+  /** The cleaner's figures for the metrics (this shard owns the slot, STYLE.md rule 1). */
+  #publishCleaner(owned: OwnedPartition): void {
+    this.#o.watermarks.publishCleaner(owned.slot, owned.config.compact ? owned.cleaner.dirtyRatio : -1, owned.cleaner.lastCleanMs);
   }
 
   #runControl(request: ControlRequest): ControlOutcome {
@@ -448,6 +456,7 @@ export class ShardCore {
           lastStableOffset: log.logEndOffset,
           logEndBytes: BigInt(log.logEndBytes),
         });
+        this.#publishCleaner(owned);
         watermarks.setState(request.slot, PARTITION_STATE_ONLINE);
         return { errorCode: ErrorCode.NONE, offset: log.logEndOffset, body: { recoveryMs: Math.round(performance.now() - began) } };
       }
@@ -474,6 +483,7 @@ export class ShardCore {
         owned.compression = compressionTargetOf(request.config);
         owned.log.close();
         owned.log = this.#o.openLog(owned.request, owned.config);
+        this.#publishCleaner(owned);
         // A reopened log takes appends again, even one that had gone offline: say so to readers.
         // Only the owning shard stores into this slot (STYLE.md rule 1).
         if (watermarks.state(owned.slot) !== PARTITION_STATE_ONLINE) watermarks.setState(owned.slot, PARTITION_STATE_ONLINE);

@@ -2,17 +2,17 @@
 // here with its named offsets, and the read-only view both WatermarkReader and WatermarkWriter share.
 
 /*
- * Layout, version 1. The buffer is `capacity` slots, nothing else (65,536 slots = 4 MiB).
+ * Layout, version 2 (version 1 had bytes 44-63 spare). The buffer is `capacity` slots, nothing else (65,536 slots = 4 MiB).
  * One slot per partition, one cache line per slot, so two shards publishing neighbouring
  * partitions never write the same line (no false sharing).
  *
  *   slot s starts at byte s * WATERMARK_SLOT_BYTES
  *
- *   byte  0        8        16       24       32   36   40   44                    64
- *        ├────────┼────────┼────────┼────────┼────┼────┼────┼─────────────────────┤
- *        │  HWM   │logStart│  LSO   │logEnd  │wake│seg │stat│  spare (20 bytes)   │
- *        │  i64   │  i64   │  i64   │Bytes i64│i32 │Epch│ i32│  zero, reserved     │
- *        └────────┴────────┴────────┴────────┴────┴────┴────┴─────────────────────┘
+ *   byte  0        8        16       24       32   36   40   44    48        56        64
+ *        ├────────┼────────┼────────┼────────┼────┼────┼────┼─────┼─────────┼─────────┤
+ *        │  HWM   │logStart│  LSO   │logEnd  │wake│seg │stat│dirty│lastClean│ spare   │
+ *        │  i64   │  i64   │  i64   │Bytes i64│i32 │Epch│ i32│ i32 │ i64 ms  │ reserved│
+ *        └────────┴────────┴────────┴────────┴────┴────┴────┴─────┴─────────┴─────────┘
  *
  *   HWM        high watermark: first offset not yet visible to consumers (Kafka's high_watermark)
  *   logStart   log start offset: first offset still in the log (retention, DeleteRecords)
@@ -23,10 +23,13 @@
  *   state      PARTITION_STATE_*: UNUSED (no log open), RECOVERING (open in progress, fields
  *              being rewritten), ONLINE, OFFLINE (a write failed; the shard refuses appends
  *              until the partition is reopened)
+ *   dirty      compacted topics: the cleaner's dirty ratio at its last check, in parts per
+ *              million; -1 for a partition that is not compacted (metrics only)
+ *   lastClean  wall-clock ms of the last cleaner swap, -1 before the first (metrics only)
  *
  * Changing any of this bumps WATERMARK_LAYOUT_VERSION (STYLE.md rule 4).
  */
-export const WATERMARK_LAYOUT_VERSION = 1;
+export const WATERMARK_LAYOUT_VERSION = 2;
 export const WATERMARK_SLOT_BYTES = 64;
 export const DEFAULT_WATERMARK_CAPACITY = 65_536;
 
@@ -37,7 +40,9 @@ export const LOG_END_BYTES_BYTE_OFFSET = 24;
 export const WAKE_WORD_BYTE_OFFSET = 32;
 export const SEGMENT_EPOCH_BYTE_OFFSET = 36;
 export const STATE_BYTE_OFFSET = 40;
-export const SPARE_BYTE_OFFSET = 44;
+export const DIRTY_RATIO_PPM_BYTE_OFFSET = 44;
+export const LAST_CLEAN_MS_BYTE_OFFSET = 48;
+export const SPARE_BYTE_OFFSET = 56;
 
 export const PARTITION_STATE_UNUSED = 0;
 export const PARTITION_STATE_RECOVERING = 1;
@@ -120,6 +125,17 @@ export class WatermarkView {
 
   segmentEpoch(slot: number): number {
     return Atomics.load(this.i32, this.i32Index(slot, SEGMENT_EPOCH_BYTE_OFFSET));
+  }
+
+  /** The cleaner's dirty ratio (0..1), or -1 when the partition is not compacted. */
+  dirtyRatio(slot: number): number {
+    const ppm = Atomics.load(this.i32, this.i32Index(slot, DIRTY_RATIO_PPM_BYTE_OFFSET));
+    return ppm < 0 ? -1 : ppm / 1e6;
+  }
+
+  /** Wall-clock ms of the last cleaner swap, -1 before the first. */
+  lastCleanMs(slot: number): number {
+    return Number(Atomics.load(this.i64, this.i64Index(slot, LAST_CLEAN_MS_BYTE_OFFSET)));
   }
 
   state(slot: number): PartitionState {

@@ -4,7 +4,7 @@
 // Atomics.waitAsync is in es2024; the project tsconfig's lib stops at es2023.
 /// <reference lib="es2024.sharedmemory" />
 import {
-  DEFAULT_WATERMARK_CAPACITY, HIGH_WATERMARK_BYTE_OFFSET, LAST_STABLE_OFFSET_BYTE_OFFSET, LOG_END_BYTES_BYTE_OFFSET,
+  DEFAULT_WATERMARK_CAPACITY, DIRTY_RATIO_PPM_BYTE_OFFSET, LAST_CLEAN_MS_BYTE_OFFSET, HIGH_WATERMARK_BYTE_OFFSET, LAST_STABLE_OFFSET_BYTE_OFFSET, LOG_END_BYTES_BYTE_OFFSET,
   LOG_START_OFFSET_BYTE_OFFSET, PARTITION_STATE_OFFLINE, SEGMENT_EPOCH_BYTE_OFFSET, STATE_BYTE_OFFSET, WAKE_WORD_BYTE_OFFSET,
   WatermarkView, createWatermarkBuffer, type ChangeResult, type PartitionState, type TruncationReset,
 } from './watermark-layout.ts';
@@ -122,6 +122,13 @@ export class WatermarkWriter extends WatermarkView {
   publishLogEndBytes(slot: number, logEndBytes: bigint): void {
     // Only the owning shard stores here (STYLE.md rule 1): it alone writes this partition's files.
     Atomics.store(this.i64, this.i64Index(slot, LOG_END_BYTES_BYTE_OFFSET), logEndBytes);
+  }
+
+  /** Metrics only: the cleaner's dirty ratio (-1: not compacted) and the time of its last swap. */
+  publishCleaner(slot: number, dirtyRatio: number, lastCleanMs: number): void {
+    // Only the owning shard stores here (STYLE.md rule 1): it alone runs this partition's cleaner.
+    Atomics.store(this.i32, this.i32Index(slot, DIRTY_RATIO_PPM_BYTE_OFFSET), dirtyRatio < 0 ? -1 : Math.round(dirtyRatio * 1e6));
+    Atomics.store(this.i64, this.i64Index(slot, LAST_CLEAN_MS_BYTE_OFFSET), BigInt(Math.round(lastCleanMs)));
   }
 
   /** Tells readers holding a segment list for this partition to list the segments again. */

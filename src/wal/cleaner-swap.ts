@@ -107,7 +107,7 @@ export function completeInterruptedSwaps(partitionDir: string, logger: Logger): 
 function swapEndOffset(path: string, base: bigint): bigint {
   const fd = openSync(path, 'r');
   try {
-    return walkBatchesSync(fd, { from: 0, expectedOffset: base, verifyCrc: false, end: statSync(path).size }).nextOffset;
+    return walkBatchesSync(fd, { from: 0, expectedOffset: base, verifyCrc: false, end: statSync(path).size, allowGaps: true }).nextOffset;
   } finally {
     closeSync(fd);
   }

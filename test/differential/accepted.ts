@@ -24,10 +24,10 @@ const kafkaClosed = (d: Difference) => (d.path === 'closed' && d.kafka === true)
 
 /** Topic configs Kafka lists that Highwater does not honour, so does not list (docs/compat.md, "Topic configs"). */
 const NOT_SERVED_TOPIC_CONFIGS = new Set([
-  'compression.gzip.level', 'compression.lz4.level', 'compression.zstd.level', 'delete.retention.ms', 'errors.deadletterqueue.group.enable',
+  'compression.gzip.level', 'compression.lz4.level', 'compression.zstd.level', 'errors.deadletterqueue.group.enable',
   'file.delete.delay.ms', 'flush.messages', 'flush.ms', 'follower.replication.throttled.replicas', 'leader.replication.throttled.replicas',
-  'local.retention.bytes', 'local.retention.ms', 'max.compaction.lag.ms', 'max.decompressed.message.bytes', 'message.timestamp.after.max.ms',
-  'message.timestamp.before.max.ms', 'min.cleanable.dirty.ratio', 'min.compaction.lag.ms', 'preallocate', 'remote.copy.lag.bytes',
+  'local.retention.bytes', 'local.retention.ms', 'max.decompressed.message.bytes', 'message.timestamp.after.max.ms',
+  'message.timestamp.before.max.ms', 'preallocate', 'remote.copy.lag.bytes',
   'remote.copy.lag.ms', 'remote.log.copy.disable', 'remote.log.delete.on.disable', 'remote.storage.enable', 'segment.jitter.ms',
   'unclean.leader.election.enable',
 ]);
@@ -75,7 +75,6 @@ export const ACCEPTED: Accepted[] = [
   // ---- topic administration ----
   { case: 'create-topics', label: '*', path: '*configs.name=*', when: (d) => absentFromHighwater(d) && notServedTopicConfig(d), reason: TOPIC_CONFIGS_NOT_SERVED },
   { case: 'create-topics', label: 'v* validate only', path: '*.configs', reason: 'open: Kafka lists the configs of a validate-only creation; Highwater lists none' },
-  { case: 'create-topics', label: 'v* cleanup.policy compact', path: '*', reason: 'open: issue 12, compaction is not implemented, so cleanup.policy=compact is refused' },
   { case: 'delete-topics', label: '* __consumer_offsets', path: '*',
     reason: 'Kafka 4.4 lets DeleteTopics delete its own __consumer_offsets and CreateTopics create it (only kafka-topics.sh refuses); Highwater keeps committed offsets in its own internal log, so no topic by that name exists to delete (UNKNOWN_TOPIC_OR_PARTITION), and one is not created (INVALID_REQUEST) lest tools take a user topic for the offsets topic' },
   { case: '*', label: '*', path: '*configs.name=*', when: (d) => absentFromHighwater(d) && notServedTopicConfig(d), reason: TOPIC_CONFIGS_NOT_SERVED },
@@ -85,5 +84,4 @@ export const ACCEPTED: Accepted[] = [
     reason: 'Kafka\'s KRaft format writes min.insync.replicas as a cluster-wide dynamic default (source 3, synonyms at 3, 4 and 5); Highwater has one replica, accepts only 1 and has no such record' },
   { case: 'incremental-alter-configs', label: 'v* group session timeout', path: '*',
     reason: 'every group config Kafka has is for KIP-848 consumer, share or streams groups, which Highwater does not serve: refused with INVALID_CONFIG rather than stored and ignored' },
-  { case: 'incremental-alter-configs', label: 'v* append to cleanup.policy', path: '*', reason: 'open: issue 12, compaction is not implemented, so cleanup.policy=delete,compact is refused' },
 ];

@@ -118,6 +118,8 @@ function renderPartitions(state) {
     cell(tr, p.logStartOffset).className = 'log-start';
     cell(tr, formatBytes(p.sizeBytes));
     cell(tr, p.shard);
+    // Compacted partitions only: the share of the log the cleaner has not cleaned yet.
+    cell(tr, p.dirtyRatio >= 0 ? `${(p.dirtyRatio * 100).toFixed(1)}%` : '').className = 'dirty-ratio';
     return tr;
   }));
   document.getElementById('partitions-note').textContent = state.partitionsOmitted > 0 ? `(first ${state.partitions.length}; ${state.partitionsOmitted} more not shown)` : '';

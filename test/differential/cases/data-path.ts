@@ -101,6 +101,22 @@ export const dataPathCases: Case[] = [
     },
   },
   {
+    // Compacted topics refuse records without a key (LogValidator.validateKey): the per-record
+    // errors and the partition's message, in every version that has them.
+    name: 'produce-compacted',
+    async run(c) {
+      await c.session.createTopic('produce-compacted', 1, { 'cleanup.policy': 'compact' });
+      const mixed = () => buildRecordBatch({
+        baseTimestamp: T0,
+        records: [{ key: Buffer.from('a'), value: Buffer.from('1') }, { key: null, value: Buffer.from('2') }, { key: Buffer.from('b'), value: null }, { key: null, value: null }],
+      });
+      for (const v of c.versions(ApiKey.Produce)) {
+        await c.call(`v${v} keyed`, ApiKey.Produce, v, produceBody('produce-compacted', 0, batch(2)));
+        await c.call(`v${v} keyless records`, ApiKey.Produce, v, produceBody('produce-compacted', 0, mixed()));
+      }
+    },
+  },
+  {
     name: 'fetch',
     async run(c) {
       await c.session.createTopic('fetch', 1);

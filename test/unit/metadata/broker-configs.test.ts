@@ -23,5 +23,9 @@ test('only the dynamic settings Highwater honours may be changed', () => {
   expect(validateBrokerConfig('log.retention.ms', '1000')).toBeNull();
   expect(validateBrokerConfig('log.retention.hours', '1')).toBe('Cannot update these configs dynamically: [log.retention.hours]');
   expect(validateBrokerConfig('log.cleaner.threads', '1')).toMatch(/Cannot update/);
-  expect(validateBrokerConfig('log.cleanup.policy', 'compact')).toMatch(/Invalid value compact/);
+  expect(validateBrokerConfig('log.cleanup.policy', 'compact')).toBeNull();
+  expect(validateBrokerConfig('log.cleanup.policy', 'compact,delete')).toBeNull();
+  expect(validateBrokerConfig('log.cleanup.policy', 'shred')).toBe('Invalid value shred for configuration log.cleanup.policy: String must be one of: compact, delete');
+  expect(validateBrokerConfig('log.cleaner.min.cleanable.ratio', '1.5')).toBe('Invalid value 1.5 for configuration log.cleaner.min.cleanable.ratio: Value must be no more than 1.0');
+  expect(validateBrokerConfig('log.cleaner.delete.retention.ms', '-1')).toBe('Invalid value -1 for configuration log.cleaner.delete.retention.ms: Value must be at least 0');
 });

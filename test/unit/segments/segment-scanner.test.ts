@@ -52,9 +52,10 @@ describe('HeaderWalk', () => {
     expect(scanner.has(batches[0]!.length, 1)).toBe(false);
   });
 
-  it('reports a batch that is not the expected one, and refuses what is not a v2 header', async () => {
+  it('reports a batch before the expected offset, reads one after it (a compacted gap), and refuses what is not a v2 header', async () => {
     const { scanner, batches } = await segment([2, 2]);
-    expect(await new HeaderWalk(scanner, 0, 99n, 1_000n, 64).next()).toBe('gap');
+    expect(await new HeaderWalk(scanner, 0, 101n, 1_000n, 64).next()).toBe('gap');
+    expect(await new HeaderWalk(scanner, 0, 99n, 1_000n, 64).next()).toMatchObject({ baseOffset: 100n });
     await expect(new HeaderWalk(scanner, 3, 100n, 1_000n, 64).next()).rejects.toThrow(/not a RecordBatch v2 header/);
     const second = new HeaderWalk(scanner, batches[0]!.length, 102n, 1_000n, 64);
     expect(await second.next()).toMatchObject({ baseOffset: 102n, position: batches[0]!.length });

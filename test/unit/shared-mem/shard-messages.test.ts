@@ -16,7 +16,7 @@ function appendMessage(requestId: number, slot: number, records: Buffer, flags: 
 
 describe('shard messages', () => {
   it('is versioned', () => {
-    expect(SHARD_MESSAGE_FORMAT_VERSION).toBe(3);
+    expect(SHARD_MESSAGE_FORMAT_VERSION).toBe(4);
   });
 
   it('carries an append request with its records as a view, header fields at their named offsets', () => {
@@ -56,10 +56,14 @@ describe('shard messages', () => {
       recordCount: 500, bytes: 123_456, errorMessage: '',
     };
     const appendMessage = encodeAppendCompletion(append);
-    expect(appendMessage.byteLength).toBe(APPEND_COMPLETION_FIXED_BYTES);
-    expect(decodeCompletion(appendMessage)).toEqual({ type: MESSAGE_APPEND, ...append });
+    // The fixed part, then an empty record-error message (u16) and no record errors (u32).
+    expect(appendMessage.byteLength).toBe(APPEND_COMPLETION_FIXED_BYTES + 6);
+    const none = { recordErrors: [], recordErrorMessage: '' };
+    expect(decodeCompletion(appendMessage)).toEqual({ type: MESSAGE_APPEND, ...append, ...none });
     const failed = { ...append, errorCode: 56, baseOffset: -1n, logAppendTime: -1n, logStartOffset: -1n, errorMessage: 'ENOSPC: no space left on device, write' };
-    expect(decodeCompletion(encodeAppendCompletion(failed))).toEqual({ type: MESSAGE_APPEND, ...failed });
+    expect(decodeCompletion(encodeAppendCompletion(failed))).toEqual({ type: MESSAGE_APPEND, ...failed, ...none });
+    const keyless = { ...failed, errorCode: 87, errorMessage: 'One or more records', recordErrors: [0, 2, 70_000], recordErrorMessage: 'Compacted topic cannot accept message without key in topic partition t-0' };
+    expect(decodeCompletion(encodeAppendCompletion(keyless))).toEqual({ type: MESSAGE_APPEND, ...keyless });
 
     const control = { requestId: 78, errorCode: 0, offset: BIG, body: { recoveryMs: 12 } };
     const controlMessage = Buffer.from(encodeControlCompletion(control));
