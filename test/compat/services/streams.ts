@@ -106,10 +106,14 @@ export async function streamsRestore(context: ScenarioContext): Promise<string> 
   if (policy !== 'compact') throw new Error(`the changelog ${changelog} has cleanup.policy=${policy}, not compact`);
   // The restore must read a cleaned changelog (superseded counts gone, offsets with gaps), so wait
   // for the broker's cleaner (log.cleaner.backoff.ms is 15 s on both brokers).
-  const changelogOffsets = await client.recordCount(changelog);
-  const changelogRecords = await until(`the cleaner to compact ${changelog}`, COMPACTION_TIMEOUT_MS, async () => {
-    const held = (await client.readAll(changelog, 30_000)).length;
-    return held < Number(changelogOffsets) ? held : undefined;
+  const changelogEnds = await client.endOffsets(changelog);
+  const changelogOffsets = [...changelogEnds.values()].reduce((a, b) => a + b, 0n);
+  // Every partition of the changelog must show the cleaner's work (fewer records than offsets).
+  const cleaned = await until(`the cleaner to compact every partition of ${changelog}`, COMPACTION_TIMEOUT_MS, async () => {
+    const held = new Map<number, number>();
+    for (const r of await client.readAll(changelog, 30_000)) held.set(r.partition, (held.get(r.partition) ?? 0) + 1);
+    const all = [...changelogEnds].every(([p, end]) => end === 0n || BigInt(held.get(p) ?? 0) < end);
+    return all ? [...changelogEnds.keys()].sort().map((p) => `${held.get(p) ?? 0}/${changelogEnds.get(p)}`).join(', ') : undefined;
   }, 5_000);
 
   await first.kill();
@@ -124,7 +128,7 @@ export async function streamsRestore(context: ScenarioContext): Promise<string> 
   const compared = await compareOutput();
   await second.stop();
   return (
-    `${FIRST_INPUT} + ${SECOND_INPUT} records; changelog (cleanup.policy=compact) cleaned to ${changelogRecords} records over ${changelogOffsets} offsets; ` +
+    `${FIRST_INPUT} + ${SECOND_INPUT} records; changelog (cleanup.policy=compact) cleaned before the restore, records/offsets per partition ${cleaned} (${changelogOffsets} offsets); ` +
     `kill -9, restart on an empty state dir, store restored from it; last counts equal the runner's for ${compared}`
   );
 }
