@@ -46,22 +46,23 @@ export async function streamsRestore(context: ScenarioContext): Promise<string> 
     await client.produce(input, keys.map((key, i) => ({ key, value: `${batch}-${i}` })));
   };
 
-  const app = (stateDir: string) => {
+  const app = (instance: number) => {
+    const stateDir = join(workDir, `streams-state-${instance}`);
     mkdirSync(stateDir, { recursive: true });
     return new Jvm({
       name: 'streams',
       module: 'streams',
       mainClass: 'highwater.services.CountApp',
       args: [context.bootstrap, applicationId, input, output, stateDir],
-      logFile: join(workDir, 'streams.log'),
+      logFile: join(workDir, `streams-${instance}.log`),
       heap: '256m',
       systemProperties: { 'org.slf4j.simpleLogger.defaultLogLevel': 'info', 'org.slf4j.simpleLogger.showDateTime': 'true' },
     });
   };
-  const waitRunning = async (jvm: Jvm, runs: number) => {
+  const waitRunning = async (jvm: Jvm) => {
     await until('the Streams app to reach RUNNING', START_TIMEOUT_MS, async () => {
       jvm.assertAlive();
-      return jvm.log().split('\n').filter((l) => l === 'STATE RUNNING').length >= runs ? true : undefined;
+      return jvm.log().split('\n').includes('STATE RUNNING') ? true : undefined;
     });
   };
   /** Everything produced is processed and committed: committed offsets equal the input's end. */
@@ -90,9 +91,9 @@ export async function streamsRestore(context: ScenarioContext): Promise<string> 
     return `${expected.size} keys over ${records.length} output records`;
   };
 
-  const first = app(join(workDir, 'streams-state-1'));
+  const first = app(1);
   first.start();
-  await waitRunning(first, 1);
+  await waitRunning(first);
   // The first input in chunks a little more than the changelog's segment.ms apart: each chunk's
   // count updates start a new changelog segment, so the earlier ones are closed and cleanable.
   const firstKeys = keysOf(FIRST_INPUT, 12);
@@ -118,11 +119,11 @@ export async function streamsRestore(context: ScenarioContext): Promise<string> 
 
   await first.kill();
   rmSync(join(workDir, 'streams-state-1'), { recursive: true, force: true });
-  const second = app(join(workDir, 'streams-state-2'));
+  const second = app(2);
   second.start();
   // The restarted app's tasks restore the store from the changelog before reaching RUNNING; the
   // second input's counts continue from the restored ones only if that restore was complete.
-  await waitRunning(second, 2);
+  await waitRunning(second);
   await produce(keysOf(SECOND_INPUT, 34), 'second');
   await waitCommitted(second);
   const compared = await compareOutput();
