@@ -173,6 +173,9 @@ export function loadConfig(flags: Partial<Record<keyof BrokerConfig, unknown>>, 
   if (config.shards < 1 || config.shards > 256) throw new ConfigError('--shards must be between 1 and 256');
   if (config.port < 0 || config.port > 65535) throw new ConfigError('--port must be between 0 and 65535');
   if (config.numPartitions < 1) throw new ConfigError('--num-partitions must be at least 1');
+  // Kafka's type is a double: its default, Double.MAX_VALUE, means no limit.
+  if (!(Number(config.logCleanerIoMaxBytesPerSecond) > 0)) throw new ConfigError(`--log-cleaner-io-max-bytes-per-second must be a positive number, not '${config.logCleanerIoMaxBytesPerSecond}'`);
+  if (config.logCleanerBackoffMs < 1) throw new ConfigError('--log-cleaner-backoff-ms must be at least 1');
   if (!config.advertisedHost) config.advertisedHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   return config;
 }

@@ -41,6 +41,8 @@ export interface BenchOptions {
   htmlOut: string | null;
   /** A label carried into the report (e.g. "highwater --fsync never"). */
   label: string;
+  /** Keyed records, for compacted topics (set by bench/compaction-produce.ts, no flag); absent: keyless. */
+  keys?: number;
 }
 
 export const DEFAULT_OPTIONS: BenchOptions = {

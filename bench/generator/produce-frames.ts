@@ -71,6 +71,8 @@ export interface ProduceFrameSpec {
   recordCounts?: readonly number[];
   /** Put the send time (epoch ms, float64) in the first 8 bytes of every value, for e2e latency. */
   stampValues: boolean;
+  /** Give records keys, `key-<i mod keys>` by their place in the batch (a compacted topic refuses keyless ones); absent: no keys. */
+  keys?: number;
 }
 
 export interface ProduceFrame {
@@ -104,7 +106,7 @@ export function buildProduceFrame(spec: ProduceFrameSpec, nowMs = Date.now()): P
       const value = Buffer.from(spec.payloads[payloadIndex++ % spec.payloads.length]!);
       if (stampInPlace) valueMarker(i).copy(value, 0);
       else if (spec.stampValues) value.writeDoubleBE(epochMs(), 0);
-      records.push({ key: null, value });
+      records.push({ key: spec.keys ? Buffer.from(`key-${i % spec.keys}`) : null, value });
     }
     batches.push(buildRecordBatch({ baseTimestamp: BigInt(nowMs), records, compression: spec.compression }));
   }

@@ -26,6 +26,7 @@ const spec: ProduceFrameSpec = {
   compression: data.compression,
   payloads: makePayloads(data.recordSize, Math.max(1, data.recordsPerBatch * data.partitions.length), data.payloadFile, data.workerId + 1),
   stampValues: data.stampValues,
+  keys: data.keys,
 };
 
 const template = buildProduceFrame(spec);

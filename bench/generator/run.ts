@@ -161,7 +161,7 @@ export async function runBench(o: BenchOptions, hooks: BenchHooks = {}): Promise
         role: 'producer', workerId: i, host: topic.leader.host, port: topic.leader.port, topic: o.topic, partitions: mine,
         produceVersion: apiVersions.Produce!, acks: o.acks, recordSize: o.recordSize, recordsPerBatch: perBatch,
         compression: o.compression, payloadFile: o.payloadFile, maxInFlight: o.maxInFlight,
-        rate: o.rate === null ? null : o.rate / producerCount, stampValues: o.mode === 'e2e', statsIntervalMs,
+        rate: o.rate === null ? null : o.rate / producerCount, stampValues: o.mode === 'e2e', statsIntervalMs, keys: o.keys,
       };
       if (data.rate !== null) {
         // Linger: at a target rate a batch leaves once it has waited lingerMs, so it holds only

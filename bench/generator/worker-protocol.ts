@@ -36,6 +36,8 @@ export interface ProducerWorkerData {
   rate: number | null;
   stampValues: boolean;
   statsIntervalMs: number;
+  /** Keyed records (bench/compaction-produce.ts); absent: keyless. */
+  keys?: number;
 }
 
 export interface ConsumerWorkerData {

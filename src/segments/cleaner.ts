@@ -118,25 +118,42 @@ interface Io { read: number; written: number; records: number; kept: number; nex
 function buildOffsetMap(job: CleanJob, io: Io, throttle: (bytes: number) => void): { map: Map<string, number>; mappedUpTo: bigint } {
   const map = new Map<string, number>();
   let mappedUpTo = job.firstDirtyOffset;
+  const firstDirty = Number(job.firstDirtyOffset);
   for (const segment of job.segments) {
     if (segment.nextOffset <= job.firstDirtyOffset) continue;
     if (segment.baseOffset >= job.endOffset) break;
-    const added: [string, number][] = [];
-    let fits = true;
-    forEachRecord(job.partitionDir, segment, io, throttle, (_batch, records) => {
-      for (const r of records.list) {
-        if (r.offset < job.firstDirtyOffset || r.key === null) continue;
-        added.push([r.key, Number(r.offset)]);
-      }
-      if (map.size + added.length > job.maxMapKeys && mappedUpTo > job.firstDirtyOffset) fits = false;
-      return fits;
+    // A whole segment goes in, or none of it: the clean ends at a segment boundary.
+    if (map.size >= job.maxMapKeys && mappedUpTo > job.firstDirtyOffset) break;
+    forEachBatch(job.partitionDir, segment, io, throttle, (frame, info) => {
+      if ((info.attributes & ATTRIBUTE_CONTROL) !== 0) return true;
+      mapKeys(frame, info, firstDirty, map);
+      return true;
     });
-    if (!fits) break;
-    for (const [key, offset] of added) map.set(key, offset);
     mappedUpTo = segment.nextOffset;
-    if (map.size > job.maxMapKeys) break;
   }
   return { map, mappedUpTo };
+}
+
+/** Adds the keys of one batch to the map (the map pass: no object per record). */
+function mapKeys(frame: Buffer, info: BatchInfo, firstDirty: number, map: Map<string, number>): void {
+  const codec = compressionCodecOf(info.attributes);
+  if (codec === null) throw new Error(`batch at offset ${info.baseOffset}: unknown compression codec`);
+  const section = frame.subarray(RECORDS_POSITION);
+  const data = codec === 'none' ? section : decompress(codec, section);
+  const count = frame.readInt32BE(RECORD_COUNT_POSITION);
+  const base = Number(info.baseOffset);
+  const cursor = { pos: 0 };
+  for (let i = 0; i < count; i++) {
+    const bodySize = readVarint(data, cursor);
+    const bodyEnd = cursor.pos + bodySize;
+    if (bodySize < 0 || bodyEnd > data.length) throw new Error(`batch at offset ${info.baseOffset}: record ${i} runs past the batch`);
+    cursor.pos++; // attributes
+    skipVarlong(data, cursor);
+    const offset = base + readVarint(data, cursor);
+    const keyLength = readVarint(data, cursor);
+    if (keyLength >= 0 && offset >= firstDirty) map.set(data.toString('latin1', cursor.pos, cursor.pos + keyLength), offset);
+    cursor.pos = bodyEnd;
+  }
 }
 
 /** Consecutive segments into groups whose total size stays within segment.bytes (Kafka's groupSegmentsBySize). */
@@ -184,9 +201,8 @@ function cleanGroup(job: CleanJob, group: CleanerSegment[], map: Map<string, num
 }
 
 interface WalkedRecord {
-  /** Absolute offset. */
-  offset: bigint;
-  timestamp: bigint;
+  /** Absolute offset (a number: offsets stay far below 2^53). */
+  offset: number;
   key: string | null;
   hasValue: boolean;
   /** The record's bytes in the records section (length prefix included). */
@@ -208,22 +224,30 @@ interface WalkedBatch {
   info: BatchInfo;
 }
 
-/** Visits every batch of a segment with its records decoded (decompressed when needed). */
-function forEachRecord(partitionDir: string, segment: CleanerSegment, io: Io, throttle: (bytes: number) => void,
-  visit: (batch: WalkedBatch, records: WalkedRecords) => boolean): void {
+/** Visits every batch of a segment (its frame is valid during the call only). */
+function forEachBatch(partitionDir: string, segment: CleanerSegment, io: Io, throttle: (bytes: number) => void,
+  visit: (frame: Buffer, info: BatchInfo) => boolean): void {
   const fd = openSync(segmentPaths(partitionDir, segment.baseOffset).log, 'r');
   try {
     const end = Math.min(fstatSync(fd).size, segment.size);
     const walk = walkBatchesSync(fd, { from: 0, expectedOffset: segment.baseOffset, verifyCrc: false, end, allowGaps: true }, (info, frame) => {
       io.read += info.size;
       throttle(info.size);
-      const records = (info.attributes & ATTRIBUTE_CONTROL) !== 0 ? { data: frame, list: [] } : walkRecords(frame, info);
-      return visit({ frame, info }, records);
+      return visit(frame, info);
     });
     if (walk.problem !== null && walk.problem !== 'torn') throw new Error(`segment ${segment.baseOffset} of ${partitionDir} does not walk: ${walk.problem} at ${walk.end}`);
   } finally {
     closeSync(fd);
   }
+}
+
+/** Visits every batch of a segment with its records decoded (decompressed when needed). */
+function forEachRecord(partitionDir: string, segment: CleanerSegment, io: Io, throttle: (bytes: number) => void,
+  visit: (batch: WalkedBatch, records: WalkedRecords) => boolean): void {
+  forEachBatch(partitionDir, segment, io, throttle, (frame, info) => {
+    const records = (info.attributes & ATTRIBUTE_CONTROL) !== 0 ? { data: frame, list: [] } : walkRecords(frame, info);
+    return visit({ frame, info }, records);
+  });
 }
 
 function walkRecords(frame: Buffer, info: BatchInfo): WalkedRecords {
@@ -232,8 +256,7 @@ function walkRecords(frame: Buffer, info: BatchInfo): WalkedRecords {
   const section = frame.subarray(RECORDS_POSITION);
   const data = codec === 'none' ? section : decompress(codec, section);
   const count = frame.readInt32BE(RECORD_COUNT_POSITION);
-  const baseTimestamp = frame.readBigInt64BE(BASE_TIMESTAMP_POSITION);
-  const logAppendTime = (info.attributes & ATTRIBUTE_TIMESTAMP_TYPE_LOG_APPEND_TIME) !== 0;
+  const base = Number(info.baseOffset);
   const list: WalkedRecord[] = [];
   const cursor = { pos: 0 };
   for (let i = 0; i < count; i++) {
@@ -242,18 +265,14 @@ function walkRecords(frame: Buffer, info: BatchInfo): WalkedRecords {
     const bodyEnd = cursor.pos + bodySize;
     if (bodySize < 0 || bodyEnd > data.length) throw new Error(`batch at offset ${info.baseOffset}: record ${i} runs past the batch`);
     cursor.pos++; // attributes
-    const timestampDelta = readVarlong(data, cursor);
+    skipVarlong(data, cursor); // the timestamp, read again only for a rebuilt batch
     const offsetDelta = readVarint(data, cursor);
     const tailStart = cursor.pos;
     const keyLength = readVarint(data, cursor);
     const key = keyLength < 0 ? null : data.toString('latin1', cursor.pos, cursor.pos + keyLength);
     if (keyLength > 0) cursor.pos += keyLength;
     const valueLength = readVarint(data, cursor);
-    list.push({
-      offset: info.baseOffset + BigInt(offsetDelta),
-      timestamp: logAppendTime ? info.maxTimestamp : baseTimestamp + timestampDelta,
-      key, hasValue: valueLength >= 0, start, end: bodyEnd, tailStart, offsetDelta,
-    });
+    list.push({ offset: base + offsetDelta, key, hasValue: valueLength >= 0, start, end: bodyEnd, tailStart, offsetDelta });
     cursor.pos = bodyEnd;
   }
   return { data, list };
@@ -269,9 +288,10 @@ function filterBatch(batch: WalkedBatch, records: WalkedRecords, map: Map<string
   if ((info.attributes & ATTRIBUTE_CONTROL) !== 0) return frame;
   const existingHorizon = (info.attributes & ATTRIBUTE_DELETE_HORIZON) !== 0 ? Number(frame.readBigInt64BE(BASE_TIMESTAMP_POSITION)) : -1;
   const kept: WalkedRecord[] = [];
+  const upTo = Number(mappedUpTo);
   let keptTombstone = false;
   for (const r of records.list) {
-    if (shouldRetain(r, map, mappedUpTo, existingHorizon, job.nowMs)) {
+    if (shouldRetain(r, map, upTo, existingHorizon, job.nowMs)) {
       kept.push(r);
       if (!r.hasValue) keptTombstone = true;
     }
@@ -289,12 +309,12 @@ function filterBatch(batch: WalkedBatch, records: WalkedRecords, map: Map<string
   return rebuildBatch(frame, info, records.data, kept, needsHorizon ? batchHorizon : -1);
 }
 
-function shouldRetain(r: WalkedRecord, map: Map<string, number>, mappedUpTo: bigint, horizon: number, nowMs: number): boolean {
+function shouldRetain(r: WalkedRecord, map: Map<string, number>, mappedUpTo: number, horizon: number, nowMs: number): boolean {
   if (r.offset >= mappedUpTo) return true;
   if (r.key === null) return false;
   const latest = map.get(r.key);
   // A key not in the map was last written before the dirty part (an earlier clean kept it).
-  if (latest !== undefined && Number(r.offset) < latest) return false;
+  if (latest !== undefined && r.offset < latest) return false;
   if (r.hasValue) return true;
   return horizon < 0 || nowMs < horizon;
 }
@@ -326,7 +346,8 @@ function rebuildBatch(frame: Buffer, info: BatchInfo, data: Buffer, kept: Walked
   let at = 0;
   let maxTimestamp = -1n;
   for (const r of kept) {
-    if (r.timestamp > maxTimestamp) maxTimestamp = r.timestamp;
+    const timestamp = oldBase + storedDelta(r, data);
+    if (timestamp > maxTimestamp) maxTimestamp = timestamp;
     if (horizon < 0) {
       data.copy(section, at, r.start, r.end);
       at += r.end - r.start;
@@ -349,12 +370,17 @@ function rebuildBatch(frame: Buffer, info: BatchInfo, data: Buffer, kept: Walked
   return out;
 }
 
-/** A record's timestamp delta against `newBase` (under LogAppendTime the stored delta stays: readers ignore it). */
-function rebasedDelta(r: WalkedRecord, data: Buffer, newBase: bigint, oldBase: bigint, logAppendTime: boolean): bigint {
+/** The timestamp delta a record carries. */
+function storedDelta(r: WalkedRecord, data: Buffer): bigint {
   const cursor = { pos: r.start };
   readVarint(data, cursor);
   cursor.pos++;
-  const delta = readVarlong(data, cursor);
+  return readVarlong(data, cursor);
+}
+
+/** A record's timestamp delta against `newBase` (under LogAppendTime the stored delta stays: readers ignore it). */
+function rebasedDelta(r: WalkedRecord, data: Buffer, newBase: bigint, oldBase: bigint, logAppendTime: boolean): bigint {
+  const delta = storedDelta(r, data);
   return logAppendTime ? delta : oldBase + delta - newBase;
 }
 
@@ -386,6 +412,14 @@ function readVarint(buf: Buffer, cursor: { pos: number }): number {
     }
   }
   throw new RangeError('varint too long');
+}
+
+function skipVarlong(buf: Buffer, cursor: { pos: number }): void {
+  for (let i = 0; i < 10; i++) {
+    if (cursor.pos >= buf.length) throw new RangeError('varlong runs past the records');
+    if (buf[cursor.pos++]! < 0x80) return;
+  }
+  throw new RangeError('varlong too long');
 }
 
 function readVarlong(buf: Buffer, cursor: { pos: number }): bigint {

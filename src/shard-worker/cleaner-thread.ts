@@ -1,6 +1,8 @@
 // The cleaner thread behind cleaner-pool.ts: runs one cleanSegments job at a time, throttled to the
 // broker's log.cleaner.io.max.bytes.per.second by sleeping (this thread may block; the shard never
 // does). It owns no partition: it writes `.cleaned` files only, and the shard swaps them in.
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { cleanSegments, type CleanJob, type CleanResult } from '../segments/cleaner.ts';
 
@@ -14,6 +16,22 @@ export interface CleanerRequest {
 export type CleanerReply = { id: number; ok: true; result: CleanResult; elapsedMs: number } | { id: number; ok: false; message: string };
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Cleaning is background work: on Linux this thread lowers its own scheduling priority to the
+ * lowest (nice 19; setpriority on a thread id applies to that thread only), so on a machine with
+ * no idle core the shards and the acceptor get the CPU first (docs/notes/compaction.md measures it).
+ * Elsewhere it runs at normal priority, and the throttle is the only brake.
+ */
+function lowerOwnPriority(): void {
+  try {
+    const threadId = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(threadId) && threadId > 0) setPriority(threadId, 19);
+  } catch {
+    // Not Linux, or no /proc: normal priority.
+  }
+}
+lowerOwnPriority();
 
 /** Kafka's Throttler: sleeps whenever the bytes so far would exceed the rate since the start. */
 function throttler(maxBytesPerSecond: number): ((bytes: number) => void) | undefined {

@@ -35,11 +35,11 @@ export interface RecoveredSegments {
  * hand clients a batch that fails its CRC (DESIGN-NOTES, "recovery scope"). One segment bounds
  * the cost.
  */
-export function validateSegment(logPath: string, baseOffset: bigint): SegmentValidation {
+export function validateSegment(logPath: string, baseOffset: bigint, allowGaps = false): SegmentValidation {
   const fd = openSync(logPath, 'r');
   try {
     const fileSize = fstatSync(fd).size;
-    const walk = walkBatchesSync(fd, { from: 0, expectedOffset: baseOffset, verifyCrc: true, end: fileSize });
+    const walk = walkBatchesSync(fd, { from: 0, expectedOffset: baseOffset, verifyCrc: true, end: fileSize, allowGaps });
     return { validBytes: walk.end, nextOffset: walk.nextOffset, cutBytes: fileSize - walk.end, problem: walk.problem, batchesValidated: walk.batches };
   } finally {
     closeSync(fd);
@@ -128,11 +128,14 @@ function openActiveSegment(
  */
 function recoverRolledSegments(partitionDir: string, bases: bigint[], checkpoint: RecoveryCheckpoint | null, logger: Logger): bigint[] {
   const from = checkpoint?.segmentBase ?? bases[0];
+  // Without a checkpoint nothing says which segments the cleaner may have rewritten (only ones
+  // before the recovery point): their gaps and early ends are then accepted, CRCs still checked.
+  const compactedMayBeAmong = checkpoint === null;
   for (let i = 0; i < bases.length - 1; i++) {
     if (bases[i] < from) continue;
     const logPath = segmentPaths(partitionDir, bases[i]).log;
-    const check = validateSegment(logPath, bases[i]);
-    if (check.cutBytes === 0 && check.nextOffset === bases[i + 1]) continue;
+    const check = validateSegment(logPath, bases[i], compactedMayBeAmong);
+    if (check.cutBytes === 0 && (check.nextOffset === bases[i + 1] || (compactedMayBeAmong && check.nextOffset < bases[i + 1]))) continue;
     const removed = bases.slice(i + 1);
     logger.warn(
       {
