@@ -111,8 +111,8 @@ export class BrokerClient {
             const offset = BigInt(message.offset);
             const end = ends.get(partition) ?? 0n;
             if (offset < end) records.push({ partition, offset, key: message.key, value: message.value });
-            // The last record below the end may be gone (compacted), so any offset at or past
-            // end - 1 finishes the partition.
+            // The record at end - 1 is never cleaned away (it sits in the active segment), so
+            // reaching it finishes the partition even when the offsets before it have gaps.
             if (offset >= end - 1n) {
               pending.delete(partition);
               if (pending.size === 0) resolveDone();

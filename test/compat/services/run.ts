@@ -7,7 +7,7 @@
 //                                    [--out docs/compat.md]
 //
 // Exit code: 0 when every scenario PASSed on every broker, 1 otherwise, 2 on bad arguments.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -88,7 +88,7 @@ async function runOnBroker(kind: string, selected: Scenario[]): Promise<{ broker
       const outcome = await runScenario(scenario, context);
       process.stderr.write(`  ${outcome.status} ${outcome.name} (${outcome.seconds.toFixed(0)} s): ${outcome.detail}\n`);
       if (outcome.status === 'FAIL') {
-        for (const log of ['connect.log', 'streams.log']) {
+        for (const log of readdirSync(workDir).filter((name) => name.endsWith('.log'))) {
           const path = join(workDir, log);
           if (!existsSync(path)) continue;
           const problems = readFileSync(path, 'utf8').split('\n').filter((l) => /\b(ERROR|WARN)\b|Exception/.test(l)).slice(-8);

@@ -46,22 +46,23 @@ export async function streamsRestore(context: ScenarioContext): Promise<string> 
     await client.produce(input, keys.map((key, i) => ({ key, value: `${batch}-${i}` })));
   };
 
-  const app = (stateDir: string) => {
+  const app = (instance: number) => {
+    const stateDir = join(workDir, `streams-state-${instance}`);
     mkdirSync(stateDir, { recursive: true });
     return new Jvm({
       name: 'streams',
       module: 'streams',
       mainClass: 'highwater.services.CountApp',
       args: [context.bootstrap, applicationId, input, output, stateDir],
-      logFile: join(workDir, 'streams.log'),
+      logFile: join(workDir, `streams-${instance}.log`),
       heap: '256m',
       systemProperties: { 'org.slf4j.simpleLogger.defaultLogLevel': 'info', 'org.slf4j.simpleLogger.showDateTime': 'true' },
     });
   };
-  const waitRunning = async (jvm: Jvm, runs: number) => {
+  const waitRunning = async (jvm: Jvm) => {
     await until('the Streams app to reach RUNNING', START_TIMEOUT_MS, async () => {
       jvm.assertAlive();
-      return jvm.log().split('\n').filter((l) => l === 'STATE RUNNING').length >= runs ? true : undefined;
+      return jvm.log().split('\n').includes('STATE RUNNING') ? true : undefined;
     });
   };
   /** Everything produced is processed and committed: committed offsets equal the input's end. */
@@ -90,9 +91,9 @@ export async function streamsRestore(context: ScenarioContext): Promise<string> 
     return `${expected.size} keys over ${records.length} output records`;
   };
 
-  const first = app(join(workDir, 'streams-state-1'));
+  const first = app(1);
   first.start();
-  await waitRunning(first, 1);
+  await waitRunning(first);
   // The first input in chunks a little more than the changelog's segment.ms apart: each chunk's
   // count updates start a new changelog segment, so the earlier ones are closed and cleanable.
   const firstKeys = keysOf(FIRST_INPUT, 12);
@@ -106,25 +107,29 @@ export async function streamsRestore(context: ScenarioContext): Promise<string> 
   if (policy !== 'compact') throw new Error(`the changelog ${changelog} has cleanup.policy=${policy}, not compact`);
   // The restore must read a cleaned changelog (superseded counts gone, offsets with gaps), so wait
   // for the broker's cleaner (log.cleaner.backoff.ms is 15 s on both brokers).
-  const changelogOffsets = await client.recordCount(changelog);
-  const changelogRecords = await until(`the cleaner to compact ${changelog}`, COMPACTION_TIMEOUT_MS, async () => {
-    const held = (await client.readAll(changelog, 30_000)).length;
-    return held < Number(changelogOffsets) ? held : undefined;
+  const changelogEnds = await client.endOffsets(changelog);
+  const changelogOffsets = [...changelogEnds.values()].reduce((a, b) => a + b, 0n);
+  // Every partition of the changelog must show the cleaner's work (fewer records than offsets).
+  const cleaned = await until(`the cleaner to compact every partition of ${changelog}`, COMPACTION_TIMEOUT_MS, async () => {
+    const held = new Map<number, number>();
+    for (const r of await client.readAll(changelog, 30_000)) held.set(r.partition, (held.get(r.partition) ?? 0) + 1);
+    const all = [...changelogEnds].every(([p, end]) => end === 0n || BigInt(held.get(p) ?? 0) < end);
+    return all ? [...changelogEnds.keys()].sort().map((p) => `${held.get(p) ?? 0}/${changelogEnds.get(p)}`).join(', ') : undefined;
   }, 5_000);
 
   await first.kill();
   rmSync(join(workDir, 'streams-state-1'), { recursive: true, force: true });
-  const second = app(join(workDir, 'streams-state-2'));
+  const second = app(2);
   second.start();
   // The restarted app's tasks restore the store from the changelog before reaching RUNNING; the
   // second input's counts continue from the restored ones only if that restore was complete.
-  await waitRunning(second, 2);
+  await waitRunning(second);
   await produce(keysOf(SECOND_INPUT, 34), 'second');
   await waitCommitted(second);
   const compared = await compareOutput();
   await second.stop();
   return (
-    `${FIRST_INPUT} + ${SECOND_INPUT} records; changelog (cleanup.policy=compact) cleaned to ${changelogRecords} records over ${changelogOffsets} offsets; ` +
+    `${FIRST_INPUT} + ${SECOND_INPUT} records; changelog (cleanup.policy=compact) cleaned before the restore, records/offsets per partition ${cleaned} (${changelogOffsets} offsets); ` +
     `kill -9, restart on an empty state dir, store restored from it; last counts equal the runner's for ${compared}`
   );
 }
