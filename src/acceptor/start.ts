@@ -24,7 +24,8 @@ import { PartitionDirectory, type DirectoryHandle } from './partition-directory.
 import { MetadataStore } from './metadata-store.ts';
 import { LongPollWatermarks } from './long-poll.ts';
 import { BrokerServer } from './server.ts';
-import { effectivePartitionBudget } from './partition-budget.ts';
+import { effectivePartitionBudget, readHandleLimit } from './partition-budget.ts';
+import { HandleCache } from '../segments/handle-cache.ts';
 import { Scrubber } from './scrubber.ts';
 import type { TestHooks } from './connection.ts';
 
@@ -57,6 +58,7 @@ export async function startBroker(config: BrokerConfig, log: Logger): Promise<Ru
   mkdirSync(config.dataDir, { recursive: true });
   // Resolved once here: topic administration reads the number (issue 15 defect 3).
   config.partitionBudget = effectivePartitionBudget(config.partitionBudget, config.maxPartitions);
+  HandleCache.setThreadLimit(readHandleLimit());
   const metrics = new BrokerMetrics();
   const watermarks = WatermarkReader.create(config.maxPartitions);
   // The pool asks the directory what a restarted shard reopens; the directory opens through the
