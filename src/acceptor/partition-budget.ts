@@ -39,3 +39,12 @@ export function readHandleLimit(limit = softOpenFileLimit()): number {
   if (limit === undefined || !Number.isFinite(limit)) return 1024;
   return Math.max(16, Math.floor(descriptorReserve(limit) / 2));
 }
+
+/**
+ * Partition logs one shard lets hold descriptors at once (src/wal/open-logs.ts): half of what the
+ * budget's descriptors allow, split over the shards. Idle, synced logs beyond it release theirs.
+ */
+export function openLogsPerShard(shards: number, limit = softOpenFileLimit()): number | undefined {
+  if (limit === undefined || !Number.isFinite(limit)) return undefined;
+  return Math.max(8, Math.floor((limit - descriptorReserve(limit)) / FILES_PER_PARTITION / 2 / shards));
+}

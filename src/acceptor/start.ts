@@ -24,7 +24,7 @@ import { PartitionDirectory, type DirectoryHandle } from './partition-directory.
 import { MetadataStore } from './metadata-store.ts';
 import { LongPollWatermarks } from './long-poll.ts';
 import { BrokerServer } from './server.ts';
-import { effectivePartitionBudget, readHandleLimit } from './partition-budget.ts';
+import { effectivePartitionBudget, openLogsPerShard, readHandleLimit } from './partition-budget.ts';
 import { HandleCache } from '../segments/handle-cache.ts';
 import { Scrubber } from './scrubber.ts';
 import type { TestHooks } from './connection.ts';
@@ -66,6 +66,7 @@ export async function startBroker(config: BrokerConfig, log: Logger): Promise<Ru
   // Each closure below runs only after the name it uses is initialised.
   const shards: ShardPool = new ShardPool({
     shards: config.shards,
+    openLogsPerShard: openLogsPerShard(config.shards),
     dataDir: config.dataDir,
     fsync: config.fsync,
     ringBytes: config.ringBytes,

@@ -122,6 +122,8 @@ export interface WorkerInit {
   logLevel: string;
   retentionCheckMs: number;
   stats: SharedArrayBuffer;
+  /** Partition logs that may hold their descriptors at once on this shard (idle ones release theirs); absent: no bound. */
+  openLogsPerShard?: number;
 }
 
 export interface AppendCompletion {
