@@ -54,6 +54,10 @@ export interface BrokerConfig extends GroupCoordinatorSettings {
   queuedMaxRequestBytes: number;
   /** Most partitions the broker holds (CreateTopics/CreatePartitions beyond it get POLICY_VIOLATION); 0: derived from the open-file limit at start. */
   partitionBudget: number;
+  /** Read rate of the background CRC scrubber of closed segments, bytes/s; 0: off. */
+  scrubBytesPerSecond: number;
+  /** Pause between two scrubber passes over every closed segment. */
+  scrubIntervalMs: number;
   maxPartitions: number;
   ringBytes: number;
   nodeId: number;
@@ -95,6 +99,8 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'maxFrameBytes', flag: 'max-frame-bytes', kind: 'int', description: 'largest request frame accepted; a larger one closes the connection', defaultValue: () => 100 * 1024 * 1024 },
   { key: 'queuedMaxRequestBytes', flag: 'queued-max-request-bytes', kind: 'int', description: 'bytes of requests being received or waiting, all connections together, before sockets stop being read (queued.max.request.bytes; -1 = no bound, Kafka\'s default); at least --max-frame-bytes', defaultValue: () => 256 * 1024 * 1024 },
   { key: 'partitionBudget', flag: 'partition-budget', kind: 'int', description: 'most partitions the broker holds, internal ones included; creations beyond it are refused with POLICY_VIOLATION (0 = from the open-file limit: (limit - reserve) / 4 files per partition)', defaultValue: () => 0 },
+  { key: 'scrubBytesPerSecond', flag: 'scrub-bytes-per-second', kind: 'int', description: 'read rate of the background scrubber that verifies the CRC of every batch in closed segments (0 = off)', defaultValue: () => 4 * 1024 * 1024 },
+  { key: 'scrubIntervalMs', flag: 'scrub-interval-ms', kind: 'int', description: 'pause between two scrubber passes over all closed segments', defaultValue: () => 3_600_000 },
   { key: 'maxPartitions', flag: 'max-partitions', kind: 'int', description: 'capacity of the shared watermark table (partitions in all)', defaultValue: () => 65_536 },
   { key: 'ringBytes', flag: 'ring-bytes', kind: 'int', description: 'size of each shard request ring; a full ring pauses the sockets feeding it', defaultValue: () => 32 * 1024 * 1024 },
   { key: 'nodeId', flag: 'node-id', kind: 'int', description: 'this broker\'s node id', defaultValue: () => 1 },
@@ -219,6 +225,7 @@ export function loadConfig(flags: Partial<Record<keyof BrokerConfig, unknown>>, 
   if (config.shards < 1 || config.shards > 256) throw new ConfigError('--shards must be between 1 and 256');
   if (config.port < 0 || config.port > 65535) throw new ConfigError('--port must be between 0 and 65535');
   if (config.numPartitions < 1) throw new ConfigError('--num-partitions must be at least 1');
+  if (config.scrubBytesPerSecond < 0) throw new ConfigError('--scrub-bytes-per-second must be 0 (off) or more');
   // Kafka's rule (KafkaConfig): a bound below the largest request would stall that request forever.
   if (config.queuedMaxRequestBytes > 0 && config.queuedMaxRequestBytes < config.maxFrameBytes) {
     throw new ConfigError(`--queued-max-request-bytes (${config.queuedMaxRequestBytes}) must be -1 or at least --max-frame-bytes (${config.maxFrameBytes})`);

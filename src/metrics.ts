@@ -24,6 +24,8 @@ export class BrokerMetrics {
   readonly backpressurePauses: Counter<'shard'>;
   readonly backpressureSeconds: Counter<'shard'>;
   readonly shardRestarts: Counter<'shard'>;
+  readonly scrubbedBytes: Counter;
+  readonly damagedBatches: Counter<'topic' | 'partition'>;
   /** Bytes of requests being received or queued (queued.max.request.bytes); set by the listener. */
   queuedRequestBytes: () => number = () => 0;
   /** Per-API label values cached so the hot path does not build label objects. */
@@ -48,6 +50,8 @@ export class BrokerMetrics {
     this.#errorCodes = new Counter({
       name: 'highwater_kafka_errors_total', help: 'Kafka error codes answered, by API and error name (each partition or topic result with an error counts once)', labelNames: ['api', 'error'], registers,
     });
+    this.scrubbedBytes = new Counter({ name: 'highwater_scrubber_verified_bytes_total', help: 'Bytes of closed segments whose batch CRCs the scrubber verified', registers });
+    this.damagedBatches = new Counter({ name: 'highwater_scrubber_damaged_batches_total', help: 'Damaged batches found in closed segments by the scrubber (each counted once)', labelNames: ['topic', 'partition'], registers });
     const buildInfo = new Gauge({ name: 'highwater_build_info', help: 'Always 1; carries the broker version and the Node.js version', labelNames: ['version', 'node'], registers });
     buildInfo.set({ version: VERSION, node: process.versions.node }, 1);
     const queuedNow = () => this.queuedRequestBytes();

@@ -28,6 +28,8 @@ export interface Backpressure {
 
 export interface ShardPoolOptions {
   shards: number;
+  /** Partition logs holding descriptors at once per shard (src/wal/open-logs.ts); absent: no bound. */
+  openLogsPerShard?: number;
   dataDir: string;
   fsync: FsyncPolicy;
   ringBytes: number;
@@ -96,6 +98,7 @@ class Shard {
       cleaner: o.cleaner,
       dataDir: o.dataDir,
       stats: this.stats.buffer,
+      openLogsPerShard: o.openLogsPerShard,
     };
     this.worker = new Worker(new URL('../shard-worker/worker.ts', import.meta.url), { workerData: init, name: `highwater-shard-${this.id}` });
     this.#running = true;

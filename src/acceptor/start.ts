@@ -24,7 +24,9 @@ import { PartitionDirectory, type DirectoryHandle } from './partition-directory.
 import { MetadataStore } from './metadata-store.ts';
 import { LongPollWatermarks } from './long-poll.ts';
 import { BrokerServer } from './server.ts';
-import { effectivePartitionBudget } from './partition-budget.ts';
+import { effectivePartitionBudget, openLogsPerShard, readHandleLimit } from './partition-budget.ts';
+import { HandleCache } from '../segments/handle-cache.ts';
+import { Scrubber } from './scrubber.ts';
 import type { TestHooks } from './connection.ts';
 
 /** A started broker: what the CLI and the tests hold. */
@@ -56,6 +58,7 @@ export async function startBroker(config: BrokerConfig, log: Logger): Promise<Ru
   mkdirSync(config.dataDir, { recursive: true });
   // Resolved once here: topic administration reads the number (issue 15 defect 3).
   config.partitionBudget = effectivePartitionBudget(config.partitionBudget, config.maxPartitions);
+  HandleCache.setThreadLimit(readHandleLimit());
   const metrics = new BrokerMetrics();
   const watermarks = WatermarkReader.create(config.maxPartitions);
   // The pool asks the directory what a restarted shard reopens; the directory opens through the
@@ -63,6 +66,7 @@ export async function startBroker(config: BrokerConfig, log: Logger): Promise<Ru
   // Each closure below runs only after the name it uses is initialised.
   const shards: ShardPool = new ShardPool({
     shards: config.shards,
+    openLogsPerShard: openLogsPerShard(config.shards),
     dataDir: config.dataDir,
     fsync: config.fsync,
     ringBytes: config.ringBytes,
@@ -87,6 +91,7 @@ export async function startBroker(config: BrokerConfig, log: Logger): Promise<Ru
   let store: MetadataStore | undefined = undefined;
   let coordinator: GroupCoordinator | undefined;
   let http: HttpSurface | undefined;
+  let scrubber: Scrubber | undefined = undefined;
   const noTopics: { name: string }[] = [];
   const startingView: HttpBrokerView = {
     log, metrics, shards, watermarks,
@@ -94,6 +99,7 @@ export async function startBroker(config: BrokerConfig, log: Logger): Promise<Ru
     get notReadyReason() { return notReady; },
     get metadata() { return store?.metadata ?? { topics: noTopics }; },
     get groupCoordinator() { return coordinator; },
+    damagedBatches: () => scrubber?.damaged ?? [],
     partitions: (topicName) => (store ? directory.partitions(topicName) : undefined),
     partition: (topicName, partition) => (store ? directory.partition(topicName, partition) : undefined),
   };
@@ -163,12 +169,21 @@ export async function startBroker(config: BrokerConfig, log: Logger): Promise<Ru
 
   let ready = true;
   const metadataStore = store;
+  // The scrubber starts a while after start-up (not competing with recovery and the first
+  // clients), or after one interval when that is shorter.
+  const scrubStart = config.scrubBytesPerSecond > 0
+    ? setTimeout(() => {
+      scrubber = new Scrubber({ dataDir: config.dataDir, bytesPerSecond: config.scrubBytesPerSecond, passIntervalMs: config.scrubIntervalMs }, log, metrics);
+    }, Math.min(30_000, config.scrubIntervalMs))
+    : undefined;
+  scrubStart?.unref();
   const broker: RunningBroker = {
     config, log, metrics, shards, watermarks, groupCoordinator,
     metadata: metadataStore.metadata,
     testHooks: server.testHooks,
     get ready() { return ready; },
     get notReadyReason() { return ready ? null : 'stopping'; },
+    damagedBatches: () => scrubber?.damaged ?? [],
     get port() { return server.port; },
     get httpPort() { return http?.port ?? -1; },
     partitions: (topicName) => directory.partitions(topicName),
@@ -177,6 +192,8 @@ export async function startBroker(config: BrokerConfig, log: Logger): Promise<Ru
     async stop(options = {}) {
       ready = false;
       notReady = 'stopping';
+      clearTimeout(scrubStart);
+      await scrubber?.stop();
       longPolls.stopWaiting();
       await http?.close();
       http = undefined;

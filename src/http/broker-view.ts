@@ -22,11 +22,25 @@ export interface ShardsView {
   stats(shard: number): ShardStats;
 }
 
+/** A damaged batch the scrubber found in a closed segment (src/acceptor/scrubber.ts). */
+export interface DamagedBatchView {
+  topic: string;
+  partition: number;
+  segment: string;
+  position: number;
+  baseOffset: string;
+  lastOffset: string;
+  reason: string;
+  foundAt: number;
+}
+
 export interface HttpBrokerView {
   /** True once every partition is recovered and the listener accepts. */
   readonly ready: boolean;
   /** While not ready: what the broker is doing (e.g. "recovering partitions: 3 of 10 topics opened"). */
   readonly notReadyReason?: string | null;
+  /** What the background scrubber has found so far (empty when it is off or found nothing). */
+  damagedBatches?(): DamagedBatchView[];
   readonly log: Logger;
   readonly metrics: BrokerMetrics;
   readonly metadata: { readonly topics: Iterable<{ name: string }> };

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
-import type { HttpBrokerView } from './broker-view.ts';
+import type { DamagedBatchView, HttpBrokerView } from './broker-view.ts';
 import { BrokerSampler, groupLag, partitionRows, shardRows, type ThroughputSample } from './broker-state.ts';
 import { groupViewOf, type GroupView } from './group-view.ts';
 import { registerScrapeTimeMetrics } from './scrape-metrics.ts';
@@ -60,6 +60,8 @@ export interface DashboardState {
   ready: boolean;
   /** Why not ready (null when ready). */
   readiness: string | null;
+  /** Damaged batches the scrubber found in closed segments. */
+  damagedBatches: DamagedBatchView[];
   connections: number;
   partitions: ReturnType<typeof partitionRows>;
   partitionsOmitted: number;
@@ -84,6 +86,7 @@ export async function dashboardState(broker: HttpBrokerView, sampler: BrokerSamp
     time: Date.now(),
     ready: broker.ready,
     readiness: readinessReason(broker, Array.from({ length: broker.shards.size }, (_, s) => broker.shards.isRunning(s))),
+    damagedBatches: broker.damagedBatches?.() ?? [],
     connections: (await broker.metrics.connections.get()).values[0]?.value ?? 0,
     partitions: partitions.slice(0, DASHBOARD_PARTITION_ROWS),
     partitionsOmitted: Math.max(0, partitions.length - DASHBOARD_PARTITION_ROWS),

@@ -49,6 +49,11 @@ export class Segment {
   // then could let the number be reused by another open file, so the close waits for it.
   private descriptorUsers = 0;
   private closeWhenUnused = false;
+  /**
+   * The active segment may close its descriptors while idle (releaseIdleDescriptors) and reopen
+   * them on its next use; a rolled or closed segment may not (closeDescriptors is final).
+   */
+  private reopenable = false;
 
   private constructor(partitionDir: string, baseOffset: bigint, createdMs: bigint) {
     this.baseOffset = baseOffset;
@@ -63,6 +68,7 @@ export class Segment {
     segment.logFd = openSync(segment.files.log, 'wx+');
     segment.offsetIndexFd = openSync(segment.files.offsetIndex, 'w+');
     segment.timeIndexFd = openSync(segment.files.timeIndex, 'w+');
+    segment.reopenable = true;
     return segment;
   }
 
@@ -97,6 +103,7 @@ export class Segment {
         segment.nextOffset = walk.nextOffset;
       }
     }
+    segment.reopenable = true;
     return { segment, indexesRebuilt: !loaded };
   }
 
@@ -139,7 +146,32 @@ export class Segment {
 
   /** The open .log descriptor of the active segment (for writes and fdatasync). */
   get logDescriptor(): number {
+    this.ensureOpen();
     return this.logFd;
+  }
+
+  /** Reopens an idle active segment's files (they exist: nothing deletes an active segment's files but deleteFiles, which is final). */
+  private ensureOpen(): void {
+    if (this.logFd >= 0 || !this.reopenable) return;
+    this.logFd = openSync(this.files.log, 'r+');
+    this.offsetIndexFd = openSync(this.files.offsetIndex, READ_WRITE_CREATE);
+    this.timeIndexFd = openSync(this.files.timeIndex, READ_WRITE_CREATE);
+  }
+
+  /**
+   * Closes the active segment's three descriptors when nothing uses them (no async fdatasync in
+   * flight, no index entries waiting to be written); the next write or sync reopens them. True
+   * when it closed them. Positions are kept in memory, so nothing is re-read on reopen.
+   */
+  releaseIdleDescriptors(): boolean {
+    if (!this.reopenable || this.logFd < 0 || this.descriptorUsers > 0 || this.pendingOffsetIndexBytes > 0 || this.pendingTimeIndexBytes > 0) return false;
+    closeSync(this.offsetIndexFd);
+    closeSync(this.timeIndexFd);
+    closeSync(this.logFd);
+    this.logFd = -1;
+    this.offsetIndexFd = -1;
+    this.timeIndexFd = -1;
+    return true;
   }
 
   /**
@@ -180,6 +212,7 @@ export class Segment {
   }
 
   flushIndexes(): void {
+    if (this.pendingOffsetIndexBytes > 0 || this.pendingTimeIndexBytes > 0) this.ensureOpen();
     if (this.pendingOffsetIndexBytes > 0) {
       writeFully(this.offsetIndexFd, this.pendingOffsetIndex, this.pendingOffsetIndexBytes, this.offsetIndexBytes);
       this.offsetIndexBytes += this.pendingOffsetIndexBytes;
@@ -199,6 +232,7 @@ export class Segment {
 
   /** fdatasync of the .log and both index files (after recovery rewrote or cut them). */
   syncFiles(): void {
+    this.ensureOpen();
     this.flushIndexes();
     fdatasyncSync(this.logFd);
     fdatasyncSync(this.offsetIndexFd);
@@ -207,6 +241,7 @@ export class Segment {
 
   /** Keeps the .log descriptor open across an async fdatasync; pair with releaseDescriptor(). */
   retainDescriptor(): number {
+    this.ensureOpen();
     this.descriptorUsers++;
     return this.logFd;
   }
@@ -217,6 +252,7 @@ export class Segment {
   }
 
   closeDescriptors(): void {
+    this.reopenable = false;
     if (this.offsetIndexFd >= 0) closeSync(this.offsetIndexFd);
     if (this.timeIndexFd >= 0) closeSync(this.timeIndexFd);
     this.offsetIndexFd = -1;

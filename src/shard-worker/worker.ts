@@ -1,6 +1,7 @@
 // A shard worker thread: a thin adapter from its rings to a ShardCore (shard.ts), the only writer of
 // its partitions' logs and watermark slots. Each turn drains the request ring, writes what was
 // staged before releasing the ring space, syncs (group commit), publishes, and completes.
+import { setOpenLogLimit } from '../wal/open-logs.ts';
 import { workerData, parentPort } from 'node:worker_threads';
 import pino from 'pino';
 import { openShardRings } from '../shared-mem/ring.ts';
@@ -23,6 +24,7 @@ async function run(): Promise<void> {
   }
   const rings = openShardRings(init.rings);
   // Compressed-batch checks and recompression: one pool thread, one message per drain.
+  if (init.openLogsPerShard !== undefined) setOpenLogLimit(init.openLogsPerShard);
   const pool = new BatchPool();
   // The log cleaner's thread (compacted topics), created on the first clean.
   const cleanerSettings = init.cleaner ?? { enabled: true, backoffMs: 15_000, ioMaxBytesPerSecond: Infinity };

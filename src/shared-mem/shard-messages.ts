@@ -131,6 +131,8 @@ export interface WorkerInit {
   stats: SharedArrayBuffer;
   /** log.cleaner.enable, log.cleaner.backoff.ms, log.cleaner.io.max.bytes.per.second. */
   cleaner?: { enabled: boolean; backoffMs: number; ioMaxBytesPerSecond: number };
+  /** Partition logs that may hold their descriptors at once on this shard (idle ones release theirs); absent: no bound. */
+  openLogsPerShard?: number;
 }
 
 export interface AppendCompletion {

@@ -21,7 +21,7 @@
 //   +16 int64  size of the active segment's .log
 //   +24 int64  logEndOffset
 //   +32 uint32 CRC-32C of [0, 32)
-import { closeSync, fdatasyncSync, fsyncSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fdatasyncSync, fsyncSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32c } from '../protocol/crc32c.ts';
@@ -68,7 +68,9 @@ function decodeSlot(buf: Buffer, at: number): { sequence: bigint; checkpoint: Re
 
 /** Owns the open checkpoint file of one partition; writes alternate between the two slots. */
 export class CheckpointFile {
-  private readonly fd: number;
+  /** Opened on the first write and closed while idle (releaseDescriptor): -1 when closed. */
+  private fd = -1;
+  private readonly path: string;
   private sequence: bigint;
   private readonly slot = Buffer.alloc(SLOT_USED);
   /** The newest valid checkpoint found on open, or null. */
@@ -87,7 +89,7 @@ export class CheckpointFile {
     const newest = slots[0] && slots[1] ? (slots[0].sequence >= slots[1].sequence ? slots[0] : slots[1]) : (slots[0] ?? slots[1]);
     this.loaded = newest?.checkpoint ?? null;
     this.sequence = newest?.sequence ?? 0n;
-    this.fd = openSync(path, existing.length > 0 ? 'r+' : 'w+');
+    this.path = path;
   }
 
   /** Writes `checkpoint` to the older slot; `durable` adds an fdatasync (for logStartOffset). */
@@ -103,12 +105,19 @@ export class CheckpointFile {
     s.writeBigInt64BE(BigInt(checkpoint.position), 32);
     s.writeBigInt64BE(checkpoint.offset, 40);
     s.writeUInt32BE(crc32c(s.subarray(0, SLOT_CRC_AT)), SLOT_CRC_AT);
+    if (this.fd < 0) this.fd = openSync(this.path, constants.O_RDWR | constants.O_CREAT);
     writeSync(this.fd, s, 0, SLOT_USED, Number(this.sequence & 1n) * SLOT_BYTES);
     if (durable) fdatasyncSync(this.fd);
   }
 
+  /** Closes the descriptor until the next write (an idle partition, issue 15 defect 3). */
+  releaseDescriptor(): void {
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
+  }
+
   close(): void {
-    closeSync(this.fd);
+    this.releaseDescriptor();
   }
 }
 

@@ -3,6 +3,7 @@
 // recovery point and recovery on open. Appends are synchronous; fdatasyncs run on the libuv
 // threadpool (group commit, rolled segments). Only the shard worker thread that owns the partition
 // may use this class.
+import { forgetOpenLog, touchOpenLog } from './open-logs.ts';
 import { fdatasync, fdatasyncSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -82,7 +83,21 @@ export class PartitionLog {
     const segments = new SegmentSet(partitionDir, recovered.segments, recovered.logStartOffset, options.config, options.logger);
     const log = new PartitionLog(options, segments, checkpointFile);
     log.recoveryPoint.record(log.activeEnd());
+    // Counted among the logs holding descriptors; over the thread's bound an idle one lets go,
+    // so opening every partition at start-up never holds every partition's files (open-logs.ts).
+    touchOpenLog(log);
     return log;
+  }
+
+  /**
+   * Gives back the descriptors of an idle log (open-logs.ts): nothing staged, nothing unsynced, no
+   * background sync of a rolled segment in flight. They are reopened by the next write or sync.
+   */
+  releaseIdleDescriptors(): boolean {
+    if (this.closed || this.failure !== null || this.staged.length > 0 || this.dirty) return false;
+    if (!this.segments.active.releaseIdleDescriptors()) return false;
+    this.recoveryPoint.releaseDescriptor();
+    return true;
   }
 
   /** The first offset a consumer may read (Kafka's log start offset). */
@@ -193,6 +208,7 @@ export class PartitionLog {
     // reach the caller as a failure, not as a flush with nothing to do.
     this.assertWritable();
     if (this.staged.length === 0) return;
+    touchOpenLog(this);
     try {
       this.writeStaged();
     } catch (err) {
@@ -373,6 +389,7 @@ export class PartitionLog {
       this.recoveryPoint.close();
     }
     this.closed = true;
+    forgetOpenLog(this);
   }
 
   /** Topic deletion: closes the log and removes its directory. */
@@ -381,6 +398,7 @@ export class PartitionLog {
       this.segments.closeDescriptors();
       this.recoveryPoint.close();
       this.closed = true;
+      forgetOpenLog(this);
     }
     rmSync(this.partitionDir, { recursive: true, force: true });
     this.segments.bumpVersion();

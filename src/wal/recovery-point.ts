@@ -111,6 +111,11 @@ export class RecoveryPoint {
     this.file.write(point, true);
   }
 
+  /** Closes the checkpoint file's descriptor until the next write (an idle partition). */
+  releaseDescriptor(): void {
+    this.file.releaseDescriptor();
+  }
+
   /** Closes the checkpoint file; background syncs that finish later no longer move the point. */
   close(): void {
     this.file.close();

@@ -24,8 +24,8 @@ afterAll(() => {
 });
 
 /** Starts the broker under `prlimit --nofile=soft:hard` (the wrapper execs it: same pid). */
-function startLimited(dataDir: string, soft: number, hard: number): Promise<ProcessBroker> {
-  return startProcessBroker(dataDir, ['--shards', '2'], 0, { wrapper: ['prlimit', `--nofile=${soft}:${hard}`] });
+function startLimited(dataDir: string, soft: number, hard: number, args: string[] = []): Promise<ProcessBroker> {
+  return startProcessBroker(dataDir, ['--shards', '2', ...args], 0, { wrapper: ['prlimit', `--nofile=${soft}:${hard}`] });
 }
 
 async function createTopic(c: KafkaConnection, name: string, numPartitions: number) {
@@ -92,3 +92,48 @@ test.skipIf(!hasPrlimit)('beyond the partition budget: POLICY_VIOLATION saying w
     await broker.kill('SIGKILL');
   }
 }, 180_000);
+
+test.skipIf(!hasPrlimit)('more partitions than the fd limit could hold open at once: idle ones release their files; serves and restarts', async () => {
+  const dataDir = tempDataDir();
+  dirs.push(dataDir);
+  const LIMIT = 640;
+  const PARTITIONS = 400; // 4 descriptors each would be 1,600: more than the limit
+  // The budget raised by hand past what the limit could hold if every partition kept its files.
+  let broker = await startLimited(dataDir, LIMIT, LIMIT, ['--partition-budget', '1000']);
+  try {
+    const c = await KafkaConnection.connect('127.0.0.1', broker.port);
+    for (let t = 0; t < PARTITIONS / 100; t++) expect((await createTopic(c, `many-${t}`, 100)).errorCode).toBe(ErrorCode.NONE);
+    c.close();
+    const kafka = kafkajs(broker.bootstrap, { retry: { retries: 2 } });
+    const producer = kafka.producer();
+    await producer.connect();
+    for (let t = 0; t < PARTITIONS / 100; t++) {
+      await producer.send({ topic: `many-${t}`, acks: -1, messages: Array.from({ length: 100 }, (_, p) => ({ partition: p, value: `r${t}-${p}` })) });
+    }
+    await producer.disconnect();
+    expect(readdirSync(`/proc/${broker.child.pid}/fd`).length).toBeLessThan(LIMIT);
+
+    // kill -9, then a start that recovers every partition under the same limit.
+    await broker.kill('SIGKILL');
+    broker = await startLimited(dataDir, LIMIT, LIMIT, ['--partition-budget', '1000']);
+    expect(readdirSync(`/proc/${broker.child.pid}/fd`).length).toBeLessThan(LIMIT);
+    const admin = kafkajs(broker.bootstrap).admin();
+    await admin.connect();
+    for (let t = 0; t < PARTITIONS / 100; t++) {
+      const offsets = await admin.fetchTopicOffsets(`many-${t}`);
+      expect(offsets.map((o) => o.high)).toEqual(Array.from({ length: 100 }, () => '1'));
+    }
+    await admin.disconnect();
+    const consumer = kafkajs(broker.bootstrap).consumer({ groupId: 'reads-everything' });
+    await consumer.connect();
+    await consumer.subscribe({ topic: 'many-3', fromBeginning: true });
+    let read = 0;
+    await consumer.run({ eachMessage: async () => { read++; } });
+    for (let i = 0; i < 300 && read < 100; i++) await new Promise((r) => setTimeout(r, 100));
+    await consumer.disconnect();
+    expect(read).toBe(100);
+    expect(readdirSync(`/proc/${broker.child.pid}/fd`).length).toBeLessThan(LIMIT);
+  } finally {
+    await broker.kill('SIGKILL');
+  }
+}, 300_000);

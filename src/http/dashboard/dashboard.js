@@ -168,6 +168,23 @@ function renderGroups(state) {
   }));
 }
 
+function renderDamaged(state) {
+  const damaged = state.damagedBatches ?? [];
+  document.getElementById('damaged-note').textContent = damaged.length === 0 ? 'None found.' : '';
+  document.querySelector('#damaged tbody').replaceChildren(...damaged.map((d) => {
+    const tr = document.createElement('tr');
+    tr.dataset.topic = d.topic;
+    tr.dataset.partition = String(d.partition);
+    cell(tr, d.topic);
+    cell(tr, d.partition);
+    cell(tr, `${d.baseOffset}..${d.lastOffset}`).className = 'offsets';
+    cell(tr, d.segment);
+    cell(tr, d.position);
+    cell(tr, d.reason);
+    return tr;
+  }));
+}
+
 function render(state) {
   const status = document.getElementById('status');
   const ready = state.ready && !state.readiness;
@@ -179,6 +196,7 @@ function render(state) {
   renderShards(state);
   renderPartitions(state);
   renderGroups(state);
+  renderDamaged(state);
 }
 
 function follow() {
