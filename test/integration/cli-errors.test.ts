@@ -121,6 +121,12 @@ describe('without a broker', () => {
     expectOneLineError(await run(['produce', 't', '-b', `127.0.0.1:${port}`, '-F', '/nonexistent/records.txt']), /\/nonexistent\/records\.txt: no such file/);
   });
 
+  test('commander\'s own errors (an unknown option, a missing argument) are one line too', async () => {
+    expectOneLineError(await run(['topics', 'list', '--bogus']), /unknown option '--bogus' \(add --help for usage\)/);
+    expectOneLineError(await run(['consume']), /missing required argument 'topics'/);
+    expectOneLineError(await run(['start', '--config', import.meta.dirname]), /--config .*: cannot be read \(EISDIR\)/);
+  });
+
   test('a bad -o is refused with what -o takes', async () => {
     expectOneLineError(await run(['consume', 't', '-o', 'soon']), /--offset takes beginning, end, <offset>/);
   });
