@@ -46,6 +46,9 @@ export interface BenchOptions {
    * needs its records (produce keeps it for `bench consume`); keep and delete say so outright.
    */
   cleanup: 'auto' | 'keep' | 'delete';
+  /** Give up connecting, or on an unanswered request, after this long. */
+  connectTimeoutMs: number;
+  requestTimeoutMs: number;
 }
 
 export const DEFAULT_OPTIONS: BenchOptions = {
@@ -74,6 +77,8 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   htmlOut: null,
   label: '',
   cleanup: 'auto',
+  connectTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
 };
 
 export class BenchOptionError extends Error {}
@@ -145,6 +150,8 @@ export interface RawBenchFlags {
   label?: string;
   keepTopic?: boolean;
   deleteTopic?: boolean;
+  connectTimeout?: string;
+  requestTimeout?: string;
 }
 
 export function parseBenchOptions(mode: string, flags: RawBenchFlags): BenchOptions {
@@ -181,6 +188,8 @@ export function parseBenchOptions(mode: string, flags: RawBenchFlags): BenchOpti
   if (flags.html !== undefined) o.htmlOut = flags.html;
   if (flags.label !== undefined) o.label = flags.label;
   if (flags.keepTopic && flags.deleteTopic) throw new BenchOptionError('--keep-topic and --delete-topic contradict each other');
+  if (flags.connectTimeout !== undefined) o.connectTimeoutMs = positiveInt('connect-timeout', parseDuration(flags.connectTimeout));
+  if (flags.requestTimeout !== undefined) o.requestTimeoutMs = positiveInt('request-timeout', parseDuration(flags.requestTimeout));
   if (flags.keepTopic) o.cleanup = 'keep';
   if (flags.deleteTopic) o.cleanup = 'delete';
   return checkBenchOptions(o);

@@ -36,6 +36,9 @@ export interface ProducerWorkerData {
   rate: number | null;
   stampValues: boolean;
   statsIntervalMs: number;
+  /** A request unanswered this long fails the connection (--request-timeout). */
+  requestTimeoutMs?: number;
+  connectTimeoutMs?: number;
 }
 
 export interface ConsumerWorkerData {
@@ -55,6 +58,9 @@ export interface ConsumerWorkerData {
   /** Decode values and take their send time (e2e). */
   readStamps: boolean;
   statsIntervalMs: number;
+  /** A request unanswered this long fails the connection (--request-timeout). */
+  requestTimeoutMs?: number;
+  connectTimeoutMs?: number;
 }
 
 export type WorkerData = ProducerWorkerData | ConsumerWorkerData;
