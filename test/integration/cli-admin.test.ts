@@ -4,34 +4,17 @@
 // null values and per-record headers; consume with times, an end time, JSON and hex, and a group
 // over several topics; --format json, HIGHWATER_BROKERS and --version. The command line is spawned
 // where its output is the point, the exported functions are called where the data is.
-import { spawn } from 'node:child_process';
 import { Readable } from 'node:stream';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startBroker, type TestBroker } from '../helpers/broker.ts';
+import { runCli, type CliRun } from '../helpers/cli.ts';
 import { runProduce } from '../../src/cli/produce.ts';
 import { parseOffsets, runConsume } from '../../src/cli/consume.ts';
 import { describeGroupWithLag, resetOffsets } from '../../src/cli/groups.ts';
 import { KafkaCluster } from '../../src/client/kafka-cluster.ts';
 import { VERSION } from '../../src/version.ts';
 
-const MAIN = path.resolve(import.meta.dirname, '../../src/cli/main.ts');
-
-function run(args: string[], env: NodeJS.ProcessEnv = {}, stdin = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-    let stdout = '', stderr = '';
-    child.stdout.on('data', (b: Buffer) => { stdout += b.toString(); });
-    child.stderr.on('data', (b: Buffer) => { stderr += b.toString(); });
-    const guard = setTimeout(() => child.kill('SIGKILL'), 40_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(guard);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(stdin);
-  });
-}
+const run = (args: string[], env: NodeJS.ProcessEnv = {}, stdin = ''): Promise<CliRun> => runCli(args, { env, stdin });
 
 async function json<T = unknown>(args: string[], env: NodeJS.ProcessEnv = {}): Promise<T> {
   const r = await run([...args, '--format', 'json'], env);

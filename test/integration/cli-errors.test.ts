@@ -1,36 +1,17 @@
 // Issue 15 defects 6 and 7: the CLI's common mistakes, each spawned as a user would type it. Every
 // one must print exactly one line on stderr that says what is wrong and what to do, exit non-zero,
 // and show no stack trace; an endpoint that accepts and never answers must not hang the CLI.
-import { spawn } from 'node:child_process';
 import net from 'node:net';
 import http from 'node:http';
 import { rmSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startBroker, tempDataDir, type TestBroker } from '../helpers/broker.ts';
+import { runCli, type CliRun } from '../helpers/cli.ts';
 
-const MAIN = path.resolve(import.meta.dirname, '../../src/cli/main.ts');
-
-interface Run { code: number | null; stdout: string; stderr: string }
-
-function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HIGHWATER_DEBUG: '', ...env } });
-    let stdout = '', stderr = '';
-    child.stdout.on('data', (b: Buffer) => { stdout += b.toString(); });
-    child.stderr.on('data', (b: Buffer) => { stderr += b.toString(); });
-    // A guard against a hang, far above any timeout the commands use.
-    const guard = setTimeout(() => child.kill('SIGKILL'), 40_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(guard);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const run = (args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> => runCli(args, { env });
 
 /** One line on stderr, matching `expected`, no stack trace, a non-zero exit. */
-function expectOneLineError(r: Run, expected: RegExp): void {
+function expectOneLineError(r: CliRun, expected: RegExp): void {
   const lines = r.stderr.split('\n').filter((l) => l.trim() !== '');
   expect(lines, r.stderr).toHaveLength(1);
   expect(lines[0]).toMatch(/^highwater: /);
