@@ -8,6 +8,8 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startBroker, type TestBroker } from '../helpers/broker.ts';
 import { runCli, type CliRun } from '../helpers/cli.ts';
+import { kafkajs } from '../helpers/kafkajs.ts';
+import { AssignerProtocol, type PartitionAssigner } from 'kafkajs';
 import { runProduce } from '../../src/cli/produce.ts';
 import { parseOffsets, runConsume } from '../../src/cli/consume.ts';
 import { describeGroupWithLag, resetOffsets } from '../../src/cli/groups.ts';
@@ -166,4 +168,39 @@ test('an end time in the past ends the consume at the high watermark even withou
   const { start, endTimestamp } = parseOffsets(['beginning', 'e@now']);
   await runConsume({ topic: 'ended', bootstrap: tb.bootstrap, start, endTimestamp, format: '%s\n', exitAtEnd: false, write: (b) => out.push(b) });
   expect(Buffer.concat(out).toString().split('\n').filter(Boolean).sort()).toEqual(['x', 'y']);
+});
+
+test('leading a group, consume -g assigns the topics only another member (KafkaJS) subscribes to', async () => {
+  await produceLines('lead-ours', ['o1']);
+  await produceLines('lead-theirs', ['t1', 't2', 't3']);
+  let stop!: () => void;
+  const stopped = new Promise<void>((r) => { stop = r; });
+  const ours: string[] = [];
+  // Ours joins first, so it leads; it runs until the KafkaJS member has read its topic.
+  const running = runConsume({
+    topic: 'lead-ours', bootstrap: tb.bootstrap, group: 'mixed', start: parseOffsets(['beginning']).start, format: '%s',
+    exitAtEnd: false, write: (b) => ours.push(b.toString()), stopped,
+  });
+  for (let i = 0; i < 100 && ours.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+  expect(ours).toEqual(['o1']);
+  // KafkaJS ships only a round-robin assigner; a member offering the protocol name "range" joins a
+  // group of range members (its assign is never called: ours leads).
+  const range: PartitionAssigner = () => ({
+    name: 'range', version: 0,
+    assign: () => Promise.reject(new Error('the KafkaJS member should not lead this group')),
+    protocol: ({ topics }) => ({ name: 'range', metadata: AssignerProtocol.MemberMetadata.encode({ version: 0, topics, userData: Buffer.alloc(0) }) }),
+  });
+  const consumer = kafkajs(tb.bootstrap).consumer({ groupId: 'mixed', sessionTimeout: 10_000, heartbeatInterval: 500, partitionAssigners: [range] });
+  const theirs: string[] = [];
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topic: 'lead-theirs', fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ message }) => { theirs.push(message.value!.toString()); } });
+    for (let i = 0; i < 300 && theirs.length < 3; i++) await new Promise((r) => setTimeout(r, 100));
+  } finally {
+    await consumer.disconnect();
+    stop();
+    await running;
+  }
+  expect(theirs.sort()).toEqual(['t1', 't2', 't3']);
 });
