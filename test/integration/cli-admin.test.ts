@@ -133,6 +133,8 @@ describe('produce and consume', () => {
     expect(await consume('timed', ['@-15m'])).toEqual(['t-600000', 't-60000']);
     expect(await consume('timed', ['beginning', `e@${new Date(now - 900_000).toISOString()}`])).toEqual(['t-7200000', 't-1800000']);
     expect(await consume('timed', ['@-1h', 'e@-5m'])).toEqual(['t-1800000', 't-600000']);
+    const atTime = await json<{ partition: number; offsetAtTime: number }[]>(['topics', 'offsets', 'timed', '-p', '0', '--at', '-15m', '-b', tb.bootstrap]);
+    expect(atTime).toEqual([expect.objectContaining({ partition: 0, highWatermark: 4, offsetAtTime: 2 })]);
     // The command line takes the same -o forms.
     const spawned = await run(['consume', 'timed', '-o', '@-15m', '-o', 'e@-5m', '-e', '-b', tb.bootstrap]);
     expect(spawned.stdout).toBe('t-600000\n');
