@@ -231,7 +231,7 @@ port.on('message', (m: ControlMessage) => {
 });
 
 try {
-  connection = await PipelinedConnection.connect(data.host, data.port);
+  connection = await PipelinedConnection.connect(data.host, data.port, data.requestTimeoutMs, data.connectTimeoutMs);
   post({ kind: 'ready', workerId: data.workerId });
 } catch (err) {
   post({ kind: 'error', workerId: data.workerId, message: (err as Error).message });

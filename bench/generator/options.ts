@@ -48,6 +48,9 @@ export interface BenchOptions {
   cleanup: 'auto' | 'keep' | 'delete';
   /** Keyed records, for compacted topics (set by bench/compaction-produce.ts, no flag); absent: keyless. */
   keys?: number;
+  /** Give up connecting, or on an unanswered request, after this long. */
+  connectTimeoutMs: number;
+  requestTimeoutMs: number;
 }
 
 export const DEFAULT_OPTIONS: BenchOptions = {
@@ -76,6 +79,8 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   htmlOut: null,
   label: '',
   cleanup: 'auto',
+  connectTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
 };
 
 export class BenchOptionError extends Error {}
@@ -147,6 +152,8 @@ export interface RawBenchFlags {
   label?: string;
   keepTopic?: boolean;
   deleteTopic?: boolean;
+  connectTimeout?: string;
+  requestTimeout?: string;
 }
 
 export function parseBenchOptions(mode: string, flags: RawBenchFlags): BenchOptions {
@@ -183,6 +190,8 @@ export function parseBenchOptions(mode: string, flags: RawBenchFlags): BenchOpti
   if (flags.html !== undefined) o.htmlOut = flags.html;
   if (flags.label !== undefined) o.label = flags.label;
   if (flags.keepTopic && flags.deleteTopic) throw new BenchOptionError('--keep-topic and --delete-topic contradict each other');
+  if (flags.connectTimeout !== undefined) o.connectTimeoutMs = positiveInt('connect-timeout', parseDuration(flags.connectTimeout));
+  if (flags.requestTimeout !== undefined) o.requestTimeoutMs = positiveInt('request-timeout', parseDuration(flags.requestTimeout));
   if (flags.keepTopic) o.cleanup = 'keep';
   if (flags.deleteTopic) o.cleanup = 'delete';
   return checkBenchOptions(o);

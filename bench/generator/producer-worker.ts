@@ -220,7 +220,7 @@ port.on('message', (m: ControlMessage) => {
 });
 
 try {
-  connection = await PipelinedConnection.connect(data.host, data.port);
+  connection = await PipelinedConnection.connect(data.host, data.port, data.requestTimeoutMs, data.connectTimeoutMs);
   connection.onClose = (err) => {
     if (!finished && !stopping) noteError(err.message);
     stopping = true;

@@ -96,7 +96,7 @@ interface TickTotals {
 export async function runBench(o: BenchOptions, hooks: BenchHooks = {}): Promise<BenchResult> {
   const startedAt = new Date().toISOString();
   const bootstrap = parseHostPort(o.bootstrap);
-  const admin = await connectAdmin(bootstrap);
+  const admin = await connectAdmin(bootstrap, { connectTimeoutMs: o.connectTimeoutMs, requestTimeoutMs: o.requestTimeoutMs });
   const handles: WorkerHandle[] = [];
   try {
     const topic = await ensureTopic(admin, o.topic, o.partitions, o.createTopic && o.mode !== 'consume');
@@ -162,6 +162,7 @@ export async function runBench(o: BenchOptions, hooks: BenchHooks = {}): Promise
         produceVersion: apiVersions.Produce!, acks: o.acks, recordSize: o.recordSize, recordsPerBatch: perBatch,
         compression: o.compression, payloadFile: o.payloadFile, maxInFlight: o.maxInFlight,
         rate: o.rate === null ? null : o.rate / producerCount, stampValues: o.mode === 'e2e', statsIntervalMs, keys: o.keys,
+        requestTimeoutMs: o.requestTimeoutMs, connectTimeoutMs: o.connectTimeoutMs,
       };
       if (data.rate !== null) {
         // Linger: at a target rate a batch leaves once it has waited lingerMs, so it holds only
@@ -178,6 +179,7 @@ export async function runBench(o: BenchOptions, hooks: BenchHooks = {}): Promise
         fetchVersion: apiVersions.Fetch!, startOffsets: mine.map((p) => offsetOf(startOffsets, p)),
         endOffsets: endOffsets ? mine.map((p) => offsetOf(endOffsets!, p)) : null,
         fetchMaxBytes: o.fetchMaxBytes, partitionFetchMaxBytes: o.partitionFetchMaxBytes, readStamps: o.mode === 'e2e', statsIntervalMs,
+        requestTimeoutMs: o.requestTimeoutMs, connectTimeoutMs: o.connectTimeoutMs,
       };
       handles.push(spawn(data, onStats));
     }

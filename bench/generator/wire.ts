@@ -18,7 +18,12 @@ interface Pending {
   apiKey: number;
   apiVersion: number;
   onResponse: ResponseHandler;
+  sentAt: number;
 }
+
+/** A request unanswered this long fails the connection, so a broker that stops answering ends the run instead of hanging it. */
+export const BENCH_REQUEST_TIMEOUT_MS = 30_000;
+export const BENCH_CONNECT_TIMEOUT_MS = 10_000;
 
 /** A whole request frame (size prefix included) with correlation id 0, to be patched per send. */
 export function encodeRequestFrame(apiKey: number, apiVersion: number, body: unknown, clientId = BENCH_CLIENT_ID): Buffer {
@@ -39,21 +44,36 @@ export class PipelinedConnection {
   /** Called once when the connection fails or closes, after pending handlers got the error. */
   onClose: ((error: Error) => void) | null = null;
 
-  private constructor(socket: net.Socket) {
+  readonly #watchdog: NodeJS.Timeout;
+
+  private constructor(socket: net.Socket, address: string, requestTimeoutMs: number) {
     this.#socket = socket;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     socket.on('error', (err) => this.#fail(err));
     socket.on('close', () => this.#fail(new Error('connection closed')));
+    // The oldest request is the first in the map (insertion order): one look per second is enough.
+    this.#watchdog = setInterval(() => {
+      const oldest = this.#pending.values().next();
+      if (!oldest.done && performance.now() - oldest.value.sentAt > requestTimeoutMs) {
+        this.#fail(new Error(`${address} did not answer a request within ${requestTimeoutMs / 1000} s`));
+        this.#socket.destroy();
+      }
+    }, 1000);
+    this.#watchdog.unref();
   }
 
-  static async connect(host: string, port: number): Promise<PipelinedConnection> {
+  static async connect(host: string, port: number, requestTimeoutMs = BENCH_REQUEST_TIMEOUT_MS, connectTimeoutMs = BENCH_CONNECT_TIMEOUT_MS): Promise<PipelinedConnection> {
     const socket = net.connect({ host, port });
     await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
-      socket.once('error', reject);
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new Error(`cannot connect to ${host}:${port}: no answer within ${connectTimeoutMs / 1000} s`));
+      }, connectTimeoutMs);
+      socket.once('connect', () => { clearTimeout(timer); resolve(); });
+      socket.once('error', (err) => { clearTimeout(timer); reject(err); });
     });
-    return new PipelinedConnection(socket);
+    return new PipelinedConnection(socket, `${host}:${port}`, requestTimeoutMs);
   }
 
   get pendingCount(): number {
@@ -76,7 +96,7 @@ export class PipelinedConnection {
     const correlationId = this.#nextCorrelationId++;
     if (this.#nextCorrelationId > 0x7fffffff) this.#nextCorrelationId = 1;
     frame.writeInt32BE(correlationId, CORRELATION_ID_POSITION);
-    if (onResponse) this.#pending.set(correlationId, { apiKey, apiVersion, onResponse });
+    if (onResponse) this.#pending.set(correlationId, { apiKey, apiVersion, onResponse, sentAt: performance.now() });
     this.#socket.write(frame, onWritten ? () => onWritten() : undefined);
   }
 
@@ -112,6 +132,7 @@ export class PipelinedConnection {
   }
 
   #fail(err: Error): void {
+    clearInterval(this.#watchdog);
     if (this.#error) return;
     this.#error = err;
     const pending = [...this.#pending.values()];
@@ -127,6 +148,7 @@ export class PipelinedConnection {
   }
 
   close(): void {
+    clearInterval(this.#watchdog);
     this.#error ??= new Error('connection closed by the bench');
     this.#socket.destroy();
   }

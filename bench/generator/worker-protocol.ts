@@ -38,6 +38,9 @@ export interface ProducerWorkerData {
   statsIntervalMs: number;
   /** Keyed records (bench/compaction-produce.ts); absent: keyless. */
   keys?: number;
+  /** A request unanswered this long fails the connection (--request-timeout). */
+  requestTimeoutMs?: number;
+  connectTimeoutMs?: number;
 }
 
 export interface ConsumerWorkerData {
@@ -57,6 +60,9 @@ export interface ConsumerWorkerData {
   /** Decode values and take their send time (e2e). */
   readStamps: boolean;
   statsIntervalMs: number;
+  /** A request unanswered this long fails the connection (--request-timeout). */
+  requestTimeoutMs?: number;
+  connectTimeoutMs?: number;
 }
 
 export type WorkerData = ProducerWorkerData | ConsumerWorkerData;

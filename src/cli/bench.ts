@@ -33,6 +33,8 @@ export function registerBenchCommand(program: Command): void {
     .option('--json <file>', 'write the result as JSON')
     .option('--html <file>', 'write a self-contained HTML report with charts')
     .option('--label <text>', 'a name for this run in the reports')
+    .option('--connect-timeout <time>', 'give up connecting after this long', `${d.connectTimeoutMs / 1000}s`)
+    .option('--request-timeout <time>', 'a request unanswered this long ends the run with an error', `${d.requestTimeoutMs / 1000}s`)
     .option('--keep-topic', 'keep the topic afterwards even when this run created it (default: an e2e run deletes a topic it created; produce keeps it for consume)')
     .option('--delete-topic', 'delete the topic afterwards, created by this run or not')
     .action(action(async (mode: string, flags: RawBenchFlags & { rate?: string }, cmd: Command) => {

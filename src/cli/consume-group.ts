@@ -79,14 +79,21 @@ export class GroupMember {
       this.#memberId = join.memberId;
       let assignments: { memberId: string; assignment: Buffer }[] = [];
       if (join.leader === join.memberId) {
-        // Each topic is split over the members subscribed to it; topics only other members
-        // subscribe to are not known here and stay unassigned (a mixed group needs a Java leader).
+        // Each topic any member subscribes to is split over the members subscribed to it, as the
+        // Java leader does; topics only other members want are looked up here.
         const subscriptions = join.members.map((m) => ({
           memberId: m.memberId,
           topics: decodeConsumerProtocolSubscription(new Reader(m.metadata.subarray(2)), m.metadata.readInt16BE(0)).topics,
         }));
+        const layouts = [...this.#topics];
+        for (const name of new Set(subscriptions.flatMap((x) => x.topics))) {
+          if (layouts.some((t) => t.name === name)) continue;
+          // A topic that does not exist (yet) gets no partitions, as in Kafka's assignors.
+          const layout = await this.#cluster.topic(name).catch(() => undefined);
+          if (layout) layouts.push(layout);
+        }
         const perMember = new Map<string, { topic: string; partitions: number[] }[]>(join.members.map((m) => [m.memberId, []]));
-        for (const topic of this.#topics) {
+        for (const topic of layouts) {
           const plan = assignRange(subscriptions.filter((s) => s.topics.includes(topic.name)).map((s) => s.memberId), topic.leaders.length);
           for (const [memberId, partitions] of plan) if (partitions.length > 0) perMember.get(memberId)!.push({ topic: topic.name, partitions });
         }

@@ -23,7 +23,8 @@ const program = new Command('highwater')
   .description('Highwater: a Kafka-wire-compatible message broker')
   .version(VERSION, '-V, --version', 'print the version')
   .addHelpText('after', '\nClient commands take -b host:port[,host:port...]; without it they use $HIGHWATER_BROKERS, else 127.0.0.1:9092.\nHIGHWATER_DEBUG=1 adds stack traces to errors.')
-  .showHelpAfterError('(add --help for usage)');
+  // Commander's own errors (an unknown option, a missing argument) as one line like every other.
+  .configureOutput({ outputError: (text, write) => write(`highwater: ${text.trim().replace(/^error: /, '')} (add --help for usage)\n`) });
 
 const start = program.command('start').description('start a broker (defaults: port 9092, data in ./data)')
   .addHelpText('after', `\nEvery setting, with its environment variable and default:\n${describeSettings()}\n\nPrecedence: flags > environment > --config file > defaults.`)
@@ -53,6 +54,10 @@ start.action(async (opts: Record<string, unknown>) => {
     }
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
       console.error(`highwater: --config ${String(opts.config)}: no such file; give the path of a JSON config file`);
+      process.exit(2);
+    }
+    if (typeof (err as NodeJS.ErrnoException).code === 'string' && opts.config !== undefined) {
+      console.error(`highwater: --config ${String(opts.config)}: cannot be read (${(err as NodeJS.ErrnoException).code}); give the path of a readable JSON file`);
       process.exit(2);
     }
     throw err;

@@ -12,7 +12,7 @@ import type { IncrementalAlterConfigsResponse } from '../protocol/generated/incr
 import type { CreatePartitionsResponse } from '../protocol/generated/create-partitions-response.ts';
 import type { DeleteRecordsResponse } from '../protocol/generated/delete-records-response.ts';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, type KafkaCluster, type TopicLayout } from '../client/kafka-cluster.ts';
-import { CliError, action, clientOptions, collect, parseInteger, parseKeyValues, table, toJson, withCluster, type ClientFlags } from './common.ts';
+import { CliError, action, clientOptions, collect, parseInteger, parseKeyValues, parseTime, table, toJson, withCluster, type ClientFlags } from './common.ts';
 
 const TOPIC_RESOURCE = 2;
 
@@ -199,13 +199,24 @@ export function registerTopicsCommand(program: Command): void {
 
   clientOptions(topics.command('offsets [names...]').description('log start offset, high watermark and last stable offset of every partition (default: every topic)'), { json: true })
     .option('-p, --partition <n>', 'only these partitions (repeatable or comma-separated)', collect)
-    .action(action(async (names: string[], o: Flags & { partition?: string[] }) => {
+    .option('--at <time>', 'also the first offset at or after this time per partition (kcat -Q): unix ms, ISO date-time or -1h')
+    .action(action(async (names: string[], o: Flags & { partition?: string[]; at?: string }) => {
+      const at = o.at === undefined ? undefined : BigInt(parseTime(o.at));
       await withCluster(o, 'highwater-topics', async (cluster) => {
         const wanted = names.length > 0 ? names : (await cluster.metadata(null)).topics.filter((t) => !t.isInternal).map((t) => t.name ?? '').sort();
-        const rows: PartitionOffsets[] = [];
+        const rows: (PartitionOffsets & { offsetAtTime?: bigint })[] = [];
         for (const name of wanted) {
           const layout = await cluster.topic(name);
-          rows.push(...await partitionOffsets(cluster, layout, partitionList(o.partition, layout)));
+          const partitions = partitionList(o.partition, layout);
+          const found = at === undefined ? undefined : await cluster.listOffsets(layout, partitions, at);
+          // No record at or after the time: -1, as ListOffsets answers.
+          for (const r of await partitionOffsets(cluster, layout, partitions)) rows.push(found ? { ...r, offsetAtTime: found.get(r.partition) ?? -1n } : r);
+        }
+        if (at !== undefined && o.format !== 'json') {
+          console.log(table(['TOPIC', 'PARTITION', 'LOG-START-OFFSET', 'HIGH-WATERMARK', 'LAST-STABLE-OFFSET', `OFFSET-AT-${new Date(Number(at)).toISOString()}`], rows.map((r) => [
+            r.topic, String(r.partition), String(r.logStartOffset), String(r.highWatermark), String(r.lastStableOffset), String(r.offsetAtTime),
+          ])));
+          return;
         }
         if (o.format === 'json') console.log(toJson(rows));
         else console.log(table(['TOPIC', 'PARTITION', 'LOG-START-OFFSET', 'HIGH-WATERMARK', 'LAST-STABLE-OFFSET', 'RECORDS'], rows.map((r) => [

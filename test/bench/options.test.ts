@@ -51,13 +51,13 @@ describe('parseBenchOptions', () => {
       bootstrap: '127.0.0.1:9093', topic: 't', partitions: '3', createTopic: false, records: '10k', duration: '20s', warmup: '0',
       recordSize: '2k', payloadFile: '/tmp/p', rate: '5k', producers: '2', consumers: '3', acks: 'all', batchSize: '64k',
       linger: '10', compression: 'lz4', maxInFlight: '8', fetchMaxBytes: '8m', partitionFetchMaxBytes: '2m',
-      progressInterval: '0', json: 'out.json', html: 'out.html', label: 'x', keepTopic: true,
+      progressInterval: '0', json: 'out.json', html: 'out.html', label: 'x', keepTopic: true, connectTimeout: '2s', requestTimeout: '1m',
     });
     expect(o).toEqual({
       mode: 'e2e', bootstrap: '127.0.0.1:9093', topic: 't', partitions: 3, createTopic: false, records: 10_000, durationMs: 20_000,
       warmupMs: 0, recordSize: 2048, payloadFile: '/tmp/p', rate: 5000, producers: 2, consumers: 3, acks: -1, batchSize: 65_536,
       lingerMs: 10, compression: 'lz4', maxInFlight: 8, fetchMaxBytes: 8 * 1024 * 1024, partitionFetchMaxBytes: 2 * 1024 * 1024,
-      progressIntervalMs: 0, jsonOut: 'out.json', htmlOut: 'out.html', label: 'x', cleanup: 'keep',
+      progressIntervalMs: 0, jsonOut: 'out.json', htmlOut: 'out.html', label: 'x', cleanup: 'keep', connectTimeoutMs: 2000, requestTimeoutMs: 60_000,
     });
     expect(parseBenchOptions('e2e', { deleteTopic: true }).cleanup).toBe('delete');
     expect(() => parseBenchOptions('e2e', { deleteTopic: true, keepTopic: true })).toThrow(BenchOptionError);

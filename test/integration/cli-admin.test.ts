@@ -4,34 +4,19 @@
 // null values and per-record headers; consume with times, an end time, JSON and hex, and a group
 // over several topics; --format json, HIGHWATER_BROKERS and --version. The command line is spawned
 // where its output is the point, the exported functions are called where the data is.
-import { spawn } from 'node:child_process';
 import { Readable } from 'node:stream';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startBroker, type TestBroker } from '../helpers/broker.ts';
+import { runCli, type CliRun } from '../helpers/cli.ts';
+import { kafkajs } from '../helpers/kafkajs.ts';
+import { AssignerProtocol, type PartitionAssigner } from 'kafkajs';
 import { runProduce } from '../../src/cli/produce.ts';
 import { parseOffsets, runConsume } from '../../src/cli/consume.ts';
 import { describeGroupWithLag, resetOffsets } from '../../src/cli/groups.ts';
 import { KafkaCluster } from '../../src/client/kafka-cluster.ts';
 import { VERSION } from '../../src/version.ts';
 
-const MAIN = path.resolve(import.meta.dirname, '../../src/cli/main.ts');
-
-function run(args: string[], env: NodeJS.ProcessEnv = {}, stdin = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-    let stdout = '', stderr = '';
-    child.stdout.on('data', (b: Buffer) => { stdout += b.toString(); });
-    child.stderr.on('data', (b: Buffer) => { stderr += b.toString(); });
-    const guard = setTimeout(() => child.kill('SIGKILL'), 40_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(guard);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(stdin);
-  });
-}
+const run = (args: string[], env: NodeJS.ProcessEnv = {}, stdin = ''): Promise<CliRun> => runCli(args, { env, stdin });
 
 async function json<T = unknown>(args: string[], env: NodeJS.ProcessEnv = {}): Promise<T> {
   const r = await run([...args, '--format', 'json'], env);
@@ -148,6 +133,8 @@ describe('produce and consume', () => {
     expect(await consume('timed', ['@-15m'])).toEqual(['t-600000', 't-60000']);
     expect(await consume('timed', ['beginning', `e@${new Date(now - 900_000).toISOString()}`])).toEqual(['t-7200000', 't-1800000']);
     expect(await consume('timed', ['@-1h', 'e@-5m'])).toEqual(['t-1800000', 't-600000']);
+    const atTime = await json<{ partition: number; offsetAtTime: number }[]>(['topics', 'offsets', 'timed', '-p', '0', '--at', '-15m', '-b', tb.bootstrap]);
+    expect(atTime).toEqual([expect.objectContaining({ partition: 0, highWatermark: 4, offsetAtTime: 2 })]);
     // The command line takes the same -o forms.
     const spawned = await run(['consume', 'timed', '-o', '@-15m', '-o', 'e@-5m', '-e', '-b', tb.bootstrap]);
     expect(spawned.stdout).toBe('t-600000\n');
@@ -183,4 +170,39 @@ test('an end time in the past ends the consume at the high watermark even withou
   const { start, endTimestamp } = parseOffsets(['beginning', 'e@now']);
   await runConsume({ topic: 'ended', bootstrap: tb.bootstrap, start, endTimestamp, format: '%s\n', exitAtEnd: false, write: (b) => out.push(b) });
   expect(Buffer.concat(out).toString().split('\n').filter(Boolean).sort()).toEqual(['x', 'y']);
+});
+
+test('leading a group, consume -g assigns the topics only another member (KafkaJS) subscribes to', async () => {
+  await produceLines('lead-ours', ['o1']);
+  await produceLines('lead-theirs', ['t1', 't2', 't3']);
+  let stop!: () => void;
+  const stopped = new Promise<void>((r) => { stop = r; });
+  const ours: string[] = [];
+  // Ours joins first, so it leads; it runs until the KafkaJS member has read its topic.
+  const running = runConsume({
+    topic: 'lead-ours', bootstrap: tb.bootstrap, group: 'mixed', start: parseOffsets(['beginning']).start, format: '%s',
+    exitAtEnd: false, write: (b) => ours.push(b.toString()), stopped,
+  });
+  for (let i = 0; i < 100 && ours.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+  expect(ours).toEqual(['o1']);
+  // KafkaJS ships only a round-robin assigner; a member offering the protocol name "range" joins a
+  // group of range members (its assign is never called: ours leads).
+  const range: PartitionAssigner = () => ({
+    name: 'range', version: 0,
+    assign: () => Promise.reject(new Error('the KafkaJS member should not lead this group')),
+    protocol: ({ topics }) => ({ name: 'range', metadata: AssignerProtocol.MemberMetadata.encode({ version: 0, topics, userData: Buffer.alloc(0) }) }),
+  });
+  const consumer = kafkajs(tb.bootstrap).consumer({ groupId: 'mixed', sessionTimeout: 10_000, heartbeatInterval: 500, partitionAssigners: [range] });
+  const theirs: string[] = [];
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topic: 'lead-theirs', fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ message }) => { theirs.push(message.value!.toString()); } });
+    for (let i = 0; i < 300 && theirs.length < 3; i++) await new Promise((r) => setTimeout(r, 100));
+  } finally {
+    await consumer.disconnect();
+    stop();
+    await running;
+  }
+  expect(theirs.sort()).toEqual(['t1', 't2', 't3']);
 });

@@ -1,36 +1,17 @@
 // Issue 15 defects 6 and 7: the CLI's common mistakes, each spawned as a user would type it. Every
 // one must print exactly one line on stderr that says what is wrong and what to do, exit non-zero,
 // and show no stack trace; an endpoint that accepts and never answers must not hang the CLI.
-import { spawn } from 'node:child_process';
 import net from 'node:net';
 import http from 'node:http';
 import { rmSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startBroker, tempDataDir, type TestBroker } from '../helpers/broker.ts';
+import { runCli, type CliRun } from '../helpers/cli.ts';
 
-const MAIN = path.resolve(import.meta.dirname, '../../src/cli/main.ts');
-
-interface Run { code: number | null; stdout: string; stderr: string }
-
-function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HIGHWATER_DEBUG: '', ...env } });
-    let stdout = '', stderr = '';
-    child.stdout.on('data', (b: Buffer) => { stdout += b.toString(); });
-    child.stderr.on('data', (b: Buffer) => { stderr += b.toString(); });
-    // A guard against a hang, far above any timeout the commands use.
-    const guard = setTimeout(() => child.kill('SIGKILL'), 40_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(guard);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const run = (args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> => runCli(args, { env });
 
 /** One line on stderr, matching `expected`, no stack trace, a non-zero exit. */
-function expectOneLineError(r: Run, expected: RegExp): void {
+function expectOneLineError(r: CliRun, expected: RegExp): void {
   const lines = r.stderr.split('\n').filter((l) => l.trim() !== '');
   expect(lines, r.stderr).toHaveLength(1);
   expect(lines[0]).toMatch(/^highwater: /);
@@ -119,6 +100,12 @@ describe('without a broker', () => {
   test('produce from a missing input file (checked before connecting)', async () => {
     const port = await closedPort();
     expectOneLineError(await run(['produce', 't', '-b', `127.0.0.1:${port}`, '-F', '/nonexistent/records.txt']), /\/nonexistent\/records\.txt: no such file/);
+  });
+
+  test('commander\'s own errors (an unknown option, a missing argument) are one line too', async () => {
+    expectOneLineError(await run(['topics', 'list', '--bogus']), /unknown option '--bogus' \(add --help for usage\)/);
+    expectOneLineError(await run(['consume']), /missing required argument 'topics'/);
+    expectOneLineError(await run(['start', '--config', import.meta.dirname]), /--config .*: cannot be read \(EISDIR\)/);
   });
 
   test('a bad -o is refused with what -o takes', async () => {

@@ -1,33 +1,16 @@
 // `highwater consume -g` and `highwater groups list|describe|reset-offsets|delete` against the
 // broker's group coordinator: commits land where consumption stopped, describe's lag agrees with
 // the lag metric, reset-offsets is a dry run until --execute, delete removes the group.
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startBroker, type TestBroker } from '../helpers/broker.ts';
+import { runCli, type CliRun } from '../helpers/cli.ts';
 import { runProduce } from '../../src/cli/produce.ts';
 import { parseStart, runConsume } from '../../src/cli/consume.ts';
 import { KafkaCluster } from '../../src/client/kafka-cluster.ts';
 import { deleteGroups, describeGroupWithLag, listGroups, resetOffsets } from '../../src/cli/groups.ts';
 
-const MAIN = path.resolve(import.meta.dirname, '../../src/cli/main.ts');
-
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => { stdout += b.toString(); });
-    child.stderr.on('data', (b: Buffer) => { stderr += b.toString(); });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const run = (args: string[]): Promise<CliRun> => runCli(args);
 
 async function consumeAsGroup(tb: TestBroker, topic: string, group: string, count?: number): Promise<string[]> {
   const out: string[] = [];

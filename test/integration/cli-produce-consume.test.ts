@@ -1,33 +1,15 @@
 // `highwater produce` then `highwater consume` against a real broker: lines, keys and headers come
 // back exactly, in per-partition order, placed by Kafka's key hash; start positions, -e and -c;
 // every compression codec; and the real command line, spawned with stdin and stdout.
-import { spawn } from 'node:child_process';
 import { Readable } from 'node:stream';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startBroker, type TestBroker } from '../helpers/broker.ts';
+import { runCli, type CliRun } from '../helpers/cli.ts';
 import { murmur2, partitionForKey, runProduce, splitRecords } from '../../src/cli/produce.ts';
 import { compileFormat, parseStart, runConsume } from '../../src/cli/consume.ts';
 import type { CompressionCodec } from '../../src/protocol/compression.ts';
 
-const MAIN = path.resolve(import.meta.dirname, '../../src/cli/main.ts');
-
-function run(args: string[], stdin = ''): Promise<{ code: number | null; stdout: Buffer; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    let err = '';
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => { err += b.toString(); });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout: Buffer.concat(out), stderr: err });
-    });
-    child.stdin.end(stdin);
-  });
-}
+const run = (args: string[], stdin = ''): Promise<CliRun> => runCli(args, { stdin });
 
 async function consumeAll(bootstrap: string, topic: string, format: string, start = 'beginning', extra: { count?: number; partitions?: number[] } = {}): Promise<string> {
   const out: Buffer[] = [];
