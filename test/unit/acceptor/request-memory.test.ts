@@ -49,3 +49,11 @@ test('the digest logs the first of a kind, then one summary per window with the 
     vi.useRealTimers();
   }
 });
+
+test('queued.max.request.bytes: -1 or at least the frame limit, as Kafka requires; default 256 MiB', async () => {
+  const { loadConfig } = await import('../../../src/config.ts');
+  expect(loadConfig({}, {}).queuedMaxRequestBytes).toBe(256 * 1024 * 1024);
+  expect(loadConfig({ queuedMaxRequestBytes: '-1' }, {}).queuedMaxRequestBytes).toBe(-1);
+  expect(() => loadConfig({ queuedMaxRequestBytes: '1000' }, {})).toThrow(/must be -1 or at least --max-frame-bytes/);
+  expect(loadConfig({ queuedMaxRequestBytes: '2000', maxFrameBytes: '1000' }, {}).queuedMaxRequestBytes).toBe(2000);
+});
