@@ -1,8 +1,10 @@
 // Log compaction end to end: a compacted topic with small segments, cleaned by the shards' cleaner
 // threads, read back by KafkaJS (last value per key, gaps in offsets) and ListOffsets; keyless
 // records refused with INVALID_RECORD; tombstones dropped once delete.retention.ms has passed.
+import { Consumer, stringDeserializers } from '@platformatic/kafka';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startBroker, type TestBroker } from '../helpers/broker.ts';
+import { connect, fetchOnce } from '../helpers/fetch.ts';
 import { kafkajs } from '../helpers/kafkajs.ts';
 
 let b: TestBroker;
@@ -104,6 +106,33 @@ test('the cleaner keeps the last value per key; consumers read the gaps; keyless
   const offsets = await admin.fetchTopicOffsets(topic);
   expect(BigInt(offsets[0]!.high)).toBe(BigInt(sent));
   expect(offsets[0]!.low).toBe('0');
+  // A fetch at an offset the cleaner removed answers from the next batch holding a later offset.
+  const gapAt = records.findIndex((r, i) => r.offset !== (i === 0 ? 0n : records[i - 1]!.offset + 1n));
+  const firstGapEnd = records[gapAt]!;
+  const inGap = gapAt === 0 ? 0n : records[gapAt - 1]!.offset + 1n;
+  const raw = await connect(b.bootstrap);
+  const fetched = await fetchOnce(raw, topic, 0, inGap);
+  await raw.close();
+  expect(fetched.errorCode).toBe(0);
+  expect(fetched.records.find((r) => r.offset >= inGap)?.offset).toBe(firstGapEnd.offset);
+
+  // @platformatic/kafka reads the same compacted log: the same offsets and values.
+  const consumer = new Consumer({ groupId: 'platformatic-compacted', clientId: 'p', bootstrapBrokers: [b.bootstrap], deserializers: stringDeserializers, maxWaitTime: 100 });
+  const stream = await consumer.consume({ topics: [topic], mode: 'earliest', autocommit: false, maxWaitTime: 100 });
+  const viaPlatformatic: { offset: bigint; value: string | null }[] = [];
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`platformatic read ${viaPlatformatic.length} of ${records.length}`)), 20_000);
+    stream.on('data', (m) => {
+      viaPlatformatic.push({ offset: m.offset, value: m.value === undefined || m.value === null || m.value === '' ? null : m.value });
+      if (viaPlatformatic.length === records.length) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  await new Promise<void>((resolve) => consumer.close(true, () => resolve()));
+  expect(viaPlatformatic.map((r) => r.offset)).toEqual(records.map((r) => r.offset));
+
   // ListOffsets by timestamp lands on a record that is still there (the first at or after it).
   const [atStart] = await admin.fetchTopicOffsetsByTimestamp(topic, 0);
   expect(records.map((r) => r.offset)).toContain(BigInt(atStart!.offset));
