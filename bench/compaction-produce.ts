@@ -2,7 +2,7 @@
 // it off (--log-cleaner-enable false), alternating runs on a fresh broker process each time (issue 12:
 // goal within 10%). Keyed 1 KiB records, acks=1, 2 partitions on one shard, 8 MiB segments.
 // Port 19101. Usage: node bench/compaction-produce.ts [rounds] [seconds] [fsync policy, default always]
-//   [log.cleaner.io.max.bytes.per.second, default none]
+//   [log.cleaner.io.max.bytes.per.second, default none; '-' for none] [log.cleaner.backoff.ms, default 1000]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,13 +14,14 @@ import { runBench } from './generator/run.ts';
 const ROUNDS = Number(process.argv[2] ?? 2);
 const SECONDS = Number(process.argv[3] ?? 15);
 const FSYNC = process.argv[4] ?? 'always';
-const IO_MAX = process.argv[5];
+const IO_MAX = process.argv[5] === '-' ? undefined : process.argv[5];
+const BACKOFF_MS = process.argv[6] ?? '1000';
 const PORT = 19101;
 const CLI = join(import.meta.dirname, '../src/cli/main.ts');
 
 async function startBroker(dataDir: string, cleaner: boolean): Promise<{ child: ChildProcess; lines: string[] }> {
   const child = spawn(process.execPath, [CLI, 'start', '--port', String(PORT), '--data-dir', dataDir, '--http-port', '-1', '--shards', '1', '--fsync', FSYNC,
-    '--log-cleaner-enable', String(cleaner), '--log-cleaner-backoff-ms', '1000', ...(IO_MAX ? ['--log-cleaner-io-max-bytes-per-second', IO_MAX] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
+    '--log-cleaner-enable', String(cleaner), '--log-cleaner-backoff-ms', BACKOFF_MS, ...(IO_MAX ? ['--log-cleaner-io-max-bytes-per-second', IO_MAX] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('broker did not start')), 30_000);
@@ -57,7 +58,7 @@ for (let round = 0; round < ROUNDS; round++) {
       const runs = broker.lines.filter((l) => l.includes('log cleaner swapped')).length;
       const row = { cleaner, recordsPerSec: Math.round(result.produce!.recordsPerSec), cleanerRuns: runs, p99Ms: result.produce!.latency.p99Ms };
       results.push(row);
-      console.log(JSON.stringify({ round, fsync: FSYNC, ioMax: IO_MAX ?? 'none', ...row }));
+      console.log(JSON.stringify({ round, fsync: FSYNC, ioMax: IO_MAX ?? 'none', backoffMs: BACKOFF_MS, ...row }));
     } finally {
       broker.child.kill('SIGKILL');
       await new Promise((r) => broker.child.once('exit', r));

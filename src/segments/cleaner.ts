@@ -99,8 +99,34 @@ export function cleanSegments(job: CleanJob): CleanResult {
   const { map, mappedUpTo } = buildOffsetMap(job, io, throttle);
   const cleanable = job.segments.filter((s) => s.nextOffset <= mappedUpTo);
   const groups: CleanedGroup[] = [];
-  for (const group of groupBySize(cleanable, job.segmentBytes)) {
-    groups.push(cleanGroup(job, group, map, mappedUpTo, io, throttle));
+  // Groups are built as they are written: a segment joins the current cleaned file when what
+  // that file holds so far plus the whole segment (its worst case) fits segment.bytes and the
+  // offsets fit the index's int32 (Kafka's groupSegmentsBySize, on the cleaned size so far).
+  let current: CleanerSegment[] = [];
+  let out: CleanedWriter | null = null;
+  const close = (): void => {
+    if (out === null) return;
+    out.finish();
+    io.written += out.size;
+    groups.push({ replaces: current.map((s) => s.baseOffset), size: out.size, nextOffset: current[current.length - 1]!.nextOffset });
+    out.close();
+    out = null;
+    current = [];
+  };
+  try {
+    for (const segment of cleanable) {
+      const fits = out !== null && (out as CleanedWriter).size + segment.size <= job.segmentBytes && segment.nextOffset - current[0]!.baseOffset <= 0x7fffffffn;
+      if (!fits) {
+        close();
+        const paths = segmentPaths(job.partitionDir, segment.baseOffset);
+        out = new CleanedWriter(paths.log + CLEANED_SUFFIX, paths.offsetIndex + CLEANED_SUFFIX, paths.timeIndex + CLEANED_SUFFIX, segment.baseOffset, job.indexIntervalBytes);
+      }
+      current.push(segment);
+      cleanInto(job, segment, out!, map, mappedUpTo, io, throttle);
+    }
+    close();
+  } finally {
+    (out as CleanedWriter | null)?.close();
   }
   return {
     groups, cleanedUpTo: mappedUpTo, bytesRead: io.read, bytesCleaned: cleanable.reduce((n, s) => n + s.size, 0), bytesWritten: io.written, recordsRead: io.records, recordsKept: io.kept,
@@ -156,48 +182,18 @@ function mapKeys(frame: Buffer, info: BatchInfo, firstDirty: number, map: Map<st
   }
 }
 
-/** Consecutive segments into groups whose total size stays within segment.bytes (Kafka's groupSegmentsBySize). */
-function groupBySize(segments: CleanerSegment[], maxBytes: number): CleanerSegment[][] {
-  const groups: CleanerSegment[][] = [];
-  let current: CleanerSegment[] = [];
-  let bytes = 0;
-  for (const segment of segments) {
-    const spansTooFar = current.length > 0 && segment.nextOffset - current[0]!.baseOffset > 0x7fffffffn;
-    if (current.length > 0 && (bytes + segment.size > maxBytes || spansTooFar)) {
-      groups.push(current);
-      current = [];
-      bytes = 0;
+/** Writes the batches of one segment that the map keeps into a cleaned file. */
+function cleanInto(job: CleanJob, segment: CleanerSegment, out: CleanedWriter, map: Map<string, number>, mappedUpTo: bigint, io: Io, throttle: (bytes: number) => void): void {
+  const horizon = job.nowMs + job.deleteRetentionMs;
+  forEachRecord(job.partitionDir, segment, io, throttle, (batch, records) => {
+    io.records += records.list.length;
+    const kept = filterBatch(batch, records, map, mappedUpTo, job, horizon, io);
+    if (kept !== null) {
+      out.append(kept, batch.info);
+      throttle(kept.length);
     }
-    current.push(segment);
-    bytes += segment.size;
-  }
-  if (current.length > 0) groups.push(current);
-  return groups;
-}
-
-function cleanGroup(job: CleanJob, group: CleanerSegment[], map: Map<string, number>, mappedUpTo: bigint, io: Io, throttle: (bytes: number) => void): CleanedGroup {
-  const base = group[0]!.baseOffset;
-  const paths = segmentPaths(job.partitionDir, base);
-  const out = new CleanedWriter(paths.log + CLEANED_SUFFIX, paths.offsetIndex + CLEANED_SUFFIX, paths.timeIndex + CLEANED_SUFFIX, base, job.indexIntervalBytes);
-  try {
-    const horizon = job.nowMs + job.deleteRetentionMs;
-    for (const segment of group) {
-      forEachRecord(job.partitionDir, segment, io, throttle, (batch, records) => {
-        io.records += records.list.length;
-        const kept = filterBatch(batch, records, map, mappedUpTo, job, horizon, io);
-        if (kept !== null) {
-          out.append(kept, batch.info);
-          throttle(kept.length);
-        }
-        return true;
-      });
-    }
-    out.finish();
-    io.written += out.size;
-    return { replaces: group.map((s) => s.baseOffset), size: out.size, nextOffset: group[group.length - 1]!.nextOffset };
-  } finally {
-    out.close();
-  }
+    return true;
+  });
 }
 
 interface WalkedRecord {

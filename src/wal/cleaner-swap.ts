@@ -47,33 +47,47 @@ export function discardCleaned(partitionDir: string, base: bigint): void {
 }
 
 /**
- * Swaps one cleaned group in: files as above, then the segment set. Returns false (and discards
- * the cleaned files) when the replaced segments are no longer what the cleaner read.
+ * Swaps the cleaned groups of one run in, all under one commit (two directory fsyncs per run, not
+ * per group: on the shard's thread each is a journal commit): files as above, then the segment set.
+ * A group whose replaced segments are no longer what the cleaner read is discarded. Returns how
+ * many groups were swapped.
  */
-export function swapCleanedGroup(segments: SegmentSet, group: CleanedGroup, sizes: readonly number[], indexIntervalBytes: number, logger: Logger): boolean {
+export function swapCleanedGroups(segments: SegmentSet, groups: readonly CleanedGroup[], sizesOf: (group: CleanedGroup) => number[], indexIntervalBytes: number, logger: Logger): number {
   const dir = segments.partitionDir;
-  const base = group.replaces[0]!;
-  if (!segments.holdsRolled(group.replaces, sizes)) {
-    discardCleaned(dir, base);
+  const swapping = groups.filter((group) => {
+    if (segments.holdsRolled(group.replaces, sizesOf(group))) return true;
+    discardCleaned(dir, group.replaces[0]!);
     return false;
-  }
-  const paths = segmentPaths(dir, base);
+  });
+  if (swapping.length === 0) return 0;
   crashPoint('before-commit');
-  renameSync(paths.log + CLEANED_SUFFIX, paths.log + SWAP_SUFFIX);
+  for (const group of swapping) {
+    const paths = segmentPaths(dir, group.replaces[0]!);
+    renameSync(paths.log + CLEANED_SUFFIX, paths.log + SWAP_SUFFIX);
+  }
   syncDirectory(dir);
   crashPoint('after-commit');
-  for (const replaced of group.replaces.slice(1)) for (const path of filesOf(dir, replaced)) unlinkIfPresent(path);
+  for (const group of swapping) for (const replaced of group.replaces.slice(1)) for (const path of filesOf(dir, replaced)) unlinkIfPresent(path);
   crashPoint('after-delete');
-  renameSync(paths.offsetIndex + CLEANED_SUFFIX, paths.offsetIndex);
-  renameSync(paths.timeIndex + CLEANED_SUFFIX, paths.timeIndex);
+  for (const group of swapping) {
+    const paths = segmentPaths(dir, group.replaces[0]!);
+    renameSync(paths.offsetIndex + CLEANED_SUFFIX, paths.offsetIndex);
+    renameSync(paths.timeIndex + CLEANED_SUFFIX, paths.timeIndex);
+  }
   crashPoint('after-index-rename');
-  renameSync(paths.log + SWAP_SUFFIX, paths.log);
+  for (const group of swapping) {
+    const paths = segmentPaths(dir, group.replaces[0]!);
+    renameSync(paths.log + SWAP_SUFFIX, paths.log);
+  }
   syncDirectory(dir);
   crashPoint('after-swap');
-  const { segment, indexesRebuilt } = Segment.openRolled(dir, base, group.nextOffset, indexIntervalBytes);
-  if (indexesRebuilt) logger.warn({ segment: paths.log }, 'rebuilt the index files of a cleaned segment');
-  segments.replaceRolled(group.replaces.length, segment);
-  return true;
+  for (const group of swapping) {
+    const base = group.replaces[0]!;
+    const { segment, indexesRebuilt } = Segment.openRolled(dir, base, group.nextOffset, indexIntervalBytes);
+    if (indexesRebuilt) logger.warn({ segment: segment.files.log }, 'rebuilt the index files of a cleaned segment');
+    segments.replaceRolled(group.replaces.length, segment);
+  }
+  return swapping.length;
 }
 
 /** Recovery: discards uncommitted cleaned files and completes committed swaps (see the top). */

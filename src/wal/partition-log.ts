@@ -14,7 +14,7 @@ import type { LogConfig } from '../segments/log-config.ts';
 import { applyRetention, deleteRecordsBefore, type RetentionResult } from '../segments/retention.ts';
 import { SegmentSet } from '../segments/segment-set.ts';
 import type { CleanedGroup } from '../segments/cleaner.ts';
-import { discardCleaned, swapCleanedGroup } from './cleaner-swap.ts';
+import { discardCleaned, swapCleanedGroups } from './cleaner-swap.ts';
 import { CheckpointFile, writeCleanShutdown, type RecoveryCheckpoint } from './checkpoint.ts';
 import { RecoveryPoint } from './recovery-point.ts';
 import { recoverSegments } from './recovery.ts';
@@ -328,12 +328,7 @@ export class PartitionLog {
   swapCleaned(groups: readonly CleanedGroup[], sizes: ReadonlyMap<bigint, number>): number {
     this.assertWritable();
     this.assertNothingStaged();
-    let swapped = 0;
-    for (const group of groups) {
-      const groupSizes = group.replaces.map((b) => sizes.get(b) ?? -1);
-      if (swapCleanedGroup(this.segments, group, groupSizes, this.config.indexIntervalBytes, this.logger)) swapped++;
-    }
-    return swapped;
+    return swapCleanedGroups(this.segments, groups, (group) => group.replaces.map((b) => sizes.get(b) ?? -1), this.config.indexIntervalBytes, this.logger);
   }
 
   /** Deletes cleaned files that will not be swapped in. */
