@@ -47,7 +47,7 @@ export async function until<T>(what: string, timeoutMs: number, check: () => Pro
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
-    if (abortReason) throw new Error(abortReason);
+    if (abortReason) throw new Error(`${abortReason} while waiting for ${what}`);
     try {
       const value = await check();
       if (value !== undefined) return value;

@@ -49,7 +49,7 @@ async function runScenario(scenario: Scenario, context: ScenarioContext): Promis
     outcome = { name: scenario.name, status: 'PASS', detail, seconds: 0 };
   } catch (error) {
     const message = (error as Error).message.replace(/\s+/g, ' ').slice(0, 500);
-    outcome = { name: scenario.name, status: 'FAIL', detail: timedOut ? `hard timeout of ${scenario.timeoutMs / 1000} s: ${message}` : message, seconds: 0 };
+    outcome = { name: scenario.name, status: 'FAIL', detail: timedOut && !message.startsWith('hard timeout') ? `hard timeout of ${scenario.timeoutMs / 1000} s: ${message}` : message, seconds: 0 };
   } finally {
     clearTimeout(timer);
     clearAbort();
