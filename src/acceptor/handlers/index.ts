@@ -29,6 +29,8 @@ import createPartitions from './37-create-partitions.ts';
 import deleteGroups from './42-delete-groups.ts';
 import incrementalAlterConfigs from './44-incremental-alter-configs.ts';
 import offsetDelete from './47-offset-delete.ts';
+import describeUserScramCredentials from './50-describe-user-scram-credentials.ts';
+import alterUserScramCredentials from './51-alter-user-scram-credentials.ts';
 import describeCluster from './60-describe-cluster.ts';
 import describeProducers from './61-describe-producers.ts';
 
@@ -38,5 +40,5 @@ export const allHandlers: ApiHandler[] = [
   offsetCommit, offsetFetch, findCoordinator, joinGroup, heartbeat, leaveGroup, syncGroup, describeGroups,
   listGroups, deleteGroups, offsetDelete, describeLogDirs,
   describeProducers,
-  saslHandshake, saslAuthenticate,
+  saslHandshake, saslAuthenticate, describeUserScramCredentials, alterUserScramCredentials,
 ];
