@@ -84,9 +84,13 @@ export class ScramServer implements SaslMechanismServer {
   #serverFirst = '';
   #nonce = '';
 
-  constructor(mechanism: ScramMechanismName, lookup: ScramCredentialLookup) {
+  readonly #serverNonce: () => string;
+
+  /** `serverNonce` is for tests that replay RFC 7677's exchange; by default 24 random bytes. */
+  constructor(mechanism: ScramMechanismName, lookup: ScramCredentialLookup, serverNonce = () => randomBytes(24).toString('base64url')) {
     this.mechanism = mechanism;
     this.#lookup = lookup;
+    this.#serverNonce = serverNonce;
   }
 
   evaluate(token: Buffer): SaslStep {
@@ -113,7 +117,7 @@ export class ScramServer implements SaslMechanismServer {
     this.#credential = credential;
     // client-first-message-bare: all after the gs2 header "n,[a=authzid]," (no ',' inside it).
     this.#clientFirstBare = message.slice(message.indexOf(',', 2) + 1);
-    this.#nonce = m[3]! + randomBytes(24).toString('base64url');
+    this.#nonce = m[3]! + this.#serverNonce();
     this.#serverFirst = `r=${this.#nonce},s=${credential.salt.toString('base64')},i=${credential.iterations}`;
     this.#state = 'client-final';
     return { response: Buffer.from(this.#serverFirst, 'utf8') };
