@@ -127,7 +127,9 @@ export class ScramServer implements SaslMechanismServer {
     this.#state = 'done';
     const m = CLIENT_FINAL.exec(message);
     if (!m) throw new SaslFailure('Invalid SCRAM client final message format', 'generic');
-    if (m[2] !== this.#nonce) throw new SaslFailure('Invalid client nonce in the final client message.', 'generic');
+    // Kafka checks endsWith, not equality (ScramSaslServer): librdkafka 2.0.2 (kcat 1.7.1) sends its
+    // own nonce in front of the combined one, and Kafka accepts that, so this must too.
+    if (!m[2]!.endsWith(this.#nonce)) throw new SaslFailure('Invalid client nonce in the final client message.', 'generic');
     const credential = this.#credential!;
     const proof = Buffer.from(m[3]!, 'base64');
     const withoutProof = message.slice(0, message.lastIndexOf(',p='));
