@@ -32,7 +32,7 @@ export interface ConnectionHost {
   connectionClosed(connection: Connection): void;
 }
 
-/** What the listener a connection came through decides for it (listeners.ts). */
+/** What the listener a connection came through decides for it (server.ts). */
 export interface ConnectionOptions {
   /** The listener's advertised endpoint (Metadata, FindCoordinator, DescribeCluster). */
   advertised?: BrokerEndpoint;
