@@ -28,6 +28,8 @@ export class BrokerMetrics {
   readonly damagedBatches: Counter<'topic' | 'partition'>;
   /** Bytes of requests being received or queued (queued.max.request.bytes); set by the listener. */
   queuedRequestBytes: () => number = () => 0;
+  readonly authentications: Counter<'listener' | 'mechanism' | 'result'>;
+  readonly connectionsRejected: Counter<'listener' | 'reason'>;
   /** Per-API label values cached so the hot path does not build label objects. */
   readonly #apiLabels = new Map<number, string>();
 
@@ -63,6 +65,8 @@ export class BrokerMetrics {
     });
     this.backpressurePauses = new Counter({ name: 'highwater_backpressure_pauses_total', help: 'Times a full shard ring paused a client socket', labelNames: ['shard'], registers });
     this.backpressureSeconds = new Counter({ name: 'highwater_backpressure_paused_seconds_total', help: 'Time a shard had sockets paused because its ring was full', labelNames: ['shard'], registers });
+    this.authentications = new Counter({ name: 'highwater_authentications_total', help: 'SASL authentications by listener, mechanism and result (success, failure), as Kafka\'s successful-/failed-authentication-total', labelNames: ['listener', 'mechanism', 'result'], registers });
+    this.connectionsRejected = new Counter({ name: 'highwater_connections_rejected_total', help: 'Connections closed before serving a request: over a connection limit, failed TLS handshake, untrusted client certificate, expired SASL session', labelNames: ['listener', 'reason'], registers });
     this.shardRestarts = new Counter({ name: 'highwater_shard_restarts_total', help: 'Shard worker restarts after a crash', labelNames: ['shard'], registers });
   }
 

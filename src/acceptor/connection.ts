@@ -10,7 +10,8 @@ import { FrameSplitter } from '../protocol/frames.ts';
 import { adoptWithReadBuffer } from './socket-reads.ts';
 import type { RequestMemoryBudget } from './request-memory.ts';
 import type { WarningDigest } from './warning-digest.ts';
-import { NO_RESPONSE, type ApiHandler, type ConnectionInfo, type HandlerRegistry, type HandlerServices, type RequestContext } from './registry.ts';
+import { NO_RESPONSE, type ApiHandler, type BrokerEndpoint, type ConnectionInfo, type HandlerRegistry, type HandlerServices, type RequestContext } from './registry.ts';
+import { SaslAuthenticator, type SaslListenerSettings } from './sasl/authenticator.ts';
 
 
 export interface TestHooks {
@@ -38,8 +39,35 @@ export interface ConnectionHost {
   connectionClosed(connection: Connection): void;
 }
 
+/** What the listener a connection came through decides for it (server.ts). */
+export interface ConnectionOptions {
+  /** The listener's advertised endpoint (Metadata, FindCoordinator, DescribeCluster). */
+  advertised?: BrokerEndpoint;
+  /** Set on SASL listeners: nothing but ApiVersions and the SASL exchange until authenticated. */
+  sasl?: SaslListenerSettings | null;
+  /** The principal the transport established (a TLS client certificate); SASL replaces it. */
+  principal?: string;
+  /** TLS sockets decrypt in Node's stream and are read through 'data' events. */
+  adoptReads?: boolean;
+  /**
+   * A coarse clock (ms) the server advances on a timer; the connection stamps it on every read
+   * and write, and the server's sweep closes connections idle past connections.max.idle.ms. A
+   * stamp is one store, where a per-socket timeout would re-arm a timer on every read and write.
+   */
+  idleClock?: { now: number };
+  /** Told when the connection closes, after the host (connection limits). */
+  onClose?: () => void;
+}
+
 /** Record sets at least this large are written to the socket by reference, not copied. */
 const SPLICE_RECORDS_FROM_BYTES = 16 * 1024;
+
+/**
+ * The largest frame read before a SASL client is authenticated: Kafka's
+ * sasl.server.max.receive.size default. A larger one closes the connection, as Kafka's
+ * InvalidReceiveException does, so an unauthenticated client cannot make the broker buffer much.
+ */
+const SASL_MAX_RECEIVE_BYTES = 524_288;
 
 /** Pipelined requests allowed before the socket stops being read. */
 const MAX_IN_FLIGHT = 256;
@@ -67,15 +95,28 @@ export class Connection implements ConnectionInfo {
   #reservedPartial = 0;
   /** Cancels the wait for request memory, while this connection waits for it. */
   #cancelMemoryWait: (() => void) | undefined;
+  readonly advertised: BrokerEndpoint | undefined;
+  readonly #sasl: SaslAuthenticator | null;
+  readonly #transportPrincipal: string | undefined;
+  /** The reason to close once every queued response is written (a refused authentication). */
+  #endAfterFlush: string | undefined;
+  readonly #idleClock: { now: number };
+  /** The idle clock's value at the last read or write. */
+  lastActivity: number;
 
   /**
    * Takes over a socket the listener accepted paused. Its reads land in the acceptor's one shared
    * read buffer when the runtime allows that (socket-reads.ts), else in buffers Node allocates.
    */
-  constructor(id: number, accepted: Socket, host: ConnectionHost, readBuffer: Buffer) {
+  constructor(id: number, accepted: Socket, host: ConnectionHost, readBuffer: Buffer, options: ConnectionOptions = {}) {
     this.id = id;
     this.#host = host;
-    const socket = adoptWithReadBuffer(accepted, readBuffer, (chunk) => this.#onData(chunk)) ?? accepted;
+    this.advertised = options.advertised;
+    this.#transportPrincipal = options.principal;
+    this.#idleClock = options.idleClock ?? { now: 0 };
+    this.lastActivity = this.#idleClock.now;
+    const adopted = options.adoptReads === false ? null : adoptWithReadBuffer(accepted, readBuffer, (chunk) => this.#onData(chunk));
+    const socket = adopted ?? accepted;
     if (socket === accepted) {
       socket.on('data', (chunk: Buffer) => this.#onData(chunk));
       socket.resume();
@@ -91,7 +132,19 @@ export class Connection implements ConnectionInfo {
       this.#closed = true;
       this.#releaseMemory();
       host.connectionClosed(this);
+      options.onClose?.();
     });
+    this.#sasl = options.sasl ? new SaslAuthenticator(options.sasl, this.remoteAddress) : null;
+    if (this.#sasl) this.#frames.maxFrameBytes = Math.min(host.maxFrameBytes, SASL_MAX_RECEIVE_BYTES);
+  }
+
+  /** The SASL principal once authenticated, else the transport's (TLS client certificate), else none. */
+  get principal(): string | undefined {
+    return this.#sasl?.principal ?? this.#transportPrincipal;
+  }
+
+  get sasl(): SaslAuthenticator | null {
+    return this.#sasl;
   }
 
   get closed(): boolean {
@@ -147,6 +200,7 @@ export class Connection implements ConnectionInfo {
   /** A chunk in memory that is reused once this returns: every frame in it is dealt with or copied. */
   #onData(chunk: Buffer): void {
     if (this.#closed) return;
+    this.lastActivity = this.#idleClock.now;
     // A frame already being received completes (if it does) as the first frame of this chunk; its
     // reservation is then handed over to the request it becomes (#onFrame charges it).
     let completing = this.#reservedPartial > 0;
@@ -192,6 +246,11 @@ export class Connection implements ConnectionInfo {
   }
 
   #onFrame(transientFrame: Buffer): void {
+    const sasl = this.#sasl;
+    if (sasl?.expectsRawToken) {
+      this.#onRawSaslToken(sasl, Buffer.from(transientFrame));
+      return;
+    }
     // A Produce handler is done with its frame when it returns (every append is in a shard ring
     // by then), so Produce frames are decoded in place. Any other request may keep pieces of its
     // frame (group metadata, assignments) and gets its own copy; those frames are small.
@@ -205,6 +264,15 @@ export class Connection implements ConnectionInfo {
     }
     const { apiKey, apiVersion, correlationId } = header;
     const handler = this.#host.registry.get(apiKey);
+    let refuseReason: string | undefined;
+    if (sasl) {
+      const admission = sasl.admit(apiKey, performance.now());
+      if (admission.verdict === 'close') {
+        this.close(admission.reason, { apiKey, apiVersion, correlationId });
+        return;
+      }
+      if (admission.verdict === 'refuse') refuseReason = admission.reason;
+    }
     if (!handler) {
       this.close('unsupported api key', { apiKey, apiVersion, correlationId });
       return;
@@ -233,6 +301,19 @@ export class Connection implements ConnectionInfo {
     const ctx: RequestContext = {
       apiKey, apiVersion, correlationId, clientId: header.clientId, services: this.#host.services, connection: this,
     };
+    if (refuseReason !== undefined) {
+      // Kafka answers a request other than SaslAuthenticate during authentication with that
+      // request's error response (IllegalSaslStateException), then closes.
+      let bytes: Uint8Array[] | null = null;
+      try {
+        const response = handler.errorResponse(ctx, request, ErrorCode.ILLEGAL_SASL_STATE);
+        if (response !== null) bytes = this.#encode(apiKey, apiVersion, correlationId, response);
+      } catch { /* no answer: just close */ }
+      this.#endAfterFlush = refuseReason;
+      this.#queue.push({ apiKey, bytes, charged: 0 });
+      this.#flush();
+      return;
+    }
     // Counted from decode until the request is done with its frame (Kafka releases its pool
     // buffer after the handler, too).
     const slot: PendingResponse = { apiKey, bytes: undefined, charged: frame.length };
@@ -265,6 +346,7 @@ export class Connection implements ConnectionInfo {
         this.#handlerFailed(err, handler, ctx, request, slot);
         return;
       }
+      if (sasl) this.#afterSaslStep(sasl);
       this.#flush();
     };
     if (result instanceof Promise) result.then(finish, (err) => this.#handlerFailed(err, handler, ctx, request, slot));
@@ -304,6 +386,31 @@ export class Connection implements ConnectionInfo {
     this.#flush();
   }
 
+  /** A bare SASL token after a v0 handshake: answered with a bare size-prefixed token, or closed. */
+  #onRawSaslToken(sasl: SaslAuthenticator, token: Buffer): void {
+    const slot: PendingResponse = { apiKey: ApiKey.SaslAuthenticate, bytes: undefined, charged: 0 };
+    this.#queue.push(slot);
+    this.pause('sasl');
+    sasl.authenticateRaw(token).then((response) => {
+      if (this.#closed) return;
+      if (response === null) {
+        this.close(sasl.takeCloseReason() ?? 'SASL authentication failed');
+        return;
+      }
+      const size = Buffer.allocUnsafe(4);
+      size.writeInt32BE(response.length, 0);
+      slot.bytes = [size, response];
+      this.#afterSaslStep(sasl);
+      this.resume('sasl');
+      this.#flush();
+    }, (err: Error) => this.close('SASL step failed', { error: err.message }));
+  }
+
+  #afterSaslStep(sasl: SaslAuthenticator): void {
+    this.#endAfterFlush ??= sasl.takeCloseReason();
+    this.#frames.maxFrameBytes = sasl.authenticated ? this.#host.maxFrameBytes : Math.min(this.#host.maxFrameBytes, SASL_MAX_RECEIVE_BYTES);
+  }
+
   #enqueueImmediate(bytes: Uint8Array[]): void {
     this.#queue.push({ apiKey: ApiKey.ApiVersions, bytes, charged: 0 });
     this.#flush();
@@ -324,6 +431,7 @@ export class Connection implements ConnectionInfo {
   /** Writes every finished response at the head of the queue; stops at the first still running. */
   #flush(): void {
     const hooks = this.#host.testHooks;
+    this.lastActivity = this.#idleClock.now;
     while (this.#queue.length > 0 && this.#queue[0]!.bytes !== undefined) {
       const { apiKey, bytes } = this.#queue.shift()!;
       if (!bytes) continue;
@@ -342,6 +450,21 @@ export class Connection implements ConnectionInfo {
       }
       if (!drained) this.pause('socket-drain');
     }
+    if (this.#endAfterFlush !== undefined && this.#queue.length === 0) {
+      this.#endGracefully(this.#endAfterFlush);
+      return;
+    }
     if (this.#queue.length < MAX_IN_FLIGHT) this.resume('in-flight');
+  }
+
+  /** Closes after the answers already written reach the client (a refused authentication). */
+  #endGracefully(reason: string): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#log.debug({ reason }, 'closing connection');
+    const socket = this.#socket;
+    socket.end();
+    // A client that never reads its answer does not keep the socket open.
+    setTimeout(() => socket.destroy(), 5000).unref();
   }
 }

@@ -17,7 +17,7 @@ process.env.UV_THREADPOOL_SIZE ??= '16';
 // in a fraction of the time (docs/notes/cli-client.md). It lives in the OS temp dir; failing to
 // enable it only costs speed.
 module.enableCompileCache?.();
-const { SETTINGS, describeSettings, loadConfig, formatFsyncPolicy, ConfigError } = await import('../config.ts');
+const { SETTINGS, describeSettings, loadConfig, formatFsyncPolicy, redactSecrets, ConfigError } = await import('../config.ts');
 
 const program = new Command('highwater')
   .description('Highwater: a Kafka-wire-compatible message broker')
@@ -69,7 +69,7 @@ start.action(async (opts: Record<string, unknown>) => {
   const log = createLogger({ level: config.logLevel, pretty: config.logPretty });
   if (fdLimit.warning) log.warn({ openFiles: openFileLimits() }, fdLimit.warning);
   log.info({ version: VERSION, node: process.version, dataDir: config.dataDir, openFileLimit: openFileLimits()?.soft }, 'starting highwater');
-  log.debug({ config: { ...config, fsync: formatFsyncPolicy(config.fsync) } }, 'configuration');
+  log.debug({ config: { ...redactSecrets(config), fsync: formatFsyncPolicy(config.fsync) } }, 'configuration');
   const { startBroker } = await import('../acceptor/start.ts');
   let broker: Awaited<ReturnType<typeof startBroker>>;
   try {
@@ -109,6 +109,10 @@ start.action(async (opts: Record<string, unknown>) => {
       process.exit(1);
     });
   };
+  // Certificates rotate: SIGHUP reads the TLS key material again for every new connection.
+  process.on('SIGHUP', () => {
+    broker.reloadTls().catch((err: Error) => log.error({ err: err.message }, 'TLS reload failed; the previous key material stays in use'));
+  });
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
   followNpmParent(() => shutdown('parent process exited'));
