@@ -21,6 +21,8 @@ export class BrokerMetrics {
   readonly backpressurePauses: Counter<'shard'>;
   readonly backpressureSeconds: Counter<'shard'>;
   readonly shardRestarts: Counter<'shard'>;
+  readonly authorizationDenials: Counter<'operation' | 'resource_type'>;
+  readonly throttles: Counter<'quota'>;
   /** Per-API label values cached so the hot path does not build label objects. */
   readonly #apiLabels = new Map<number, string>();
 
@@ -41,6 +43,8 @@ export class BrokerMetrics {
     this.connectionsTotal = new Counter({ name: 'highwater_connections_total', help: 'Client connections accepted', registers });
     this.backpressurePauses = new Counter({ name: 'highwater_backpressure_pauses_total', help: 'Times a full shard ring paused a client socket', labelNames: ['shard'], registers });
     this.backpressureSeconds = new Counter({ name: 'highwater_backpressure_paused_seconds_total', help: 'Time a shard had sockets paused because its ring was full', labelNames: ['shard'], registers });
+    this.authorizationDenials = new Counter({ name: 'highwater_authorization_denials_total', help: 'Operations the ACL authorizer denied, by operation and resource type', labelNames: ['operation', 'resource_type'], registers });
+    this.throttles = new Counter({ name: 'highwater_quota_throttles_total', help: 'Responses throttled by a client quota, by quota', labelNames: ['quota'], registers });
     this.shardRestarts = new Counter({ name: 'highwater_shard_restarts_total', help: 'Shard worker restarts after a crash', labelNames: ['shard'], registers });
   }
 

@@ -127,6 +127,9 @@ export class MetadataStore implements MetadataService {
         return;
       case 'cluster':
       case 'producer-id-block':
+      case 'acl':
+      case 'remove-acl':
+      case 'client-quota':
         return;
     }
   }

@@ -27,7 +27,35 @@ export type MetadataRecord =
   /** Dynamic broker configs of one resource: a node id, or "" for the cluster-wide default; null deletes. */
   | { type: 'broker-configs'; resourceName: string; configs: Record<string, string | null> }
   /** Producer ids below `end` may have been handed out: a restart continues from `end`. */
-  | { type: 'producer-id-block'; end: string };
+  | { type: 'producer-id-block'; end: string }
+  /** One ACL (CreateAcls), under an id of its own, as Kafka's AccessControlEntryRecord. */
+  | { type: 'acl'; id: string; acl: StoredAcl }
+  /** Removes the ACL of that id (DeleteAcls), as Kafka's RemoveAccessControlEntryRecord. */
+  | { type: 'remove-acl'; id: string }
+  /** One client quota of one entity (AlterClientQuotas), as Kafka's ClientQuotaRecord; null removes it. */
+  | { type: 'client-quota'; entity: QuotaEntity; key: string; value: number | null };
+
+/** An ACL: a resource pattern and an access control entry, in Kafka's codes (src/acceptor/acl/acl-binding.ts). */
+export interface StoredAcl {
+  resourceType: number;
+  resourceName: string;
+  patternType: number;
+  principal: string;
+  host: string;
+  operation: number;
+  permissionType: number;
+}
+
+/**
+ * A client quota entity, as Kafka's ClientQuotaEntity: entity type ('user', 'client-id') to name,
+ * a null name meaning the type's default entity.
+ */
+export type QuotaEntity = Record<string, string | null>;
+
+/** One canonical string per entity (types sorted), the key quotas are kept under. */
+export function quotaEntityKey(entity: QuotaEntity): string {
+  return JSON.stringify(Object.keys(entity).sort().map((k) => [k, entity[k]]));
+}
 
 /**
  * Kafka's internal topics (org.apache.kafka.common.internals.Topic.isInternal): the only names
@@ -61,6 +89,14 @@ export class ClusterMetadata {
   readonly #brokerConfigs = new Map<string, Record<string, string>>();
   readonly #topicsById = new Map<string, TopicInfo>();
   readonly #shardCount: number;
+  /** ACLs by id, in creation order. */
+  readonly acls = new Map<string, StoredAcl>();
+  /** Bumped by every ACL change, so an authorizer knows when to rebuild its index. */
+  aclVersion = 0;
+  /** Client quotas by quotaEntityKey: the entity and its quota values. */
+  readonly clientQuotas = new Map<string, { entity: QuotaEntity; quotas: Record<string, number> }>();
+  /** Bumped by every quota change. */
+  quotaVersion = 0;
 
   constructor(shardCount: number) {
     this.#shardCount = shardCount;
@@ -126,6 +162,24 @@ export class ClusterMetadata {
           else configs[key] = value;
         }
         this.#brokerConfigs.set(record.resourceName, configs);
+        return;
+      }
+      case 'acl':
+        this.acls.set(record.id, { ...record.acl });
+        this.aclVersion++;
+        return;
+      case 'remove-acl':
+        this.acls.delete(record.id);
+        this.aclVersion++;
+        return;
+      case 'client-quota': {
+        const key = quotaEntityKey(record.entity);
+        const current = this.clientQuotas.get(key) ?? { entity: { ...record.entity }, quotas: {} };
+        if (record.value === null) delete current.quotas[record.key];
+        else current.quotas[record.key] = record.value;
+        if (Object.keys(current.quotas).length === 0) this.clientQuotas.delete(key);
+        else this.clientQuotas.set(key, current);
+        this.quotaVersion++;
         return;
       }
       case 'delete-topic': {

@@ -1,0 +1,54 @@
+// DescribeAcls (key 29), v0-3 (v0: LITERAL patterns only, ANY read as LITERAL, as Kafka's
+// DescribeAclsRequest normalises it; v2+ flexible). Needs DESCRIBE on the cluster. With no authorizer
+// the answer is SECURITY_DISABLED, as in Kafka. Matching ACLs are grouped per resource pattern.
+// UNKNOWN codes, or a v0 filter that is neither LITERAL nor ANY, close the connection (the request
+// does not parse on a Kafka broker).
+import { defineHandler } from '../registry.ts';
+import { ApiKey } from '../../protocol/generated/index.ts';
+import type { DescribeAclsRequest } from '../../protocol/generated/describe-acls-request.ts';
+import type { DescribeAclsResponseInput, DescribeAclsResourceInput } from '../../protocol/generated/describe-acls-response.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+import { AclOperation } from '../authorized-operations.ts';
+import { authorizeCluster } from '../acl/authorize.ts';
+import { PatternType, hasUnknownElement, type AclFilter } from '../acl/acl-binding.ts';
+
+function unparseable(apiVersion: number, r: DescribeAclsRequest): boolean {
+  if (apiVersion === 0 && r.patternTypeFilter !== PatternType.LITERAL && r.patternTypeFilter !== PatternType.ANY) return true;
+  return hasUnknownElement({ resourceType: r.resourceTypeFilter, patternType: r.patternTypeFilter, operation: r.operation, permissionType: r.permissionType });
+}
+
+export default defineHandler<DescribeAclsRequest, DescribeAclsResponseInput>({
+  apiKey: ApiKey.DescribeAcls,
+  name: 'DescribeAcls',
+  minVersion: 0,
+  maxVersion: 3,
+  handle(ctx, request) {
+    if (unparseable(ctx.apiVersion, request)) throw new Error('DescribeAcls request with UNKNOWN elements (or a non-LITERAL pattern at v0)');
+    if (!authorizeCluster(ctx, AclOperation.DESCRIBE)) {
+      return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: 'Cluster authorization failed.', resources: [] };
+    }
+    const admin = ctx.services.acls;
+    if (!admin) return { throttleTimeMs: 0, errorCode: ErrorCode.SECURITY_DISABLED, errorMessage: 'No Authorizer is configured on the broker', resources: [] };
+    const filter: AclFilter = {
+      resourceType: request.resourceTypeFilter,
+      resourceName: request.resourceNameFilter,
+      patternType: ctx.apiVersion === 0 ? PatternType.LITERAL : request.patternTypeFilter,
+      principal: request.principalFilter,
+      host: request.hostFilter,
+      operation: request.operation,
+      permissionType: request.permissionType,
+    };
+    const resources = new Map<string, DescribeAclsResourceInput & { acls: NonNullable<DescribeAclsResourceInput['acls']>[number][] }>();
+    for (const acl of admin.describeAcls(filter)) {
+      const key = `${acl.resourceType}\0${acl.patternType}\0${acl.resourceName}`;
+      let resource = resources.get(key);
+      if (!resource) resources.set(key, resource = { resourceType: acl.resourceType, resourceName: acl.resourceName, patternType: acl.patternType, acls: [] });
+      resource.acls.push({ principal: acl.principal, host: acl.host, operation: acl.operation, permissionType: acl.permissionType });
+    }
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, resources: [...resources.values()] };
+  },
+  errorResponse(ctx, request, errorCode) {
+    if (unparseable(ctx.apiVersion, request)) return null;
+    return { throttleTimeMs: 0, errorCode, errorMessage: null, resources: [] };
+  },
+});

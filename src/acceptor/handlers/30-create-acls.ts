@@ -1,0 +1,42 @@
+// CreateAcls (key 30), v0-3 (v0: LITERAL patterns only; v2+ flexible). Needs ALTER on the cluster
+// (AclApis.handleCreateAcls). With no authorizer every creation fails with SECURITY_DISABLED, as in
+// Kafka. Each binding is validated as Kafka does (the cluster's name, no empty name, no ANY or MATCH,
+// ALLOW or DENY only) and answered on its own; a binding that exists already succeeds without a new
+// record. A request carrying an UNKNOWN code (0 or out of range) does not parse on a Kafka broker,
+// which closes the connection; so does v0 with a non-LITERAL pattern. Both close it here too.
+import { defineHandler } from '../registry.ts';
+import { ApiKey } from '../../protocol/generated/index.ts';
+import type { CreateAclsRequest } from '../../protocol/generated/create-acls-request.ts';
+import type { CreateAclsResponseInput } from '../../protocol/generated/create-acls-response.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+import { AclOperation } from '../authorized-operations.ts';
+import { authorizeCluster } from '../acl/authorize.ts';
+import { PatternType, hasUnknownElement } from '../acl/acl-binding.ts';
+
+function unparseable(apiVersion: number, request: CreateAclsRequest): boolean {
+  return request.creations.some((c) => hasUnknownElement({ ...c, patternType: c.resourcePatternType })
+    || (apiVersion === 0 && c.resourcePatternType !== PatternType.LITERAL));
+}
+
+export default defineHandler<CreateAclsRequest, CreateAclsResponseInput>({
+  apiKey: ApiKey.CreateAcls,
+  name: 'CreateAcls',
+  minVersion: 0,
+  maxVersion: 3,
+  async handle(ctx, request) {
+    if (unparseable(ctx.apiVersion, request)) throw new Error('CreateAcls request with UNKNOWN elements (or a non-LITERAL pattern at v0)');
+    const all = (errorCode: number, errorMessage: string) => ({ throttleTimeMs: 0, results: request.creations.map(() => ({ errorCode, errorMessage })) });
+    if (!authorizeCluster(ctx, AclOperation.ALTER)) return all(ErrorCode.CLUSTER_AUTHORIZATION_FAILED, 'Cluster authorization failed.');
+    const admin = ctx.services.acls;
+    if (!admin) return all(ErrorCode.SECURITY_DISABLED, 'No Authorizer is configured.');
+    const results = await admin.createAcls(request.creations.map((c) => ({
+      resourceType: c.resourceType, resourceName: c.resourceName, patternType: c.resourcePatternType,
+      principal: c.principal, host: c.host, operation: c.operation, permissionType: c.permissionType,
+    })));
+    return { throttleTimeMs: 0, results: results.map((r) => r ?? { errorCode: ErrorCode.NONE, errorMessage: null }) };
+  },
+  errorResponse(ctx, request, errorCode) {
+    if (unparseable(ctx.apiVersion, request)) return null;
+    return { throttleTimeMs: 0, results: request.creations.map(() => ({ errorCode, errorMessage: null })) };
+  },
+});
