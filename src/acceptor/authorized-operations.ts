@@ -42,6 +42,8 @@ export const SUPPORTED_OPERATIONS: Record<AclResourceType, readonly number[]> = 
  */
 export interface Authorizer {
   authorize(principal: string, operation: number, resource: AclResource, host?: string): boolean;
+  /** Allowed on some resource of the type (KIP-679); an authorizer without it is asked about the cluster. */
+  authorizeByResourceType?(principal: string, operation: number, type: AclResourceType, host?: string): boolean;
 }
 
 /** Kafka's cluster resource name (Resource.CLUSTER_NAME). */

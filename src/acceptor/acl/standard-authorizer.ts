@@ -80,6 +80,46 @@ export class StandardAuthorizer implements Authorizer, AclAdmin {
     return allowed;
   }
 
+  /**
+   * May the principal do `operation` on some resource of the type (KIP-679, Kafka's default
+   * Authorizer.authorizeByResourceType): InitProducerId without a transactional id passes with
+   * WRITE on any topic. A resource named "hardcode" is asked first, so super users and
+   * allow.everyone.if.no.acl.found pass; then an ALLOW (of exactly the operation or ALL) not
+   * covered by a DENY of the same literal name or of a prefix of it.
+   */
+  authorizeByResourceType(principal: string, operation: number, type: AclResourceType, host = ''): boolean {
+    if (this.#decide(principal, operation, { type, name: 'hardcode' }, host)) return true;
+    const code = TYPE_CODES[type];
+    const denyLiteral = new Set<string>();
+    const denyPrefixed = new Set<string>();
+    const allow: StoredAcl[] = [];
+    for (const acl of this.#store.acls.values()) {
+      if (acl.resourceType !== code) continue;
+      if (acl.host !== host && acl.host !== WILDCARD) continue;
+      if (acl.principal !== principal && acl.principal !== WILDCARD_PRINCIPAL) continue;
+      if (acl.operation !== operation && acl.operation !== Operation.ALL) continue;
+      if (acl.permissionType === Permission.DENY) {
+        if (acl.patternType === PatternType.LITERAL && acl.resourceName === WILDCARD) return this.#deniedByType(operation, type);
+        (acl.patternType === PatternType.PREFIXED ? denyPrefixed : denyLiteral).add(acl.resourceName);
+      } else if (acl.permissionType === Permission.ALLOW) {
+        if (acl.patternType === PatternType.LITERAL && acl.resourceName === WILDCARD) return true;
+        allow.push(acl);
+      }
+    }
+    for (const acl of allow) {
+      if (acl.patternType === PatternType.LITERAL && denyLiteral.has(acl.resourceName)) continue;
+      let dominated = false;
+      for (let i = 1; i <= acl.resourceName.length && !dominated; i++) dominated = denyPrefixed.has(acl.resourceName.slice(0, i));
+      if (!dominated) return true;
+    }
+    return this.#deniedByType(operation, type);
+  }
+
+  #deniedByType(operation: number, type: AclResourceType): false {
+    this.#denied(operationName(operation), type);
+    return false;
+  }
+
   #decide(principal: string, operation: number, resource: AclResource, host: string): boolean {
     if (this.#superUsers.has(principal)) return true;
     const acls = this.#matching(resource);
