@@ -2,6 +2,9 @@
 // variables, then command-line flags (later wins). `highwater start --help` prints this schema.
 import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
+import {
+  SecurityConfigError, SslPrincipalMapper, parseBootstrapScram, parseClientAuth, parseConnectionOverrides, parseSaslMechanisms, parseTlsProtocols, resolveListeners,
+} from './security-config.ts';
 
 /** Shards when none are asked for: one core is left to the acceptor thread. */
 export function defaultShardCount(): number {
@@ -57,6 +60,31 @@ export interface BrokerConfig extends GroupCoordinatorSettings {
   retentionCheckMs: number;
   /** Topic config defaults (Kafka's names), applied to topics that do not override them. */
   topicDefaults: Record<string, string>;
+  // ---- security and connections (docs/security.md); each named after Kafka's setting ----
+  listeners: string;
+  advertisedListeners: string;
+  listenerSecurityProtocolMap: string;
+  saslEnabledMechanisms: string;
+  scramBootstrapCredentials: string;
+  connectionsMaxReauthMs: number;
+  connectionFailedAuthenticationDelayMs: number;
+  sslKeystoreType: string;
+  sslKeystoreLocation: string;
+  sslKeystorePassword: string;
+  sslKeyPassword: string;
+  sslKeystoreCertificateChain: string;
+  sslKeystoreKey: string;
+  sslTruststoreType: string;
+  sslTruststoreLocation: string;
+  sslTruststoreCertificates: string;
+  sslClientAuth: string;
+  sslEnabledProtocols: string;
+  sslCipherSuites: string;
+  sslPrincipalMappingRules: string;
+  maxConnections: number;
+  maxConnectionsPerIp: number;
+  maxConnectionsPerIpOverrides: string;
+  connectionsMaxIdleMs: number;
   /** authorizer.class.name: '' (no authorizer) or STANDARD_AUTHORIZER_CLASS. */
   authorizerClassName: string;
   /** super.users, as Kafka writes it: principals separated by ';'. */
@@ -118,7 +146,86 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'quotaWindowNum', flag: 'quota-window-num', kind: 'int', description: 'quota.window.num: samples a client quota rate is measured over', defaultValue: () => 11 },
   { key: 'quotaWindowSizeSeconds', flag: 'quota-window-size-seconds', kind: 'int', description: 'quota.window.size.seconds: length of one client quota sample', defaultValue: () => 1 },
   { key: 'topicDefaults', flag: 'topic-defaults', kind: 'json', description: 'JSON object of default topic configs, e.g. {"segment.bytes":"1073741824"}', defaultValue: () => ({}) },
+  { key: 'listeners', flag: 'listeners', kind: 'string', description: 'Kafka listeners NAME://host:port,... (listeners); empty: one PLAINTEXT listener on --host/--port', defaultValue: () => '' },
+  { key: 'advertisedListeners', flag: 'advertised-listeners', kind: 'string', description: 'NAME://host:port,... told to clients in Metadata (advertised.listeners); a listener not named advertises its own address', defaultValue: () => '' },
+  { key: 'listenerSecurityProtocolMap', flag: 'listener-security-protocol-map', kind: 'string', description: 'NAME:PROTOCOL,... with PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL (listener.security.protocol.map)', defaultValue: () => 'PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL' },
+  { key: 'saslEnabledMechanisms', flag: 'sasl-enabled-mechanisms', kind: 'string', description: 'SASL mechanisms offered on SASL listeners: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 (sasl.enabled.mechanisms)', defaultValue: () => 'SCRAM-SHA-256,SCRAM-SHA-512' },
+  { key: 'scramBootstrapCredentials', flag: 'scram-bootstrap-credentials', kind: 'string', description: 'SCRAM users created at start when missing, as kafka-storage format --add-scram: \'SCRAM-SHA-512=[name=admin,password=secret]\', several separated by ;', defaultValue: () => '' },
+  { key: 'connectionsMaxReauthMs', flag: 'connections-max-reauth-ms', kind: 'int', description: 'SASL session lifetime; a client must re-authenticate within it or is disconnected (connections.max.reauth.ms, 0: no limit)', defaultValue: () => 0 },
+  { key: 'connectionFailedAuthenticationDelayMs', flag: 'connection-failed-authentication-delay-ms', kind: 'int', description: 'delay before a failed authentication is answered and the connection closed (connection.failed.authentication.delay.ms)', defaultValue: () => 100 },
+  { key: 'sslKeystoreType', flag: 'ssl-keystore-type', kind: 'string', description: 'PEM or PKCS12 (ssl.keystore.type; JKS is not read)', defaultValue: () => 'PEM' },
+  { key: 'sslKeystoreLocation', flag: 'ssl-keystore-location', kind: 'string', description: 'file with the private key and certificate chain: PEM, or PKCS12 (ssl.keystore.location)', defaultValue: () => '' },
+  { key: 'sslKeystorePassword', flag: 'ssl-keystore-password', kind: 'string', description: 'password of a PKCS12 keystore (ssl.keystore.password)', defaultValue: () => '' },
+  { key: 'sslKeyPassword', flag: 'ssl-key-password', kind: 'string', description: 'password of an encrypted PEM private key (ssl.key.password)', defaultValue: () => '' },
+  { key: 'sslKeystoreCertificateChain', flag: 'ssl-keystore-certificate-chain', kind: 'string', description: 'the certificate chain as PEM text, instead of a keystore file (ssl.keystore.certificate.chain)', defaultValue: () => '' },
+  { key: 'sslKeystoreKey', flag: 'ssl-keystore-key', kind: 'string', description: 'the private key as PEM text, with --ssl-keystore-certificate-chain (ssl.keystore.key)', defaultValue: () => '' },
+  { key: 'sslTruststoreType', flag: 'ssl-truststore-type', kind: 'string', description: 'PEM (ssl.truststore.type)', defaultValue: () => 'PEM' },
+  { key: 'sslTruststoreLocation', flag: 'ssl-truststore-location', kind: 'string', description: 'PEM file of the CA certificates client certificates are checked against (ssl.truststore.location)', defaultValue: () => '' },
+  { key: 'sslTruststoreCertificates', flag: 'ssl-truststore-certificates', kind: 'string', description: 'the CA certificates as PEM text (ssl.truststore.certificates)', defaultValue: () => '' },
+  { key: 'sslClientAuth', flag: 'ssl-client-auth', kind: 'string', description: 'client certificates on TLS listeners: none, requested or required (ssl.client.auth)', defaultValue: () => 'none' },
+  { key: 'sslEnabledProtocols', flag: 'ssl-enabled-protocols', kind: 'string', description: 'TLS versions accepted: TLSv1.2, TLSv1.3 (ssl.enabled.protocols)', defaultValue: () => 'TLSv1.2,TLSv1.3' },
+  { key: 'sslCipherSuites', flag: 'ssl-cipher-suites', kind: 'string', description: 'TLS 1.2 cipher suites (OpenSSL names) and TLS 1.3 suites, comma-separated; empty: Node\'s defaults (ssl.cipher.suites)', defaultValue: () => '' },
+  { key: 'sslPrincipalMappingRules', flag: 'ssl-principal-mapping-rules', kind: 'string', description: 'client certificate subject to principal name: RULE:pattern/replacement/[LU],...,DEFAULT (ssl.principal.mapping.rules)', defaultValue: () => 'DEFAULT' },
+  { key: 'maxConnections', flag: 'max-connections', kind: 'int', description: 'open connections over all listeners; beyond it new connections wait to be accepted (max.connections)', defaultValue: () => 2_147_483_647 },
+  { key: 'maxConnectionsPerIp', flag: 'max-connections-per-ip', kind: 'int', description: 'open connections from one address; beyond it new ones are closed at once (max.connections.per.ip)', defaultValue: () => 2_147_483_647 },
+  { key: 'maxConnectionsPerIpOverrides', flag: 'max-connections-per-ip-overrides', kind: 'string', description: 'per-address limits, host:count,... (max.connections.per.ip.overrides)', defaultValue: () => '' },
+  { key: 'connectionsMaxIdleMs', flag: 'connections-max-idle-ms', kind: 'int', description: 'a connection with no request for this long is closed (connections.max.idle.ms)', defaultValue: () => 600_000 },
 ];
+
+/** Settings whose values are secrets: never logged. */
+export const SECRET_SETTINGS: ReadonlySet<keyof BrokerConfig> = new Set<keyof BrokerConfig>([
+  'scramBootstrapCredentials', 'sslKeystorePassword', 'sslKeyPassword', 'sslKeystoreKey',
+]);
+
+/** The config with every secret replaced, for logging. */
+export function redactSecrets(config: BrokerConfig): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...config };
+  for (const key of SECRET_SETTINGS) if (out[key]) out[key] = '[redacted]';
+  return out;
+}
+
+/** Parses every security setting once, so a mistake is one line at load time. */
+function validateSecuritySettings(config: BrokerConfig): void {
+  try {
+    const listeners = resolveListeners(config);
+    if (listeners.some((l) => l.securityProtocol === 'SSL' || l.securityProtocol === 'SASL_SSL')
+      && !config.sslKeystoreLocation && !config.sslKeystoreCertificateChain) {
+      throw new ConfigError('an SSL or SASL_SSL listener needs --ssl-keystore-location, or --ssl-keystore-certificate-chain with --ssl-keystore-key');
+    }
+    if (listeners.some((l) => l.securityProtocol === 'SASL_PLAINTEXT' || l.securityProtocol === 'SASL_SSL')
+      && parseSaslMechanisms(config.saslEnabledMechanisms).length === 0) {
+      throw new ConfigError('a SASL listener needs at least one mechanism in --sasl-enabled-mechanisms');
+    }
+    if (parseClientAuth(config.sslClientAuth) !== 'none' && !config.sslTruststoreLocation && !config.sslTruststoreCertificates) {
+      throw new ConfigError('--ssl-client-auth requested or required needs --ssl-truststore-location or --ssl-truststore-certificates');
+    }
+    parseSaslMechanisms(config.saslEnabledMechanisms);
+    parseBootstrapScram(config.scramBootstrapCredentials);
+    parseClientAuth(config.sslClientAuth);
+    parseTlsProtocols(config.sslEnabledProtocols);
+    parseConnectionOverrides(config.maxConnectionsPerIpOverrides);
+    new SslPrincipalMapper(config.sslPrincipalMappingRules);
+  } catch (err) {
+    if (err instanceof SecurityConfigError) throw new ConfigError(err.message);
+    throw err;
+  }
+  if (config.connectionsMaxReauthMs < 0) throw new ConfigError('--connections-max-reauth-ms must be 0 or more');
+  if (config.connectionFailedAuthenticationDelayMs < 0) throw new ConfigError('--connection-failed-authentication-delay-ms must be 0 or more');
+  if (config.maxConnections < 0 || config.maxConnectionsPerIp < 0) throw new ConfigError('--max-connections and --max-connections-per-ip must be 0 or more');
+  if (config.connectionsMaxIdleMs === 0 || config.connectionsMaxIdleMs < -1) throw new ConfigError('--connections-max-idle-ms must be positive, or -1 for no limit');
+  const keystore = config.sslKeystoreType.toUpperCase();
+  if (keystore !== 'PEM' && keystore !== 'PKCS12') throw new ConfigError(`--ssl-keystore-type must be PEM or PKCS12, not '${config.sslKeystoreType}'`);
+  if (config.sslTruststoreType.toUpperCase() !== 'PEM') throw new ConfigError(`--ssl-truststore-type must be PEM, not '${config.sslTruststoreType}'`);
+  if (config.sslKeystoreLocation && (config.sslKeystoreCertificateChain || config.sslKeystoreKey)) {
+    throw new ConfigError('--ssl-keystore-location and --ssl-keystore-certificate-chain/--ssl-keystore-key are alternatives; give one');
+  }
+  if (Boolean(config.sslKeystoreCertificateChain) !== Boolean(config.sslKeystoreKey)) {
+    throw new ConfigError('--ssl-keystore-certificate-chain and --ssl-keystore-key go together');
+  }
+  if (config.sslTruststoreLocation && config.sslTruststoreCertificates) {
+    throw new ConfigError('--ssl-truststore-location and --ssl-truststore-certificates are alternatives; give one');
+  }
+}
 
 export class ConfigError extends Error {}
 
@@ -193,6 +300,7 @@ export function loadConfig(flags: Partial<Record<keyof BrokerConfig, unknown>>, 
   if (config.quotaWindowNum < 2) throw new ConfigError('--quota-window-num must be at least 2');
   if (config.quotaWindowSizeSeconds < 1) throw new ConfigError('--quota-window-size-seconds must be at least 1');
   if (!config.advertisedHost) config.advertisedHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  validateSecuritySettings(config);
   return config;
 }
 

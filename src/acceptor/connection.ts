@@ -8,7 +8,8 @@ import { apiCodecs, ApiKey } from '../protocol/generated/index.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import { FrameSplitter } from '../protocol/frames.ts';
 import { adoptWithReadBuffer } from './socket-reads.ts';
-import { NO_RESPONSE, type ApiHandler, type ConnectionInfo, type HandlerRegistry, type HandlerServices, type RequestContext } from './registry.ts';
+import { NO_RESPONSE, type ApiHandler, type BrokerEndpoint, type ConnectionInfo, type HandlerRegistry, type HandlerServices, type RequestContext } from './registry.ts';
+import { SaslAuthenticator, type SaslListenerSettings } from './sasl/authenticator.ts';
 
 
 export interface TestHooks {
@@ -29,6 +30,22 @@ export interface ConnectionHost {
   readonly maxFrameBytes: number;
   readonly testHooks: TestHooks;
   connectionClosed(connection: Connection): void;
+}
+
+/** What the listener a connection came through decides for it (listeners.ts). */
+export interface ConnectionOptions {
+  /** The listener's advertised endpoint (Metadata, FindCoordinator, DescribeCluster). */
+  advertised?: BrokerEndpoint;
+  /** Set on SASL listeners: nothing but ApiVersions and the SASL exchange until authenticated. */
+  sasl?: SaslListenerSettings | null;
+  /** The principal the transport established (a TLS client certificate); SASL replaces it. */
+  principal?: string;
+  /** TLS sockets decrypt in Node's stream and are read through 'data' events. */
+  adoptReads?: boolean;
+  /** connections.max.idle.ms; -1: never. */
+  idleMs?: number;
+  /** Told when the connection closes, after the host (connection limits). */
+  onClose?: () => void;
 }
 
 /** Record sets at least this large are written to the socket by reference, not copied. */
@@ -54,15 +71,23 @@ export class Connection implements ConnectionInfo {
   /** Why the socket is not being read; it is read again when this is empty. */
   readonly #pauses = new Set<string>();
   #closed = false;
+  readonly advertised: BrokerEndpoint | undefined;
+  readonly #sasl: SaslAuthenticator | null;
+  readonly #transportPrincipal: string | undefined;
+  /** The reason to close once every queued response is written (a refused authentication). */
+  #endAfterFlush: string | undefined;
 
   /**
    * Takes over a socket the listener accepted paused. Its reads land in the acceptor's one shared
    * read buffer when the runtime allows that (socket-reads.ts), else in buffers Node allocates.
    */
-  constructor(id: number, accepted: Socket, host: ConnectionHost, readBuffer: Buffer) {
+  constructor(id: number, accepted: Socket, host: ConnectionHost, readBuffer: Buffer, options: ConnectionOptions = {}) {
     this.id = id;
     this.#host = host;
-    const socket = adoptWithReadBuffer(accepted, readBuffer, (chunk) => this.#onData(chunk)) ?? accepted;
+    this.advertised = options.advertised;
+    this.#transportPrincipal = options.principal;
+    const adopted = options.adoptReads === false ? null : adoptWithReadBuffer(accepted, readBuffer, (chunk) => this.#onData(chunk));
+    const socket = adopted ?? accepted;
     if (socket === accepted) {
       socket.on('data', (chunk: Buffer) => this.#onData(chunk));
       socket.resume();
@@ -77,7 +102,25 @@ export class Connection implements ConnectionInfo {
     socket.on('close', () => {
       this.#closed = true;
       host.connectionClosed(this);
+      options.onClose?.();
     });
+    this.#sasl = options.sasl ? new SaslAuthenticator(options.sasl, this.remoteAddress) : null;
+    const idleMs = options.idleMs ?? -1;
+    if (idleMs > 0) {
+      // connections.max.idle.ms: the timer restarts on every read and write of the socket.
+      socket.setTimeout(idleMs, () => {
+        if (this.#queue.length === 0) this.close('idle longer than connections.max.idle.ms', { idleMs }, 'debug');
+      });
+    }
+  }
+
+  /** The SASL principal once authenticated, else the transport's (TLS client certificate), else none. */
+  get principal(): string | undefined {
+    return this.#sasl?.principal ?? this.#transportPrincipal;
+  }
+
+  get sasl(): SaslAuthenticator | null {
+    return this.#sasl;
   }
 
   get closed(): boolean {
@@ -116,6 +159,11 @@ export class Connection implements ConnectionInfo {
   }
 
   #onFrame(transientFrame: Buffer): void {
+    const sasl = this.#sasl;
+    if (sasl?.expectsRawToken) {
+      this.#onRawSaslToken(sasl, Buffer.from(transientFrame));
+      return;
+    }
     // A Produce handler is done with its frame when it returns (every append is in a shard ring
     // by then), so Produce frames are decoded in place. Any other request may keep pieces of its
     // frame (group metadata, assignments) and gets its own copy; those frames are small.
@@ -129,6 +177,15 @@ export class Connection implements ConnectionInfo {
     }
     const { apiKey, apiVersion, correlationId } = header;
     const handler = this.#host.registry.get(apiKey);
+    let refuseReason: string | undefined;
+    if (sasl) {
+      const admission = sasl.admit(apiKey, performance.now());
+      if (admission.verdict === 'close') {
+        this.close(admission.reason, { apiKey, apiVersion, correlationId });
+        return;
+      }
+      if (admission.verdict === 'refuse') refuseReason = admission.reason;
+    }
     if (!handler) {
       this.close('unsupported api key', { apiKey, apiVersion, correlationId });
       return;
@@ -157,6 +214,19 @@ export class Connection implements ConnectionInfo {
     const ctx: RequestContext = {
       apiKey, apiVersion, correlationId, clientId: header.clientId, services: this.#host.services, connection: this,
     };
+    if (refuseReason !== undefined) {
+      // Kafka answers a request other than SaslAuthenticate during authentication with that
+      // request's error response (IllegalSaslStateException), then closes.
+      let bytes: Uint8Array[] | null = null;
+      try {
+        const response = handler.errorResponse(ctx, request, ErrorCode.ILLEGAL_SASL_STATE);
+        if (response !== null) bytes = this.#encode(apiKey, apiVersion, correlationId, response);
+      } catch { /* no answer: just close */ }
+      this.#endAfterFlush = refuseReason;
+      this.#queue.push({ apiKey, bytes });
+      this.#flush();
+      return;
+    }
     const slot: PendingResponse = { apiKey, bytes: undefined };
     this.#queue.push(slot);
     if (this.#queue.length >= MAX_IN_FLIGHT) this.pause('in-flight');
@@ -181,6 +251,7 @@ export class Connection implements ConnectionInfo {
         this.#handlerFailed(err, handler, ctx, request, slot);
         return;
       }
+      if (sasl) this.#endAfterFlush ??= sasl.takeCloseReason();
       this.#flush();
     };
     if (result instanceof Promise) result.then(finish, (err) => this.#handlerFailed(err, handler, ctx, request, slot));
@@ -213,6 +284,25 @@ export class Connection implements ConnectionInfo {
     this.#log.error({ err, api: handler.name, apiVersion }, 'request handler failed; answered UNKNOWN_SERVER_ERROR');
     slot.bytes = bytes;
     this.#flush();
+  }
+
+  /** A bare SASL token after a v0 handshake: answered with a bare size-prefixed token, or closed. */
+  #onRawSaslToken(sasl: SaslAuthenticator, token: Buffer): void {
+    const slot: PendingResponse = { apiKey: ApiKey.SaslAuthenticate, bytes: undefined };
+    this.#queue.push(slot);
+    this.pause('sasl');
+    sasl.authenticateRaw(token).then((response) => {
+      if (this.#closed) return;
+      if (response === null) {
+        this.close(sasl.takeCloseReason() ?? 'SASL authentication failed');
+        return;
+      }
+      const size = Buffer.allocUnsafe(4);
+      size.writeInt32BE(response.length, 0);
+      slot.bytes = [size, response];
+      this.resume('sasl');
+      this.#flush();
+    }, (err: Error) => this.close('SASL step failed', { error: err.message }));
   }
 
   #enqueueImmediate(bytes: Uint8Array[]): void {
@@ -253,6 +343,21 @@ export class Connection implements ConnectionInfo {
       }
       if (!drained) this.pause('socket-drain');
     }
+    if (this.#endAfterFlush !== undefined && this.#queue.length === 0) {
+      this.#endGracefully(this.#endAfterFlush);
+      return;
+    }
     if (this.#queue.length < MAX_IN_FLIGHT) this.resume('in-flight');
+  }
+
+  /** Closes after the answers already written reach the client (a refused authentication). */
+  #endGracefully(reason: string): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#log.debug({ reason }, 'closing connection');
+    const socket = this.#socket;
+    socket.end();
+    // A client that never reads its answer does not keep the socket open.
+    setTimeout(() => socket.destroy(), 5000).unref();
   }
 }

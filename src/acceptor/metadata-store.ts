@@ -1,7 +1,7 @@
 // The metadata store: the cluster metadata in memory, the durable metadata log behind it, and the
 // live apply of each write to the partition directory. Writes are made durable first, then
 // applied, one at a time in log order; producer ids come from blocks reserved by such writes.
-import { ClusterMetadata, newClusterId, type MetadataRecord, type TopicInfo } from '../metadata/cluster-metadata.ts';
+import { ClusterMetadata, newClusterId, type MetadataRecord, type ScramCredential, type ScramMechanismName, type TopicInfo } from '../metadata/cluster-metadata.ts';
 import { MetadataLog, METADATA_LOG_CONFIG, METADATA_TOPIC } from '../metadata/metadata-log.ts';
 import type { InternalLog } from '../metadata/internal-log.ts';
 import type { MetadataService } from './registry.ts';
@@ -63,6 +63,14 @@ export class MetadataStore implements MetadataService {
 
   brokerConfigs(resourceName: string): Readonly<Record<string, string>> {
     return this.metadata.brokerConfigs(resourceName);
+  }
+
+  scramCredentials(name: string): ReadonlyMap<ScramMechanismName, ScramCredential> | undefined {
+    return this.metadata.scramCredentials(name);
+  }
+
+  scramUsers(): string[] {
+    return this.metadata.scramUsers();
   }
 
   get producerIdBlockEnd(): bigint {
@@ -130,6 +138,8 @@ export class MetadataStore implements MetadataService {
       case 'acl':
       case 'remove-acl':
       case 'client-quota':
+      case 'scram-credential':
+      case 'remove-scram-credential':
         return;
     }
   }

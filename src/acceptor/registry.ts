@@ -3,7 +3,7 @@
 // built from this table, so only what is implemented is ever advertised (DESIGN.md §7 item 9).
 import type { Logger } from 'pino';
 import type { BrokerConfig } from '../config.ts';
-import type { MetadataRecord, TopicInfo } from '../metadata/cluster-metadata.ts';
+import type { MetadataRecord, ScramCredential, ScramMechanismName, TopicInfo } from '../metadata/cluster-metadata.ts';
 import type { PartitionReader } from '../segments/reader.ts';
 import type { PartitionOffsets } from '../shared-mem/watermarks.ts';
 import type { ActiveProducer, AppendCompletion } from '../shared-mem/shard-messages.ts';
@@ -27,6 +27,23 @@ export interface ConnectionInfo {
   readonly closed: boolean;
   /** The authenticated principal; absent means User:ANONYMOUS (no SASL yet). */
   readonly principal?: string;
+  /** The listener's address as this connection's clients are told it; absent: `services.node`. */
+  readonly advertised?: BrokerEndpoint;
+  /** The SASL exchange of a SASL listener's connection; null or absent on other listeners. */
+  readonly sasl?: SaslExchange | null;
+}
+
+/** The SASL exchange a connection runs, which SaslHandshake and SaslAuthenticate drive. */
+export interface SaslExchange {
+  /** Answers a SaslHandshake; a refused mechanism closes the connection after the answer. */
+  handshake(mechanism: string, apiVersion: number): { errorCode: number; mechanisms: string[] };
+  /** Answers a SaslAuthenticate; a failure closes the connection after the answer. */
+  authenticate(authBytes: Buffer, apiVersion: number): Promise<{ errorCode: number; errorMessage: string | null; authBytes: Buffer; sessionLifetimeMs: bigint }>;
+}
+
+/** The endpoint clients of this connection are told to use (Metadata, FindCoordinator, DescribeCluster). */
+export function advertisedEndpoint(ctx: { services: { node: BrokerEndpoint }; connection: ConnectionInfo }): BrokerEndpoint {
+  return ctx.connection.advertised ?? ctx.services.node;
 }
 
 // ---- the services a handler is given ----
@@ -86,6 +103,10 @@ export interface MetadataService {
   topicById(topicId: string): TopicInfo | undefined;
   /** The dynamic broker configs of a node id, or of "" (the cluster-wide default). */
   brokerConfigs(resourceName: string): Readonly<Record<string, string>>;
+  /** A user's SCRAM credentials (salted and hashed) by mechanism; undefined when none. */
+  scramCredentials(name: string): ReadonlyMap<ScramMechanismName, ScramCredential> | undefined;
+  /** Every user with a SCRAM credential. */
+  scramUsers(): string[];
   /** The first producer id never handed out. */
   readonly producerIdBlockEnd: bigint;
   /** Owning shards for `count` new partitions, balanced by partition count. */

@@ -22,7 +22,15 @@ import { allHandlers } from './handlers/index.ts';
 import { PartitionDirectory, type DirectoryHandle } from './partition-directory.ts';
 import { MetadataStore } from './metadata-store.ts';
 import { LongPollWatermarks } from './long-poll.ts';
-import { BrokerServer } from './server.ts';
+import { BrokerServer, type ListenerRuntime } from './server.ts';
+import {
+  isSaslProtocol, isTlsProtocol, parseBootstrapScram, parseConnectionOverrides, parseSaslMechanisms, resolveListeners,
+} from '../security-config.ts';
+import { SslPrincipalMapper, loadTlsOptions } from './tls.ts';
+import type { SaslListenerSettings } from './sasl/authenticator.ts';
+import { AuthenticationFailureLog } from './sasl/failure-log.ts';
+import { credentialFromPassword, scramMechanismType } from './sasl/scram.ts';
+import type { MetadataRecord } from '../metadata/cluster-metadata.ts';
 import type { TestHooks } from './connection.ts';
 import { StandardAuthorizer } from './acl/standard-authorizer.ts';
 import { ClientQuotas } from './quotas/client-quotas.ts';
@@ -30,8 +38,12 @@ import { ClientQuotas } from './quotas/client-quotas.ts';
 /** A started broker: what the CLI and the tests hold. */
 export interface RunningBroker extends HttpBrokerView {
   readonly config: BrokerConfig;
-  /** The bound Kafka port. */
+  /** The bound Kafka port (of the first listener). */
   readonly port: number;
+  /** The bound port of a listener by name. */
+  listenerPort(name: string): number;
+  /** Reads the TLS key material again and uses it for every new TLS connection (SIGHUP). */
+  reloadTls(): Promise<void>;
   /** The bound HTTP side port (/metrics, dashboard), or -1 when it is off. */
   readonly httpPort: number;
   readonly metadata: ClusterMetadata;
@@ -132,7 +144,24 @@ export async function startBroker(config: BrokerConfig, log: Logger): Promise<Ru
     quotas,
     apiVersions: () => registry.apiVersions(),
   };
-  const server = new BrokerServer({ host: config.host, port: config.port, maxFrameBytes: config.maxFrameBytes, registry, services, metrics, log });
+  await bootstrapScramCredentials(config, store, log);
+  const listeners = await listenerRuntimes(config, store, metrics, log);
+  const server = new BrokerServer({
+    host: config.host,
+    port: config.port,
+    listeners,
+    limits: {
+      maxConnections: config.maxConnections,
+      maxConnectionsPerIp: config.maxConnectionsPerIp,
+      perIpOverrides: parseConnectionOverrides(config.maxConnectionsPerIpOverrides),
+    },
+    idleMs: config.connectionsMaxIdleMs,
+    maxFrameBytes: config.maxFrameBytes,
+    registry,
+    services,
+    metrics,
+    log,
+  });
   await server.listen();
 
   let ready = true;
@@ -143,6 +172,11 @@ export async function startBroker(config: BrokerConfig, log: Logger): Promise<Ru
     testHooks: server.testHooks,
     get ready() { return ready; },
     get port() { return server.port; },
+    listenerPort: (name) => server.listenerPort(name),
+    reloadTls: async () => {
+      await server.reloadTls(() => loadTlsOptions(config));
+      log.info('TLS key material reloaded');
+    },
     get httpPort() { return http?.port ?? -1; },
     partitions: (topicName) => directory.partitions(topicName),
     partition: (topicName, partition) => directory.partition(topicName, partition),
@@ -163,6 +197,7 @@ export async function startBroker(config: BrokerConfig, log: Logger): Promise<Ru
   log.info({
     version: VERSION,
     port: server.port,
+    listeners: listeners.map((l) => `${l.spec.name}://${l.spec.host}:${server.listenerPort(l.spec.name)}`),
     httpPort: broker.httpPort,
     shards: config.shards,
     fsync: formatFsyncPolicy(config.fsync),
@@ -173,4 +208,47 @@ export async function startBroker(config: BrokerConfig, log: Logger): Promise<Ru
     startupMs: Math.round(performance.now() - began),
   }, 'broker ready');
   return broker;
+}
+
+/**
+ * Creates the bootstrap SCRAM users that do not have a credential for that mechanism yet (Kafka
+ * writes them when the storage is formatted; here a fresh broker's first start does), so the first
+ * admin can log in. An existing credential is never overwritten: the metadata log is the truth.
+ */
+async function bootstrapScramCredentials(config: BrokerConfig, store: MetadataStore, log: Logger): Promise<void> {
+  const records: MetadataRecord[] = [];
+  for (const c of parseBootstrapScram(config.scramBootstrapCredentials)) {
+    if (store.scramCredentials(c.name)?.has(c.mechanism)) continue;
+    const credential = await credentialFromPassword(c.mechanism, c.password, c.iterations);
+    records.push({
+      type: 'scram-credential', name: c.name, mechanism: c.mechanism, iterations: c.iterations,
+      salt: credential.salt.toString('base64'), storedKey: credential.storedKey.toString('base64'), serverKey: credential.serverKey.toString('base64'),
+    });
+    log.info({ user: c.name, mechanism: c.mechanism, mechanismType: scramMechanismType(c.mechanism) }, 'bootstrap SCRAM credential created');
+  }
+  if (records.length > 0) await store.write(records);
+}
+
+async function listenerRuntimes(config: BrokerConfig, store: MetadataStore, metrics: BrokerMetrics, log: Logger): Promise<ListenerRuntime[]> {
+  const failures = new AuthenticationFailureLog(log);
+  const mechanisms = parseSaslMechanisms(config.saslEnabledMechanisms);
+  const out: ListenerRuntime[] = [];
+  for (const spec of resolveListeners(config)) {
+    const sasl: SaslListenerSettings | null = isSaslProtocol(spec.securityProtocol) ? {
+      listener: spec.name,
+      mechanisms,
+      lookup: (user, mechanism) => store.scramCredentials(user)?.get(mechanism),
+      maxReauthMs: config.connectionsMaxReauthMs,
+      failedAuthenticationDelayMs: config.connectionFailedAuthenticationDelayMs,
+      outcome(result, details) {
+        metrics.authentications.inc({ listener: details.listener, mechanism: details.mechanism, result });
+        if (result === 'failure') failures.failed(details);
+      },
+    } : null;
+    const tls = isTlsProtocol(spec.securityProtocol)
+      ? { options: await loadTlsOptions(config), principalMapper: new SslPrincipalMapper(config.sslPrincipalMappingRules) }
+      : null;
+    out.push({ spec, sasl, tls });
+  }
+  return out;
 }

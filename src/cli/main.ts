@@ -1,7 +1,7 @@
 // The `highwater` command line: `start` runs a broker; `topics` administers topics on a running
 // broker over the Kafka protocol (it works against Apache Kafka too).
 import { Command, Option } from 'commander';
-import { SETTINGS, describeSettings, loadConfig, formatFsyncPolicy, ConfigError, type BrokerConfig } from '../config.ts';
+import { SETTINGS, describeSettings, loadConfig, formatFsyncPolicy, redactSecrets, ConfigError, type BrokerConfig } from '../config.ts';
 import { createLogger } from '../logger.ts';
 import { VERSION } from '../version.ts';
 import { startBroker } from '../acceptor/start.ts';
@@ -45,7 +45,7 @@ start.action(async (opts: Record<string, unknown>) => {
     throw err;
   }
   const log = createLogger({ level: config.logLevel, pretty: config.logPretty });
-  log.info({ version: VERSION, node: process.version, config: { ...config, fsync: formatFsyncPolicy(config.fsync) } }, 'starting highwater');
+  log.info({ version: VERSION, node: process.version, config: { ...redactSecrets(config), fsync: formatFsyncPolicy(config.fsync) } }, 'starting highwater');
   const broker = await startBroker(config, log);
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -70,6 +70,10 @@ start.action(async (opts: Record<string, unknown>) => {
       process.exit(1);
     });
   };
+  // Certificates rotate: SIGHUP reads the TLS key material again for every new connection.
+  process.on('SIGHUP', () => {
+    broker.reloadTls().catch((err: Error) => log.error({ err: err.message }, 'TLS reload failed; the previous key material stays in use'));
+  });
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 });

@@ -28,6 +28,12 @@ export type MetadataRecord =
   | { type: 'broker-configs'; resourceName: string; configs: Record<string, string | null> }
   /** Producer ids below `end` may have been handed out: a restart continues from `end`. */
   | { type: 'producer-id-block'; end: string }
+  /**
+   * A user's SCRAM credential for one mechanism, as Kafka's UserScramCredentialRecord: salted and
+   * hashed (RFC 5802 StoredKey and ServerKey, base64), never the password. Replaces an earlier one.
+   */
+  | { type: 'scram-credential'; name: string; mechanism: ScramMechanismName; salt: string; storedKey: string; serverKey: string; iterations: number }
+  | { type: 'remove-scram-credential'; name: string; mechanism: ScramMechanismName }
   /** One ACL (CreateAcls), under an id of its own, as Kafka's AccessControlEntryRecord. */
   | { type: 'acl'; id: string; acl: StoredAcl }
   /** Removes the ACL of that id (DeleteAcls), as Kafka's RemoveAccessControlEntryRecord. */
@@ -55,6 +61,16 @@ export type QuotaEntity = Record<string, string | null>;
 /** One canonical string per entity (types sorted), the key quotas are kept under. */
 export function quotaEntityKey(entity: QuotaEntity): string {
   return JSON.stringify(Object.keys(entity).sort().map((k) => [k, entity[k]]));
+}
+
+export type ScramMechanismName = 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
+
+/** What authenticating a SCRAM user needs; the password cannot be recovered from it. */
+export interface ScramCredential {
+  salt: Buffer;
+  storedKey: Buffer;
+  serverKey: Buffer;
+  iterations: number;
 }
 
 /**
@@ -88,6 +104,8 @@ export class ClusterMetadata {
   readonly #topicsByName = new Map<string, TopicInfo>();
   readonly #brokerConfigs = new Map<string, Record<string, string>>();
   readonly #topicsById = new Map<string, TopicInfo>();
+  /** user name -> mechanism -> credential */
+  readonly #scram = new Map<string, Map<ScramMechanismName, ScramCredential>>();
   readonly #shardCount: number;
   /** ACLs by id, in creation order. */
   readonly acls = new Map<string, StoredAcl>();
@@ -117,6 +135,16 @@ export class ClusterMetadata {
   /** The dynamic broker configs of a node id, or of "" (the cluster-wide default). */
   brokerConfigs(resourceName: string): Readonly<Record<string, string>> {
     return this.#brokerConfigs.get(resourceName) ?? {};
+  }
+
+  /** A user's SCRAM credentials by mechanism; undefined when the user has none. */
+  scramCredentials(name: string): ReadonlyMap<ScramMechanismName, ScramCredential> | undefined {
+    return this.#scram.get(name);
+  }
+
+  /** Every user with at least one SCRAM credential. */
+  scramUsers(): string[] {
+    return [...this.#scram.keys()];
   }
 
   /** Applies one record from the log. Replay and live writes go through this one function. */
@@ -180,6 +208,23 @@ export class ClusterMetadata {
         if (Object.keys(current.quotas).length === 0) this.clientQuotas.delete(key);
         else this.clientQuotas.set(key, current);
         this.quotaVersion++;
+        return;
+      }
+      case 'scram-credential': {
+        let byMechanism = this.#scram.get(record.name);
+        if (!byMechanism) this.#scram.set(record.name, byMechanism = new Map());
+        byMechanism.set(record.mechanism, {
+          salt: Buffer.from(record.salt, 'base64'),
+          storedKey: Buffer.from(record.storedKey, 'base64'),
+          serverKey: Buffer.from(record.serverKey, 'base64'),
+          iterations: record.iterations,
+        });
+        return;
+      }
+      case 'remove-scram-credential': {
+        const byMechanism = this.#scram.get(record.name);
+        byMechanism?.delete(record.mechanism);
+        if (byMechanism?.size === 0) this.#scram.delete(record.name);
         return;
       }
       case 'delete-topic': {

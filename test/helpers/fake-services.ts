@@ -190,6 +190,8 @@ export function fakeServices(options: { shards?: number; nodeId?: number; port?:
       topicByName: (name) => cluster.topicByName(name),
       topicById: (id) => cluster.topicById(id),
       brokerConfigs: (name) => cluster.brokerConfigs(name),
+      scramCredentials: (name) => cluster.scramCredentials(name),
+      scramUsers: () => cluster.scramUsers(),
       get producerIdBlockEnd() { return cluster.producerIdBlockEnd; },
       assignShards: (count) => cluster.assignShards(count),
       async write(records) {

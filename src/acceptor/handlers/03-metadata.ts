@@ -8,7 +8,7 @@
 // num.partitions partitions, as a KRaft Kafka's AutoTopicCreationManager does (LEADER_NOT_AVAILABLE
 // was the ZooKeeper path); a later Metadata finds it. An illegal name is INVALID_TOPIC_EXCEPTION.
 // Differences from Kafka: none known.
-import { defineHandler, type BrokerEndpoint, type HandlerServices, type RequestContext } from '../registry.ts';
+import { advertisedEndpoint, defineHandler, type BrokerEndpoint, type HandlerServices, type RequestContext } from '../registry.ts';
 import { ApiKey } from '../../protocol/generated/index.ts';
 import type { MetadataRequest } from '../../protocol/generated/metadata-request.ts';
 import type { MetadataResponseInput, MetadataResponseTopicInput } from '../../protocol/generated/metadata-response.ts';
@@ -80,7 +80,8 @@ export default defineHandler<MetadataRequest, MetadataResponseInput>({
   maxVersion: 12,
   handle(ctx: RequestContext, request) {
     const { apiVersion, services } = ctx;
-    const { metadata, node } = services;
+    const { metadata } = services;
+    const node = advertisedEndpoint(ctx);
     if (apiVersion < 12 && request.topics?.some((t) => t.name === null || t.topicId !== ZERO_UUID)) {
       // Kafka throws InvalidRequestException ("Topic IDs are not supported in requests for version N").
       return errorAnswer(request, ErrorCode.INVALID_REQUEST);

@@ -5,7 +5,7 @@
 // A found coordinator's message is "NONE" (v1-3, Errors.NONE.message()) or "" (v4+, per key), as
 // Kafka sends them.
 // Differences from Kafka: none on the wire; with one broker NOT_COORDINATOR never comes up.
-import { defineHandler } from '../registry.ts';
+import { advertisedEndpoint, defineHandler } from '../registry.ts';
 import { ApiKey } from '../../protocol/generated/index.ts';
 import type { FindCoordinatorRequest } from '../../protocol/generated/find-coordinator-request.ts';
 import type { FindCoordinatorResponseInput } from '../../protocol/generated/find-coordinator-response.ts';
@@ -23,7 +23,7 @@ export default defineHandler<FindCoordinatorRequest, FindCoordinatorResponseInpu
   maxVersion: 6,
   handle(ctx, request) {
     const { apiVersion, services } = ctx;
-    const { node } = services;
+    const node = advertisedEndpoint(ctx);
     const answer = (key: string) => {
       let errorCode: number = ErrorCode.NONE;
       let errorMessage: string | null = apiVersion >= 4 ? '' : 'NONE';

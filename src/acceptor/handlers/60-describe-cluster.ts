@@ -2,7 +2,7 @@
 // (v1+): 1 = brokers; a request for controllers (2) gets UNSUPPORTED_ENDPOINT_TYPE as in Kafka
 // when sent to a broker. include_cluster_authorized_operations fills in the cluster's operations
 // (with no authorizer, every one Kafka defines for the cluster resource).
-import { defineHandler } from '../registry.ts';
+import { advertisedEndpoint, defineHandler } from '../registry.ts';
 import { ApiKey } from '../../protocol/generated/index.ts';
 import type { DescribeClusterRequest } from '../../protocol/generated/describe-cluster-request.ts';
 import type { DescribeClusterResponseInput } from '../../protocol/generated/describe-cluster-response.ts';
@@ -15,7 +15,8 @@ export default defineHandler<DescribeClusterRequest, DescribeClusterResponseInpu
   minVersion: 0,
   maxVersion: 1,
   handle(ctx, request) {
-    const { metadata, node } = ctx.services;
+    const { metadata } = ctx.services;
+    const node = advertisedEndpoint(ctx);
     if (request.endpointType !== 1) {
       return { errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE, errorMessage: 'This broker serves broker endpoints only', endpointType: request.endpointType, clusterId: metadata.clusterId, brokers: [] };
     }

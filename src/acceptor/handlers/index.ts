@@ -14,6 +14,7 @@ import leaveGroup from './13-leave-group.ts';
 import syncGroup from './14-sync-group.ts';
 import describeGroups from './15-describe-groups.ts';
 import listGroups from './16-list-groups.ts';
+import saslHandshake from './17-sasl-handshake.ts';
 import apiVersions from './18-api-versions.ts';
 import createTopics from './19-create-topics.ts';
 import deleteTopics from './20-delete-topics.ts';
@@ -26,6 +27,7 @@ import deleteAcls from './31-delete-acls.ts';
 import describeConfigs from './32-describe-configs.ts';
 import alterConfigs from './33-alter-configs.ts';
 import describeLogDirs from './35-describe-log-dirs.ts';
+import saslAuthenticate from './36-sasl-authenticate.ts';
 import createPartitions from './37-create-partitions.ts';
 import deleteGroups from './42-delete-groups.ts';
 import incrementalAlterConfigs from './44-incremental-alter-configs.ts';
@@ -42,4 +44,5 @@ export const allHandlers: ApiHandler[] = [
   listGroups, deleteGroups, offsetDelete, describeLogDirs,
   describeProducers,
   describeAcls, createAcls, deleteAcls, describeClientQuotas, alterClientQuotas,
+  saslHandshake, saslAuthenticate,
 ];
