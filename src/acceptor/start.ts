@@ -119,6 +119,7 @@ export async function startBroker(config: BrokerConfig, log: Logger): Promise<Ru
   const quotas = new ClientQuotas({
     store: { get clientQuotas() { return store.metadata.clientQuotas; }, write: (records) => store.write(records) },
     settings: config,
+    onThrottle: (quota) => metrics.throttles.inc({ quota }),
   });
   const longPolls = new LongPollWatermarks(watermarks);
   const node: BrokerEndpoint = {

@@ -79,9 +79,11 @@ export class ClientQuotas {
   readonly #windowMs: number;
   readonly #sensors = new Map<string, SampledRate>();
   #lastSweepMs = 0;
+  readonly #onThrottle: (quota: string) => void;
 
-  constructor(options: { store: QuotaStore; settings: QuotaSettings }) {
+  constructor(options: { store: QuotaStore; settings: QuotaSettings; onThrottle?: (quota: string) => void }) {
     this.#store = options.store;
+    this.#onThrottle = options.onThrottle ?? (() => undefined);
     this.#samples = options.settings.quotaWindowNum;
     this.#windowMs = options.settings.quotaWindowSizeSeconds * 1000;
   }
@@ -126,6 +128,7 @@ export class ClientQuotas {
     rate.record(value, nowMs);
     const measured = rate.rate(nowMs);
     if (measured <= resolved.limit) return 0;
+    this.#onThrottle(QuotaType[kind]);
     return Math.round((measured - resolved.limit) / resolved.limit * rate.windowSizeMs(nowMs));
   }
 
