@@ -10,6 +10,7 @@ import { FrameSplitter } from '../protocol/frames.ts';
 import { adoptWithReadBuffer } from './socket-reads.ts';
 import { NO_RESPONSE, type ApiHandler, type BrokerEndpoint, type ConnectionInfo, type HandlerRegistry, type HandlerServices, type RequestContext } from './registry.ts';
 import { SaslAuthenticator, type SaslListenerSettings } from './sasl/authenticator.ts';
+import { chargeRequestTime, withRequestThrottle } from './quotas/enforce.ts';
 
 
 export interface TestHooks {
@@ -233,12 +234,15 @@ export class Connection implements ConnectionInfo {
     const metrics = this.#host.metrics;
     const started = metrics.requestStarted(apiKey);
     let result: unknown;
+    const handleStarted = process.hrtime.bigint();
     try {
       result = handler.handle(ctx, request);
     } catch (err) {
       this.#handlerFailed(err, handler, ctx, request, slot);
       return;
     }
+    // The request_percentage quota counts the main-thread time of the handler's synchronous part.
+    const requestThrottleMs = chargeRequestTime(ctx, process.hrtime.bigint() - handleStarted);
     const trace = this.#log.isLevelEnabled('trace');
     if (trace) this.#log.trace({ apiKey, apiVersion, correlationId, request }, 'request');
     const finish = (res: unknown) => {
@@ -246,6 +250,7 @@ export class Connection implements ConnectionInfo {
       if (trace) this.#log.trace({ apiKey, apiVersion, correlationId, response: res === NO_RESPONSE ? null : res }, 'response');
       if (this.#closed) return;
       try {
+        if (requestThrottleMs > 0) withRequestThrottle(res, requestThrottleMs);
         slot.bytes = res === NO_RESPONSE ? null : this.#encode(apiKey, apiVersion, correlationId, res);
       } catch (err) {
         this.#handlerFailed(err, handler, ctx, request, slot);

@@ -162,3 +162,23 @@ describe('alter', () => {
     expect(codes[6]!.errorMessage).toBe('Invalid configuration key nonsense');
   });
 });
+
+describe('request_percentage', () => {
+  test('handler time is charged as a percentage of a second, the throttle bounded by one window; ApiVersions is exempt', async () => {
+    const { fakeServices, fakeConnection } = await import('../../../helpers/fake-services.ts');
+    const { chargeRequestTime, withRequestThrottle } = await import('../../../../src/acceptor/quotas/enforce.ts');
+    const s = fakeServices();
+    await s.quotas.alter([{ entity: [{ entityType: 'client-id', entityName: 'busy' }], ops: [{ key: 'request_percentage', value: 1, remove: false }] }], false);
+    const connection = fakeConnection();
+    const ctx = { services: s, connection, clientId: 'busy', apiKey: 3 };
+    // 500 ms of handler time against 1% of one thread: far over, throttled one window (1 s).
+    expect(chargeRequestTime(ctx, 500_000_000n)).toBe(1000);
+    expect(connection.pauses).toEqual(['quota']);
+    expect(chargeRequestTime({ ...ctx, apiKey: 18 }, 500_000_000n)).toBe(0);
+    expect(chargeRequestTime({ ...ctx, clientId: 'idle' }, 500_000_000n)).toBe(0);
+    const response = { throttleTimeMs: 20, topics: [] };
+    withRequestThrottle(response, 1000);
+    expect(response.throttleTimeMs).toBe(1000);
+    await s.close();
+  });
+});
