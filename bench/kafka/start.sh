@@ -3,13 +3,18 @@
 # the reference broker that Highwater's compatibility runs and benchmarks compare against.
 # Usage: start.sh [--port 9093] [--controller-port PORT+1] [--data-dir DIR] [--heap 1g]
 #                 [--partitions 3] [--timeout 90] [--request-log]
+#                 [--listener-protocol SASL_SSL] [--extra-properties FILE] [--add-scram SPEC]
 # --request-log writes every request header (API key, version, client id) to logs/requests.log:
 # the way to see which API versions a client negotiates.
+# --listener-protocol makes the client listener SSL, SASL_PLAINTEXT or SASL_SSL (named as its
+# protocol); --extra-properties appends a file to server.properties (keystores, SASL settings);
+# --add-scram creates a SCRAM user at format time (kafka-storage format --add-scram).
 # Formats the data dir on first use only, so start.sh after stop.sh on the same dir is a restart.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 port=9093 controller_port="" data_dir="" heap=1g partitions=3 timeout_s=90 request_log=0
+listener=PLAINTEXT extra_properties="" add_scram=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --port) port="$2"; shift 2 ;;
@@ -19,6 +24,9 @@ while [ $# -gt 0 ]; do
     --partitions) partitions="$2"; shift 2 ;;
     --timeout) timeout_s="$2"; shift 2 ;;
     --request-log) request_log=1; shift ;;
+    --listener-protocol) listener="$2"; shift 2 ;;
+    --extra-properties) extra_properties="$2"; shift 2 ;;
+    --add-scram) add_scram+=(--add-scram "$2"); shift 2 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -43,11 +51,11 @@ cat > "$properties" <<PROPS
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$controller_port
-listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$controller_port
-advertised.listeners=PLAINTEXT://127.0.0.1:$port
+listeners=$listener://127.0.0.1:$port,CONTROLLER://127.0.0.1:$controller_port
+advertised.listeners=$listener://127.0.0.1:$port
 controller.listener.names=CONTROLLER
-inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+inter.broker.listener.name=$listener
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,$listener:$listener
 log.dirs=$data_dir/kraft-logs
 num.partitions=$partitions
 default.replication.factor=1
@@ -61,6 +69,8 @@ share.coordinator.state.topic.min.isr=1
 min.insync.replicas=1
 group.initial.rebalance.delay.ms=0
 PROPS
+
+if [ -n "$extra_properties" ]; then cat "$extra_properties" >> "$properties"; fi
 
 cat > "$data_dir/log4j2.properties" <<LOG
 status = warn
@@ -98,7 +108,7 @@ started_at=$(date +%s%N)
 if [ ! -f "$data_dir/kraft-logs/meta.properties" ]; then
   cluster_id="$("$java_bin" -cp "$classpath" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -1)"
   "$java_bin" "${jvm_opts[@]}" -Xms64m -Xmx256m -cp "$classpath" kafka.tools.StorageTool format \
-    -t "$cluster_id" -c "$properties" > "$data_dir/logs/format.log" 2>&1 \
+    -t "$cluster_id" -c "$properties" ${add_scram[@]+"${add_scram[@]}"} > "$data_dir/logs/format.log" 2>&1 \
     || { cat "$data_dir/logs/format.log" >&2; exit 1; }
 fi
 

@@ -52,6 +52,13 @@ export interface ConnectionOptions {
 /** Record sets at least this large are written to the socket by reference, not copied. */
 const SPLICE_RECORDS_FROM_BYTES = 16 * 1024;
 
+/**
+ * The largest frame read before a SASL client is authenticated: Kafka's
+ * sasl.server.max.receive.size default. A larger one closes the connection, as Kafka's
+ * InvalidReceiveException does, so an unauthenticated client cannot make the broker buffer much.
+ */
+const SASL_MAX_RECEIVE_BYTES = 524_288;
+
 /** Pipelined requests allowed before the socket stops being read. */
 const MAX_IN_FLIGHT = 256;
 
@@ -106,6 +113,7 @@ export class Connection implements ConnectionInfo {
       options.onClose?.();
     });
     this.#sasl = options.sasl ? new SaslAuthenticator(options.sasl, this.remoteAddress) : null;
+    if (this.#sasl) this.#frames.maxFrameBytes = Math.min(host.maxFrameBytes, SASL_MAX_RECEIVE_BYTES);
     const idleMs = options.idleMs ?? -1;
     if (idleMs > 0) {
       // connections.max.idle.ms: the timer restarts on every read and write of the socket.
@@ -256,7 +264,7 @@ export class Connection implements ConnectionInfo {
         this.#handlerFailed(err, handler, ctx, request, slot);
         return;
       }
-      if (sasl) this.#endAfterFlush ??= sasl.takeCloseReason();
+      if (sasl) this.#afterSaslStep(sasl);
       this.#flush();
     };
     if (result instanceof Promise) result.then(finish, (err) => this.#handlerFailed(err, handler, ctx, request, slot));
@@ -305,9 +313,15 @@ export class Connection implements ConnectionInfo {
       const size = Buffer.allocUnsafe(4);
       size.writeInt32BE(response.length, 0);
       slot.bytes = [size, response];
+      this.#afterSaslStep(sasl);
       this.resume('sasl');
       this.#flush();
     }, (err: Error) => this.close('SASL step failed', { error: err.message }));
+  }
+
+  #afterSaslStep(sasl: SaslAuthenticator): void {
+    this.#endAfterFlush ??= sasl.takeCloseReason();
+    this.#frames.maxFrameBytes = sasl.authenticated ? this.#host.maxFrameBytes : Math.min(this.#host.maxFrameBytes, SASL_MAX_RECEIVE_BYTES);
   }
 
   #enqueueImmediate(bytes: Uint8Array[]): void {

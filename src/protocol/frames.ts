@@ -8,7 +8,8 @@ export type FrameEvent = { kind: 'frame'; frame: Buffer } | { kind: 'bad-size'; 
 const MAX_RETAINED_SCRATCH = 8 * 1024 * 1024;
 
 export class FrameSplitter {
-  readonly maxFrameBytes: number;
+  /** Largest frame accepted; a connection lowers it while a SASL client is not yet authenticated. */
+  maxFrameBytes: number;
   /** Size-prefix bytes gathered while the prefix itself spans chunks. */
   readonly #head = Buffer.alloc(4);
   #headFilled = 0;

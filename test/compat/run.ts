@@ -8,6 +8,11 @@
 // --kafka-request-log keeps Apache Kafka's request log (every request's API key, version and
 // client id; see test/compat/request-versions.ts to summarise it).
 //
+// --security sasl_ssl runs everything over one SASL_SSL listener with SCRAM-SHA-512, configured the
+// same way on Highwater and on Apache Kafka: a throwaway CA and server certificate (openssl), and a
+// SCRAM user created at format/first start. Drivers read the client side from COMPAT_SECURITY_PROTOCOL,
+// COMPAT_SASL_MECHANISM, COMPAT_SASL_USERNAME, COMPAT_SASL_PASSWORD and COMPAT_SSL_CA_FILE.
+//
 // Exit code: 0 when no installed client FAILed a scenario, 1 otherwise, 2 on bad arguments.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { makeTlsMaterial, type TlsMaterial } from '../helpers/tls-material.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -164,7 +170,32 @@ function killGroup(child: ChildProcess): void {
   }
 }
 
-function kafkaBroker(requestLog: string | undefined): Broker {
+/** The broker and client settings of --security sasl_ssl; null for plaintext runs. */
+interface SecurityMode {
+  material: TlsMaterial;
+  mechanism: 'SCRAM-SHA-512';
+  username: string;
+  password: string;
+}
+
+const COMPAT_USER = 'compat';
+const COMPAT_PASSWORD = 'compat-secret';
+
+function securityMode(kind: string): SecurityMode | null {
+  if (kind === 'plaintext') return null;
+  if (kind !== 'sasl_ssl') throw new Error(`unknown --security ${kind}: use plaintext or sasl_ssl`);
+  const material = makeTlsMaterial();
+  process.on('exit', () => material.destroy());
+  // The drivers inherit these (runCommand passes the environment on).
+  process.env['COMPAT_SECURITY_PROTOCOL'] = 'SASL_SSL';
+  process.env['COMPAT_SASL_MECHANISM'] = 'SCRAM-SHA-512';
+  process.env['COMPAT_SASL_USERNAME'] = COMPAT_USER;
+  process.env['COMPAT_SASL_PASSWORD'] = COMPAT_PASSWORD;
+  process.env['COMPAT_SSL_CA_FILE'] = material.caPath;
+  return { material, mechanism: 'SCRAM-SHA-512', username: COMPAT_USER, password: COMPAT_PASSWORD };
+}
+
+function kafkaBroker(requestLog: string | undefined, security: SecurityMode | null = null): Broker {
   const dataDir = mkdtempSync(join(tmpdir(), 'highwater-compat-kafka-'));
   const script = (name: string) => join(repoRoot, 'bench/kafka', name);
   let port = 0;
@@ -181,10 +212,26 @@ function kafkaBroker(requestLog: string | undefined): Broker {
         const fetched = await runCommand([script('fetch.sh')], 600_000);
         if (fetched.code !== 0) throw new Error(`bench/kafka/fetch.sh failed: ${fetched.stderr}`);
       }
+      const securityArgs: string[] = [];
+      if (security) {
+        const props = join(dataDir, 'security.properties');
+        writeFileSync(props, [
+          `ssl.keystore.type=PEM`,
+          `ssl.keystore.location=${security.material.serverKeystorePath}`,
+          `sasl.enabled.mechanisms=${security.mechanism}`,
+          `sasl.mechanism.inter.broker.protocol=${security.mechanism}`,
+          `listener.name.sasl_ssl.${security.mechanism.toLowerCase()}.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${security.username}" password="${security.password}";`,
+          `ssl.truststore.type=PEM`,
+          `ssl.truststore.location=${security.material.caPath}`,
+          '',
+        ].join('\n'));
+        securityArgs.push('--listener-protocol', 'SASL_SSL', '--extra-properties', props,
+          '--add-scram', `${security.mechanism}=[name=${security.username},password=${security.password}]`);
+      }
       const started = await runCommand(
         [
           script('start.sh'), '--port', String(port), '--controller-port', String(controllerPort), '--data-dir', dataDir,
-          ...(requestLog ? ['--request-log'] : []),
+          ...(requestLog ? ['--request-log'] : []), ...securityArgs,
         ],
         120_000,
       );
@@ -213,9 +260,18 @@ function kafkaBroker(requestLog: string | undefined): Broker {
  * How Highwater is started. The CLI does not exist yet; this is the one place to adjust when it
  * does. Restart = SIGTERM, wait for exit, start again on the same data dir.
  */
-export function highwaterCommand(port: number, dataDir: string): string[] {
+export function highwaterCommand(port: number, dataDir: string, security: SecurityMode | null = null): string[] {
   // Three partitions for auto-created topics, as bench/kafka/start.sh gives the reference broker.
-  return [node, 'src/cli/main.ts', 'start', '--port', String(port), '--data-dir', dataDir, '--http-port', '0', '--num-partitions', '3'];
+  const command = [node, 'src/cli/main.ts', 'start', '--port', String(port), '--data-dir', dataDir, '--http-port', '0', '--num-partitions', '3'];
+  if (security) {
+    command.push(
+      '--listeners', `SASL_SSL://127.0.0.1:${port}`,
+      '--ssl-keystore-location', security.material.serverKeystorePath,
+      '--sasl-enabled-mechanisms', security.mechanism,
+      '--scram-bootstrap-credentials', `${security.mechanism}=[name=${security.username},password=${security.password}]`,
+    );
+  }
+  return command;
 }
 
 async function waitForPort(port: number, timeoutMs: number, alive: () => boolean): Promise<void> {
@@ -236,7 +292,7 @@ async function waitForPort(port: number, timeoutMs: number, alive: () => boolean
   throw new Error(`port ${port} did not open within ${timeoutMs} ms`);
 }
 
-function highwaterBroker(): Broker {
+function highwaterBroker(security: SecurityMode | null = null): Broker {
   const dataDir = mkdtempSync(join(tmpdir(), 'highwater-compat-hw-'));
   let port = 0;
   let child: ChildProcess | undefined;
@@ -257,7 +313,7 @@ function highwaterBroker(): Broker {
           // The description stays generic.
         }
       }
-      const [file, ...args] = highwaterCommand(port, dataDir);
+      const [file, ...args] = highwaterCommand(port, dataDir, security);
       exited = false;
       child = spawn(file!, args, { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'] });
       child.stderr!.on('data', (chunk: Buffer) => {
@@ -418,6 +474,7 @@ interface Options {
   out: string | undefined;
   timeoutSeconds: number;
   kafkaRequestLog: string | undefined;
+  security: string;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -427,6 +484,7 @@ function parseArgs(argv: string[]): Options {
     out: undefined,
     timeoutSeconds: 300,
     kafkaRequestLog: undefined,
+    security: 'plaintext',
   };
   for (let i = 0; i < argv.length; i++) {
     const value = argv[i + 1];
@@ -447,6 +505,10 @@ function parseArgs(argv: string[]): Options {
         options.kafkaRequestLog = value;
         i++;
         break;
+      case '--security':
+        options.security = value ?? '';
+        i++;
+        break;
       case '--timeout':
         options.timeoutSeconds = Number(value);
         i++;
@@ -458,9 +520,9 @@ function parseArgs(argv: string[]): Options {
   return options;
 }
 
-function makeBroker(kind: string, requestLog: string | undefined): Broker {
-  if (kind === 'kafka') return kafkaBroker(requestLog);
-  if (kind === 'highwater') return highwaterBroker();
+function makeBroker(kind: string, requestLog: string | undefined, security: SecurityMode | null): Broker {
+  if (kind === 'kafka') return kafkaBroker(requestLog, security);
+  if (kind === 'highwater') return highwaterBroker(security);
   if (kind.startsWith('external:')) return externalBroker(kind.slice('external:'.length));
   throw new Error(`unknown broker ${kind}: use highwater, kafka or external:<host:port>`);
 }
@@ -470,7 +532,8 @@ async function main(): Promise<number> {
   let broker: Broker;
   try {
     options = parseArgs(process.argv.slice(2));
-    broker = makeBroker(options.broker, options.kafkaRequestLog);
+    broker = makeBroker(options.broker, options.kafkaRequestLog, securityMode(options.security));
+    if (options.security !== 'plaintext') broker.description += `, over ${options.security.toUpperCase()} with SCRAM-SHA-512`;
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n`);
     return 2;

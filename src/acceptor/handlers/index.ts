@@ -34,6 +34,8 @@ import incrementalAlterConfigs from './44-incremental-alter-configs.ts';
 import offsetDelete from './47-offset-delete.ts';
 import describeClientQuotas from './48-describe-client-quotas.ts';
 import alterClientQuotas from './49-alter-client-quotas.ts';
+import describeUserScramCredentials from './50-describe-user-scram-credentials.ts';
+import alterUserScramCredentials from './51-alter-user-scram-credentials.ts';
 import describeCluster from './60-describe-cluster.ts';
 import describeProducers from './61-describe-producers.ts';
 
@@ -44,5 +46,5 @@ export const allHandlers: ApiHandler[] = [
   listGroups, deleteGroups, offsetDelete, describeLogDirs,
   describeProducers,
   describeAcls, createAcls, deleteAcls, describeClientQuotas, alterClientQuotas,
-  saslHandshake, saslAuthenticate,
+  saslHandshake, saslAuthenticate, describeUserScramCredentials, alterUserScramCredentials,
 ];

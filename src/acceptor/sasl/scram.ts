@@ -84,9 +84,13 @@ export class ScramServer implements SaslMechanismServer {
   #serverFirst = '';
   #nonce = '';
 
-  constructor(mechanism: ScramMechanismName, lookup: ScramCredentialLookup) {
+  readonly #serverNonce: () => string;
+
+  /** `serverNonce` is for tests that replay RFC 7677's exchange; by default 24 random bytes. */
+  constructor(mechanism: ScramMechanismName, lookup: ScramCredentialLookup, serverNonce = () => randomBytes(24).toString('base64url')) {
     this.mechanism = mechanism;
     this.#lookup = lookup;
+    this.#serverNonce = serverNonce;
   }
 
   evaluate(token: Buffer): SaslStep {
@@ -113,7 +117,7 @@ export class ScramServer implements SaslMechanismServer {
     this.#credential = credential;
     // client-first-message-bare: all after the gs2 header "n,[a=authzid]," (no ',' inside it).
     this.#clientFirstBare = message.slice(message.indexOf(',', 2) + 1);
-    this.#nonce = m[3]! + randomBytes(24).toString('base64url');
+    this.#nonce = m[3]! + this.#serverNonce();
     this.#serverFirst = `r=${this.#nonce},s=${credential.salt.toString('base64')},i=${credential.iterations}`;
     this.#state = 'client-final';
     return { response: Buffer.from(this.#serverFirst, 'utf8') };
@@ -123,7 +127,9 @@ export class ScramServer implements SaslMechanismServer {
     this.#state = 'done';
     const m = CLIENT_FINAL.exec(message);
     if (!m) throw new SaslFailure('Invalid SCRAM client final message format', 'generic');
-    if (m[2] !== this.#nonce) throw new SaslFailure('Invalid client nonce in the final client message.', 'generic');
+    // Kafka checks endsWith, not equality (ScramSaslServer): librdkafka 2.0.2 (kcat 1.7.1) sends its
+    // own nonce in front of the combined one, and Kafka accepts that, so this must too.
+    if (!m[2]!.endsWith(this.#nonce)) throw new SaslFailure('Invalid client nonce in the final client message.', 'generic');
     const credential = this.#credential!;
     const proof = Buffer.from(m[3]!, 'base64');
     const withoutProof = message.slice(0, message.lastIndexOf(',p='));

@@ -27,8 +27,20 @@ import {
 const CLIENT = 'kcat';
 const KCAT = process.env['KCAT'] ?? 'kcat';
 
+/** librdkafka settings for the runner's security mode (test/compat/run.ts --security). */
+function securityArgs(): string[] {
+  const env = process.env;
+  if (!env.COMPAT_SECURITY_PROTOCOL) return [];
+  const settings = [`security.protocol=${env.COMPAT_SECURITY_PROTOCOL}`];
+  if (env.COMPAT_SASL_MECHANISM) {
+    settings.push(`sasl.mechanisms=${env.COMPAT_SASL_MECHANISM}`, `sasl.username=${env.COMPAT_SASL_USERNAME}`, `sasl.password=${env.COMPAT_SASL_PASSWORD}`);
+  }
+  if (env.COMPAT_SSL_CA_FILE) settings.push(`ssl.ca.location=${env.COMPAT_SSL_CA_FILE}`);
+  return settings.flatMap((s) => ['-X', s]);
+}
+
 function spawnKcat(argv: string[]) {
-  return spawn(KCAT, ['-X', 'client.id=highwater-compat-kcat', ...argv], { stdio: ['pipe', 'pipe', 'pipe'] });
+  return spawn(KCAT, ['-X', 'client.id=highwater-compat-kcat', ...securityArgs(), ...argv], { stdio: ['pipe', 'pipe', 'pipe'] });
 }
 const version = spawnSync(KCAT, ['-V'], { encoding: 'utf8' });
 if (version.error || version.status !== 0) {

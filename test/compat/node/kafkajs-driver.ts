@@ -1,5 +1,6 @@
 // Compatibility driver for KafkaJS (from the root project's node_modules): the scenarios of
 // docs/compat.md. KafkaJS consumers always join a group, so reads use a throw-away group id.
+import { readFileSync } from 'node:fs';
 import { CompressionTypes, Kafka, logLevel, type Admin, type Consumer, type Message } from 'kafkajs';
 import {
   ACKS,
@@ -33,7 +34,15 @@ const version = packageVersion('kafkajs');
 let kafka: Kafka;
 
 function connect(args: DriverArgs): Kafka {
-  kafka ??= new Kafka({ clientId: 'highwater-compat-kafkajs', brokers: [args.bootstrap], logLevel: logLevel.ERROR });
+  const env = process.env;
+  // The runner's security mode (test/compat/run.ts --security).
+  const security = env.COMPAT_SECURITY_PROTOCOL?.startsWith('SASL') || env.COMPAT_SECURITY_PROTOCOL === 'SSL' ? {
+    ssl: env.COMPAT_SECURITY_PROTOCOL.endsWith('SSL') ? { ca: [readFileSync(env.COMPAT_SSL_CA_FILE!, 'utf8')] } : undefined,
+    sasl: env.COMPAT_SASL_MECHANISM
+      ? { mechanism: env.COMPAT_SASL_MECHANISM.toLowerCase(), username: env.COMPAT_SASL_USERNAME!, password: env.COMPAT_SASL_PASSWORD! } as never
+      : undefined,
+  } : {};
+  kafka ??= new Kafka({ clientId: 'highwater-compat-kafkajs', brokers: [args.bootstrap], logLevel: logLevel.ERROR, ...security });
   return kafka;
 }
 

@@ -1,6 +1,7 @@
 # Shared by the Python compatibility drivers: argument parsing, the records every driver writes,
 # their verification and the PASS/FAIL/SKIP reporting of docs/compat.md.
 import argparse
+import os
 import sys
 import traceback
 
@@ -81,3 +82,18 @@ def main(client_versions, scenarios):
             traceback.print_exc(file=sys.stderr)
             reason = f"{type(failure).__name__}: {failure}".replace("\n", " ")
             print(f"FAIL {name}: {reason}", flush=True)
+
+
+def librdkafka_security():
+    """librdkafka settings for the runner's security mode (test/compat/run.ts --security)."""
+    protocol = os.environ.get("COMPAT_SECURITY_PROTOCOL")
+    if not protocol:
+        return {}
+    out = {"security.protocol": protocol}
+    if os.environ.get("COMPAT_SASL_MECHANISM"):
+        out.update({"sasl.mechanisms": os.environ["COMPAT_SASL_MECHANISM"],
+                    "sasl.username": os.environ["COMPAT_SASL_USERNAME"],
+                    "sasl.password": os.environ["COMPAT_SASL_PASSWORD"]})
+    if os.environ.get("COMPAT_SSL_CA_FILE"):
+        out["ssl.ca.location"] = os.environ["COMPAT_SSL_CA_FILE"]
+    return out

@@ -18,7 +18,7 @@ CLIENT_ID = f"highwater-compat-{CLIENT}"
 
 
 def admin(bootstrap):
-    return AdminClient({"bootstrap.servers": bootstrap, "client.id": CLIENT_ID})
+    return AdminClient({**c.librdkafka_security(), "bootstrap.servers": bootstrap, "client.id": CLIENT_ID})
 
 
 def create_topic(bootstrap, topic, partitions):
@@ -59,7 +59,7 @@ def wait_until_writable(bootstrap, topic, partitions, deadline):
 
 def producer(bootstrap, acks, codec, idempotent=False):
     return Producer({
-        "bootstrap.servers": bootstrap, "client.id": CLIENT_ID, "acks": acks, "compression.type": codec,
+        **c.librdkafka_security(), "bootstrap.servers": bootstrap, "client.id": CLIENT_ID, "acks": acks, "compression.type": codec,
         "enable.idempotence": idempotent, "linger.ms": 5,
         # A retried batch must not overtake the next one (Kafka answers NOT_LEADER_OR_FOLLOWER
         # for a moment after CreateTopics); idempotence keeps order by itself.
@@ -68,7 +68,7 @@ def producer(bootstrap, acks, codec, idempotent=False):
 
 
 def consumer(bootstrap, group=None, extra=None):
-    config = {"bootstrap.servers": bootstrap, "client.id": CLIENT_ID, "group.id": group or "unused-assign-only",
+    config = {**c.librdkafka_security(), "bootstrap.servers": bootstrap, "client.id": CLIENT_ID, "group.id": group or "unused-assign-only",
               "enable.auto.commit": False, "auto.offset.reset": "earliest"}
     config.update(extra or {})
     return Consumer(config)

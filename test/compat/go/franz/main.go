@@ -13,6 +13,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/twmb/franz-go/pkg/sasl/plain"
+	"github.com/twmb/franz-go/pkg/sasl/scram"
 	"highwater/compat/internal/compat"
 )
 
@@ -21,7 +23,27 @@ const client = "franz-go"
 var args compat.Args
 
 func newClient(opts ...kgo.Opt) (*kgo.Client, error) {
-	return kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(args.Bootstrap), kgo.ClientID("highwater-compat-franz-go")}, opts...)...)
+	base := []kgo.Opt{kgo.SeedBrokers(args.Bootstrap), kgo.ClientID("highwater-compat-franz-go")}
+	// The runner's security mode (test/compat/run.ts --security).
+	sec := compat.SecurityFromEnv()
+	if sec.UsesTLS() {
+		cfg, err := sec.TLSConfig()
+		if err != nil {
+			return nil, err
+		}
+		base = append(base, kgo.DialTLSConfig(cfg))
+	}
+	if sec.UsesSASL() {
+		switch sec.Mechanism {
+		case "PLAIN":
+			base = append(base, kgo.SASL(plain.Auth{User: sec.Username, Pass: sec.Password}.AsMechanism()))
+		case "SCRAM-SHA-256":
+			base = append(base, kgo.SASL(scram.Auth{User: sec.Username, Pass: sec.Password}.AsSha256Mechanism()))
+		default:
+			base = append(base, kgo.SASL(scram.Auth{User: sec.Username, Pass: sec.Password}.AsSha512Mechanism()))
+		}
+	}
+	return kgo.NewClient(append(base, opts...)...)
 }
 
 func withTimeout(d time.Duration) (context.Context, context.CancelFunc) {

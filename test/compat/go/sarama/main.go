@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -24,6 +25,26 @@ func config() *sarama.Config {
 	c.Net.DialTimeout = 10 * time.Second
 	c.Admin.Timeout = 20 * time.Second
 	c.Metadata.Retry.Backoff = 100 * time.Millisecond
+	// The runner's security mode (test/compat/run.ts --security).
+	sec := compat.SecurityFromEnv()
+	if sec.UsesTLS() {
+		cfg, err := sec.TLSConfig()
+		if err != nil {
+			panic(err)
+		}
+		c.Net.TLS.Enable = true
+		c.Net.TLS.Config = cfg
+	}
+	if sec.UsesSASL() {
+		c.Net.SASL.Enable = true
+		c.Net.SASL.User = sec.Username
+		c.Net.SASL.Password = sec.Password
+		c.Net.SASL.Mechanism = sarama.SASLMechanism(sec.Mechanism)
+		if strings.HasPrefix(sec.Mechanism, "SCRAM") {
+			mechanism := sec.Mechanism
+			c.Net.SASL.SCRAMClientGeneratorFunc = func() sarama.SCRAMClient { return compat.NewScramClient(mechanism) }
+		}
+	}
 	return c
 }
 

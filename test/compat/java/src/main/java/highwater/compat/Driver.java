@@ -132,9 +132,35 @@ public final class Driver {
 
   // ---- clients ----
 
+  /** Client settings for the runner's security mode (test/compat/run.ts --security), from the environment. */
+  static final Map<String, Object> SECURITY = security();
+
+  static Map<String, Object> security() {
+    Map<String, Object> out = new java.util.HashMap<>();
+    String protocol = System.getenv("COMPAT_SECURITY_PROTOCOL");
+    if (protocol == null || protocol.isEmpty()) return out;
+    out.put("security.protocol", protocol);
+    String mechanism = System.getenv("COMPAT_SASL_MECHANISM");
+    if (mechanism != null && !mechanism.isEmpty()) {
+      out.put("sasl.mechanism", mechanism);
+      String module = mechanism.startsWith("SCRAM") ? "org.apache.kafka.common.security.scram.ScramLoginModule"
+          : "org.apache.kafka.common.security.plain.PlainLoginModule";
+      out.put("sasl.jaas.config", module + " required username=\"" + System.getenv("COMPAT_SASL_USERNAME")
+          + "\" password=\"" + System.getenv("COMPAT_SASL_PASSWORD") + "\";");
+    }
+    String ca = System.getenv("COMPAT_SSL_CA_FILE");
+    if (ca != null && !ca.isEmpty()) {
+      out.put("ssl.truststore.type", "PEM");
+      out.put("ssl.truststore.location", ca);
+    }
+    return out;
+  }
+
+
   Admin admin() {
     Properties props = new Properties();
     props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    props.putAll(SECURITY);
     props.put(AdminClientConfig.CLIENT_ID_CONFIG, "highwater-compat-java-admin");
     props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 15000);
     props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 20000);
@@ -144,6 +170,7 @@ public final class Driver {
   KafkaProducer<String, String> producer(String acks, String codec, boolean idempotent) {
     Properties props = new Properties();
     props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    props.putAll(SECURITY);
     props.put(ProducerConfig.CLIENT_ID_CONFIG, "highwater-compat-java-producer-" + CLIENT_SEQUENCE.incrementAndGet());
     props.put(ProducerConfig.ACKS_CONFIG, acks);
     props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, codec);
@@ -162,6 +189,7 @@ public final class Driver {
   KafkaConsumer<String, String> consumer(String groupId, Map<String, Object> extra) {
     Properties props = new Properties();
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    props.putAll(SECURITY);
     props.put(ConsumerConfig.CLIENT_ID_CONFIG, "highwater-compat-java-consumer-" + CLIENT_SEQUENCE.incrementAndGet());
     if (groupId != null) props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
