@@ -99,5 +99,6 @@ const nameOf = (table: Record<string, number>, code: number): string =>
 
 export const resourceTypeName = (code: number) => nameOf(ResourceType, code);
 export const patternTypeName = (code: number) => nameOf(PatternType, code);
-export const operationName = (code: number) => nameOf(Operation, code);
+const OPERATION_NAMES = Array.from({ length: MAX_OPERATION + 1 }, (_, code) => nameOf(Operation, code));
+export const operationName = (code: number) => OPERATION_NAMES[code] ?? 'UNKNOWN';
 export const permissionName = (code: number) => nameOf(Permission, code);

@@ -49,10 +49,22 @@ const TYPE_CODES: Record<AclResourceType, number> = {
   'transactional-id': ResourceType.TRANSACTIONAL_ID,
 };
 
+/**
+ * The ACLs of one resource type: literal names (and "*") to their ACLs, prefixes to theirs, and the
+ * distinct prefix lengths, so a decision looks up each prefix of the name that some ACL has instead
+ * of scanning every prefixed ACL.
+ */
 interface TypeIndex {
   literal: Map<string, StoredAcl[]>;
-  prefixed: StoredAcl[];
+  prefixed: Map<string, StoredAcl[]>;
+  prefixLengths: number[];
 }
+
+const push = (map: Map<string, StoredAcl[]>, key: string, acl: StoredAcl) => {
+  const list = map.get(key);
+  if (list) list.push(acl);
+  else map.set(key, [acl]);
+};
 
 export class StandardAuthorizer implements Authorizer, AclAdmin {
   readonly #store: AclStore;
@@ -122,28 +134,17 @@ export class StandardAuthorizer implements Authorizer, AclAdmin {
 
   #decide(principal: string, operation: number, resource: AclResource, host: string): boolean {
     if (this.#superUsers.has(principal)) return true;
-    const acls = this.#matching(resource);
-    if (acls.length === 0) return this.#allowIfNoAcl;
-    let allowed = false;
-    for (const acl of acls) {
-      if (acl.principal !== principal && acl.principal !== WILDCARD_PRINCIPAL) continue;
-      if (acl.host !== WILDCARD && acl.host !== host) continue;
-      if (acl.permissionType === Permission.DENY) {
-        if (acl.operation === Operation.ALL || acl.operation === operation) return false;
-      } else if (!allowed && allowImplies(acl.operation, operation)) {
-        allowed = true;
-      }
-    }
-    return allowed;
-  }
-
-  /** Every ACL whose pattern covers the resource, whatever its principal, host or operation. */
-  #matching(resource: AclResource): StoredAcl[] {
     const index = this.#typeIndex(TYPE_CODES[resource.type]);
-    if (!index) return [];
-    const out = [...(index.literal.get(resource.name) ?? []), ...(index.literal.get(WILDCARD) ?? [])];
-    for (const acl of index.prefixed) if (resource.name.startsWith(acl.resourceName)) out.push(acl);
-    return out;
+    if (!index) return this.#allowIfNoAcl;
+    // The lists of ACLs whose pattern covers the resource: its literal name, "*", each prefix of it.
+    const verdict = new Verdict(principal, operation, host);
+    if (!verdict.read(index.literal.get(resource.name)) || !verdict.read(index.literal.get(WILDCARD))) return false;
+    const name = resource.name;
+    for (const length of index.prefixLengths) {
+      if (length > name.length) break;
+      if (!verdict.read(index.prefixed.get(name.slice(0, length)))) return false;
+    }
+    return verdict.covered ? verdict.allowed : this.#allowIfNoAcl;
   }
 
   #typeIndex(typeCode: number): TypeIndex | undefined {
@@ -151,14 +152,10 @@ export class StandardAuthorizer implements Authorizer, AclAdmin {
       const index = new Map<number, TypeIndex>();
       for (const acl of this.#store.acls.values()) {
         let t = index.get(acl.resourceType);
-        if (!t) index.set(acl.resourceType, t = { literal: new Map(), prefixed: [] });
-        if (acl.patternType === PatternType.PREFIXED) t.prefixed.push(acl);
-        else {
-          const list = t.literal.get(acl.resourceName);
-          if (list) list.push(acl);
-          else t.literal.set(acl.resourceName, [acl]);
-        }
+        if (!t) index.set(acl.resourceType, t = { literal: new Map(), prefixed: new Map(), prefixLengths: [] });
+        push(acl.patternType === PatternType.PREFIXED ? t.prefixed : t.literal, acl.resourceName, acl);
       }
+      for (const t of index.values()) t.prefixLengths = [...new Set([...t.prefixed.keys()].map((k) => k.length))].sort((a, b) => a - b);
       this.#index = index;
       this.#indexVersion = this.#store.aclVersion;
     }
@@ -207,6 +204,37 @@ export class StandardAuthorizer implements Authorizer, AclAdmin {
     });
     if (removed.size > 0) await this.#store.write([...removed].map((id) => ({ type: 'remove-acl', id })));
     return results;
+  }
+}
+
+/** Reads the ACLs covering one resource for one request: any ACL covers it; a matching DENY ends it. */
+class Verdict {
+  covered = false;
+  allowed = false;
+  readonly #principal: string;
+  readonly #operation: number;
+  readonly #host: string;
+
+  constructor(principal: string, operation: number, host: string) {
+    this.#principal = principal;
+    this.#operation = operation;
+    this.#host = host;
+  }
+
+  /** False when a DENY applies (the decision is made). */
+  read(acls: readonly StoredAcl[] | undefined): boolean {
+    if (!acls) return true;
+    this.covered = true;
+    for (const acl of acls) {
+      if (acl.principal !== this.#principal && acl.principal !== WILDCARD_PRINCIPAL) continue;
+      if (acl.host !== WILDCARD && acl.host !== this.#host) continue;
+      if (acl.permissionType === Permission.DENY) {
+        if (acl.operation === Operation.ALL || acl.operation === this.#operation) return false;
+      } else if (!this.allowed && allowImplies(acl.operation, this.#operation)) {
+        this.allowed = true;
+      }
+    }
+    return true;
   }
 }
 
