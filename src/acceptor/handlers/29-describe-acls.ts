@@ -1,8 +1,7 @@
-// DescribeAcls (key 29), v0-3 (v0: LITERAL patterns only, ANY read as LITERAL, as Kafka's
-// DescribeAclsRequest normalises it; v2+ flexible). Needs DESCRIBE on the cluster. With no authorizer
-// the answer is SECURITY_DISABLED, as in Kafka. Matching ACLs are grouped per resource pattern.
-// UNKNOWN codes, or a v0 filter that is neither LITERAL nor ANY, close the connection (the request
-// does not parse on a Kafka broker).
+// DescribeAcls (key 29), v1-3 (v2+ flexible; v0 is gone from Kafka 4, KIP-896, which closes the
+// connection on it). Needs DESCRIBE on the cluster. With no authorizer the answer is
+// SECURITY_DISABLED, as in Kafka. Matching ACLs are grouped per resource pattern. UNKNOWN codes
+// close the connection (the request does not parse on a Kafka broker).
 import { defineHandler } from '../registry.ts';
 import { ApiKey } from '../../protocol/generated/index.ts';
 import type { DescribeAclsRequest } from '../../protocol/generated/describe-acls-request.ts';
@@ -10,20 +9,19 @@ import type { DescribeAclsResponseInput, DescribeAclsResourceInput } from '../..
 import { ErrorCode } from '../../protocol/errors.ts';
 import { AclOperation } from '../authorized-operations.ts';
 import { authorizeCluster } from '../acl/authorize.ts';
-import { PatternType, hasUnknownElement, type AclFilter } from '../acl/acl-binding.ts';
+import { hasUnknownElement, type AclFilter } from '../acl/acl-binding.ts';
 
-function unparseable(apiVersion: number, r: DescribeAclsRequest): boolean {
-  if (apiVersion === 0 && r.patternTypeFilter !== PatternType.LITERAL && r.patternTypeFilter !== PatternType.ANY) return true;
+function unparseable(r: DescribeAclsRequest): boolean {
   return hasUnknownElement({ resourceType: r.resourceTypeFilter, patternType: r.patternTypeFilter, operation: r.operation, permissionType: r.permissionType });
 }
 
 export default defineHandler<DescribeAclsRequest, DescribeAclsResponseInput>({
   apiKey: ApiKey.DescribeAcls,
   name: 'DescribeAcls',
-  minVersion: 0,
+  minVersion: 1,
   maxVersion: 3,
   handle(ctx, request) {
-    if (unparseable(ctx.apiVersion, request)) throw new Error('DescribeAcls request with UNKNOWN elements (or a non-LITERAL pattern at v0)');
+    if (unparseable(request)) throw new Error('DescribeAcls request with UNKNOWN elements');
     if (!authorizeCluster(ctx, AclOperation.DESCRIBE)) {
       return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: 'Cluster authorization failed.', resources: [] };
     }
@@ -32,7 +30,7 @@ export default defineHandler<DescribeAclsRequest, DescribeAclsResponseInput>({
     const filter: AclFilter = {
       resourceType: request.resourceTypeFilter,
       resourceName: request.resourceNameFilter,
-      patternType: ctx.apiVersion === 0 ? PatternType.LITERAL : request.patternTypeFilter,
+      patternType: request.patternTypeFilter,
       principal: request.principalFilter,
       host: request.hostFilter,
       operation: request.operation,
@@ -47,8 +45,8 @@ export default defineHandler<DescribeAclsRequest, DescribeAclsResponseInput>({
     }
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, resources: [...resources.values()] };
   },
-  errorResponse(ctx, request, errorCode) {
-    if (unparseable(ctx.apiVersion, request)) return null;
+  errorResponse(_ctx, request, errorCode) {
+    if (unparseable(request)) return null;
     return { throttleTimeMs: 0, errorCode, errorMessage: null, resources: [] };
   },
 });

@@ -1,9 +1,10 @@
-// CreateAcls (key 30), v0-3 (v0: LITERAL patterns only; v2+ flexible). Needs ALTER on the cluster
+// CreateAcls (key 30), v1-3 (v2+ flexible; v0 is gone from Kafka 4, KIP-896, which closes the
+// connection on it, so it is not served here either). Needs ALTER on the cluster
 // (AclApis.handleCreateAcls). With no authorizer every creation fails with SECURITY_DISABLED, as in
 // Kafka. Each binding is validated as Kafka does (the cluster's name, no empty name, no ANY or MATCH,
 // ALLOW or DENY only) and answered on its own; a binding that exists already succeeds without a new
 // record. A request carrying an UNKNOWN code (0 or out of range) does not parse on a Kafka broker,
-// which closes the connection; so does v0 with a non-LITERAL pattern. Both close it here too.
+// which closes the connection; it closes it here too.
 import { defineHandler } from '../registry.ts';
 import { ApiKey } from '../../protocol/generated/index.ts';
 import type { CreateAclsRequest } from '../../protocol/generated/create-acls-request.ts';
@@ -11,20 +12,19 @@ import type { CreateAclsResponseInput } from '../../protocol/generated/create-ac
 import { ErrorCode } from '../../protocol/errors.ts';
 import { AclOperation } from '../authorized-operations.ts';
 import { authorizeCluster } from '../acl/authorize.ts';
-import { PatternType, hasUnknownElement } from '../acl/acl-binding.ts';
+import { hasUnknownElement } from '../acl/acl-binding.ts';
 
-function unparseable(apiVersion: number, request: CreateAclsRequest): boolean {
-  return request.creations.some((c) => hasUnknownElement({ ...c, patternType: c.resourcePatternType })
-    || (apiVersion === 0 && c.resourcePatternType !== PatternType.LITERAL));
+function unparseable(request: CreateAclsRequest): boolean {
+  return request.creations.some((c) => hasUnknownElement({ ...c, patternType: c.resourcePatternType }));
 }
 
 export default defineHandler<CreateAclsRequest, CreateAclsResponseInput>({
   apiKey: ApiKey.CreateAcls,
   name: 'CreateAcls',
-  minVersion: 0,
+  minVersion: 1,
   maxVersion: 3,
   async handle(ctx, request) {
-    if (unparseable(ctx.apiVersion, request)) throw new Error('CreateAcls request with UNKNOWN elements (or a non-LITERAL pattern at v0)');
+    if (unparseable(request)) throw new Error('CreateAcls request with UNKNOWN elements');
     const all = (errorCode: number, errorMessage: string) => ({ throttleTimeMs: 0, results: request.creations.map(() => ({ errorCode, errorMessage })) });
     if (!authorizeCluster(ctx, AclOperation.ALTER)) return all(ErrorCode.CLUSTER_AUTHORIZATION_FAILED, 'Cluster authorization failed.');
     const admin = ctx.services.acls;
@@ -35,8 +35,8 @@ export default defineHandler<CreateAclsRequest, CreateAclsResponseInput>({
     })));
     return { throttleTimeMs: 0, results: results.map((r) => r ?? { errorCode: ErrorCode.NONE, errorMessage: null }) };
   },
-  errorResponse(ctx, request, errorCode) {
-    if (unparseable(ctx.apiVersion, request)) return null;
+  errorResponse(_ctx, request, errorCode) {
+    if (unparseable(request)) return null;
     return { throttleTimeMs: 0, results: request.creations.map(() => ({ errorCode, errorMessage: null })) };
   },
 });

@@ -1,8 +1,8 @@
-// DeleteAcls (key 31), v0-3 (v0: LITERAL or ANY pattern filters, ANY read as LITERAL as Kafka's
-// DeleteAclsRequest normalises it; v2+ flexible). Needs ALTER on the cluster. With no authorizer every
+// DeleteAcls (key 31), v1-3 (v2+ flexible; v0 is gone from Kafka 4, KIP-896, which closes the
+// connection on it). Needs ALTER on the cluster. With no authorizer every
 // filter fails with SECURITY_DISABLED, as in Kafka. Each filter answers the ACLs it removed; an ACL
-// matched by two filters is removed once and listed under both. UNKNOWN codes, or a v0 filter that
-// is neither LITERAL nor ANY, close the connection (the request does not parse on a Kafka broker).
+// matched by two filters is removed once and listed under both. UNKNOWN codes close the connection
+// (the request does not parse on a Kafka broker).
 import { defineHandler } from '../registry.ts';
 import { ApiKey } from '../../protocol/generated/index.ts';
 import type { DeleteAclsFilter, DeleteAclsRequest } from '../../protocol/generated/delete-acls-request.ts';
@@ -10,17 +10,16 @@ import type { DeleteAclsResponseInput } from '../../protocol/generated/delete-ac
 import { ErrorCode } from '../../protocol/errors.ts';
 import { AclOperation } from '../authorized-operations.ts';
 import { authorizeCluster } from '../acl/authorize.ts';
-import { PatternType, hasUnknownElement, type AclFilter } from '../acl/acl-binding.ts';
+import { hasUnknownElement, type AclFilter } from '../acl/acl-binding.ts';
 
-function unparseable(apiVersion: number, request: DeleteAclsRequest): boolean {
-  return request.filters.some((f) => (apiVersion === 0 && f.patternTypeFilter !== PatternType.LITERAL && f.patternTypeFilter !== PatternType.ANY)
-    || hasUnknownElement({ resourceType: f.resourceTypeFilter, patternType: f.patternTypeFilter, operation: f.operation, permissionType: f.permissionType }));
+function unparseable(request: DeleteAclsRequest): boolean {
+  return request.filters.some((f) => hasUnknownElement({ resourceType: f.resourceTypeFilter, patternType: f.patternTypeFilter, operation: f.operation, permissionType: f.permissionType }));
 }
 
-const toFilter = (apiVersion: number, f: DeleteAclsFilter): AclFilter => ({
+const toFilter = (f: DeleteAclsFilter): AclFilter => ({
   resourceType: f.resourceTypeFilter,
   resourceName: f.resourceNameFilter,
-  patternType: apiVersion === 0 ? PatternType.LITERAL : f.patternTypeFilter,
+  patternType: f.patternTypeFilter,
   principal: f.principalFilter,
   host: f.hostFilter,
   operation: f.operation,
@@ -30,15 +29,15 @@ const toFilter = (apiVersion: number, f: DeleteAclsFilter): AclFilter => ({
 export default defineHandler<DeleteAclsRequest, DeleteAclsResponseInput>({
   apiKey: ApiKey.DeleteAcls,
   name: 'DeleteAcls',
-  minVersion: 0,
+  minVersion: 1,
   maxVersion: 3,
   async handle(ctx, request) {
-    if (unparseable(ctx.apiVersion, request)) throw new Error('DeleteAcls request with UNKNOWN elements (or a non-LITERAL pattern at v0)');
+    if (unparseable(request)) throw new Error('DeleteAcls request with UNKNOWN elements');
     const all = (errorCode: number, errorMessage: string) => ({ throttleTimeMs: 0, filterResults: request.filters.map(() => ({ errorCode, errorMessage, matchingAcls: [] })) });
     if (!authorizeCluster(ctx, AclOperation.ALTER)) return all(ErrorCode.CLUSTER_AUTHORIZATION_FAILED, 'Cluster authorization failed.');
     const admin = ctx.services.acls;
     if (!admin) return all(ErrorCode.SECURITY_DISABLED, 'No Authorizer is configured.');
-    const removed = await admin.deleteAcls(request.filters.map((f) => toFilter(ctx.apiVersion, f)));
+    const removed = await admin.deleteAcls(request.filters.map(toFilter));
     return {
       throttleTimeMs: 0,
       filterResults: removed.map((acls) => ({
@@ -48,8 +47,8 @@ export default defineHandler<DeleteAclsRequest, DeleteAclsResponseInput>({
       })),
     };
   },
-  errorResponse(ctx, request, errorCode) {
-    if (unparseable(ctx.apiVersion, request)) return null;
+  errorResponse(_ctx, request, errorCode) {
+    if (unparseable(request)) return null;
     return { throttleTimeMs: 0, filterResults: request.filters.map(() => ({ errorCode, errorMessage: null, matchingAcls: [] })) };
   },
 });

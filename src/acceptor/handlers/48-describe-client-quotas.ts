@@ -25,7 +25,8 @@ export default defineHandler<DescribeClientQuotasRequest, DescribeClientQuotasRe
       return {
         throttleTimeMs: 0,
         errorCode: ErrorCode.NONE,
-        errorMessage: null,
+        // Kafka answers an empty message, not null, on success (differential test).
+        errorMessage: '',
         entries: found.map(({ entity, quotas }) => ({
           entity: Object.entries(entity).map(([entityType, entityName]) => ({ entityType, entityName })),
           values: Object.entries(quotas).map(([key, value]) => ({ key, value })),

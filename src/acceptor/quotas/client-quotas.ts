@@ -195,19 +195,28 @@ export class ClientQuotas {
     return out;
   }
 
-  /** One result per alteration, in order. Nothing is written when `validateOnly`. */
-  async alter(alterations: readonly QuotaAlteration[], validateOnly: boolean): Promise<{ errorCode: number; errorMessage: string | null }[]> {
-    const records: MetadataRecord[] = [];
-    const seen = new Set<string>();
-    const results = alterations.map((a) => {
+  /**
+   * One result per distinct entity, in first-seen order. As a Kafka broker reads the request, an
+   * entity is a map, so a type named twice keeps its last name; an entity altered twice in one
+   * request is refused ("Ignoring duplicate entity") and not changed. Nothing is written when
+   * `validateOnly`.
+   */
+  async alter(alterations: readonly QuotaAlteration[], validateOnly: boolean): Promise<{ entity: QuotaEntity; errorCode: number; errorMessage: string | null }[]> {
+    const byEntity = new Map<string, { entity: QuotaEntity; alterations: QuotaAlteration[] }>();
+    for (const a of alterations) {
       const entity: QuotaEntity = {};
-      const result = this.#validateAlteration(a, entity);
+      for (const { entityType, entityName } of a.entity) entity[entityType] = entityName;
       const key = quotaEntityKey(entity);
-      if (result.errorCode === ErrorCode.NONE && seen.has(key)) {
-        return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Ignoring duplicate entity ${describeEntity(entity)}` };
-      }
-      seen.add(key);
-      if (result.errorCode !== ErrorCode.NONE) return result;
+      const seen = byEntity.get(key);
+      if (seen) seen.alterations.push(a);
+      else byEntity.set(key, { entity, alterations: [a] });
+    }
+    const records: MetadataRecord[] = [];
+    const results = [...byEntity.entries()].map(([key, { entity, alterations: forEntity }]) => {
+      if (forEntity.length > 1) return { entity, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Ignoring duplicate entity ${describeEntity(entity)}` };
+      const a = forEntity[0]!;
+      const result = this.#validateAlteration(a, entity);
+      if (result.errorCode !== ErrorCode.NONE) return { entity, ...result };
       const current = this.#store.clientQuotas.get(key)?.quotas ?? {};
       for (const op of a.ops) {
         if (op.remove) {
@@ -216,7 +225,7 @@ export class ClientQuotas {
           records.push({ type: 'client-quota', entity, key: op.key, value: op.value });
         }
       }
-      return result;
+      return { entity, ...result };
     });
     if (!validateOnly && records.length > 0) await this.#store.write(records);
     return results;
@@ -229,12 +238,10 @@ export class ClientQuotas {
       if (keys.has(op.key)) return invalid(`Duplicate quota key ${op.key} not updating quota for this entity`);
       keys.add(op.key);
     }
-    if (a.entity.length === 0) return invalid('Invalid empty client quota entity');
-    for (const { entityType, entityName } of a.entity) {
-      if (entityType in entity) return invalid(`Invalid client quota entity, duplicate entity entry ${entityType}`);
+    if (Object.keys(entity).length === 0) return invalid('Invalid empty client quota entity');
+    for (const [entityType, entityName] of Object.entries(entity)) {
       if (entityType !== USER && entityType !== CLIENT_ID && entityType !== IP) return invalid(`Unhandled client quota entity type: ${entityType}`);
       if (entityName !== null && entityName.length === 0) return invalid(`Empty ${entityType} not supported`);
-      entity[entityType] = entityName;
     }
     // Deliberate difference: ip entities carry connection_creation_rate, which Highwater does not enforce.
     if (IP in entity) return invalid('Highwater does not enforce ip quotas (connection_creation_rate)');

@@ -79,21 +79,17 @@ test('without ALTER / DESCRIBE on the cluster: CLUSTER_AUTHORIZATION_FAILED', as
   expect(s.metadataWrites).toEqual([]);
 });
 
-test('v0 reads an ANY pattern filter as LITERAL', async () => {
-  enableAuthorizer();
-  await call(createAcls, s, 1, { creations: [creation(), creation({ resourceName: 'p-', resourcePatternType: PatternType.PREFIXED })] });
-  const described = await call<{ resources: { resourceName: string }[] }>(describeAcls, s, 0, anyFilter);
-  expect(described!.resources.map((r) => r.resourceName)).toEqual(['orders']);
+test('v0 is not served (Kafka 4 dropped it, KIP-896)', () => {
+  expect([createAcls, describeAcls, deleteAcls].map((h) => h.minVersion)).toEqual([1, 1, 1]);
 });
 
-test('UNKNOWN codes, or a non-LITERAL pattern at v0, close the connection as an unparseable request', async () => {
+test('UNKNOWN codes close the connection as an unparseable request', async () => {
   enableAuthorizer();
   const bad = { creations: [creation({ operation: 0 })] };
   await expect(Promise.resolve().then(() => createAcls.handle({ apiKey: 30, apiVersion: 3, correlationId: 1, clientId: null, services: s, connection: fakeConnection() }, bad))).rejects.toThrow();
   expect(errorResponseOf(createAcls, s, 3, bad)).toBeNull();
-  expect(errorResponseOf(createAcls, s, 0, { creations: [creation({ resourcePatternType: PatternType.PREFIXED })] })).toBeNull();
   expect(errorResponseOf(describeAcls, s, 3, { ...anyFilter, resourceTypeFilter: 9 })).toBeNull();
-  expect(errorResponseOf(deleteAcls, s, 0, { filters: [{ ...anyFilter, patternTypeFilter: PatternType.MATCH }] })).toBeNull();
+  expect(errorResponseOf(deleteAcls, s, 3, { filters: [{ ...anyFilter, permissionType: 0 }] })).toBeNull();
 });
 
 test('error responses of well-formed requests carry the error everywhere', () => {

@@ -24,7 +24,7 @@ test('alter then describe, stored as client-quota records', async () => {
   const described = await call<{ errorCode: number; entries: { entity: unknown; values: unknown }[] }>(describeClientQuotas, s, 1, {
     components: [{ entityType: 'user', matchType: 0, match: 'alice' }], strict: false,
   });
-  expect(described).toMatchObject({ errorCode: 0, errorMessage: null, entries: [{ entity, values: [{ key: 'producer_byte_rate', value: 1024 }, { key: 'request_percentage', value: 50 }] }] });
+  expect(described).toMatchObject({ errorCode: 0, errorMessage: '', entries: [{ entity, values: [{ key: 'producer_byte_rate', value: 1024 }, { key: 'request_percentage', value: 50 }] }] });
 });
 
 test('a bad filter is answered in the response with null entries', async () => {

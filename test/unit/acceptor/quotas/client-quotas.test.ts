@@ -133,7 +133,7 @@ describe('alter', () => {
   test('sets, changes and removes; unchanged values write nothing; validate_only writes nothing', async () => {
     const { q, cluster, writes } = quotas();
     const entity = [{ entityType: 'user', entityName: 'u' }];
-    expect(await q.alter([{ entity, ops: [{ key: 'producer_byte_rate', value: 1024, remove: false }] }], true)).toEqual([{ errorCode: 0, errorMessage: null }]);
+    expect(await q.alter([{ entity, ops: [{ key: 'producer_byte_rate', value: 1024, remove: false }] }], true)).toEqual([{ entity: { user: 'u' }, errorCode: 0, errorMessage: null }]);
     expect(writes).toEqual([]);
     await q.alter([{ entity, ops: [{ key: 'producer_byte_rate', value: 1024, remove: false }, { key: 'request_percentage', value: 12.5, remove: false }] }], false);
     await q.alter([{ entity, ops: [{ key: 'producer_byte_rate', value: 1024, remove: false }] }], false);
@@ -148,7 +148,6 @@ describe('alter', () => {
       { entity: [], ops: [] },
       { entity: [{ entityType: 'user', entityName: '' }], ops: [] },
       { entity: [{ entityType: 'topic', entityName: 't' }], ops: [] },
-      { entity: [{ entityType: 'user', entityName: 'a' }, { entityType: 'user', entityName: 'b' }], ops: [] },
       { entity: [{ entityType: 'user', entityName: 'a' }], ops: [{ key: 'producer_byte_rate', value: 1.5, remove: false }] },
       { entity: [{ entityType: 'user', entityName: 'b' }], ops: [{ key: 'producer_byte_rate', value: 0, remove: false }] },
       { entity: [{ entityType: 'user', entityName: 'c' }], ops: [{ key: 'nonsense', value: 1, remove: false }] },
@@ -156,10 +155,16 @@ describe('alter', () => {
       { entity: [{ entityType: 'ip', entityName: '1.2.3.4' }], ops: [{ key: 'connection_creation_rate', value: 1, remove: false }] },
       { entity: [{ entityType: 'user', entityName: 'e' }], ops: [{ key: 'producer_byte_rate', value: 1, remove: false }, { key: 'producer_byte_rate', value: 2, remove: false }] },
       { entity: [{ entityType: 'client-id', entityName: null }], ops: [{ key: 'consumer_byte_rate', value: 10, remove: false }] },
+      { entity: [{ entityType: 'user', entityName: 'f' }], ops: [{ key: 'producer_byte_rate', value: 1, remove: false }] },
+      { entity: [{ entityType: 'user', entityName: 'f' }], ops: [{ key: 'producer_byte_rate', value: 2, remove: false }] },
+      { entity: [{ entityType: 'user', entityName: 'x' }, { entityType: 'user', entityName: 'g' }], ops: [{ key: 'producer_byte_rate', value: 3, remove: false }] },
     ], false);
-    expect(codes.map((c) => c.errorCode)).toEqual([42, 42, 42, 42, 42, 42, 42, 42, 42, 42, 0]);
-    expect(codes[4]!.errorMessage).toBe('producer_byte_rate cannot be a fractional value.');
-    expect(codes[6]!.errorMessage).toBe('Invalid configuration key nonsense');
+    // One answer per distinct entity; user f twice is refused; a type named twice keeps its last name (g).
+    expect(codes.map((c) => c.errorCode)).toEqual([42, 42, 42, 42, 42, 42, 42, 42, 42, 0, 42, 0]);
+    expect(codes[3]!.errorMessage).toBe('producer_byte_rate cannot be a fractional value.');
+    expect(codes[5]!.errorMessage).toBe('Invalid configuration key nonsense');
+    expect(codes[10]!.errorMessage).toMatch(/^Ignoring duplicate entity/);
+    expect(codes[11]!.entity).toEqual({ user: 'g' });
   });
 });
 
