@@ -197,8 +197,9 @@ export class ClientQuotas {
 
   /**
    * One result per distinct entity, in first-seen order. As a Kafka broker reads the request, an
-   * entity is a map, so a type named twice keeps its last name; an entity altered twice in one
-   * request is refused ("Ignoring duplicate entity") and not changed. Nothing is written when
+   * entity is a map, so a type named twice keeps its last name; of an entity altered twice in one
+   * request the first alteration is applied and the answer is "Ignoring duplicate entity", as
+   * Kafka's controller does. Nothing is written when
    * `validateOnly`.
    */
   async alter(alterations: readonly QuotaAlteration[], validateOnly: boolean): Promise<{ entity: QuotaEntity; errorCode: number; errorMessage: string | null }[]> {
@@ -213,7 +214,6 @@ export class ClientQuotas {
     }
     const records: MetadataRecord[] = [];
     const results = [...byEntity.entries()].map(([key, { entity, alterations: forEntity }]) => {
-      if (forEntity.length > 1) return { entity, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Ignoring duplicate entity ${describeEntity(entity)}` };
       const a = forEntity[0]!;
       const result = this.#validateAlteration(a, entity);
       if (result.errorCode !== ErrorCode.NONE) return { entity, ...result };
@@ -225,6 +225,9 @@ export class ClientQuotas {
           records.push({ type: 'client-quota', entity, key: op.key, value: op.value });
         }
       }
+      // Kafka's controller keeps the first alteration of an entity named twice and answers the
+      // entity with the refusal of the second (differential test).
+      if (forEntity.length > 1) return { entity, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Ignoring duplicate entity ${describeEntity(entity)}` };
       return { entity, ...result };
     });
     if (!validateOnly && records.length > 0) await this.#store.write(records);

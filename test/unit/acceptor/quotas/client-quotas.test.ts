@@ -143,7 +143,7 @@ describe('alter', () => {
   });
 
   test('validation as Kafka\'s ClientQuotaControlManager, and the quotas Highwater does not enforce', async () => {
-    const { q } = quotas();
+    const { q, cluster } = quotas();
     const codes = await q.alter([
       { entity: [], ops: [] },
       { entity: [{ entityType: 'user', entityName: '' }], ops: [] },
@@ -159,12 +159,13 @@ describe('alter', () => {
       { entity: [{ entityType: 'user', entityName: 'f' }], ops: [{ key: 'producer_byte_rate', value: 2, remove: false }] },
       { entity: [{ entityType: 'user', entityName: 'x' }, { entityType: 'user', entityName: 'g' }], ops: [{ key: 'producer_byte_rate', value: 3, remove: false }] },
     ], false);
-    // One answer per distinct entity; user f twice is refused; a type named twice keeps its last name (g).
+    // One answer per distinct entity; user f twice is refused (its first alteration kept, as Kafka); a type named twice keeps its last name (g).
     expect(codes.map((c) => c.errorCode)).toEqual([42, 42, 42, 42, 42, 42, 42, 42, 42, 0, 42, 0]);
     expect(codes[3]!.errorMessage).toBe('producer_byte_rate cannot be a fractional value.');
     expect(codes[5]!.errorMessage).toBe('Invalid configuration key nonsense');
     expect(codes[10]!.errorMessage).toMatch(/^Ignoring duplicate entity/);
     expect(codes[11]!.entity).toEqual({ user: 'g' });
+    expect(cluster.clientQuotas.get('[["user","f"]]')?.quotas).toEqual({ producer_byte_rate: 1 });
   });
 });
 
