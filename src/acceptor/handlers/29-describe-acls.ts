@@ -43,7 +43,8 @@ export default defineHandler<DescribeAclsRequest, DescribeAclsResponseInput>({
       if (!resource) resources.set(key, resource = { resourceType: acl.resourceType, resourceName: acl.resourceName, patternType: acl.patternType, acls: [] });
       resource.acls.push({ principal: acl.principal, host: acl.host, operation: acl.operation, permissionType: acl.permissionType });
     }
-    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, resources: [...resources.values()] };
+    // Kafka answers an empty message, not null (differential test).
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: '', resources: [...resources.values()] };
   },
   errorResponse(_ctx, request, errorCode) {
     if (unparseable(request)) return null;

@@ -12,7 +12,17 @@ import type { CreateAclsResponseInput } from '../../protocol/generated/create-ac
 import { ErrorCode } from '../../protocol/errors.ts';
 import { AclOperation } from '../authorized-operations.ts';
 import { authorizeCluster } from '../acl/authorize.ts';
-import { hasUnknownElement } from '../acl/acl-binding.ts';
+import { Operation, PatternType, Permission, ResourceType, hasUnknownElement } from '../acl/acl-binding.ts';
+
+/**
+ * Kafka cannot even build the binding of a creation naming ANY (resource type, operation,
+ * permission) or a MATCH/ANY pattern: the whole request fails with UNKNOWN_SERVER_ERROR and no
+ * message in every result (differential test against Kafka 4.4 with its StandardAuthorizer).
+ */
+function unbuildable(request: CreateAclsRequest): boolean {
+  return request.creations.some((c) => c.resourceType === ResourceType.ANY || c.operation === Operation.ANY || c.permissionType === Permission.ANY
+    || c.resourcePatternType === PatternType.ANY || c.resourcePatternType === PatternType.MATCH);
+}
 
 function unparseable(request: CreateAclsRequest): boolean {
   return request.creations.some((c) => hasUnknownElement({ ...c, patternType: c.resourcePatternType }));
@@ -25,15 +35,17 @@ export default defineHandler<CreateAclsRequest, CreateAclsResponseInput>({
   maxVersion: 3,
   async handle(ctx, request) {
     if (unparseable(request)) throw new Error('CreateAcls request with UNKNOWN elements');
-    const all = (errorCode: number, errorMessage: string) => ({ throttleTimeMs: 0, results: request.creations.map(() => ({ errorCode, errorMessage })) });
+    const all = (errorCode: number, errorMessage: string | null) => ({ throttleTimeMs: 0, results: request.creations.map(() => ({ errorCode, errorMessage })) });
     if (!authorizeCluster(ctx, AclOperation.ALTER)) return all(ErrorCode.CLUSTER_AUTHORIZATION_FAILED, 'Cluster authorization failed.');
     const admin = ctx.services.acls;
     if (!admin) return all(ErrorCode.SECURITY_DISABLED, 'No Authorizer is configured.');
+    if (unbuildable(request)) return all(ErrorCode.UNKNOWN_SERVER_ERROR, null);
     const results = await admin.createAcls(request.creations.map((c) => ({
       resourceType: c.resourceType, resourceName: c.resourceName, patternType: c.resourcePatternType,
       principal: c.principal, host: c.host, operation: c.operation, permissionType: c.permissionType,
     })));
-    return { throttleTimeMs: 0, results: results.map((r) => r ?? { errorCode: ErrorCode.NONE, errorMessage: null }) };
+    // Kafka answers a success with an empty message, not null (differential test).
+    return { throttleTimeMs: 0, results: results.map((r) => r ?? { errorCode: ErrorCode.NONE, errorMessage: '' }) };
   },
   errorResponse(_ctx, request, errorCode) {
     if (unparseable(request)) return null;

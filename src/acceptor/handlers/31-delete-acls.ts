@@ -38,6 +38,7 @@ export default defineHandler<DeleteAclsRequest, DeleteAclsResponseInput>({
     const admin = ctx.services.acls;
     if (!admin) return all(ErrorCode.SECURITY_DISABLED, 'No Authorizer is configured.');
     const removed = await admin.deleteAcls(request.filters.map(toFilter));
+    // Kafka answers null messages here (unlike CreateAcls and DescribeAcls: differential test).
     return {
       throttleTimeMs: 0,
       filterResults: removed.map((acls) => ({

@@ -50,7 +50,7 @@ test('create, describe grouped by resource, delete; durable as metadata records'
     creations: [creation(), creation({ operation: Operation.WRITE }), creation({ resourceName: 'logs-', resourcePatternType: PatternType.PREFIXED }), creation({ resourceName: '' })],
   });
   expect(created!.results).toEqual([
-    { errorCode: 0, errorMessage: null }, { errorCode: 0, errorMessage: null }, { errorCode: 0, errorMessage: null },
+    { errorCode: 0, errorMessage: '' }, { errorCode: 0, errorMessage: '' }, { errorCode: 0, errorMessage: '' },
     { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Invalid empty resource name' },
   ]);
   expect(s.metadataWrites.flat().map((r) => r.type)).toEqual(['acl', 'acl', 'acl']);
@@ -65,8 +65,15 @@ test('create, describe grouped by resource, delete; durable as metadata records'
   const deleted = await call<{ filterResults: { errorCode: number; matchingAcls: { resourceName: string; operation: number }[] }[] }>(deleteAcls, s, 3, {
     filters: [{ ...anyFilter, resourceNameFilter: 'orders', operation: Operation.WRITE }],
   });
-  expect(deleted!.filterResults).toEqual([{ errorCode: 0, errorMessage: null, matchingAcls: [expect.objectContaining({ resourceName: 'orders', operation: Operation.WRITE, errorCode: 0 })] }]);
+  expect(deleted!.filterResults).toEqual([{ errorCode: 0, errorMessage: null, matchingAcls: [expect.objectContaining({ resourceName: 'orders', operation: Operation.WRITE, errorCode: 0, errorMessage: null })] }]);
   expect([...s.cluster.acls.values()].map((a) => a.operation)).toEqual([Operation.READ, Operation.READ]);
+});
+
+test('a creation naming ANY or MATCH fails the whole request with UNKNOWN_SERVER_ERROR, as Kafka (it cannot build the binding)', async () => {
+  enableAuthorizer();
+  const res = await call<{ results: { errorCode: number; errorMessage: string | null }[] }>(createAcls, s, 3, { creations: [creation(), creation({ operation: Operation.ANY })] });
+  expect(res!.results).toEqual([{ errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage: null }, { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage: null }]);
+  expect(s.metadataWrites).toEqual([]);
 });
 
 test('without ALTER / DESCRIBE on the cluster: CLUSTER_AUTHORIZATION_FAILED', async () => {
