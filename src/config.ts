@@ -99,6 +99,24 @@ export interface BrokerConfig extends GroupCoordinatorSettings {
   maxConnectionsPerIp: number;
   maxConnectionsPerIpOverrides: string;
   connectionsMaxIdleMs: number;
+  /** authorizer.class.name: '' (no authorizer) or STANDARD_AUTHORIZER_CLASS. */
+  authorizerClassName: string;
+  /** super.users, as Kafka writes it: principals separated by ';'. */
+  superUsers: string;
+  /** allow.everyone.if.no.acl.found */
+  allowEveryoneIfNoAclFound: boolean;
+  /** quota.window.num: samples a client quota's rate is measured over. */
+  quotaWindowNum: number;
+  /** quota.window.size.seconds: the length of one sample. */
+  quotaWindowSizeSeconds: number;
+}
+
+/** Kafka's ACL authorizer (KRaft), the one authorizer.class.name Highwater accepts. */
+export const STANDARD_AUTHORIZER_CLASS = 'org.apache.kafka.metadata.authorizer.StandardAuthorizer';
+
+/** super.users as a list. */
+export function superUserList(config: Pick<BrokerConfig, 'superUsers'>): string[] {
+  return config.superUsers.split(';').map((s) => s.trim()).filter((s) => s.length > 0);
 }
 
 type Kind = 'string' | 'int' | 'bool' | 'fsync' | 'json';
@@ -143,6 +161,11 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'offsetsRetentionMs', flag: 'offsets-retention-ms', kind: 'int', description: 'committed offsets of an empty group expire after this (offsets.retention.minutes)', defaultValue: () => DEFAULT_GROUP_COORDINATOR_SETTINGS.offsetsRetentionMs },
   { key: 'offsetsRetentionCheckIntervalMs', flag: 'offsets-retention-check-interval-ms', kind: 'int', description: 'how often expired offsets are removed (offsets.retention.check.interval.ms)', defaultValue: () => DEFAULT_GROUP_COORDINATOR_SETTINGS.offsetsRetentionCheckIntervalMs },
   { key: 'offsetMetadataMaxBytes', flag: 'offset-metadata-max-bytes', kind: 'int', description: 'largest metadata string accepted with a commit (offset.metadata.max.bytes)', defaultValue: () => DEFAULT_GROUP_COORDINATOR_SETTINGS.offsetMetadataMaxBytes },
+  { key: 'authorizerClassName', flag: 'authorizer-class-name', kind: 'string', description: `authorizer.class.name: empty (no authorizer: everything allowed) or ${STANDARD_AUTHORIZER_CLASS} (ACLs, see docs/security.md)`, defaultValue: () => '' },
+  { key: 'superUsers', flag: 'super-users', kind: 'string', description: 'super.users: principals the authorizer allows everything, separated by ";" (e.g. User:admin;User:ops)', defaultValue: () => '' },
+  { key: 'allowEveryoneIfNoAclFound', flag: 'allow-everyone-if-no-acl-found', kind: 'bool', description: 'allow.everyone.if.no.acl.found: with the authorizer on, allow a resource no ACL covers', defaultValue: () => false },
+  { key: 'quotaWindowNum', flag: 'quota-window-num', kind: 'int', description: 'quota.window.num: samples a client quota rate is measured over', defaultValue: () => 11 },
+  { key: 'quotaWindowSizeSeconds', flag: 'quota-window-size-seconds', kind: 'int', description: 'quota.window.size.seconds: length of one client quota sample', defaultValue: () => 1 },
   { key: 'topicDefaults', flag: 'topic-defaults', kind: 'json', description: 'JSON object of default topic configs, e.g. {"segment.bytes":"1073741824"}', defaultValue: () => ({}) },
   { key: 'listeners', flag: 'listeners', kind: 'string', description: 'Kafka listeners NAME://host:port,... (listeners); empty: one PLAINTEXT listener on --host/--port', defaultValue: () => '' },
   { key: 'advertisedListeners', flag: 'advertised-listeners', kind: 'string', description: 'NAME://host:port,... told to clients in Metadata (advertised.listeners); a listener not named advertises its own address', defaultValue: () => '' },
@@ -340,6 +363,11 @@ export function loadConfig(flags: Partial<Record<keyof BrokerConfig, unknown>>, 
   // Kafka's type is a double: its default, Double.MAX_VALUE, means no limit.
   if (!(Number(config.logCleanerIoMaxBytesPerSecond) > 0)) throw new ConfigError(`--log-cleaner-io-max-bytes-per-second must be a positive number, not '${config.logCleanerIoMaxBytesPerSecond}'`);
   if (config.logCleanerBackoffMs < 1) throw new ConfigError('--log-cleaner-backoff-ms must be at least 1');
+  if (config.authorizerClassName !== '' && config.authorizerClassName !== STANDARD_AUTHORIZER_CLASS) {
+    throw new ConfigError(`--authorizer-class-name must be empty or ${STANDARD_AUTHORIZER_CLASS}, not '${config.authorizerClassName}'`);
+  }
+  if (config.quotaWindowNum < 2) throw new ConfigError('--quota-window-num must be at least 2');
+  if (config.quotaWindowSizeSeconds < 1) throw new ConfigError('--quota-window-size-seconds must be at least 1');
   if (!config.advertisedHost) config.advertisedHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   validateSecuritySettings(config);
   return config;

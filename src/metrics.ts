@@ -28,6 +28,8 @@ export class BrokerMetrics {
   readonly damagedBatches: Counter<'topic' | 'partition'>;
   /** Bytes of requests being received or queued (queued.max.request.bytes); set by the listener. */
   queuedRequestBytes: () => number = () => 0;
+  readonly authorizationDenials: Counter<'operation' | 'resource_type'>;
+  readonly throttles: Counter<'quota'>;
   readonly authentications: Counter<'listener' | 'mechanism' | 'result'>;
   readonly connectionsRejected: Counter<'listener' | 'reason'>;
   /** Per-API label values cached so the hot path does not build label objects. */
@@ -65,6 +67,8 @@ export class BrokerMetrics {
     });
     this.backpressurePauses = new Counter({ name: 'highwater_backpressure_pauses_total', help: 'Times a full shard ring paused a client socket', labelNames: ['shard'], registers });
     this.backpressureSeconds = new Counter({ name: 'highwater_backpressure_paused_seconds_total', help: 'Time a shard had sockets paused because its ring was full', labelNames: ['shard'], registers });
+    this.authorizationDenials = new Counter({ name: 'highwater_authorization_denials_total', help: 'Operations the ACL authorizer denied, by operation and resource type', labelNames: ['operation', 'resource_type'], registers });
+    this.throttles = new Counter({ name: 'highwater_quota_throttles_total', help: 'Responses throttled by a client quota, by quota', labelNames: ['quota'], registers });
     this.authentications = new Counter({ name: 'highwater_authentications_total', help: 'SASL authentications by listener, mechanism and result (success, failure), as Kafka\'s successful-/failed-authentication-total', labelNames: ['listener', 'mechanism', 'result'], registers });
     this.connectionsRejected = new Counter({ name: 'highwater_connections_rejected_total', help: 'Connections closed before serving a request: over a connection limit, failed TLS handshake, untrusted client certificate, expired SASL session', labelNames: ['listener', 'reason'], registers });
     this.shardRestarts = new Counter({ name: 'highwater_shard_restarts_total', help: 'Shard worker restarts after a crash', labelNames: ['shard'], registers });

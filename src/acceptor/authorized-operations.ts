@@ -18,7 +18,7 @@ export const AclOperation = {
   IDEMPOTENT_WRITE: 12,
 } as const;
 
-export type AclResourceType = 'topic' | 'group' | 'cluster';
+export type AclResourceType = 'topic' | 'group' | 'cluster' | 'transactional-id';
 
 export interface AclResource {
   type: AclResourceType;
@@ -32,15 +32,18 @@ export const SUPPORTED_OPERATIONS: Record<AclResourceType, readonly number[]> = 
   topic: [READ, WRITE, CREATE, DESCRIBE, DELETE, ALTER, DESCRIBE_CONFIGS, ALTER_CONFIGS],
   group: [READ, DESCRIBE, DELETE, DESCRIBE_CONFIGS, ALTER_CONFIGS],
   cluster: [CREATE, CLUSTER_ACTION, DESCRIBE_CONFIGS, ALTER_CONFIGS, IDEMPOTENT_WRITE, ALTER, DESCRIBE],
+  'transactional-id': [DESCRIBE, WRITE],
 };
 
 /**
- * Decides one operation on one resource for one principal: the seam for the ACL authorizer of
- * issue 14. Highwater has none yet, so `HandlerServices.authorizer` is null and everything is
- * allowed, as in a Kafka broker with no authorizer.class.name.
+ * Decides one operation on one resource for one principal connected from `host` (an IP): the ACL
+ * authorizer (src/acceptor/acl/) when authorizer.class.name is set, else `HandlerServices.authorizer`
+ * is null and everything is allowed, as in a Kafka broker with no authorizer.class.name.
  */
 export interface Authorizer {
-  authorize(principal: string, operation: number, resource: AclResource): boolean;
+  authorize(principal: string, operation: number, resource: AclResource, host?: string): boolean;
+  /** Allowed on some resource of the type (KIP-679); an authorizer without it is asked about the cluster. */
+  authorizeByResourceType?(principal: string, operation: number, type: AclResourceType, host?: string): boolean;
 }
 
 /** Kafka's cluster resource name (Resource.CLUSTER_NAME). */
@@ -53,21 +56,28 @@ export const ANONYMOUS_PRINCIPAL = 'User:ANONYMOUS';
 export const OPERATIONS_NOT_REQUESTED = -2147483648;
 
 /** The bitfield of the operations on `resource` that `authorizer` allows `principal` (all, with none). */
-export function operationsBitfield(authorizer: Authorizer | null, principal: string, resource: AclResource): number {
+export function operationsBitfield(authorizer: Authorizer | null, principal: string, resource: AclResource, host?: string): number {
   // Kafka answers 0 for a cluster the principal may not DESCRIBE, and never describes a topic or a
   // group it may not DESCRIBE; 0 covers all three.
-  if (authorizer && !authorizer.authorize(principal, DESCRIBE, resource)) return 0;
+  if (authorizer && !authorizer.authorize(principal, DESCRIBE, resource, host)) return 0;
   let field = 0;
   for (const op of SUPPORTED_OPERATIONS[resource.type]) {
-    if (!authorizer || authorizer.authorize(principal, op, resource)) field |= 1 << op;
+    if (!authorizer || authorizer.authorize(principal, op, resource, host)) field |= 1 << op;
   }
   return field;
 }
 
 /** The bitfield for the principal of the request's connection. */
 export function authorizedOperations(
-  ctx: { services: { authorizer: Authorizer | null }; connection: { principal?: string } },
+  ctx: { services: { authorizer: Authorizer | null }; connection: { principal?: string; remoteAddress: string } },
   resource: AclResource,
 ): number {
-  return operationsBitfield(ctx.services.authorizer, ctx.connection.principal ?? ANONYMOUS_PRINCIPAL, resource);
+  return operationsBitfield(ctx.services.authorizer, ctx.connection.principal ?? ANONYMOUS_PRINCIPAL, resource, clientHost(ctx.connection.remoteAddress));
+}
+
+/** The IP an ACL's host is compared with: the address without its port, IPv4-mapped IPv6 as IPv4. */
+export function clientHost(remoteAddress: string): string {
+  const at = remoteAddress.lastIndexOf(':');
+  const ip = at > 0 ? remoteAddress.slice(0, at) : remoteAddress;
+  return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
 }

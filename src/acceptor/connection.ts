@@ -12,6 +12,7 @@ import type { RequestMemoryBudget } from './request-memory.ts';
 import type { WarningDigest } from './warning-digest.ts';
 import { NO_RESPONSE, type ApiHandler, type BrokerEndpoint, type ConnectionInfo, type HandlerRegistry, type HandlerServices, type RequestContext } from './registry.ts';
 import { SaslAuthenticator, type SaslListenerSettings } from './sasl/authenticator.ts';
+import { chargeRequestTime, withRequestThrottle } from './quotas/enforce.ts';
 
 
 export interface TestHooks {
@@ -323,6 +324,7 @@ export class Connection implements ConnectionInfo {
     const metrics = this.#host.metrics;
     const started = metrics.requestStarted(apiKey);
     let result: unknown;
+    const handleStarted = process.hrtime.bigint();
     try {
       result = handler.handle(ctx, request);
     } catch (err) {
@@ -332,6 +334,8 @@ export class Connection implements ConnectionInfo {
     // An in-place Produce frame is done with when its handler returns (its batches are in ring
     // memory, which the rings bound themselves).
     if (inPlace) this.#releaseCharge(slot);
+    // The request_percentage quota counts the main-thread time of the handler's synchronous part.
+    const requestThrottleMs = chargeRequestTime(ctx, process.hrtime.bigint() - handleStarted);
     const trace = this.#log.isLevelEnabled('trace');
     if (trace) this.#log.trace({ apiKey, apiVersion, correlationId, request }, 'request');
     const finish = (res: unknown) => {
@@ -341,6 +345,7 @@ export class Connection implements ConnectionInfo {
       if (res !== NO_RESPONSE) metrics.responseErrors?.(apiKey, res);
       if (this.#closed) return;
       try {
+        if (requestThrottleMs > 0) withRequestThrottle(res, requestThrottleMs);
         slot.bytes = res === NO_RESPONSE ? null : this.#encode(apiKey, apiVersion, correlationId, res);
       } catch (err) {
         this.#handlerFailed(err, handler, ctx, request, slot);

@@ -135,6 +135,9 @@ export class MetadataStore implements MetadataService {
         return;
       case 'cluster':
       case 'producer-id-block':
+      case 'acl':
+      case 'remove-acl':
+      case 'client-quota':
       case 'scram-credential':
       case 'remove-scram-credential':
         return;

@@ -11,6 +11,8 @@ import type { Backpressure } from './shards.ts';
 import type { GroupCoordinator } from '../coordinator/coordinator.ts';
 import type { Authorizer } from './authorized-operations.ts';
 import type { LogDirsService } from './log-dirs.ts';
+import type { AclAdmin } from './acl/standard-authorizer.ts';
+import type { ClientQuotas } from './quotas/client-quotas.ts';
 
 /** Returned by a handler when the protocol says no response is sent (Produce with acks=0). */
 export const NO_RESPONSE = Symbol('no-response');
@@ -132,6 +134,9 @@ export type GroupCoordinatorService = Pick<GroupCoordinator,
   'loading' | 'ownsGroup' | 'joinGroup' | 'syncGroup' | 'heartbeat' | 'leaveGroup' | 'commitOffsets' | 'fetchOffsets'
   | 'describeGroup' | 'listGroups' | 'deleteGroups' | 'deleteOffsets'>;
 
+/** The parts of the client quotas (src/acceptor/quotas/) the handlers call. */
+export type ClientQuotaService = Pick<ClientQuotas, 'record' | 'unrecord' | 'hasQuotas' | 'describe' | 'alter' | 'maxRequestThrottleMs'>;
+
 interface PartitionCounter {
   inc(labels: { topic: string; partition: string }, value: number): void;
 }
@@ -165,6 +170,10 @@ export interface HandlerServices {
   readonly logDirs: LogDirsService;
   /** Decides authorized operations; null: no authorizer, so every operation is allowed (as Kafka). */
   readonly authorizer: Authorizer | null;
+  /** The ACLs behind the authorizer (CreateAcls, DescribeAcls, DeleteAcls); null with no authorizer. */
+  readonly acls: AclAdmin | null;
+  /** Client quotas: their store (Describe/AlterClientQuotas) and their enforcement. */
+  readonly quotas: ClientQuotaService;
   /** The APIs this broker serves, as ApiVersions lists them. */
   apiVersions(): ApiVersionRange[];
 }

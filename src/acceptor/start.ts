@@ -5,7 +5,7 @@
 // partition is recovered by its shard, and only then does the Kafka listener accept connections.
 import { mkdirSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { formatFsyncPolicy, type BrokerConfig } from '../config.ts';
+import { formatFsyncPolicy, superUserList, type BrokerConfig } from '../config.ts';
 import { VERSION } from '../version.ts';
 import { BrokerMetrics } from '../metrics.ts';
 import type { ClusterMetadata } from '../metadata/cluster-metadata.ts';
@@ -36,6 +36,8 @@ import { AuthenticationFailureLog } from './sasl/failure-log.ts';
 import { credentialFromPassword, scramMechanismType } from './sasl/scram.ts';
 import type { MetadataRecord } from '../metadata/cluster-metadata.ts';
 import type { TestHooks } from './connection.ts';
+import { StandardAuthorizer } from './acl/standard-authorizer.ts';
+import { ClientQuotas } from './quotas/client-quotas.ts';
 
 /** A started broker: what the CLI and the tests hold. */
 export interface RunningBroker extends HttpBrokerView {
@@ -150,6 +152,23 @@ export async function startBroker(config: BrokerConfig, log: Logger): Promise<Ru
   });
 
   const registry = new HandlerRegistry(allHandlers);
+  // ACLs and quotas are read from the replayed metadata and written through the metadata store.
+  const aclStore = {
+    get acls() { return store.metadata.acls; },
+    get aclVersion() { return store.metadata.aclVersion; },
+    write: (records: Parameters<typeof store.write>[0]) => store.write(records),
+  };
+  const authorizer = config.authorizerClassName ? new StandardAuthorizer({
+    store: aclStore,
+    settings: { superUsers: superUserList(config), allowEveryoneIfNoAclFound: config.allowEveryoneIfNoAclFound },
+    log,
+    onDenied: (operation, resourceType) => metrics.authorizationDenials.inc({ operation, resource_type: resourceType }),
+  }) : null;
+  const quotas = new ClientQuotas({
+    store: { get clientQuotas() { return store.metadata.clientQuotas; }, write: (records) => store.write(records) },
+    settings: config,
+    onThrottle: (quota) => metrics.throttles.inc({ quota }),
+  });
   const longPolls = new LongPollWatermarks(watermarks);
   const node: BrokerEndpoint = {
     nodeId: config.nodeId,
@@ -169,7 +188,9 @@ export async function startBroker(config: BrokerConfig, log: Logger): Promise<Ru
     log,
     producers: shards,
     logDirs: new DataDirLogDirs(config.dataDir),
-    authorizer: null,
+    authorizer,
+    acls: authorizer,
+    quotas,
     apiVersions: () => registry.apiVersions(),
   };
   await bootstrapScramCredentials(config, store, log);

@@ -33,7 +33,35 @@ export type MetadataRecord =
    * hashed (RFC 5802 StoredKey and ServerKey, base64), never the password. Replaces an earlier one.
    */
   | { type: 'scram-credential'; name: string; mechanism: ScramMechanismName; salt: string; storedKey: string; serverKey: string; iterations: number }
-  | { type: 'remove-scram-credential'; name: string; mechanism: ScramMechanismName };
+  | { type: 'remove-scram-credential'; name: string; mechanism: ScramMechanismName }
+  /** One ACL (CreateAcls), under an id of its own, as Kafka's AccessControlEntryRecord. */
+  | { type: 'acl'; id: string; acl: StoredAcl }
+  /** Removes the ACL of that id (DeleteAcls), as Kafka's RemoveAccessControlEntryRecord. */
+  | { type: 'remove-acl'; id: string }
+  /** One client quota of one entity (AlterClientQuotas), as Kafka's ClientQuotaRecord; null removes it. */
+  | { type: 'client-quota'; entity: QuotaEntity; key: string; value: number | null };
+
+/** An ACL: a resource pattern and an access control entry, in Kafka's codes (src/acceptor/acl/acl-binding.ts). */
+export interface StoredAcl {
+  resourceType: number;
+  resourceName: string;
+  patternType: number;
+  principal: string;
+  host: string;
+  operation: number;
+  permissionType: number;
+}
+
+/**
+ * A client quota entity, as Kafka's ClientQuotaEntity: entity type ('user', 'client-id') to name,
+ * a null name meaning the type's default entity.
+ */
+export type QuotaEntity = Record<string, string | null>;
+
+/** One canonical string per entity (types sorted), the key quotas are kept under. */
+export function quotaEntityKey(entity: QuotaEntity): string {
+  return JSON.stringify(Object.keys(entity).sort().map((k) => [k, entity[k]]));
+}
 
 export type ScramMechanismName = 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
 
@@ -79,6 +107,14 @@ export class ClusterMetadata {
   /** user name -> mechanism -> credential */
   readonly #scram = new Map<string, Map<ScramMechanismName, ScramCredential>>();
   readonly #shardCount: number;
+  /** ACLs by id, in creation order. */
+  readonly acls = new Map<string, StoredAcl>();
+  /** Bumped by every ACL change, so an authorizer knows when to rebuild its index. */
+  aclVersion = 0;
+  /** Client quotas by quotaEntityKey: the entity and its quota values. */
+  readonly clientQuotas = new Map<string, { entity: QuotaEntity; quotas: Record<string, number> }>();
+  /** Bumped by every quota change. */
+  quotaVersion = 0;
 
   constructor(shardCount: number) {
     this.#shardCount = shardCount;
@@ -154,6 +190,24 @@ export class ClusterMetadata {
           else configs[key] = value;
         }
         this.#brokerConfigs.set(record.resourceName, configs);
+        return;
+      }
+      case 'acl':
+        this.acls.set(record.id, { ...record.acl });
+        this.aclVersion++;
+        return;
+      case 'remove-acl':
+        this.acls.delete(record.id);
+        this.aclVersion++;
+        return;
+      case 'client-quota': {
+        const key = quotaEntityKey(record.entity);
+        const current = this.clientQuotas.get(key) ?? { entity: { ...record.entity }, quotas: {} };
+        if (record.value === null) delete current.quotas[record.key];
+        else current.quotas[record.key] = record.value;
+        if (Object.keys(current.quotas).length === 0) this.clientQuotas.delete(key);
+        else this.clientQuotas.set(key, current);
+        this.quotaVersion++;
         return;
       }
       case 'scram-credential': {

@@ -29,13 +29,14 @@ async function freePort(): Promise<number> {
 }
 
 /** Kafka with num.partitions=1, its shipped default (start.sh's own default is 3, for benchmarks). */
-export async function startKafka(): Promise<ReferenceKafka> {
+export async function startKafka(options: { extraProperties?: string } = {}): Promise<ReferenceKafka> {
   const port = await freePort();
   let controllerPort = await freePort();
   while (controllerPort === port) controllerPort = await freePort();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'highwater-differential-kafka-'));
   await run('bash', [path.join(KAFKA_SCRIPTS, 'start.sh'), '--port', String(port), '--controller-port', String(controllerPort),
-    '--data-dir', dataDir, '--heap', '512m', '--partitions', '1', '--timeout', '120'], { timeout: 150_000 });
+    '--data-dir', dataDir, '--heap', '512m', '--partitions', '1', '--timeout', '120',
+    ...(options.extraProperties ? ['--extra-properties', options.extraProperties] : [])], { timeout: 150_000 });
   return {
     port,
     async stop() {

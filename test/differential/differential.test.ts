@@ -13,10 +13,11 @@ import { dataPathCases } from './cases/data-path.ts';
 import { groupCases } from './cases/groups.ts';
 import { adminCases } from './cases/admin.ts';
 import { operatorCases } from './cases/operator.ts';
+import { securityCases } from './cases/security.ts';
 import type { TestBroker } from '../helpers/broker.ts';
 import { ApiKey } from '../../src/protocol/generated/index.ts';
 
-const CASES: Case[] = [...dataPathCases, ...groupCases, ...adminCases, ...operatorCases];
+const CASES: Case[] = [...dataPathCases, ...groupCases, ...adminCases, ...operatorCases, ...securityCases];
 
 let kafka: ReferenceKafka;
 let highwater: TestBroker;

@@ -15,6 +15,8 @@ import { loadConfig } from '../../src/config.ts';
 import { HandlerRegistry, NO_RESPONSE, type ApiHandler, type ConnectionInfo, type HandlerServices, type PartitionHandle, type PartitionLogReader, type RequestContext } from '../../src/acceptor/registry.ts';
 import { allHandlers } from '../../src/acceptor/handlers/index.ts';
 import type { Authorizer } from '../../src/acceptor/authorized-operations.ts';
+import type { AclAdmin } from '../../src/acceptor/acl/standard-authorizer.ts';
+import { ClientQuotas } from '../../src/acceptor/quotas/client-quotas.ts';
 
 /** One partition's in-memory log and slot group. */
 export interface FakePartition {
@@ -38,6 +40,10 @@ export interface FakeServices extends HandlerServices {
   readonly activeProducers: Map<number, ActiveProducer[]>;
   /** Settable, so a test can put an authorizer in. */
   authorizer: Authorizer | null;
+  /** Settable with the authorizer (a StandardAuthorizer is both). */
+  acls: AclAdmin | null;
+  /** Client quotas over the fake cluster's metadata. */
+  quotas: ClientQuotas;
   readonly cluster: ClusterMetadata;
   readonly groups: GroupCoordinator;
   /** Every metadata write, in order. */
@@ -215,6 +221,11 @@ export function fakeServices(options: { shards?: number; nodeId?: number; port?:
       partitionSize: async (topic, partition) => BigInt(services.fakePartition(topic, partition).batches.reduce((n, b) => n + b.bytes.length, 0)),
     },
     authorizer: null,
+    acls: null,
+    quotas: new ClientQuotas({
+      store: { get clientQuotas() { return cluster.clientQuotas; }, write: (records) => services.metadata.write(records) },
+      settings: { quotaWindowNum: 11, quotaWindowSizeSeconds: 1 },
+    }),
     apiVersions: () => registry.apiVersions(),
     addTopic(name, count, configs = {}) {
       cluster.apply({ type: 'create-topic', name, topicId: newTopicId(), configs, shards: cluster.assignShards(count) });

@@ -15,6 +15,15 @@ import type { ProduceRequest } from '../../protocol/generated/produce-request.ts
 import type { ProduceResponseInput, PartitionProduceResponseInput } from '../../protocol/generated/produce-response.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { AppendCompletion } from '../../shared-mem/shard-messages.ts';
+import { AclOperation } from '../authorized-operations.ts';
+import { authorizeTopic, authorizeTransactionalId } from '../acl/authorize.ts';
+import { chargeQuota } from '../quotas/enforce.ts';
+
+/** RecordBatch attributes bit 4: the batch belongs to a transaction. */
+const TRANSACTIONAL_ATTRIBUTE = 0x10;
+const ATTRIBUTES_OFFSET = 21;
+const isTransactional = (records: Buffer | null) => records !== null && records.length > ATTRIBUTES_OFFSET + 1
+  && (records.readInt16BE(ATTRIBUTES_OFFSET) & TRANSACTIONAL_ATTRIBUTE) !== 0;
 
 const failed = (index: number, errorCode: number, errorMessage: string | null = null): PartitionProduceResponseInput =>
   ({ index, errorCode, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, errorMessage });
@@ -28,12 +37,28 @@ export default defineHandler<ProduceRequest, ProduceResponseInput>({
     const { partitions, append, metrics } = ctx.services;
     const acks = request.acks;
     const validAcks = acks === 0 || acks === 1 || acks === -1;
+    // Kafka's order (KafkaApis.handleProduceRequest): transactional records need WRITE on the
+    // transactional id, else the whole request fails; then WRITE on each topic, before its existence.
+    if (request.topicData.some((t) => t.partitionData.some((p) => isTransactional(p.records)))
+      && (request.transactionalId === null || !authorizeTransactionalId(ctx, AclOperation.WRITE, request.transactionalId))) {
+      if (acks === 0) return NO_RESPONSE;
+      return errorAll(request, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    }
+    const writable = new Map<string, boolean>();
+    const mayWrite = (name: string) => {
+      let allowed = writable.get(name);
+      if (allowed === undefined) writable.set(name, allowed = authorizeTopic(ctx, AclOperation.WRITE, name));
+      return allowed;
+    };
+    let bytes = 0;
     // Dispatch everything first (synchronously), so that this request's batches enter each
     // shard's ring before any later request's: per-connection order is append order.
     const topics = request.topicData.map((topic) => ({
       name: topic.name,
       partitions: topic.partitionData.map((p): PartitionProduceResponseInput | Promise<PartitionProduceResponseInput> => {
         if (!validAcks) return failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS);
+        if (!mayWrite(topic.name)) return failed(p.index, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+        bytes += p.records?.length ?? 0;
         const handle = partitions.partition(topic.name, p.index);
         if (!handle) return failed(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
         if (p.records === null || p.records.length === 0) return failed(p.index, ErrorCode.INVALID_RECORD, 'No records in the produce request');
@@ -54,17 +79,23 @@ export default defineHandler<ProduceRequest, ProduceResponseInput>({
           });
       }),
     }));
+    // The produce quota counts the record bytes of the request (Kafka counts the whole request's size).
+    const throttleTimeMs = chargeQuota(ctx, 'produce', bytes);
     if (acks === 0) return NO_RESPONSE;
     const responses = [];
     for (const t of topics) responses.push({ name: t.name, partitionResponses: await Promise.all(t.partitions) });
-    return { responses, throttleTimeMs: 0 };
+    return { responses, throttleTimeMs };
   },
   errorResponse(_ctx, request, errorCode) {
     // Kafka closes the connection on a failed acks=0 produce: the client has no response to read.
     if (request.acks === 0) return null;
-    return {
-      throttleTimeMs: 0,
-      responses: request.topicData.map((t) => ({ name: t.name, partitionResponses: t.partitionData.map((p) => failed(p.index, errorCode)) })),
-    };
+    return errorAll(request, errorCode);
   },
 });
+
+function errorAll(request: ProduceRequest, errorCode: number): ProduceResponseInput {
+  return {
+    throttleTimeMs: 0,
+    responses: request.topicData.map((t) => ({ name: t.name, partitionResponses: t.partitionData.map((p) => failed(p.index, errorCode)) })),
+  };
+}

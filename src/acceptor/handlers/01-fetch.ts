@@ -22,6 +22,9 @@ import { ApiKey } from '../../protocol/generated/index.ts';
 import type { FetchRequest } from '../../protocol/generated/fetch-request.ts';
 import type { FetchResponseInput, PartitionDataInput } from '../../protocol/generated/fetch-response.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
+import { AclOperation } from '../authorized-operations.ts';
+import { authorizeTopic, principalOf } from '../acl/authorize.ts';
+import { chargeQuota } from '../quotas/enforce.ts';
 
 interface Wanted {
   topicIndex: number;
@@ -122,14 +125,16 @@ export default defineHandler<FetchRequest, FetchResponseInput>({
     request.topics.forEach((t, topicIndex) => {
       const topic = byId ? metadata.topicById(t.topicId) : metadata.topicByName(t.topic);
       topicNames.push({ topic: t.topic, topicId: t.topicId });
+      // READ on the topic (KafkaApis.handleFetchRequest): an unknown topic id first, then the ACL.
+      const readable = byId && !topic ? true : authorizeTopic(ctx, AclOperation.READ, topic?.name ?? t.topic);
       for (const p of t.partitions) {
         wanted.push({
           topicIndex,
           partition: p.partition,
           fetchOffset: p.fetchOffset,
           partitionMaxBytes: p.partitionMaxBytes,
-          handle: topic ? partitions.partition(topic.name, p.partition) : undefined,
-          unknownError: byId && !topic ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+          handle: topic && readable ? partitions.partition(topic.name, p.partition) : undefined,
+          unknownError: byId && !topic ? ErrorCode.UNKNOWN_TOPIC_ID : readable ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.TOPIC_AUTHORIZATION_FAILED,
           // One broker, one leader epoch: 0. A client that believes in a newer one is ahead of us.
           leaderEpochError: p.currentLeaderEpoch > 0 ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.NONE,
         });
@@ -145,6 +150,13 @@ export default defineHandler<FetchRequest, FetchResponseInput>({
       const slots = wanted.map((w) => w.handle!.slot);
       if ((await watermarks.waitForPartitions(slots, round.wakeWords, left)) !== 'changed') break;
       round = await readRound(watermarks, wanted, maxBytes, readCommitted);
+    }
+    // The fetch quota counts the bytes served. Over it, Kafka takes the bytes back and answers an
+    // empty response with the throttle time (FetchContext.getThrottledResponse).
+    const throttleTimeMs = chargeQuota(ctx, 'fetch', round.bytes);
+    if (throttleTimeMs > 0) {
+      ctx.services.quotas.unrecord('fetch', principalOf(ctx), ctx.clientId, round.bytes);
+      return { throttleTimeMs, errorCode: ErrorCode.NONE, sessionId: 0, responses: [] };
     }
     const responses = topicNames.map((t) => ({ topic: t.topic, topicId: t.topicId, partitions: [] as PartitionDataInput[] }));
     round.results.forEach((r, i) => {

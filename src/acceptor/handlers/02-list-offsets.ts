@@ -10,6 +10,8 @@ import { ApiKey } from '../../protocol/generated/index.ts';
 import type { ListOffsetsRequest } from '../../protocol/generated/list-offsets-request.ts';
 import type { ListOffsetsResponseInput, ListOffsetsPartitionResponseInput } from '../../protocol/generated/list-offsets-response.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
+import { AclOperation } from '../authorized-operations.ts';
+import { authorizeTopic } from '../acl/authorize.ts';
 
 // A timestamp lookup answers the found batch's stored leader epoch, and -1 when nothing is found or
 // the batch carries none, as Kafka does (FileRecords.searchForTimestamp; the differential suite).
@@ -31,10 +33,13 @@ export default defineHandler<ListOffsetsRequest, ListOffsetsResponseInput>({
   maxVersion: 10,
   async handle(ctx, request) {
     const { partitions, watermarks } = ctx.services;
-    const topics = await Promise.all(request.topics.map(async (t) => ({
+    // DESCRIBE on the topic (KafkaApis.handleListOffsetRequest), before anything else.
+    const describable = request.topics.map((t) => authorizeTopic(ctx, AclOperation.DESCRIBE, t.name));
+    const topics = await Promise.all(request.topics.map(async (t, topicIndex) => ({
       name: t.name,
       partitions: await Promise.all(t.partitions.map(async (p): Promise<ListOffsetsPartitionResponseInput> => {
         const base = { partitionIndex: p.partitionIndex, timestamp: -1n, offset: -1n, leaderEpoch: -1 };
+        if (!describable[topicIndex]) return { ...base, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED };
         if ((MIN_VERSION_OF.get(p.timestamp) ?? 0) > ctx.apiVersion) return { ...base, errorCode: ErrorCode.UNSUPPORTED_VERSION };
         const handle = partitions.partition(t.name, p.partitionIndex);
         if (!handle) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };

@@ -16,7 +16,8 @@ import { ErrorCode } from '../../protocol/errors.ts';
 import { ZERO_UUID } from '../../protocol/primitives.ts';
 import { createTopic } from '../topic-admin.ts';
 import { isKafkaInternalTopic, validateTopicName, type TopicInfo } from '../../metadata/cluster-metadata.ts';
-import { CLUSTER_RESOURCE, OPERATIONS_NOT_REQUESTED, authorizedOperations } from '../authorized-operations.ts';
+import { AclOperation, CLUSTER_RESOURCE, OPERATIONS_NOT_REQUESTED, authorizedOperations } from '../authorized-operations.ts';
+import { authorizeCluster, authorizeTopic } from '../acl/authorize.ts';
 
 function describeTopic(node: BrokerEndpoint, topic: TopicInfo): MetadataResponseTopicInput {
   const nodeId = node.nodeId;
@@ -86,17 +87,26 @@ export default defineHandler<MetadataRequest, MetadataResponseInput>({
       return errorAnswer(request, ErrorCode.INVALID_REQUEST);
     }
     const topics: MetadataResponseTopicInput[] = [];
-    /** The answers for unknown ids, which carry no topic authorized operations (as Kafka). */
+    /** The answers for unknown ids and refused topics, which carry no topic authorized operations (as Kafka). */
     const unknownIds: MetadataResponseTopicInput[] = [];
+    const refused = (t: MetadataResponseTopicInput) => {
+      unknownIds.push(t);
+      topics.push(t);
+    };
+    // DESCRIBE on a topic, else it is hidden (all topics) or refused by name (KafkaApis.handleTopicMetadataRequest).
+    const describable = (name: string) => authorizeTopic(ctx, AclOperation.DESCRIBE, name);
     if (request.topics === null || (request.topics.length === 0 && apiVersion === 0)) {
       // The internal logs are not topics (CreateTopics refuses their reserved names), so every topic is listed.
-      for (const topic of metadata.topics) topics.push(describeTopic(node, topic));
+      for (const topic of metadata.topics) if (describable(topic.name)) topics.push(describeTopic(node, topic));
     } else {
+      let mayCreateAny: boolean | undefined;
       const autoCreate = services.config.autoCreateTopics && (apiVersion < 4 || request.allowAutoTopicCreation);
       for (const wanted of request.topics) {
         if (wanted.name === null) {
           const topic = metadata.topicById(wanted.topicId);
-          if (topic) topics.push(describeTopic(node, topic));
+          // Topic ids are not secret: Kafka names the id in the refusal.
+          if (topic && !describable(topic.name)) refused({ errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, name: null, topicId: topic.topicId, isInternal: false, partitions: [] });
+          else if (topic) topics.push(describeTopic(node, topic));
           else {
             const unknown: MetadataResponseTopicInput = { errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: null, topicId: wanted.topicId, isInternal: false, partitions: [] };
             unknownIds.push(unknown);
@@ -104,7 +114,17 @@ export default defineHandler<MetadataRequest, MetadataResponseInput>({
           }
           continue;
         }
+        if (!describable(wanted.name)) {
+          // Refused before its existence is looked at, so the answer tells nothing of it.
+          refused({ ...missingTopic(ErrorCode.TOPIC_AUTHORIZATION_FAILED, wanted.name), isInternal: false });
+          continue;
+        }
         const topic = metadata.topicByName(wanted.name);
+        if (!topic && autoCreate && !(mayCreateAny ??= authorizeCluster(ctx, AclOperation.CREATE)) && !authorizeTopic(ctx, AclOperation.CREATE, wanted.name)) {
+          // Auto-creation needs CREATE on the cluster or the topic.
+          refused(missingTopic(ErrorCode.TOPIC_AUTHORIZATION_FAILED, wanted.name));
+          continue;
+        }
         if (topic) topics.push(describeTopic(node, topic));
         else if (validateTopicName(wanted.name) !== null) topics.push(missingTopic(ErrorCode.INVALID_TOPIC_EXCEPTION, wanted.name));
         else {

@@ -11,6 +11,9 @@ import { defineHandler } from '../registry.ts';
 import { ApiKey } from '../../protocol/generated/index.ts';
 import type { OffsetCommitRequest } from '../../protocol/generated/offset-commit-request.ts';
 import type { OffsetCommitResponseInput } from '../../protocol/generated/offset-commit-response.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+import { AclOperation } from '../authorized-operations.ts';
+import { authorizeGroup, authorizeTopic } from '../acl/authorize.ts';
 
 export default defineHandler<OffsetCommitRequest, OffsetCommitResponseInput>({
   apiKey: ApiKey.OffsetCommit,
@@ -19,13 +22,16 @@ export default defineHandler<OffsetCommitRequest, OffsetCommitResponseInput>({
   maxVersion: 9,
   async handle(ctx, request) {
     const { apiVersion } = ctx;
-    const topics = await ctx.services.coordinator.commitOffsets({
+    // READ on the group, then READ on each topic (KafkaApis.handleOffsetCommitRequest).
+    if (!authorizeGroup(ctx, AclOperation.READ, request.groupId)) return errorAnswer(request, ErrorCode.GROUP_AUTHORIZATION_FAILED);
+    const readable = request.topics.map((t) => authorizeTopic(ctx, AclOperation.READ, t.name));
+    const committed = await ctx.services.coordinator.commitOffsets({
       groupId: request.groupId,
       generationId: apiVersion >= 1 ? request.generationIdOrMemberEpoch : -1,
       memberId: apiVersion >= 1 ? request.memberId : '',
       groupInstanceId: apiVersion >= 7 ? request.groupInstanceId : null,
       apiVersion,
-      topics: request.topics.map((t) => ({
+      topics: request.topics.filter((_t, i) => readable[i]).map((t) => ({
         name: t.name,
         partitions: t.partitions.map((p) => ({
           partitionIndex: p.partitionIndex,
@@ -35,12 +41,20 @@ export default defineHandler<OffsetCommitRequest, OffsetCommitResponseInput>({
         })),
       })),
     });
+    let next = 0;
+    const topics = request.topics.map((t, i) => readable[i]
+      ? committed[next++]!
+      : { name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED })) });
     return { throttleTimeMs: 0, topics };
   },
   errorResponse(_ctx, request, errorCode) {
-    return {
-      throttleTimeMs: 0,
-      topics: request.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })),
-    };
+    return errorAnswer(request, errorCode);
   },
 });
+
+function errorAnswer(request: OffsetCommitRequest, errorCode: number): OffsetCommitResponseInput {
+  return {
+    throttleTimeMs: 0,
+    topics: request.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })),
+  };
+}

@@ -8,6 +8,8 @@ import { ApiKey } from '../../protocol/generated/index.ts';
 import type { OffsetFetchRequest } from '../../protocol/generated/offset-fetch-request.ts';
 import type { OffsetFetchResponseInput } from '../../protocol/generated/offset-fetch-response.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
+import { AclOperation } from '../authorized-operations.ts';
+import { authorizeGroup, authorizeTopic } from '../acl/authorize.ts';
 
 export default defineHandler<OffsetFetchRequest, OffsetFetchResponseInput>({
   apiKey: ApiKey.OffsetFetch,
@@ -17,16 +19,34 @@ export default defineHandler<OffsetFetchRequest, OffsetFetchResponseInput>({
   handle(ctx, request) {
     const { apiVersion } = ctx;
     const { coordinator } = ctx.services;
+    // DESCRIBE on the group, then on each topic: a topic asked for by name is refused, and of
+    // "every topic" only the describable ones are listed (KafkaApis.handleOffsetFetchRequest).
+    const fetchOffsets = (groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null) => {
+      if (!authorizeGroup(ctx, AclOperation.DESCRIBE, groupId)) return { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, topics: [] };
+      const describable = (name: string) => authorizeTopic(ctx, AclOperation.DESCRIBE, name);
+      if (topics === null) {
+        const all = coordinator.fetchOffsets(groupId, null);
+        return { errorCode: all.errorCode, topics: all.topics.filter((t) => describable(t.name)) };
+      }
+      const allowed = topics.filter((t) => describable(t.name));
+      const r = coordinator.fetchOffsets(groupId, allowed);
+      if (r.errorCode !== ErrorCode.NONE || allowed.length === topics.length) return r;
+      const refused = topics.filter((t) => !allowed.includes(t)).map((t) => ({
+        name: t.name,
+        partitions: t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED })),
+      }));
+      return { errorCode: r.errorCode, topics: [...r.topics, ...refused] };
+    };
     if (apiVersion >= 8) {
       return {
         throttleTimeMs: 0,
         groups: request.groups.map((g) => {
-          const r = coordinator.fetchOffsets(g.groupId, g.topics);
+          const r = fetchOffsets(g.groupId, g.topics);
           return { groupId: g.groupId, topics: r.topics, errorCode: r.errorCode };
         }),
       };
     }
-    const r = coordinator.fetchOffsets(request.groupId, apiVersion >= 2 ? request.topics : request.topics ?? []);
+    const r = fetchOffsets(request.groupId, apiVersion >= 2 ? request.topics : request.topics ?? []);
     if (apiVersion >= 2) return { throttleTimeMs: 0, errorCode: r.errorCode, topics: r.topics };
     if (r.errorCode === ErrorCode.NONE) return { topics: r.topics };
     return everyPartitionFailed(request, r.errorCode);

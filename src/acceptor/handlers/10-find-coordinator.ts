@@ -10,6 +10,8 @@ import { ApiKey } from '../../protocol/generated/index.ts';
 import type { FindCoordinatorRequest } from '../../protocol/generated/find-coordinator-request.ts';
 import type { FindCoordinatorResponseInput } from '../../protocol/generated/find-coordinator-response.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
+import { AclOperation } from '../authorized-operations.ts';
+import { authorizeGroup, authorizeTransactionalId } from '../acl/authorize.ts';
 
 const KEY_TYPE_GROUP = 0;
 const KEY_TYPE_TRANSACTION = 1;
@@ -25,7 +27,14 @@ export default defineHandler<FindCoordinatorRequest, FindCoordinatorResponseInpu
     const answer = (key: string) => {
       let errorCode: number = ErrorCode.NONE;
       let errorMessage: string | null = apiVersion >= 4 ? '' : 'NONE';
-      if (request.keyType === KEY_TYPE_TRANSACTION) {
+      // DESCRIBE on the group or the transactional id (KafkaApis.getCoordinator), before anything else.
+      if (request.keyType === KEY_TYPE_GROUP && !authorizeGroup(ctx, AclOperation.DESCRIBE, key)) {
+        errorCode = ErrorCode.GROUP_AUTHORIZATION_FAILED;
+        errorMessage = 'Group authorization failed.';
+      } else if (request.keyType === KEY_TYPE_TRANSACTION && !authorizeTransactionalId(ctx, AclOperation.DESCRIBE, key)) {
+        errorCode = ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+        errorMessage = 'Transactional Id authorization failed.';
+      } else if (request.keyType === KEY_TYPE_TRANSACTION) {
         errorCode = ErrorCode.COORDINATOR_NOT_AVAILABLE;
         errorMessage = 'This broker does not serve transactions';
       } else if (request.keyType !== KEY_TYPE_GROUP) {

@@ -9,6 +9,9 @@ import { defineHandler } from '../registry.ts';
 import { ApiKey } from '../../protocol/generated/index.ts';
 import type { JoinGroupRequest } from '../../protocol/generated/join-group-request.ts';
 import type { JoinGroupResponseInput } from '../../protocol/generated/join-group-response.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+import { AclOperation } from '../authorized-operations.ts';
+import { authorizeGroup } from '../acl/authorize.ts';
 
 export default defineHandler<JoinGroupRequest, JoinGroupResponseInput>({
   apiKey: ApiKey.JoinGroup,
@@ -17,6 +20,8 @@ export default defineHandler<JoinGroupRequest, JoinGroupResponseInput>({
   maxVersion: 9,
   async handle(ctx, request) {
     const { apiVersion } = ctx;
+    // READ on the group (KafkaApis), answered as Kafka's error response for the request.
+    if (!authorizeGroup(ctx, AclOperation.READ, request.groupId)) return this.errorResponse(ctx, request, ErrorCode.GROUP_AUTHORIZATION_FAILED)!;
     const result = await ctx.services.coordinator.joinGroup({
       groupId: request.groupId,
       memberId: request.memberId,

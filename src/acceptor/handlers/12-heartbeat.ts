@@ -5,6 +5,9 @@ import { defineHandler } from '../registry.ts';
 import { ApiKey } from '../../protocol/generated/index.ts';
 import type { HeartbeatRequest } from '../../protocol/generated/heartbeat-request.ts';
 import type { HeartbeatResponseInput } from '../../protocol/generated/heartbeat-response.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+import { AclOperation } from '../authorized-operations.ts';
+import { authorizeGroup } from '../acl/authorize.ts';
 
 export default defineHandler<HeartbeatRequest, HeartbeatResponseInput>({
   apiKey: ApiKey.Heartbeat,
@@ -12,6 +15,8 @@ export default defineHandler<HeartbeatRequest, HeartbeatResponseInput>({
   minVersion: 0,
   maxVersion: 4,
   handle(ctx, request) {
+    // READ on the group (KafkaApis), answered as Kafka's error response for the request.
+    if (!authorizeGroup(ctx, AclOperation.READ, request.groupId)) return this.errorResponse(ctx, request, ErrorCode.GROUP_AUTHORIZATION_FAILED)!;
     const errorCode = ctx.services.coordinator.heartbeat({
       groupId: request.groupId,
       generationId: request.generationId,

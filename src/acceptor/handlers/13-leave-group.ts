@@ -7,6 +7,8 @@ import { ApiKey } from '../../protocol/generated/index.ts';
 import type { LeaveGroupRequest } from '../../protocol/generated/leave-group-request.ts';
 import type { LeaveGroupResponseInput } from '../../protocol/generated/leave-group-response.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
+import { AclOperation } from '../authorized-operations.ts';
+import { authorizeGroup } from '../acl/authorize.ts';
 
 export default defineHandler<LeaveGroupRequest, LeaveGroupResponseInput>({
   apiKey: ApiKey.LeaveGroup,
@@ -14,6 +16,8 @@ export default defineHandler<LeaveGroupRequest, LeaveGroupResponseInput>({
   minVersion: 0,
   maxVersion: 5,
   handle(ctx, request) {
+    // READ on the group (KafkaApis), answered as Kafka's error response for the request.
+    if (!authorizeGroup(ctx, AclOperation.READ, request.groupId)) return this.errorResponse(ctx, request, ErrorCode.GROUP_AUTHORIZATION_FAILED)!;
     const { coordinator } = ctx.services;
     if (ctx.apiVersion < 3) {
       const r = coordinator.leaveGroup(request.groupId, [{ memberId: request.memberId, groupInstanceId: null }]);

@@ -7,6 +7,9 @@ import { defineHandler } from '../registry.ts';
 import { ApiKey } from '../../protocol/generated/index.ts';
 import type { SyncGroupRequest } from '../../protocol/generated/sync-group-request.ts';
 import type { SyncGroupResponseInput } from '../../protocol/generated/sync-group-response.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+import { AclOperation } from '../authorized-operations.ts';
+import { authorizeGroup } from '../acl/authorize.ts';
 
 export default defineHandler<SyncGroupRequest, SyncGroupResponseInput>({
   apiKey: ApiKey.SyncGroup,
@@ -15,6 +18,8 @@ export default defineHandler<SyncGroupRequest, SyncGroupResponseInput>({
   maxVersion: 5,
   async handle(ctx, request) {
     const { apiVersion } = ctx;
+    // READ on the group (KafkaApis), answered as Kafka's error response for the request.
+    if (!authorizeGroup(ctx, AclOperation.READ, request.groupId)) return this.errorResponse(ctx, request, ErrorCode.GROUP_AUTHORIZATION_FAILED)!;
     const result = await ctx.services.coordinator.syncGroup({
       groupId: request.groupId,
       generationId: request.generationId,

@@ -9,6 +9,9 @@ import { ApiKey } from '../../protocol/generated/index.ts';
 import type { DescribeGroupsRequest } from '../../protocol/generated/describe-groups-request.ts';
 import type { DescribeGroupsResponseInput } from '../../protocol/generated/describe-groups-response.ts';
 import { OPERATIONS_NOT_REQUESTED, authorizedOperations } from '../authorized-operations.ts';
+import { AclOperation } from '../authorized-operations.ts';
+import { authorizeGroup } from '../acl/authorize.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
 
 export default defineHandler<DescribeGroupsRequest, DescribeGroupsResponseInput>({
   apiKey: ApiKey.DescribeGroups,
@@ -20,6 +23,10 @@ export default defineHandler<DescribeGroupsRequest, DescribeGroupsResponseInput>
     return {
       throttleTimeMs: 0,
       groups: request.groups.map((groupId) => {
+        // DESCRIBE on the group (KafkaApis.handleDescribeGroupsRequest).
+        if (!authorizeGroup(ctx, AclOperation.DESCRIBE, groupId)) {
+          return { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, groupId, groupState: '', protocolType: '', protocolData: '', members: [], authorizedOperations: OPERATIONS_NOT_REQUESTED };
+        }
         const d = coordinator.describeGroup(groupId);
         return {
           errorCode: d.errorCode,

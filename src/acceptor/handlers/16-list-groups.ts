@@ -6,6 +6,8 @@ import { ApiKey } from '../../protocol/generated/index.ts';
 import type { ListGroupsRequest } from '../../protocol/generated/list-groups-request.ts';
 import type { ListGroupsResponseInput } from '../../protocol/generated/list-groups-response.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
+import { AclOperation } from '../authorized-operations.ts';
+import { authorizeCluster, authorizeGroup } from '../acl/authorize.ts';
 
 const GROUP_TYPE = 'classic';
 
@@ -21,11 +23,14 @@ export default defineHandler<ListGroupsRequest, ListGroupsResponseInput>({
     const states = apiVersion >= 4 && request.statesFilter.length > 0 ? new Set(request.statesFilter.map((s) => s.toLowerCase())) : null;
     const types = apiVersion >= 5 && request.typesFilter.length > 0 ? new Set(request.typesFilter.map((s) => s.toLowerCase())) : null;
     if (types && !types.has(GROUP_TYPE)) return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, groups: [] };
+    // DESCRIBE on the cluster lists every group, else those the principal may DESCRIBE (KafkaApis.handleListGroupsRequest).
+    const everyGroup = authorizeCluster(ctx, AclOperation.DESCRIBE);
     return {
       throttleTimeMs: 0,
       errorCode: ErrorCode.NONE,
       groups: coordinator.listGroups()
         .filter((g) => !states || states.has(g.state.toLowerCase()))
+        .filter((g) => everyGroup || authorizeGroup(ctx, AclOperation.DESCRIBE, g.groupId))
         .map((g) => ({ groupId: g.groupId, protocolType: g.protocolType, groupState: g.state, groupType: GROUP_TYPE })),
     };
   },

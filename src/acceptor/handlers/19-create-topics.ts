@@ -11,6 +11,8 @@ import { ErrorCode } from '../../protocol/errors.ts';
 import { ZERO_UUID } from '../../protocol/primitives.ts';
 import { createTopic } from '../topic-admin.ts';
 import { describeTopicConfigs } from '../topic-configs-view.ts';
+import { AclOperation } from '../authorized-operations.ts';
+import { authorizeCluster, authorizeTopic } from '../acl/authorize.ts';
 
 export default defineHandler<CreateTopicsRequest, CreateTopicsResponseInput>({
   apiKey: ApiKey.CreateTopics,
@@ -21,12 +23,19 @@ export default defineHandler<CreateTopicsRequest, CreateTopicsResponseInput>({
     const { services } = ctx;
     const results: CreatableTopicResultInput[] = [];
     const seen = new Set<string>();
+    // CREATE on the cluster, or else on each topic; its configs are answered only with
+    // DESCRIBE_CONFIGS on it (ControllerApis.createTopics).
+    const mayCreateAny = authorizeCluster(ctx, AclOperation.CREATE);
     for (const t of request.topics) {
       if (seen.has(t.name)) {
         results.push({ name: t.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Duplicate topic name in the request.' });
         continue;
       }
       seen.add(t.name);
+      if (!mayCreateAny && !authorizeTopic(ctx, AclOperation.CREATE, t.name)) {
+        results.push({ name: t.name, topicId: ZERO_UUID, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: 'Authorization failed.' });
+        continue;
+      }
       const result = await createTopic(services, {
         name: t.name,
         numPartitions: t.numPartitions,
@@ -45,7 +54,9 @@ export default defineHandler<CreateTopicsRequest, CreateTopicsResponseInput>({
       if (result.errorCode === ErrorCode.NONE) {
         out.numPartitions = topic ? topic.partitions.length : (t.numPartitions === -1 ? services.config.numPartitions : t.numPartitions);
         out.replicationFactor = 1;
-        if (topic) {
+        if (!authorizeTopic(ctx, AclOperation.DESCRIBE_CONFIGS, t.name)) {
+          out.topicConfigErrorCode = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+        } else if (topic) {
           out.configs = describeTopicConfigs(services.config, topic, null, { metadata: services.metadata, nodeId: services.node.nodeId }).map((c) => ({
             name: c.name, value: c.value, readOnly: c.readOnly, configSource: c.configSource, isSensitive: false,
           }));

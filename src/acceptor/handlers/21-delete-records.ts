@@ -6,6 +6,8 @@ import { ApiKey } from '../../protocol/generated/index.ts';
 import type { DeleteRecordsRequest } from '../../protocol/generated/delete-records-request.ts';
 import type { DeleteRecordsResponseInput } from '../../protocol/generated/delete-records-response.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
+import { AclOperation } from '../authorized-operations.ts';
+import { authorizeTopic } from '../acl/authorize.ts';
 
 export default defineHandler<DeleteRecordsRequest, DeleteRecordsResponseInput>({
   apiKey: ApiKey.DeleteRecords,
@@ -14,9 +16,12 @@ export default defineHandler<DeleteRecordsRequest, DeleteRecordsResponseInput>({
   maxVersion: 2,
   async handle(ctx, request) {
     const { partitions, append } = ctx.services;
-    const topics = await Promise.all(request.topics.map(async (t) => ({
+    // DELETE on the topic (KafkaApis.handleDeleteRecordsRequest).
+    const deletable = request.topics.map((t) => authorizeTopic(ctx, AclOperation.DELETE, t.name));
+    const topics = await Promise.all(request.topics.map(async (t, topicIndex) => ({
       name: t.name,
       partitions: await Promise.all(t.partitions.map(async (p) => {
+        if (!deletable[topicIndex]) return { partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED };
         const handle = partitions.partition(t.name, p.partitionIndex);
         if (!handle) return { partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
         const r = await append.deleteRecords(handle.shard, handle.slot, p.offset);

@@ -12,6 +12,8 @@ import { ApiKey } from '../../protocol/generated/index.ts';
 import type { InitProducerIdRequest } from '../../protocol/generated/init-producer-id-request.ts';
 import type { InitProducerIdResponseInput } from '../../protocol/generated/init-producer-id-response.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
+import { AclOperation } from '../authorized-operations.ts';
+import { authorizeByResourceType, authorizeCluster } from '../acl/authorize.ts';
 
 const failed = (errorCode: number): InitProducerIdResponseInput => ({ throttleTimeMs: 0, errorCode, producerId: -1n, producerEpoch: -1 });
 
@@ -23,6 +25,10 @@ export default defineHandler<InitProducerIdRequest, InitProducerIdResponseInput>
   async handle(ctx, request) {
     const { metadata } = ctx.services;
     if (request.transactionalId !== null) return failed(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    // IDEMPOTENT_WRITE on the cluster, or WRITE on some topic (KIP-679; KafkaApis.handleInitProducerIdRequest).
+    if (!authorizeCluster(ctx, AclOperation.IDEMPOTENT_WRITE) && !authorizeByResourceType(ctx, AclOperation.WRITE, 'topic')) {
+      return failed(ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
+    }
     if ((request.producerId === -1n) !== (request.producerEpoch === -1)) return failed(ErrorCode.INVALID_REQUEST);
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId: await metadata.allocateProducerId(), producerEpoch: 0 };
   },

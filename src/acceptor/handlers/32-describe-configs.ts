@@ -12,6 +12,8 @@ import type { DescribeConfigsRequest } from '../../protocol/generated/describe-c
 import type { DescribeConfigsResponseInput, DescribeConfigsResultInput } from '../../protocol/generated/describe-configs-response.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { describeBrokerConfigs, describeTopicConfigs, type ConfigEntry } from '../topic-configs-view.ts';
+import { AclOperation } from '../authorized-operations.ts';
+import { configResourceDenied } from '../acl/authorize.ts';
 
 export const ResourceType = { TOPIC: 2, BROKER: 4, GROUP: 32 } as const;
 
@@ -32,6 +34,8 @@ export default defineHandler<DescribeConfigsRequest, DescribeConfigsResponseInpu
     const results: DescribeConfigsResultInput[] = request.resources.map((resource) => {
       const base = { resourceType: resource.resourceType, resourceName: resource.resourceName };
       let entries: ConfigEntry[];
+      const denied = configResourceDenied(ctx, AclOperation.DESCRIBE_CONFIGS, resource.resourceType, resource.resourceName);
+      if (denied) return { ...base, ...denied, configs: [] };
       if (resource.resourceType === ResourceType.TOPIC) {
         const topic = metadata.topicByName(resource.resourceName);
         if (!topic) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic ${resource.resourceName} does not exist`, configs: [] };

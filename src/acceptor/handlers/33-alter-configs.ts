@@ -8,6 +8,8 @@ import { ApiKey } from '../../protocol/generated/index.ts';
 import type { AlterConfigsRequest } from '../../protocol/generated/alter-configs-request.ts';
 import type { AlterConfigsResponseInput } from '../../protocol/generated/alter-configs-response.ts';
 import { ConfigOperation, alterConfigResources } from '../config-admin.ts';
+import { AclOperation } from '../authorized-operations.ts';
+import { configResourceDenied } from '../acl/authorize.ts';
 
 export default defineHandler<AlterConfigsRequest, AlterConfigsResponseInput>({
   apiKey: ApiKey.AlterConfigs,
@@ -15,12 +17,16 @@ export default defineHandler<AlterConfigsRequest, AlterConfigsResponseInput>({
   minVersion: 0,
   maxVersion: 2,
   async handle(ctx, request) {
-    const results = await alterConfigResources(ctx.services, request.resources.map((r) => ({
+    const denied = request.resources.map((r) => configResourceDenied(ctx, AclOperation.ALTER_CONFIGS, r.resourceType, r.resourceName));
+    const allowed = request.resources.filter((_r, i) => !denied[i]);
+    const done = await alterConfigResources(ctx.services, allowed.map((r) => ({
       resourceType: r.resourceType,
       resourceName: r.resourceName,
       changes: r.configs.map((c) => ({ name: c.name, operation: ConfigOperation.SET, value: c.value })),
       replace: true,
     })), request.validateOnly);
+    let next = 0;
+    const results = denied.map((d) => d ?? done[next++]!);
     return {
       throttleTimeMs: 0,
       responses: request.resources.map((r, i) => ({ resourceType: r.resourceType, resourceName: r.resourceName, ...results[i]! })),

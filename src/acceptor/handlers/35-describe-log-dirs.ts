@@ -11,6 +11,8 @@ import type { DescribeLogDirsRequest } from '../../protocol/generated/describe-l
 import type { DescribeLogDirsResponseInput, DescribeLogDirsTopicInput } from '../../protocol/generated/describe-log-dirs-response.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { TopicInfo } from '../../metadata/cluster-metadata.ts';
+import { AclOperation } from '../authorized-operations.ts';
+import { authorizeCluster } from '../acl/authorize.ts';
 
 export default defineHandler<DescribeLogDirsRequest, DescribeLogDirsResponseInput>({
   apiKey: ApiKey.DescribeLogDirs,
@@ -19,6 +21,8 @@ export default defineHandler<DescribeLogDirsRequest, DescribeLogDirsResponseInpu
   maxVersion: 4,
   async handle(ctx, request) {
     const { metadata, logDirs } = ctx.services;
+    // DESCRIBE on the cluster (KafkaApis.handleDescribeLogDirsRequest): refused with no results.
+    if (!authorizeCluster(ctx, AclOperation.DESCRIBE)) return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, results: [] };
     const wanted: { topic: TopicInfo; partitions: number[] }[] = [];
     if (request.topics === null) {
       for (const topic of metadata.topics) wanted.push({ topic, partitions: topic.partitions.map((p) => p.partition) });

@@ -5,6 +5,9 @@ import { ApiKey } from '../../protocol/generated/index.ts';
 import type { CreatePartitionsRequest } from '../../protocol/generated/create-partitions-request.ts';
 import type { CreatePartitionsResponseInput } from '../../protocol/generated/create-partitions-response.ts';
 import { createPartitions } from '../topic-admin.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+import { AclOperation } from '../authorized-operations.ts';
+import { authorizeTopic } from '../acl/authorize.ts';
 
 export default defineHandler<CreatePartitionsRequest, CreatePartitionsResponseInput>({
   apiKey: ApiKey.CreatePartitions,
@@ -14,6 +17,11 @@ export default defineHandler<CreatePartitionsRequest, CreatePartitionsResponseIn
   async handle(ctx, request) {
     const results = [];
     for (const t of request.topics) {
+      // ALTER on the topic (ControllerApis.handleCreatePartitions).
+      if (!authorizeTopic(ctx, AclOperation.ALTER, t.name)) {
+        results.push({ name: t.name, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: null });
+        continue;
+      }
       const assignments = t.assignments === null ? null : t.assignments.map((a) => a.brokerIds);
       const r = await createPartitions(ctx.services, t.name, t.count, assignments, request.validateOnly);
       results.push({ name: t.name, errorCode: r.errorCode, errorMessage: r.errorMessage });

@@ -6,6 +6,9 @@ import { defineHandler } from '../registry.ts';
 import { ApiKey } from '../../protocol/generated/index.ts';
 import type { DeleteGroupsRequest } from '../../protocol/generated/delete-groups-request.ts';
 import type { DeleteGroupsResponseInput } from '../../protocol/generated/delete-groups-response.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+import { AclOperation } from '../authorized-operations.ts';
+import { authorizeGroup } from '../acl/authorize.ts';
 
 export default defineHandler<DeleteGroupsRequest, DeleteGroupsResponseInput>({
   apiKey: ApiKey.DeleteGroups,
@@ -13,7 +16,11 @@ export default defineHandler<DeleteGroupsRequest, DeleteGroupsResponseInput>({
   minVersion: 0,
   maxVersion: 2,
   async handle(ctx, request) {
-    const results = await ctx.services.coordinator.deleteGroups(request.groupsNames);
+    // DELETE on each group (KafkaApis.handleDeleteGroupsRequest).
+    const deletable = request.groupsNames.filter((g) => authorizeGroup(ctx, AclOperation.DELETE, g));
+    const deleted = deletable.length > 0 ? await ctx.services.coordinator.deleteGroups(deletable) : [];
+    const results = request.groupsNames.map((groupId) => deleted.find((r) => r.groupId === groupId)
+      ?? { groupId, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED });
     return { throttleTimeMs: 0, results };
   },
   errorResponse(_ctx, request, errorCode) {

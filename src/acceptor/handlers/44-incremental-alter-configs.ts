@@ -12,6 +12,8 @@ import { ApiKey } from '../../protocol/generated/index.ts';
 import type { IncrementalAlterConfigsRequest } from '../../protocol/generated/incremental-alter-configs-request.ts';
 import type { IncrementalAlterConfigsResponseInput } from '../../protocol/generated/incremental-alter-configs-response.ts';
 import { alterConfigResources } from '../config-admin.ts';
+import { AclOperation } from '../authorized-operations.ts';
+import { configResourceDenied } from '../acl/authorize.ts';
 
 export default defineHandler<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponseInput>({
   apiKey: ApiKey.IncrementalAlterConfigs,
@@ -19,12 +21,16 @@ export default defineHandler<IncrementalAlterConfigsRequest, IncrementalAlterCon
   minVersion: 0,
   maxVersion: 1,
   async handle(ctx, request) {
-    const results = await alterConfigResources(ctx.services, request.resources.map((r) => ({
+    const denied = request.resources.map((r) => configResourceDenied(ctx, AclOperation.ALTER_CONFIGS, r.resourceType, r.resourceName));
+    const allowed = request.resources.filter((_r, i) => !denied[i]);
+    const done = await alterConfigResources(ctx.services, allowed.map((r) => ({
       resourceType: r.resourceType,
       resourceName: r.resourceName,
       changes: r.configs.map((c) => ({ name: c.name, operation: c.configOperation, value: c.value })),
       replace: false,
     })), request.validateOnly);
+    let next = 0;
+    const results = denied.map((d) => d ?? done[next++]!);
     return {
       throttleTimeMs: 0,
       responses: request.resources.map((r, i) => ({ resourceType: r.resourceType, resourceName: r.resourceName, ...results[i]! })),

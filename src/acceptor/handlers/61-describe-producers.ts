@@ -9,6 +9,8 @@ import { ApiKey } from '../../protocol/generated/index.ts';
 import type { DescribeProducersRequest } from '../../protocol/generated/describe-producers-request.ts';
 import type { DescribeProducersResponseInput, PartitionResponseInput } from '../../protocol/generated/describe-producers-response.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
+import { AclOperation } from '../authorized-operations.ts';
+import { authorizeTopic } from '../acl/authorize.ts';
 
 export default defineHandler<DescribeProducersRequest, DescribeProducersResponseInput>({
   apiKey: ApiKey.DescribeProducers,
@@ -17,9 +19,12 @@ export default defineHandler<DescribeProducersRequest, DescribeProducersResponse
   maxVersion: 0,
   async handle(ctx, request) {
     const { partitions, producers } = ctx.services;
-    const topics = await Promise.all(request.topics.map(async (t) => ({
+    // READ on the topic (KafkaApis.handleDescribeProducersRequest).
+    const readable = request.topics.map((t) => authorizeTopic(ctx, AclOperation.READ, t.name));
+    const topics = await Promise.all(request.topics.map(async (t, topicIndex) => ({
       name: t.name,
       partitions: await Promise.all(t.partitionIndexes.map(async (partitionIndex): Promise<PartitionResponseInput> => {
+        if (!readable[topicIndex]) return { partitionIndex, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: null, activeProducers: [] };
         const handle = partitions.partition(t.name, partitionIndex);
         if (!handle) {
           return { partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: 'This server does not host this topic-partition.', activeProducers: [] };

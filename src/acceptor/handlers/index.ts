@@ -21,6 +21,9 @@ import deleteTopics from './20-delete-topics.ts';
 import deleteRecords from './21-delete-records.ts';
 import initProducerId from './22-init-producer-id.ts';
 import offsetForLeaderEpoch from './23-offset-for-leader-epoch.ts';
+import describeAcls from './29-describe-acls.ts';
+import createAcls from './30-create-acls.ts';
+import deleteAcls from './31-delete-acls.ts';
 import describeConfigs from './32-describe-configs.ts';
 import alterConfigs from './33-alter-configs.ts';
 import describeLogDirs from './35-describe-log-dirs.ts';
@@ -29,6 +32,8 @@ import createPartitions from './37-create-partitions.ts';
 import deleteGroups from './42-delete-groups.ts';
 import incrementalAlterConfigs from './44-incremental-alter-configs.ts';
 import offsetDelete from './47-offset-delete.ts';
+import describeClientQuotas from './48-describe-client-quotas.ts';
+import alterClientQuotas from './49-alter-client-quotas.ts';
 import describeUserScramCredentials from './50-describe-user-scram-credentials.ts';
 import alterUserScramCredentials from './51-alter-user-scram-credentials.ts';
 import describeCluster from './60-describe-cluster.ts';
@@ -40,5 +45,6 @@ export const allHandlers: ApiHandler[] = [
   offsetCommit, offsetFetch, findCoordinator, joinGroup, heartbeat, leaveGroup, syncGroup, describeGroups,
   listGroups, deleteGroups, offsetDelete, describeLogDirs,
   describeProducers,
+  describeAcls, createAcls, deleteAcls, describeClientQuotas, alterClientQuotas,
   saslHandshake, saslAuthenticate, describeUserScramCredentials, alterUserScramCredentials,
 ];

@@ -12,6 +12,7 @@ import { seedFor } from '../protocol/codec/codec-lookup.ts';
 import { errorResponseOf, fakeServices } from '../../helpers/fake-services.ts';
 
 const SAMPLES = 4;
+const ACL_APIS: ReadonlySet<number> = new Set([ApiKey.CreateAcls, ApiKey.DescribeAcls, ApiKey.DeleteAcls]);
 
 /** Every error_code field the version carries (a decoded field the version lacks is only a default). */
 function errorCodesIn(fields: readonly FieldSchema[], version: number, value: Record<string, unknown>, out: number[] = []): number[] {
@@ -38,6 +39,9 @@ describe.each(allHandlers.map((h) => [h.name, h] as const))('%s', (name, handler
         codec.encodeRequest(w, version, randomStruct(schema.fields, version, new Prng(seedFor(name, version, sample))));
         const request = codec.decodeRequest(new Reader(w.finish()), version) as Record<string, unknown>;
         const response = errorResponseOf(handler, services, version, request, ErrorCode.UNKNOWN_SERVER_ERROR);
+        // An ACL request carrying an UNKNOWN code (most random ones) does not parse on Kafka, which
+        // closes the connection; the ACL handlers' own tests cover their error responses.
+        if (response === null && ACL_APIS.has(handler.apiKey)) continue;
         if (response === null) {
           // Only a fire-and-forget produce has no response: Kafka closes the connection instead.
           expect(handler.apiKey).toBe(ApiKey.Produce);
