@@ -109,7 +109,7 @@ export type HandlerConfig = Pick<BrokerConfig, 'autoCreateTopics' | 'numPartitio
 /** The parts of the group coordinator (src/coordinator/) the group and offset APIs call. */
 export type GroupCoordinatorService = Pick<GroupCoordinator,
   'loading' | 'ownsGroup' | 'joinGroup' | 'syncGroup' | 'heartbeat' | 'leaveGroup' | 'commitOffsets' | 'fetchOffsets'
-  | 'describeGroup' | 'listGroups' | 'deleteGroups' | 'deleteOffsets'>;
+  | 'describeGroup' | 'listGroups' | 'deleteGroups' | 'deleteOffsets' | 'consumerGroupHeartbeat' | 'consumerGroupDescribe'>;
 
 interface PartitionCounter {
   inc(labels: { topic: string; partition: string }, value: number): void;

@@ -2,7 +2,9 @@
 // partition the group has committed. v0-1 report a group-level error on every partition, v2-7 at
 // the top level, v8+ per group (v8+ fetch several groups at once). require_stable (v7+) needs
 // nothing: there are no pending transactional offsets.
-// Differences from Kafka: v9's member id and epoch (new consumer protocol) are not checked.
+// v9: a consumer group (KIP-848) checks the member id and epoch given (UNKNOWN_MEMBER_ID,
+// STALE_MEMBER_EPOCH); without them (null, -1) the admin client reads freely.
+// Differences from Kafka: none known.
 import { defineHandler } from '../registry.ts';
 import { ApiKey } from '../../protocol/generated/index.ts';
 import type { OffsetFetchRequest } from '../../protocol/generated/offset-fetch-request.ts';
@@ -21,7 +23,8 @@ export default defineHandler<OffsetFetchRequest, OffsetFetchResponseInput>({
       return {
         throttleTimeMs: 0,
         groups: request.groups.map((g) => {
-          const r = coordinator.fetchOffsets(g.groupId, g.topics);
+          const member = apiVersion >= 9 ? { memberId: g.memberId, memberEpoch: g.memberEpoch } : undefined;
+          const r = coordinator.fetchOffsets(g.groupId, g.topics, member);
           return { groupId: g.groupId, topics: r.topics, errorCode: r.errorCode };
         }),
       };
