@@ -8,7 +8,7 @@
 // subscription; bump the group epoch when a subscription or the subscribed topics changed, and then
 // compute a new target assignment with the group's assignor; move the member one reconciliation
 // step towards its target (consumer-group.ts); write what changed to the log; answer.
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { RE2JS } from 're2js';
 import type { GroupCoordinatorSettings } from '../config.ts';
@@ -219,9 +219,10 @@ export class ConsumerGroups {
     } else if (p.memberEpoch === 0) {
       if (p.rebalanceTimeoutMs === -1) throw invalid('RebalanceTimeoutMs must be provided in first request.');
       if (p.topicPartitions === null || p.topicPartitions.length > 0) throw invalid('TopicPartitions must be empty when (re-)joining.');
-      const hasNames = p.subscribedTopicNames !== null && p.subscribedTopicNames.length > 0;
-      const hasRegex = p.subscribedTopicRegex !== null && p.subscribedTopicRegex !== '';
-      if (!hasNames && !hasRegex) throw invalid('SubscribedTopicNames or SubscribedTopicRegex must be set in first request.');
+      // Kafka 4.4 takes an empty list of names (a member subscribed to nothing yet).
+      if (p.subscribedTopicNames === null && p.subscribedTopicRegex === null) {
+        throw invalid('Either SubscribedTopicNames or SubscribedTopicRegex must be non-null when (re-)joining.');
+      }
     } else if (p.memberEpoch === LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
       if (p.memberId === '') throw invalid('MemberId can\'t be empty.');
       if (p.instanceId === null) throw invalid('InstanceId can\'t be null.');
@@ -241,7 +242,9 @@ export class ConsumerGroups {
     try {
       compiled = RE2JS.compile(regex);
     } catch (err) {
-      throw new GroupApiError(ErrorCode.INVALID_REGULAR_EXPRESSION, `SubscribedTopicRegex \`${regex}\` is not a valid regular expression: ${(err as Error).message}.`);
+      // re2js keeps RE2's own description of the error in `error`, as RE2/J (Kafka's engine) words it.
+      const why = (err as { error?: unknown }).error;
+      throw new GroupApiError(ErrorCode.INVALID_REGULAR_EXPRESSION, `SubscribedTopicRegex \`${regex}\` is not a valid regular expression: ${typeof why === 'string' ? why : (err as Error).message}.`);
     }
     if (this.#regexCache.size >= 1024) this.#regexCache.delete(this.#regexCache.keys().next().value!);
     this.#regexCache.set(regex, compiled);
@@ -273,7 +276,8 @@ export class ConsumerGroups {
       if (group.members.size === 0) this.#groups.delete(group.groupId);
       throw new GroupApiError(ErrorCode.GROUP_MAX_SIZE_REACHED, `The consumer group has reached its maximum capacity of ${maxSize} members.`);
     }
-    const memberId = p.memberId === '' ? randomUUID() : p.memberId;
+    // v0: the coordinator names the member, in Kafka's Uuid form (base64url of 16 random bytes).
+    const memberId = p.memberId === '' ? randomBytes(16).toString('base64url') : p.memberId;
     const { member, replaced } = p.instanceId === null ? this.#dynamicMember(group, memberId, p) : this.#staticMember(group, memberId, p);
 
     const updated: ConsumerGroupMember = {
@@ -288,8 +292,9 @@ export class ConsumerGroups {
       clientHost: p.clientHost,
     };
     const isNew = !group.members.has(updated.memberId);
+    // A new member always bumps the group epoch (Kafka 4.4 does, even for an empty subscription).
     let bump = isNew && replaced === null
-      ? updated.subscribedTopicNames.length > 0 || updated.subscribedTopicRegex !== null
+      ? true
       : !sameList(updated.subscribedTopicNames, member.subscribedTopicNames) || updated.subscribedTopicRegex !== member.subscribedTopicRegex;
     if (replaced !== null) {
       // The static member's new incarnation takes over its place and its target.
@@ -355,7 +360,7 @@ export class ConsumerGroups {
         const m = group.members.get(memberId);
         return { member: m ? rejoined(m) : newMember(memberId), replaced: null };
       }
-      if (existing.memberId === memberId) return { member: rejoined(existing), replaced: null };
+      // Kafka 4.4 refuses the instance id while it is held, even to the member id holding it.
       if (existing.memberEpoch !== LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
         throw new GroupApiError(ErrorCode.UNRELEASED_INSTANCE_ID, `Static member ${memberId} with instance id ${instanceId} cannot join the group because the instance id is owned by ${existing.memberId} member.`);
       }
@@ -568,7 +573,7 @@ export class ConsumerGroups {
 
   describe(groupId: string): ConsumerGroupDescription {
     const group = this.#groups.get(groupId);
-    const base = { groupId, groupState: 'Dead', groupEpoch: -1, assignmentEpoch: -1, assignorName: '', members: [] };
+    const base = { groupId, groupState: '', groupEpoch: 0, assignmentEpoch: 0, assignorName: '', members: [] };
     if (!group) return { ...base, errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Group ${groupId} not found.` };
     const byId = new Map([...this.#topics()].map((t) => [t.topicId, t.name]));
     const described = (a: Assignment): { topicPartitions: DescribedTopicPartitions[] } => ({
@@ -579,7 +584,8 @@ export class ConsumerGroups {
       assignmentEpoch: group.assignmentEpoch, assignorName: this.#assignorFor(group).name,
       members: [...group.members.values()].map((m) => ({
         memberId: m.memberId, instanceId: m.instanceId, rackId: m.rackId, memberEpoch: m.memberEpoch, clientId: m.clientId, clientHost: m.clientHost,
-        subscribedTopicNames: [...m.subscribedTopicNames], subscribedTopicRegex: m.subscribedTopicRegex,
+        // Kafka 4.4 describes "no regex" as the empty string.
+        subscribedTopicNames: [...m.subscribedTopicNames], subscribedTopicRegex: m.subscribedTopicRegex ?? '',
         assignment: described(m.assigned), targetAssignment: described(group.targetOf(m.memberId)),
       })),
     };
