@@ -10,7 +10,8 @@
 //   key   = JSON [CONSUMER_GROUP_LOG_FORMAT, "cg-member", group, memberId]
 //   value = JSON { instanceId, rackId, clientId, clientHost, rebalanceTimeoutMs, serverAssignor,
 //                  subscribedTopicNames, subscribedTopicRegex, memberEpoch, previousMemberEpoch,
-//                  state, assigned, pendingRevocation, target }          | null (member removed)
+//                  state, assigned, pendingRevocation, target,
+//                  assignmentEpochs: [["topicId:partition", epoch], ...] } | null (member removed)
 //           where an assignment is [[topicId, [partition, ...]], ...]
 import type { RecordInput } from '../protocol/records.ts';
 import type { Assignment } from './consumer-assignors.ts';
@@ -56,6 +57,7 @@ export function encodeConsumerGroupEntry(entry: ConsumerGroupLogEntry): RecordIn
     serverAssignor: m.serverAssignor, subscribedTopicNames: m.subscribedTopicNames, subscribedTopicRegex: m.subscribedTopicRegex,
     memberEpoch: m.memberEpoch, previousMemberEpoch: m.previousMemberEpoch, state: m.state,
     assigned: toWire(m.assigned), pendingRevocation: toWire(m.pendingRevocation), target: toWire(target),
+    assignmentEpochs: [...m.assignmentEpochs],
   }));
   return { key, value, headers: [] };
 }
@@ -94,6 +96,7 @@ export function decodeConsumerGroupEntry(key: Buffer | null, value: Buffer | nul
       state: (v.state as MemberState) ?? 'stable',
       assigned: fromWire(v.assigned),
       pendingRevocation: fromWire(v.pendingRevocation),
+      assignmentEpochs: new Map(Array.isArray(v.assignmentEpochs) ? (v.assignmentEpochs as [string, number][]).map(([k, e]) => [String(k), Number(e)]) : []),
     };
     return { kind: 'cg-member', group: k[2], memberId, value: { member, target: fromWire(v.target) } };
   }

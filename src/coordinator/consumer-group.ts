@@ -39,13 +39,18 @@ export interface ConsumerGroupMember {
   state: MemberState;
   assigned: Assignment;
   pendingRevocation: Assignment;
+  /**
+   * "topicId:partition" -> the member epoch at which the member got the partition (KIP-1251): a
+   * commit at an older epoch is still accepted for a partition the member has held since then.
+   */
+  assignmentEpochs: Map<string, number>;
 }
 
 export function newMember(memberId: string): ConsumerGroupMember {
   return {
     memberId, instanceId: null, rackId: null, clientId: '', clientHost: '', rebalanceTimeoutMs: -1, serverAssignor: null,
     subscribedTopicNames: [], subscribedTopicRegex: null, memberEpoch: 0, previousMemberEpoch: 0, state: 'stable',
-    assigned: emptyAssignment(), pendingRevocation: emptyAssignment(),
+    assigned: emptyAssignment(), pendingRevocation: emptyAssignment(), assignmentEpochs: new Map(),
   };
 }
 
@@ -181,6 +186,17 @@ function withEpoch(member: ConsumerGroupMember, epoch: number): Pick<ConsumerGro
   return { memberEpoch: epoch, previousMemberEpoch: member.memberEpoch };
 }
 
+/** The assignment epochs of the partitions in `keep`, as the member had them. */
+function keptEpochs(member: ConsumerGroupMember, keep: Assignment[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const a of keep) {
+    for (const [t, parts] of a) {
+      for (const p of parts) out.set(`${t}:${p}`, member.assignmentEpochs.get(`${t}:${p}`) ?? Math.max(member.memberEpoch, 0));
+    }
+  }
+  return out;
+}
+
 function nextAssignment(
   member: ConsumerGroupMember,
   memberEpoch: number,
@@ -211,14 +227,22 @@ function nextAssignment(
   }
   if (revoking.size > 0 && ownsAnyOf(owned, revoking)) {
     // Revoke first: the member stays at its epoch until it reports the partitions gone.
-    return { ...member, ...withEpoch(member, memberEpoch), state: 'unrevoked_partitions', assigned, pendingRevocation: revoking };
+    return {
+      ...member, ...withEpoch(member, memberEpoch), state: 'unrevoked_partitions', assigned, pendingRevocation: revoking,
+      assignmentEpochs: keptEpochs(member, [assigned, revoking]),
+    };
   }
+  const assignmentEpochs = keptEpochs(member, [assigned]);
   for (const [t, parts] of adding) {
     const s = assigned.get(t) ?? new Set<number>();
-    for (const p of parts) s.add(p);
+    for (const p of parts) {
+      s.add(p);
+      assignmentEpochs.set(`${t}:${p}`, targetEpoch);
+    }
     assigned.set(t, s);
   }
   return {
     ...member, ...withEpoch(member, targetEpoch), state: unreleased ? 'unreleased_partitions' : 'stable', assigned, pendingRevocation: new Map(),
+    assignmentEpochs,
   };
 }

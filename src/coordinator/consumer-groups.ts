@@ -544,13 +544,26 @@ export class ConsumerGroups {
 
   // ---- offsets: the member checks of OffsetCommit and OffsetFetch ----
 
-  /** Kafka's ConsumerGroup.validateOffsetCommit: NONE, UNKNOWN_MEMBER_ID, UNSUPPORTED_VERSION or STALE_MEMBER_EPOCH. */
-  validateCommit(group: ConsumerGroup, memberId: string, memberEpoch: number, apiVersion: number): number {
+  /**
+   * Kafka's ConsumerGroup.validateOffsetCommit with KIP-1251's assignment epochs: the whole commit
+   * fails with UNKNOWN_MEMBER_ID, UNSUPPORTED_VERSION or STALE_MEMBER_EPOCH (an epoch newer than the
+   * member's); an older epoch is checked per partition, which the member must have held since that
+   * epoch or earlier (STALE_MEMBER_EPOCH for the others).
+   */
+  validateCommit(group: ConsumerGroup, memberId: string, memberEpoch: number, apiVersion: number): number | ((topic: string, partition: number) => number) {
     if (memberEpoch < 0 && group.members.size === 0) return ErrorCode.NONE;
     const member = group.members.get(memberId);
     if (!member) return ErrorCode.UNKNOWN_MEMBER_ID;
     if (apiVersion < 9) return ErrorCode.UNSUPPORTED_VERSION;
-    return memberEpoch === member.memberEpoch ? ErrorCode.NONE : ErrorCode.STALE_MEMBER_EPOCH;
+    if (memberEpoch === member.memberEpoch) return ErrorCode.NONE;
+    if (memberEpoch > member.memberEpoch) return ErrorCode.STALE_MEMBER_EPOCH;
+    const ids = new Map([...this.#topics()].map((t) => [t.name, t.topicId]));
+    return (topic, partition) => {
+      const id = ids.get(topic);
+      const held = id === undefined ? undefined : member.assignmentEpochs.get(`${id}:${partition}`);
+      const owned = id !== undefined && (member.assigned.get(id)?.has(partition) || member.pendingRevocation.get(id)?.has(partition));
+      return owned && held !== undefined && held <= memberEpoch ? ErrorCode.NONE : ErrorCode.STALE_MEMBER_EPOCH;
+    };
   }
 
   /** Kafka's ConsumerGroup.validateOffsetFetch. */
@@ -622,7 +635,7 @@ function sameMember(a: ConsumerGroupMember, b: ConsumerGroupMember): boolean {
  * none): it starts over at epoch 0 and is reconciled from nothing, keeping its place in the target.
  */
 function rejoined(m: ConsumerGroupMember): ConsumerGroupMember {
-  return { ...m, memberEpoch: 0, previousMemberEpoch: 0, state: 'stable', assigned: new Map(), pendingRevocation: new Map() };
+  return { ...m, memberEpoch: 0, previousMemberEpoch: 0, state: 'stable', assigned: new Map(), pendingRevocation: new Map(), assignmentEpochs: new Map() };
 }
 
 /** Kafka's throwIfConsumerGroupMemberEpochIsInvalid: the previous epoch is accepted if the response was lost. */

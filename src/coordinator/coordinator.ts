@@ -202,17 +202,40 @@ export class GroupCoordinator {
   async commitOffsets(p: OffsetCommitParams): Promise<TopicPartitionErrors[]> {
     let errorCode = this.#gate(p.groupId);
     const consumerGroup = this.#consumerGroups.group(p.groupId);
-    if (errorCode === ErrorCode.NONE) {
-      errorCode = consumerGroup
-        ? this.#consumerGroups.validateCommit(consumerGroup, p.memberId, p.generationId, p.apiVersion)
-        : this.#membership.acceptCommit(p);
-    }
+    if (errorCode === ErrorCode.NONE && consumerGroup) {
+      const check = this.#consumerGroups.validateCommit(consumerGroup, p.memberId, p.generationId, p.apiVersion);
+      if (typeof check === 'function') return this.#commitCheckedPartitions(p, check);
+      errorCode = check;
+    } else if (errorCode === ErrorCode.NONE) errorCode = this.#membership.acceptCommit(p);
     if (errorCode !== ErrorCode.NONE) {
       return p.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((x) => ({ partitionIndex: x.partitionIndex, errorCode })) }));
     }
     const { results, written } = await this.#offsets.commit(p.groupId, p.topics);
     if (written && !this.#consumerGroups.group(p.groupId)) this.#membership.groupOrCreate(p.groupId);
     return results;
+  }
+
+  /** Commits the partitions `check` accepts; the others answer its error, all in request order. */
+  async #commitCheckedPartitions(p: OffsetCommitParams, check: (topic: string, partition: number) => number): Promise<TopicPartitionErrors[]> {
+    const rejected = new Map<string, number>();
+    const accepted = p.topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.filter((x) => {
+        const code = check(t.name, x.partitionIndex);
+        if (code !== ErrorCode.NONE) rejected.set(`${t.name}\0${x.partitionIndex}`, code);
+        return code === ErrorCode.NONE;
+      }),
+    })).filter((t) => t.partitions.length > 0);
+    const done = accepted.length > 0 ? (await this.#offsets.commit(p.groupId, accepted)).results : [];
+    const answered = new Map<string, number>();
+    for (const t of done) for (const x of t.partitions) answered.set(`${t.name}\0${x.partitionIndex}`, x.errorCode);
+    return p.topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((x) => {
+        const key = `${t.name}\0${x.partitionIndex}`;
+        return { partitionIndex: x.partitionIndex, errorCode: rejected.get(key) ?? answered.get(key) ?? ErrorCode.NONE };
+      }),
+    }));
   }
 
   /**

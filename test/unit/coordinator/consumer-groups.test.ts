@@ -263,6 +263,22 @@ test('OffsetCommit and OffsetFetch take the member epoch as the generation', asy
   expect(coordinator.listGroups().map((g) => g.groupType)).toEqual(['consumer']);
 });
 
+test('KIP-1251: a commit at an older epoch is accepted for the partitions held since then, STALE_MEMBER_EPOCH for the others', async () => {
+  await hb({ memberId: 'a' });
+  await hb({ memberId: 'b' });
+  const a1 = await beat('a', 1, [{ topicId: T1, partitions: [0, 1, 2, 3] }]);
+  const kept = a1.assignment!.topicPartitions[0]!.partitions;
+  const gone = [0, 1, 2, 3].filter((x) => !kept.includes(x));
+  expect((await beat('a', 1, [{ topicId: T1, partitions: kept }])).memberEpoch).toBe(2);
+  // The client has not seen epoch 2 yet and commits at 1.
+  const r = await coordinator.commitOffsets({
+    groupId: 'g', generationId: 1, memberId: 'a', groupInstanceId: null, apiVersion: 9,
+    topics: [{ name: 'orders', partitions: [kept[0]!, gone[0]!].map((partitionIndex) => ({ partitionIndex, committedOffset: 7n, committedLeaderEpoch: -1, committedMetadata: null })) }],
+  });
+  expect(r).toEqual([{ name: 'orders', partitions: [{ partitionIndex: kept[0], errorCode: ErrorCode.NONE }, { partitionIndex: gone[0], errorCode: ErrorCode.STALE_MEMBER_EPOCH }] }]);
+  expect(coordinator.committedOffsets('g').map((c) => c.partition)).toEqual([kept[0]]);
+});
+
 test('after a restart the group is back with its epochs: members carry on without a rebalance', async () => {
   await hb({ memberId: 'a' });
   await hb({ memberId: 'b' });
