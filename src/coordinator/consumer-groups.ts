@@ -211,6 +211,7 @@ export class ConsumerGroups {
   /** Kafka's throwIfConsumerGroupHeartbeatRequestIsInvalid, in its order. */
   #validate(p: ConsumerGroupHeartbeatParams): void {
     const invalid = (message: string) => new GroupApiError(ErrorCode.INVALID_REQUEST, message);
+    if (p.groupId === '') throw invalid('GroupId can\'t be empty.');
     if (p.apiVersion >= 1 && p.memberId === '') throw invalid('MemberId can\'t be empty.');
     if (p.instanceId === '') throw invalid('InstanceId can\'t be empty.');
     if (p.rackId === '') throw invalid('RackId can\'t be empty.');

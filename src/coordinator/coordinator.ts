@@ -8,7 +8,7 @@ import type { ClassicGroup, JoinGroupParams, JoinResult, MemberIdentity, SyncGro
 import {
   CommittedOffsets, type CommittedPartitionOffset, type FetchedOffset, type OffsetCommitParams, type TopicPartitionErrors,
 } from './committed-offsets.ts';
-import { deadGroup, GroupMembership, type GroupDescription, type GroupOverview } from './membership.ts';
+import { deadGroup, GroupMembership, type GroupDescription } from './membership.ts';
 import type { CoordinatorLogEntry, OffsetLogEntry, OffsetsStore } from './offsets-log.ts';
 import { failedJoin, failedSync } from './rebalance.ts';
 import { isConsumerGroupEntry } from './consumer-group-log.ts';

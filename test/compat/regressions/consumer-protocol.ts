@@ -187,10 +187,9 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Apache Kafka 4.4 from bench/kafka, when its distribution is there (KAFKA_DIST_DIR). */
+/** Apache Kafka 4.4 from bench/kafka, when its distribution is fetched (bench/kafka/fetch.sh, or KAFKA_DIST_DIR). */
 export function kafkaAvailable(): boolean {
-  const dist = process.env.KAFKA_DIST_DIR;
-  return dist !== undefined && existsSync(`${dist}/libs`);
+  return existsSync(`${process.env.KAFKA_DIST_DIR ?? 'bench/kafka/.dist'}/libs`);
 }
 
 export async function kafkaStart(port: number, controllerPort: number, dataDir: string): Promise<void> {

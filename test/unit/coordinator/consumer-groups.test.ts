@@ -128,6 +128,7 @@ test('a member subscribed to no topic yet joins (epoch 1, empty assignment), as 
 });
 
 test('request checks answer INVALID_REQUEST with Kafka\'s messages', async () => {
+  expect(await hb({ groupId: '', memberId: 'a' })).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'GroupId can\'t be empty.' });
   expect(await hb({ memberId: '' })).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'MemberId can\'t be empty.' });
   expect(await hb({ memberId: 'a', rebalanceTimeoutMs: -1 })).toMatchObject({ errorMessage: 'RebalanceTimeoutMs must be provided in first request.' });
   expect(await hb({ memberId: 'a', topicPartitions: [{ topicId: T1, partitions: [0] }] })).toMatchObject({ errorMessage: 'TopicPartitions must be empty when (re-)joining.' });
@@ -282,8 +283,8 @@ test('KIP-1251: a commit at an older epoch is accepted for the partitions held s
 test('after a restart the group is back with its epochs: members carry on without a rebalance', async () => {
   await hb({ memberId: 'a' });
   await hb({ memberId: 'b' });
-  let a = await beat('a', 1, [{ topicId: T1, partitions: [0, 1, 2, 3] }]);
-  a = await beat('a', 1, a.assignment!.topicPartitions);
+  const a = await beat('a', 1, [{ topicId: T1, partitions: [0, 1, 2, 3] }]);
+  expect((await beat('a', 1, a.assignment!.topicPartitions)).memberEpoch).toBe(2);
   const b = await beat('b', 2, []);
   const before = coordinator.consumerGroupDescribe('g');
   await coordinator.close();
