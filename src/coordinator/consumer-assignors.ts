@@ -128,14 +128,20 @@ export const uniformAssignor: ConsumerGroupAssignor = {
       for (let p = 0; p < partitionCounts.get(t)!; p++) if (!kept.has(`${t}:${p}`)) unassigned.push([t, p]);
     }
 
-    // 2. Every free partition to its least loaded subscriber (ties: member id order).
+    // 2. Every free partition to its least loaded subscriber (ties: member id order), topic by
+    // topic from a heap of the topic's subscribers: O(partitions x log members).
+    const byTopic = new Map<string, number[]>();
     for (const [t, p] of unassigned) {
-      let best: AssignorMember | undefined;
-      for (const m of subscribersOf.get(t)!) {
-        if (!best || count.get(m.memberId)! < count.get(best.memberId)! || (count.get(m.memberId) === count.get(best.memberId) && m.memberId < best.memberId)) best = m;
+      let list = byTopic.get(t);
+      if (!list) byTopic.set(t, (list = []));
+      list.push(p);
+    }
+    for (const [t, free] of byTopic) {
+      const heap = new LoadHeap(subscribersOf.get(t)!.map((m) => m.memberId), count);
+      for (const p of free) {
+        const memberId = heap.takeLeast();
+        addPartition(out.get(memberId)!, t, p);
       }
-      addPartition(out.get(best!.memberId)!, t, p);
-      count.set(best!.memberId, count.get(best!.memberId)! + 1);
     }
 
     // 3. Balance: move a partition from a member to a subscriber of its topic holding two or more
@@ -165,6 +171,48 @@ export const uniformAssignor: ConsumerGroupAssignor = {
     return out;
   },
 };
+
+/**
+ * A binary min-heap of member ids ordered by (count, member id); takeLeast() gives the least loaded
+ * member one more partition (in `count` too) and puts it back in place.
+ */
+class LoadHeap {
+  readonly #ids: string[];
+  readonly #count: Map<string, number>;
+
+  constructor(ids: string[], count: Map<string, number>) {
+    this.#ids = [...ids];
+    this.#count = count;
+    for (let i = (this.#ids.length >> 1) - 1; i >= 0; i--) this.#down(i);
+  }
+
+  #less(a: string, b: string): boolean {
+    const ca = this.#count.get(a)!;
+    const cb = this.#count.get(b)!;
+    return ca < cb || (ca === cb && a < b);
+  }
+
+  #down(i: number): void {
+    const ids = this.#ids;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let least = i;
+      if (l < ids.length && this.#less(ids[l]!, ids[least]!)) least = l;
+      if (r < ids.length && this.#less(ids[r]!, ids[least]!)) least = r;
+      if (least === i) return;
+      [ids[i], ids[least]] = [ids[least]!, ids[i]!];
+      i = least;
+    }
+  }
+
+  takeLeast(): string {
+    const id = this.#ids[0]!;
+    this.#count.set(id, this.#count.get(id)! + 1);
+    this.#down(0);
+    return id;
+  }
+}
 
 export const ASSIGNORS: ReadonlyMap<string, ConsumerGroupAssignor> = new Map([
   [uniformAssignor.name, uniformAssignor],
