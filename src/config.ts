@@ -27,6 +27,19 @@ export interface GroupCoordinatorSettings {
   offsetsRetentionCheckIntervalMs: number;
   /** offset.metadata.max.bytes */
   offsetMetadataMaxBytes: number;
+  /** group.consumer.session.timeout.ms: a consumer-protocol member silent this long is fenced (KIP-848). */
+  groupConsumerSessionTimeoutMs: number;
+  /** group.consumer.min.session.timeout.ms / group.consumer.max.session.timeout.ms bound the setting above. */
+  groupConsumerMinSessionTimeoutMs: number;
+  groupConsumerMaxSessionTimeoutMs: number;
+  /** group.consumer.heartbeat.interval.ms: what members are told to heartbeat at. */
+  groupConsumerHeartbeatIntervalMs: number;
+  groupConsumerMinHeartbeatIntervalMs: number;
+  groupConsumerMaxHeartbeatIntervalMs: number;
+  /** group.consumer.max.size */
+  groupConsumerMaxSize: number;
+  /** group.consumer.assignors: server-side assignors by name, the first is the default. */
+  groupConsumerAssignors: string;
 }
 
 export const DEFAULT_GROUP_COORDINATOR_SETTINGS: Readonly<GroupCoordinatorSettings> = Object.freeze({
@@ -37,6 +50,14 @@ export const DEFAULT_GROUP_COORDINATOR_SETTINGS: Readonly<GroupCoordinatorSettin
   offsetsRetentionMs: 7 * 24 * 60 * 60 * 1000,
   offsetsRetentionCheckIntervalMs: 600_000,
   offsetMetadataMaxBytes: 4096,
+  groupConsumerSessionTimeoutMs: 45_000,
+  groupConsumerMinSessionTimeoutMs: 45_000,
+  groupConsumerMaxSessionTimeoutMs: 60_000,
+  groupConsumerHeartbeatIntervalMs: 5_000,
+  groupConsumerMinHeartbeatIntervalMs: 5_000,
+  groupConsumerMaxHeartbeatIntervalMs: 15_000,
+  groupConsumerMaxSize: 2_147_483_647,
+  groupConsumerAssignors: 'uniform,range',
 });
 
 export interface BrokerConfig extends GroupCoordinatorSettings {
@@ -166,6 +187,14 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'allowEveryoneIfNoAclFound', flag: 'allow-everyone-if-no-acl-found', kind: 'bool', description: 'allow.everyone.if.no.acl.found: with the authorizer on, allow a resource no ACL covers', defaultValue: () => false },
   { key: 'quotaWindowNum', flag: 'quota-window-num', kind: 'int', description: 'quota.window.num: samples a client quota rate is measured over', defaultValue: () => 11 },
   { key: 'quotaWindowSizeSeconds', flag: 'quota-window-size-seconds', kind: 'int', description: 'quota.window.size.seconds: length of one client quota sample', defaultValue: () => 1 },
+  { key: 'groupConsumerSessionTimeoutMs', flag: 'group-consumer-session-timeout-ms', kind: 'int', description: 'a consumer-protocol member that stops heartbeating is fenced after this (group.consumer.session.timeout.ms)', defaultValue: () => DEFAULT_GROUP_COORDINATOR_SETTINGS.groupConsumerSessionTimeoutMs },
+  { key: 'groupConsumerMinSessionTimeoutMs', flag: 'group-consumer-min-session-timeout-ms', kind: 'int', description: 'lower bound of group.consumer.session.timeout.ms (group.consumer.min.session.timeout.ms)', defaultValue: () => DEFAULT_GROUP_COORDINATOR_SETTINGS.groupConsumerMinSessionTimeoutMs },
+  { key: 'groupConsumerMaxSessionTimeoutMs', flag: 'group-consumer-max-session-timeout-ms', kind: 'int', description: 'upper bound of group.consumer.session.timeout.ms (group.consumer.max.session.timeout.ms)', defaultValue: () => DEFAULT_GROUP_COORDINATOR_SETTINGS.groupConsumerMaxSessionTimeoutMs },
+  { key: 'groupConsumerHeartbeatIntervalMs', flag: 'group-consumer-heartbeat-interval-ms', kind: 'int', description: 'heartbeat interval given to consumer-protocol members (group.consumer.heartbeat.interval.ms)', defaultValue: () => DEFAULT_GROUP_COORDINATOR_SETTINGS.groupConsumerHeartbeatIntervalMs },
+  { key: 'groupConsumerMinHeartbeatIntervalMs', flag: 'group-consumer-min-heartbeat-interval-ms', kind: 'int', description: 'lower bound of group.consumer.heartbeat.interval.ms (group.consumer.min.heartbeat.interval.ms)', defaultValue: () => DEFAULT_GROUP_COORDINATOR_SETTINGS.groupConsumerMinHeartbeatIntervalMs },
+  { key: 'groupConsumerMaxHeartbeatIntervalMs', flag: 'group-consumer-max-heartbeat-interval-ms', kind: 'int', description: 'upper bound of group.consumer.heartbeat.interval.ms (group.consumer.max.heartbeat.interval.ms)', defaultValue: () => DEFAULT_GROUP_COORDINATOR_SETTINGS.groupConsumerMaxHeartbeatIntervalMs },
+  { key: 'groupConsumerMaxSize', flag: 'group-consumer-max-size', kind: 'int', description: 'most members of one consumer-protocol group (group.consumer.max.size)', defaultValue: () => DEFAULT_GROUP_COORDINATOR_SETTINGS.groupConsumerMaxSize },
+  { key: 'groupConsumerAssignors', flag: 'group-consumer-assignors', kind: 'string', description: 'server-side assignors, comma-separated, the first is the default: uniform, range (group.consumer.assignors)', defaultValue: () => DEFAULT_GROUP_COORDINATOR_SETTINGS.groupConsumerAssignors },
   { key: 'topicDefaults', flag: 'topic-defaults', kind: 'json', description: 'JSON object of default topic configs, e.g. {"segment.bytes":"1073741824"}', defaultValue: () => ({}) },
   { key: 'listeners', flag: 'listeners', kind: 'string', description: 'Kafka listeners NAME://host:port,... (listeners); empty: one PLAINTEXT listener on --host/--port', defaultValue: () => '' },
   { key: 'advertisedListeners', flag: 'advertised-listeners', kind: 'string', description: 'NAME://host:port,... told to clients in Metadata (advertised.listeners); a listener not named advertises its own address', defaultValue: () => '' },
@@ -368,9 +397,29 @@ export function loadConfig(flags: Partial<Record<keyof BrokerConfig, unknown>>, 
   }
   if (config.quotaWindowNum < 2) throw new ConfigError('--quota-window-num must be at least 2');
   if (config.quotaWindowSizeSeconds < 1) throw new ConfigError('--quota-window-size-seconds must be at least 1');
+  checkConsumerGroupSettings(config);
   if (!config.advertisedHost) config.advertisedHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   validateSecuritySettings(config);
   return config;
+}
+
+/** Kafka's start-up checks of the consumer group protocol's settings (GroupCoordinatorConfig). */
+function checkConsumerGroupSettings(c: BrokerConfig): void {
+  const within = (name: string, v: number, min: number, max: number) => {
+    if (min < 1 || max < min) throw new ConfigError(`--${name}: its min and max settings must be at least 1 and min <= max`);
+    if (v < min || v > max) throw new ConfigError(`--${name} must be between ${min} and ${max}, not ${v}`);
+  };
+  within('group-consumer-session-timeout-ms', c.groupConsumerSessionTimeoutMs, c.groupConsumerMinSessionTimeoutMs, c.groupConsumerMaxSessionTimeoutMs);
+  within('group-consumer-heartbeat-interval-ms', c.groupConsumerHeartbeatIntervalMs, c.groupConsumerMinHeartbeatIntervalMs, c.groupConsumerMaxHeartbeatIntervalMs);
+  if (c.groupConsumerHeartbeatIntervalMs >= c.groupConsumerSessionTimeoutMs) {
+    throw new ConfigError('--group-consumer-heartbeat-interval-ms must be less than --group-consumer-session-timeout-ms');
+  }
+  if (c.groupConsumerMaxSize < 1) throw new ConfigError('--group-consumer-max-size must be at least 1');
+  const assignors = c.groupConsumerAssignors.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const known = ['uniform', 'range'];
+  if (assignors.length === 0 || assignors.some((a) => !known.includes(a))) {
+    throw new ConfigError(`--group-consumer-assignors must list assignors among ${known.join(', ')}, not '${c.groupConsumerAssignors}'`);
+  }
 }
 
 export function describeSettings(): string {

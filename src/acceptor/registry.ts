@@ -132,7 +132,7 @@ export type HandlerConfig = Pick<BrokerConfig, 'autoCreateTopics' | 'numPartitio
 /** The parts of the group coordinator (src/coordinator/) the group and offset APIs call. */
 export type GroupCoordinatorService = Pick<GroupCoordinator,
   'loading' | 'ownsGroup' | 'joinGroup' | 'syncGroup' | 'heartbeat' | 'leaveGroup' | 'commitOffsets' | 'fetchOffsets'
-  | 'describeGroup' | 'listGroups' | 'deleteGroups' | 'deleteOffsets'>;
+  | 'describeGroup' | 'listGroups' | 'deleteGroups' | 'deleteOffsets' | 'consumerGroupHeartbeat' | 'consumerGroupDescribe'>;
 
 /** The parts of the client quotas (src/acceptor/quotas/) the handlers call. */
 export type ClientQuotaService = Pick<ClientQuotas, 'record' | 'unrecord' | 'hasQuotas' | 'describe' | 'alter' | 'maxRequestThrottleMs'>;

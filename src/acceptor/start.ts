@@ -147,6 +147,7 @@ export async function startBroker(config: BrokerConfig, log: Logger): Promise<Ru
     shardCount: config.shards,
     openInternalLog: (name, shard, logConfig) => directory.openInternalLog(name, shard, logConfig),
     partitions: directory,
+    topics: () => store.topics,
     log,
     config,
   });

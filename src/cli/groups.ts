@@ -10,6 +10,7 @@ import type { DescribeGroupsResponse, DescribedGroup } from '../protocol/generat
 import type { OffsetFetchResponse } from '../protocol/generated/offset-fetch-response.ts';
 import type { DeleteGroupsResponse } from '../protocol/generated/delete-groups-response.ts';
 import type { OffsetCommitResponse } from '../protocol/generated/offset-commit-response.ts';
+import type { ConsumerGroupDescribeResponse } from '../protocol/generated/consumer-group-describe-response.ts';
 import { decodeConsumerProtocolAssignment } from '../protocol/generated/consumer-protocol-assignment.ts';
 import type { OffsetDeleteResponse } from '../protocol/generated/offset-delete-response.ts';
 import { CliError, EARLIEST_TIMESTAMP, type KafkaCluster, LATEST_TIMESTAMP } from '../client/kafka-cluster.ts';
@@ -101,13 +102,52 @@ export interface GroupDescription {
   protocol: string;
   members: { memberId: string; clientId: string; clientHost: string; groupInstanceId: string | null }[];
   lag: LagRow[];
+  /** Consumer groups (KIP-848): the group epoch and each member's epoch and assigned partitions. */
+  consumer?: { groupEpoch: number; members: { memberId: string; memberEpoch: number; assignment: string }[] };
+}
+
+/**
+ * A consumer group (KIP-848) described by ConsumerGroupDescribe, in the shape DescribeGroups gives
+ * classic groups; undefined when the broker does not serve it or the group is not a consumer group.
+ */
+async function describeConsumerGroup(cluster: KafkaCluster, groupId: string): Promise<{ group: DescribedGroup; consumer: NonNullable<GroupDescription['consumer']>; owners: ReturnType<typeof assignmentsOf> } | undefined> {
+  const res = await cluster.atCoordinator(groupId, async (c): Promise<ConsumerGroupDescribeResponse | undefined> => {
+    let v: number;
+    try {
+      v = c.version(ApiKey.ConsumerGroupDescribe);
+    } catch {
+      return undefined;
+    }
+    return c.request<ConsumerGroupDescribeResponse>(ApiKey.ConsumerGroupDescribe, v, { groupIds: [groupId], includeAuthorizedOperations: false });
+  }, (r) => r?.groups[0]?.errorCode ?? ErrorCode.NONE);
+  if (!res) return undefined;
+  const g = res.groups[0];
+  if (!g || g.errorCode !== ErrorCode.NONE) return undefined;
+  const owners: ReturnType<typeof assignmentsOf> = new Map();
+  for (const m of g.members) for (const tp of m.assignment.topicPartitions) for (const p of tp.partitions) owners.set(`${tp.topicName}\0${p}`, m);
+  return {
+    group: {
+      errorCode: 0, groupId, groupState: g.groupState, protocolType: 'consumer', protocolData: g.assignorName, authorizedOperations: 0,
+      members: g.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.instanceId, clientId: m.clientId, clientHost: m.clientHost, memberMetadata: Buffer.alloc(0), memberAssignment: Buffer.alloc(0) })),
+    },
+    consumer: {
+      groupEpoch: g.groupEpoch,
+      members: g.members.map((m) => ({
+        memberId: m.memberId, memberEpoch: m.memberEpoch,
+        assignment: m.assignment.topicPartitions.map((tp) => `${tp.topicName}:${[...tp.partitions].sort((a, b) => a - b).join(',')}`).join(' ') || '-',
+      })),
+    },
+    owners,
+  };
 }
 
 export async function describeGroupWithLag(cluster: KafkaCluster, groupId: string): Promise<GroupDescription> {
-  const group = await describeGroup(cluster, groupId);
+  let group = await describeGroup(cluster, groupId);
+  const consumerGroup = group.groupState === 'Dead' ? await describeConsumerGroup(cluster, groupId) : undefined;
+  if (consumerGroup) group = consumerGroup.group;
   if (group.groupState === 'Dead') throw new CliError(`group ${groupId} does not exist`);
   const committed = await groupOffsets(cluster, groupId);
-  const owners = assignmentsOf(group);
+  const owners = consumerGroup?.owners ?? assignmentsOf(group);
   // Partitions assigned but not yet committed are shown too, with no current offset.
   const topics = new Set<string>(committed.keys());
   for (const key of owners.keys()) topics.add(key.slice(0, key.indexOf('\0')));
@@ -132,6 +172,7 @@ export async function describeGroupWithLag(cluster: KafkaCluster, groupId: strin
     groupId, state: group.groupState, protocolType: group.protocolType, protocol: group.protocolData,
     members: group.members.map((m) => ({ memberId: m.memberId, clientId: m.clientId, clientHost: m.clientHost, groupInstanceId: m.groupInstanceId })),
     lag,
+    ...(consumerGroup ? { consumer: consumerGroup.consumer } : {}),
   };
 }
 
@@ -266,6 +307,10 @@ export function registerGroupsCommand(program: Command): void {
           r.topic, String(r.partition), r.currentOffset === null ? '-' : String(r.currentOffset), String(r.logEndOffset),
           r.lag === null ? '-' : String(r.lag), r.memberId, r.clientHost, r.clientId,
         ])));
+        if (d.consumer) {
+          console.log(`\ngroup epoch ${d.consumer.groupEpoch}`);
+          console.log(table(['CONSUMER-ID', 'MEMBER-EPOCH', 'ASSIGNMENT'], d.consumer.members.map((m) => [m.memberId, String(m.memberEpoch), m.assignment])));
+        }
       }
     })));
 

@@ -11,7 +11,10 @@ export function coordinatorSettingsFrom(config: object): Partial<GroupCoordinato
   const raw = config as Record<string, unknown>;
   for (const key of Object.keys(DEFAULT_GROUP_COORDINATOR_SETTINGS) as (keyof GroupCoordinatorSettings)[]) {
     const value = raw[key];
-    if (typeof value === 'number' && Number.isFinite(value)) out[key] = value;
+    const wanted = typeof DEFAULT_GROUP_COORDINATOR_SETTINGS[key];
+    if ((wanted === 'number' && typeof value === 'number' && Number.isFinite(value)) || (wanted === 'string' && typeof value === 'string')) {
+      (out as Record<string, unknown>)[key] = value;
+    }
   }
   return out;
 }
@@ -29,6 +32,8 @@ export interface CoordinatorDeps {
   shardCount: number;
   openInternalLog(name: string, shard: number, config: Record<string, string>): InternalLog;
   partitions: { partition(topic: string, partition: number): unknown };
+  /** The topics now, for the consumer groups' assignors and regex subscriptions. */
+  topics?: () => Iterable<{ name: string; topicId: string; partitions: readonly unknown[]; internal: boolean }>;
   log: Logger;
   /** The broker config; its fields named like GroupCoordinatorSettings' are the settings. */
   config: object;
@@ -46,6 +51,7 @@ export async function openGroupCoordinator(deps: CoordinatorDeps): Promise<Group
   const coordinator = new GroupCoordinator({
     store: offsetsLog,
     partitionExists: (topic, partition) => deps.partitions.partition(topic, partition) !== undefined,
+    topics: () => [...(deps.topics?.() ?? [])].map((t) => ({ name: t.name, topicId: t.topicId, partitions: t.partitions.length, internal: t.internal })),
     log,
     settings: coordinatorSettingsFrom(deps.config),
     onClose: () => offsetsLog.close(),

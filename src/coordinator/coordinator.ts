@@ -8,14 +8,29 @@ import type { ClassicGroup, JoinGroupParams, JoinResult, MemberIdentity, SyncGro
 import {
   CommittedOffsets, type CommittedPartitionOffset, type FetchedOffset, type OffsetCommitParams, type TopicPartitionErrors,
 } from './committed-offsets.ts';
-import { deadGroup, GroupMembership, type GroupDescription, type GroupOverview } from './membership.ts';
-import type { OffsetLogEntry, OffsetsStore } from './offsets-log.ts';
+import { deadGroup, GroupMembership, type GroupDescription } from './membership.ts';
+import type { CoordinatorLogEntry, OffsetLogEntry, OffsetsStore } from './offsets-log.ts';
 import { failedJoin, failedSync } from './rebalance.ts';
+import { isConsumerGroupEntry } from './consumer-group-log.ts';
+import {
+  ConsumerGroups, type ConsumerGroupDescription, type ConsumerGroupHeartbeatParams, type ConsumerGroupHeartbeatResult, type TopicView,
+} from './consumer-groups.ts';
+import type { ConsumerGroup } from './consumer-group.ts';
 
 export { DEFAULT_GROUP_COORDINATOR_SETTINGS, type GroupCoordinatorSettings };
 export type { JoinGroupParams, MemberIdentity, SyncGroupParams } from './classic-group.ts';
 export type { CommittedPartitionOffset, FetchedOffset, OffsetCommitParams, PartitionError, TopicPartitionErrors } from './committed-offsets.ts';
 export type { GroupDescription, GroupOverview } from './membership.ts';
+export type { ConsumerGroupDescription, ConsumerGroupHeartbeatParams, ConsumerGroupHeartbeatResult, TopicView } from './consumer-groups.ts';
+
+/** A group in ListGroups: Kafka 4's group types are classic and consumer. */
+export interface ListedGroup {
+  groupId: string;
+  state: string;
+  protocolType: string;
+  groupType: 'classic' | 'consumer';
+  members: number;
+}
 
 export interface GroupCoordinatorOptions {
   store: OffsetsStore;
@@ -24,6 +39,8 @@ export interface GroupCoordinatorOptions {
   log: Logger;
   settings?: Partial<GroupCoordinatorSettings>;
   now?: () => number;
+  /** The topics now (consumer groups: assignment and regex subscriptions); none when absent. */
+  topics?: () => Iterable<TopicView>;
   /** Runs last in close(): releases what the owner opened for the coordinator. */
   onClose?: () => Promise<void>;
 }
@@ -35,6 +52,8 @@ export class GroupCoordinator {
   readonly #onClose: (() => Promise<void>) | undefined;
   readonly #offsets: CommittedOffsets;
   readonly #membership: GroupMembership;
+  readonly #consumerGroups: ConsumerGroups;
+  readonly #store: OffsetsStore;
   #loading = true;
   #closed = false;
   #retentionTimer: ReturnType<typeof setInterval> | undefined;
@@ -50,6 +69,20 @@ export class GroupCoordinator {
     this.#membership = new GroupMembership({
       settings: this.settings, log: options.log, now: this.#now, hasOffsets: (groupId) => this.#offsets.has(groupId),
     });
+    this.#store = options.store;
+    this.#consumerGroups = new ConsumerGroups({
+      settings: this.settings, log: options.log, now: this.#now, topics: options.topics ?? (() => []),
+      write: (entries) => this.#store.append(entries),
+      classicGroup: (groupId) => {
+        const g = this.#membership.group(groupId);
+        if (!g) return 'none';
+        return g.state === 'Empty' && g.members.size === 0 && g.pendingMembers.size === 0 ? 'empty' : 'not-empty';
+      },
+      dropEmptyClassicGroup: (groupId) => {
+        const g = this.#membership.group(groupId);
+        if (g) this.#membership.forget(g);
+      },
+    });
   }
 
   get loading(): boolean {
@@ -60,9 +93,13 @@ export class GroupCoordinator {
    * Replays the committed offsets (`replay` calls back once per log entry), then serves. Until
    * then every group request gets COORDINATOR_LOAD_IN_PROGRESS, which clients retry.
    */
-  async load(replay: (apply: (entry: OffsetLogEntry) => void) => Promise<unknown>): Promise<void> {
-    await replay((entry) => this.#offsets.apply(entry));
-    for (const groupId of this.#offsets.groupIds()) this.#membership.groupOrCreate(groupId);
+  async load(replay: (apply: (entry: CoordinatorLogEntry) => void) => Promise<unknown>): Promise<void> {
+    await replay((entry) => {
+      if (isConsumerGroupEntry(entry)) this.#consumerGroups.apply(entry);
+      else this.#offsets.apply(entry);
+    });
+    this.#consumerGroups.loaded();
+    for (const groupId of this.#offsets.groupIds()) if (!this.#consumerGroups.group(groupId)) this.#membership.groupOrCreate(groupId);
     this.#loading = false;
     this.#retentionTimer = setInterval(() => void this.expireOffsets().catch((err: unknown) => {
       this.#log.error({ err }, 'offsets expiry failed');
@@ -80,6 +117,7 @@ export class GroupCoordinator {
     this.#closed = true;
     clearInterval(this.#retentionTimer);
     this.#membership.clearTimers();
+    this.#consumerGroups.clearTimers();
     await this.#onClose?.();
   }
 
@@ -99,10 +137,44 @@ export class GroupCoordinator {
 
   // ---- membership: JoinGroup, SyncGroup, Heartbeat, LeaveGroup ----
 
-  joinGroup(p: JoinGroupParams): Promise<JoinResult> {
+  async joinGroup(p: JoinGroupParams): Promise<JoinResult> {
     const gate = this.#gate(p.groupId);
-    if (gate !== ErrorCode.NONE) return Promise.resolve(failedJoin(gate, p.memberId));
+    if (gate !== ErrorCode.NONE) return failedJoin(gate, p.memberId);
+    const consumerGroup = this.#consumerGroups.group(p.groupId);
+    if (consumerGroup) {
+      // Kafka takes classic members into a consumer group only under its migration policy, which
+      // is not served here: a consumer group with members refuses them, an empty one becomes classic.
+      if (consumerGroup.members.size > 0) return failedJoin(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, p.memberId);
+      try {
+        await this.#store.append(this.#consumerGroups.tombstones(consumerGroup));
+      } catch (err) {
+        this.#log.error({ err, group: p.groupId }, 'consumer group conversion could not be written');
+        return failedJoin(ErrorCode.COORDINATOR_NOT_AVAILABLE, p.memberId);
+      }
+      this.#consumerGroups.forget(consumerGroup);
+      if (this.#consumerGroups.group(p.groupId)) return failedJoin(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, p.memberId);
+    }
     return this.#membership.join(p);
+  }
+
+  // ---- the consumer group protocol (KIP-848): ConsumerGroupHeartbeat, ConsumerGroupDescribe ----
+
+  consumerGroupHeartbeat(p: ConsumerGroupHeartbeatParams): Promise<ConsumerGroupHeartbeatResult> {
+    const gate = p.groupId === '' ? ErrorCode.NONE : this.#gate(p.groupId);
+    if (gate !== ErrorCode.NONE) {
+      return Promise.resolve({ errorCode: gate, errorMessage: null, memberId: null, memberEpoch: 0, heartbeatIntervalMs: 0, assignment: null });
+    }
+    return this.#consumerGroups.heartbeat(p);
+  }
+
+  consumerGroupDescribe(groupId: string): ConsumerGroupDescription {
+    const gate = this.#gate(groupId);
+    const dead = { groupId, groupState: '', groupEpoch: 0, assignmentEpoch: 0, assignorName: '', members: [] };
+    if (gate !== ErrorCode.NONE) return { ...dead, errorCode: gate, errorMessage: null };
+    if (!this.#consumerGroups.group(groupId) && this.#membership.group(groupId)) {
+      return { ...dead, errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Group ${groupId} is not a consumer group.` };
+    }
+    return this.#consumerGroups.describe(groupId);
   }
 
   syncGroup(p: SyncGroupParams): Promise<SyncResult> {
@@ -129,22 +201,58 @@ export class GroupCoordinator {
   /** Resolves once the accepted offsets are durable; errors are per partition, in request order. */
   async commitOffsets(p: OffsetCommitParams): Promise<TopicPartitionErrors[]> {
     let errorCode = this.#gate(p.groupId);
-    if (errorCode === ErrorCode.NONE) errorCode = this.#membership.acceptCommit(p);
+    const consumerGroup = this.#consumerGroups.group(p.groupId);
+    if (errorCode === ErrorCode.NONE && consumerGroup) {
+      const check = this.#consumerGroups.validateCommit(consumerGroup, p.memberId, p.generationId, p.apiVersion);
+      if (typeof check === 'function') return this.#commitCheckedPartitions(p, check);
+      errorCode = check;
+    } else if (errorCode === ErrorCode.NONE) errorCode = this.#membership.acceptCommit(p);
     if (errorCode !== ErrorCode.NONE) {
       return p.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((x) => ({ partitionIndex: x.partitionIndex, errorCode })) }));
     }
     const { results, written } = await this.#offsets.commit(p.groupId, p.topics);
-    if (written) this.#membership.groupOrCreate(p.groupId);
+    if (written && !this.#consumerGroups.group(p.groupId)) this.#membership.groupOrCreate(p.groupId);
     return results;
+  }
+
+  /** Commits the partitions `check` accepts; the others answer its error, all in request order. */
+  async #commitCheckedPartitions(p: OffsetCommitParams, check: (topic: string, partition: number) => number): Promise<TopicPartitionErrors[]> {
+    const rejected = new Map<string, number>();
+    const accepted = p.topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.filter((x) => {
+        const code = check(t.name, x.partitionIndex);
+        if (code !== ErrorCode.NONE) rejected.set(`${t.name}\0${x.partitionIndex}`, code);
+        return code === ErrorCode.NONE;
+      }),
+    })).filter((t) => t.partitions.length > 0);
+    const done = accepted.length > 0 ? (await this.#offsets.commit(p.groupId, accepted)).results : [];
+    const answered = new Map<string, number>();
+    for (const t of done) for (const x of t.partitions) answered.set(`${t.name}\0${x.partitionIndex}`, x.errorCode);
+    return p.topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((x) => {
+        const key = `${t.name}\0${x.partitionIndex}`;
+        return { partitionIndex: x.partitionIndex, errorCode: rejected.get(key) ?? answered.get(key) ?? ErrorCode.NONE };
+      }),
+    }));
   }
 
   /**
    * Committed offsets of one group: of the partitions asked for (-1 where none is committed), or of
    * every partition with a commit when `topics` is null.
    */
-  fetchOffsets(groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null): { errorCode: number; topics: { name: string; partitions: FetchedOffset[] }[] } {
+  fetchOffsets(
+    groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null, member?: { memberId: string | null; memberEpoch: number },
+  ): { errorCode: number; topics: { name: string; partitions: FetchedOffset[] }[] } {
     const gate = this.#gate(groupId);
     if (gate !== ErrorCode.NONE) return { errorCode: gate, topics: [] };
+    const consumerGroup = this.#consumerGroups.group(groupId);
+    if (consumerGroup && member) {
+      // OffsetFetch v9 (KIP-848): a member of a consumer group reads at its current epoch.
+      const errorCode = this.#consumerGroups.validateFetch(consumerGroup, member.memberId, member.memberEpoch);
+      if (errorCode !== ErrorCode.NONE) return { errorCode, topics: [] };
+    }
     return { errorCode: ErrorCode.NONE, topics: this.#offsets.fetch(groupId, topics) };
   }
 
@@ -161,43 +269,60 @@ export class GroupCoordinator {
     return this.#membership.describe(groupId);
   }
 
-  listGroups(): GroupOverview[] {
+  /** Classic groups (groupType 'classic') and consumer groups ('consumer'), as Kafka 4 lists them. */
+  listGroups(): ListedGroup[] {
     if (this.#loading) return [];
-    return this.#membership.list();
+    const classic: ListedGroup[] = this.#membership.list().map((g) => ({ ...g, groupType: 'classic' }));
+    const consumer: ListedGroup[] = this.#consumerGroups.list().map((g) => ({ ...g, protocolType: 'consumer', groupType: 'consumer' }));
+    return [...classic, ...consumer];
   }
 
   /** Deletes empty groups and their offsets (tombstones first); per group: NONE, NON_EMPTY_GROUP, GROUP_ID_NOT_FOUND. */
   async deleteGroups(groupIds: string[]): Promise<{ groupId: string; errorCode: number }[]> {
     const results: { groupId: string; errorCode: number }[] = [];
     const entries: OffsetLogEntry[] = [];
+    const consumerTombstones: CoordinatorLogEntry[] = [];
     const deleting: ClassicGroup[] = [];
+    const deletingConsumer: ConsumerGroup[] = [];
     for (const groupId of groupIds) {
       const gate = this.#gate(groupId);
+      const consumerGroup = this.#consumerGroups.group(groupId);
       const group = this.#membership.group(groupId);
       let errorCode: number = gate;
       if (gate === ErrorCode.NONE) {
-        if (!group) errorCode = ErrorCode.GROUP_ID_NOT_FOUND;
+        if (consumerGroup) errorCode = consumerGroup.members.size > 0 ? ErrorCode.NON_EMPTY_GROUP : ErrorCode.NONE;
+        else if (!group) errorCode = ErrorCode.GROUP_ID_NOT_FOUND;
         else if (group.state !== 'Empty') errorCode = ErrorCode.NON_EMPTY_GROUP;
       }
       results.push({ groupId, errorCode });
       if (errorCode !== ErrorCode.NONE) continue;
-      deleting.push(group!);
+      if (consumerGroup) {
+        deletingConsumer.push(consumerGroup);
+        consumerTombstones.push(...this.#consumerGroups.tombstones(consumerGroup));
+      } else deleting.push(group!);
       entries.push(...this.#offsets.tombstones(groupId));
     }
     try {
       await this.#offsets.write(entries);
+      if (consumerTombstones.length > 0) await this.#store.append(consumerTombstones);
     } catch (err) {
       this.#log.error({ err }, 'group deletion could not be written');
       for (const r of results) if (r.errorCode === ErrorCode.NONE) r.errorCode = ErrorCode.COORDINATOR_NOT_AVAILABLE;
       return results;
     }
     for (const g of deleting) this.#membership.forget(g);
+    for (const g of deletingConsumer) this.#consumerGroups.forget(g);
     return results;
   }
 
   async deleteOffsets(groupId: string, topics: { name: string; partitionIndexes: number[] }[]): Promise<{ errorCode: number; topics: TopicPartitionErrors[] }> {
     const gate = this.#gate(groupId);
     if (gate !== ErrorCode.NONE) return { errorCode: gate, topics: [] };
+    const consumerGroup = this.#consumerGroups.group(groupId);
+    if (consumerGroup) {
+      const subscribed = consumerGroup.members.size === 0 ? new Set<string>() : this.#consumerGroups.subscribedTopicNames(consumerGroup);
+      return this.#offsets.delete(groupId, topics, subscribed);
+    }
     const group = this.#membership.group(groupId);
     if (!group) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] };
     if (group.state !== 'Empty' && group.protocolType !== 'consumer') return { errorCode: ErrorCode.NON_EMPTY_GROUP, topics: [] };
@@ -212,12 +337,21 @@ export class GroupCoordinator {
   async expireOffsets(): Promise<number> {
     if (this.#loading || this.#closed) return 0;
     const emptied = [...this.#membership.groups()].filter((g) => g.state === 'Empty' && g.pendingMembers.size === 0);
+    const emptiedConsumer = [...this.#consumerGroups.groups()].filter((g) => g.members.size === 0);
     const entries = this.#offsets.expired(
-      emptied.map((g) => ({ groupId: g.groupId, emptySince: g.protocolType !== null ? g.stateSince : null })),
+      [
+        ...emptied.map((g) => ({ groupId: g.groupId, emptySince: g.protocolType !== null ? g.stateSince : null })),
+        ...emptiedConsumer.map((g) => ({ groupId: g.groupId, emptySince: g.stateSince })),
+      ],
       this.settings.offsetsRetentionMs,
     );
     await this.#offsets.write(entries);
     for (const g of emptied) if (!this.#offsets.has(g.groupId)) this.#membership.forget(g);
+    const gone = emptiedConsumer.filter((g) => !this.#offsets.has(g.groupId) && this.settings.offsetsRetentionMs <= this.#now() - g.stateSince);
+    if (gone.length > 0) {
+      await this.#store.append(gone.flatMap((g) => this.#consumerGroups.tombstones(g)));
+      for (const g of gone) this.#consumerGroups.forget(g);
+    }
     if (entries.length > 0) this.#log.info({ expired: entries.length }, 'expired committed offsets');
     return entries.length;
   }

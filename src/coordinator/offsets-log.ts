@@ -11,10 +11,12 @@
 //                                    OffsetDelete)
 //
 // The last record for a key wins, so replay is a fold from the log start offset to the HWM.
+// The consumer groups of KIP-848 keep their records in this log too (consumer-group-log.ts).
 import type { Logger } from 'pino';
 import { buildRecordBatch, type RecordInput } from '../protocol/records.ts';
 import type { InternalLog } from '../metadata/internal-log.ts';
 import { RESERVED_TOPIC_PREFIX } from '../metadata/cluster-metadata.ts';
+import { type ConsumerGroupLogEntry, decodeConsumerGroupEntry, encodeConsumerGroupEntry, isConsumerGroupEntry } from './consumer-group-log.ts';
 
 export const OFFSETS_TOPIC = `${RESERVED_TOPIC_PREFIX}_consumer_offsets`;
 export const OFFSETS_LOG_FORMAT = 1;
@@ -37,10 +39,13 @@ export interface OffsetLogEntry {
   value: CommittedOffset | null;
 }
 
+/** Everything the coordinator's log holds: committed offsets and consumer-group state. */
+export type CoordinatorLogEntry = OffsetLogEntry | ConsumerGroupLogEntry;
+
 /** Where the coordinator writes its changes; the broker gives it an OffsetsLog, unit tests a fake. */
 export interface OffsetsStore {
   /** Resolves once the entries are durable; rejects when they could not be written. */
-  append(entries: OffsetLogEntry[]): Promise<void>;
+  append(entries: readonly CoordinatorLogEntry[]): Promise<void>;
 }
 
 export function encodeOffsetEntry(entry: OffsetLogEntry): RecordInput {
@@ -95,11 +100,11 @@ export class OffsetsLog implements OffsetsStore {
   }
 
   /** Calls `apply` for every entry from the log start offset to the high watermark, in order. */
-  async replay(apply: (entry: OffsetLogEntry) => void): Promise<number> {
+  async replay(apply: (entry: CoordinatorLogEntry) => void): Promise<number> {
     let count = 0;
     let unknown = 0;
     await this.#log.replay((r) => {
-      const entry = decodeOffsetEntry(r.key, r.value);
+      const entry = decodeOffsetEntry(r.key, r.value) ?? decodeConsumerGroupEntry(r.key, r.value);
       if (entry) {
         apply(entry);
         count++;
@@ -109,7 +114,7 @@ export class OffsetsLog implements OffsetsStore {
     return count;
   }
 
-  async append(entries: OffsetLogEntry[]): Promise<void> {
+  async append(entries: readonly CoordinatorLogEntry[]): Promise<void> {
     if (entries.length === 0) return;
     const batches: Buffer[] = [];
     let records: RecordInput[] = [];
@@ -121,7 +126,7 @@ export class OffsetsLog implements OffsetsStore {
       bytes = 0;
     };
     for (const entry of entries) {
-      const record = encodeOffsetEntry(entry);
+      const record = isConsumerGroupEntry(entry) ? encodeConsumerGroupEntry(entry) : encodeOffsetEntry(entry);
       const size = record.key!.length + (record.value?.length ?? 0) + 32;
       if (bytes + size > MAX_BATCH_PAYLOAD_BYTES) flush();
       records.push(record);

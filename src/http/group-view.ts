@@ -13,6 +13,8 @@ export interface GroupSummary {
   groupId: string;
   state: string;
   protocolType: string;
+  /** Kafka 4's group type: classic, or consumer (KIP-848). */
+  groupType: string;
   members: GroupMemberSummary[];
 }
 
@@ -31,8 +33,9 @@ export interface GroupView {
 
 /** The part of the group coordinator this surface reads; GroupCoordinator satisfies it. */
 export interface CoordinatorReadApi {
-  listGroups(): readonly { groupId: string; state: string; protocolType: string }[];
+  listGroups(): readonly { groupId: string; state: string; protocolType: string; groupType?: string }[];
   describeGroup(groupId: string): { members: readonly GroupMemberSummary[] };
+  consumerGroupDescribe?(groupId: string): { members: readonly { memberId: string; clientId: string; clientHost: string; instanceId: string | null }[] };
   committedOffsets(groupId: string): readonly CommittedOffset[];
 }
 
@@ -51,9 +54,14 @@ export function groupViewOf(coordinator: CoordinatorReadApi | undefined): GroupV
         groupId: g.groupId,
         state: g.state,
         protocolType: g.protocolType,
-        members: coordinator.describeGroup(g.groupId).members.map((m) => ({
-          memberId: m.memberId, clientId: m.clientId, clientHost: m.clientHost, groupInstanceId: m.groupInstanceId,
-        })),
+        groupType: g.groupType ?? 'classic',
+        members: g.groupType === 'consumer' && coordinator.consumerGroupDescribe
+          ? coordinator.consumerGroupDescribe(g.groupId).members.map((m) => ({
+            memberId: m.memberId, clientId: m.clientId, clientHost: m.clientHost, groupInstanceId: m.instanceId,
+          }))
+          : coordinator.describeGroup(g.groupId).members.map((m) => ({
+            memberId: m.memberId, clientId: m.clientId, clientHost: m.clientHost, groupInstanceId: m.groupInstanceId,
+          })),
       }));
     },
     async committedOffsets(groupId: string) {

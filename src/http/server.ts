@@ -67,7 +67,7 @@ export interface DashboardState {
   partitionsOmitted: number;
   shards: (ReturnType<typeof shardRows>[number] & { utilization: number })[];
   groupsAvailable: boolean;
-  groups: { groupId: string; state: string; protocolType: string; members: { memberId: string; clientId: string; clientHost: string }[]; lag: Awaited<ReturnType<typeof groupLag>> }[];
+  groups: { groupId: string; state: string; protocolType: string; groupType: string; members: { memberId: string; clientId: string; clientHost: string }[]; lag: Awaited<ReturnType<typeof groupLag>> }[];
 }
 
 export async function dashboardState(broker: HttpBrokerView, sampler: BrokerSampler, groups: GroupView): Promise<DashboardState> {

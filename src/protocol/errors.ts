@@ -124,6 +124,8 @@ export const ErrorCode = {
   TELEMETRY_TOO_LARGE: 118,
   INVALID_REGISTRATION: 119,
   TRANSACTION_ABORTABLE: 120,
+  /** KIP-848: a ConsumerGroupHeartbeat's subscribed_topic_regex that RE2 cannot compile. */
+  INVALID_REGULAR_EXPRESSION: 128,
 } as const;
 
 export type ErrorCodeName = keyof typeof ErrorCode;

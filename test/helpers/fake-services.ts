@@ -139,6 +139,7 @@ export function fakeServices(options: { shards?: number; nodeId?: number; port?:
     partitionExists: (topic, partition) => partitions.partition(topic, partition) !== undefined,
     log: pino({ level: 'silent' }),
     settings: { groupMinSessionTimeoutMs: 10, groupInitialRebalanceDelayMs: 0 },
+    topics: () => [...cluster.topics].map((t) => ({ name: t.name, topicId: t.topicId, partitions: t.partitions.length, internal: t.internal })),
   });
   groups.markLoaded();
   const registry = new HandlerRegistry(allHandlers);

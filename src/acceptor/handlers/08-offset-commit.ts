@@ -1,12 +1,13 @@
-// OffsetCommit (key 8), v0-9, for classic groups. Generation and member are checked as Kafka's
+// OffsetCommit (key 8), v0-9, for classic and consumer groups. Generation and member are checked as Kafka's
 // ClassicGroup does (ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID,
 // REBALANCE_IN_PROGRESS); generation -1 is a simple commit, accepted while the group has no
 // members. Unknown topics or partitions get UNKNOWN_TOPIC_OR_PARTITION each. The answer waits until
 // the commit is fsynced in the offsets log. v6+ store the committed leader epoch; v9 answers
 // GROUP_ID_NOT_FOUND for a generation given to an unknown group (ILLEGAL_GENERATION before).
+// For a consumer group (KIP-848) the generation is the member epoch: UNKNOWN_MEMBER_ID,
+// STALE_MEMBER_EPOCH, and UNSUPPORTED_VERSION for a member committing below v9, as Kafka.
 // Differences from Kafka: v1's per-partition commit timestamp and v2-4's retention time are
-// ignored (the broker's clock and offsets retention apply); v9's member epochs of the new
-// consumer protocol are not served (ConsumerGroupHeartbeat is not advertised).
+// ignored (the broker's clock and offsets retention apply).
 import { defineHandler } from '../registry.ts';
 import { ApiKey } from '../../protocol/generated/index.ts';
 import type { OffsetCommitRequest } from '../../protocol/generated/offset-commit-request.ts';

@@ -2,7 +2,9 @@
 // partition the group has committed. v0-1 report a group-level error on every partition, v2-7 at
 // the top level, v8+ per group (v8+ fetch several groups at once). require_stable (v7+) needs
 // nothing: there are no pending transactional offsets.
-// Differences from Kafka: v9's member id and epoch (new consumer protocol) are not checked.
+// v9: a consumer group (KIP-848) checks the member id and epoch given (UNKNOWN_MEMBER_ID,
+// STALE_MEMBER_EPOCH); without them (null, -1) the admin client reads freely.
+// Differences from Kafka: none known.
 import { defineHandler } from '../registry.ts';
 import { ApiKey } from '../../protocol/generated/index.ts';
 import type { OffsetFetchRequest } from '../../protocol/generated/offset-fetch-request.ts';
@@ -21,15 +23,15 @@ export default defineHandler<OffsetFetchRequest, OffsetFetchResponseInput>({
     const { coordinator } = ctx.services;
     // DESCRIBE on the group, then on each topic: a topic asked for by name is refused, and of
     // "every topic" only the describable ones are listed (KafkaApis.handleOffsetFetchRequest).
-    const fetchOffsets = (groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null) => {
+    const fetchOffsets = (groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null, member?: Parameters<typeof coordinator.fetchOffsets>[2]) => {
       if (!authorizeGroup(ctx, AclOperation.DESCRIBE, groupId)) return { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, topics: [] };
       const describable = (name: string) => authorizeTopic(ctx, AclOperation.DESCRIBE, name);
       if (topics === null) {
-        const all = coordinator.fetchOffsets(groupId, null);
+        const all = coordinator.fetchOffsets(groupId, null, member);
         return { errorCode: all.errorCode, topics: all.topics.filter((t) => describable(t.name)) };
       }
       const allowed = topics.filter((t) => describable(t.name));
-      const r = coordinator.fetchOffsets(groupId, allowed);
+      const r = coordinator.fetchOffsets(groupId, allowed, member);
       if (r.errorCode !== ErrorCode.NONE || allowed.length === topics.length) return r;
       const refused = topics.filter((t) => !allowed.includes(t)).map((t) => ({
         name: t.name,
@@ -41,7 +43,8 @@ export default defineHandler<OffsetFetchRequest, OffsetFetchResponseInput>({
       return {
         throttleTimeMs: 0,
         groups: request.groups.map((g) => {
-          const r = fetchOffsets(g.groupId, g.topics);
+          const member = apiVersion >= 9 ? { memberId: g.memberId, memberEpoch: g.memberEpoch } : undefined;
+          const r = fetchOffsets(g.groupId, g.topics, member);
           return { groupId: g.groupId, topics: r.topics, errorCode: r.errorCode };
         }),
       };

@@ -1,5 +1,5 @@
-// ListGroups (key 16), v0-5. v4+ filter by state (case-insensitive, as Kafka), v5+ by group type:
-// every group here is "classic".
+// ListGroups (key 16), v0-5. v4+ filter by state (case-insensitive, as Kafka), v5+ by group type
+// (case-insensitive): "classic" or "consumer" (KIP-848), reported in group_type.
 // Differences from Kafka: none known.
 import { defineHandler } from '../registry.ts';
 import { ApiKey } from '../../protocol/generated/index.ts';
@@ -8,8 +8,6 @@ import type { ListGroupsResponseInput } from '../../protocol/generated/list-grou
 import { ErrorCode } from '../../protocol/errors.ts';
 import { AclOperation } from '../authorized-operations.ts';
 import { authorizeCluster, authorizeGroup } from '../acl/authorize.ts';
-
-const GROUP_TYPE = 'classic';
 
 export default defineHandler<ListGroupsRequest, ListGroupsResponseInput>({
   apiKey: ApiKey.ListGroups,
@@ -22,16 +20,15 @@ export default defineHandler<ListGroupsRequest, ListGroupsResponseInput>({
     if (coordinator.loading) return { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, groups: [] };
     const states = apiVersion >= 4 && request.statesFilter.length > 0 ? new Set(request.statesFilter.map((s) => s.toLowerCase())) : null;
     const types = apiVersion >= 5 && request.typesFilter.length > 0 ? new Set(request.typesFilter.map((s) => s.toLowerCase())) : null;
-    if (types && !types.has(GROUP_TYPE)) return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, groups: [] };
     // DESCRIBE on the cluster lists every group, else those the principal may DESCRIBE (KafkaApis.handleListGroupsRequest).
     const everyGroup = authorizeCluster(ctx, AclOperation.DESCRIBE);
     return {
       throttleTimeMs: 0,
       errorCode: ErrorCode.NONE,
       groups: coordinator.listGroups()
-        .filter((g) => !states || states.has(g.state.toLowerCase()))
+        .filter((g) => (!states || states.has(g.state.toLowerCase())) && (!types || types.has(g.groupType)))
         .filter((g) => everyGroup || authorizeGroup(ctx, AclOperation.DESCRIBE, g.groupId))
-        .map((g) => ({ groupId: g.groupId, protocolType: g.protocolType, groupState: g.state, groupType: GROUP_TYPE })),
+        .map((g) => ({ groupId: g.groupId, protocolType: g.protocolType, groupState: g.state, groupType: g.groupType })),
     };
   },
   errorResponse(_ctx, _request, errorCode) {

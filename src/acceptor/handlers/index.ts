@@ -38,6 +38,8 @@ import describeUserScramCredentials from './50-describe-user-scram-credentials.t
 import alterUserScramCredentials from './51-alter-user-scram-credentials.ts';
 import describeCluster from './60-describe-cluster.ts';
 import describeProducers from './61-describe-producers.ts';
+import consumerGroupHeartbeat from './68-consumer-group-heartbeat.ts';
+import consumerGroupDescribe from './69-consumer-group-describe.ts';
 
 export const allHandlers: ApiHandler[] = [
   produce, fetch, listOffsets, metadata, apiVersions, createTopics, deleteTopics, deleteRecords, initProducerId,
@@ -47,4 +49,5 @@ export const allHandlers: ApiHandler[] = [
   describeProducers,
   describeAcls, createAcls, deleteAcls, describeClientQuotas, alterClientQuotas,
   saslHandshake, saslAuthenticate, describeUserScramCredentials, alterUserScramCredentials,
+  consumerGroupHeartbeat, consumerGroupDescribe,
 ];

@@ -141,7 +141,8 @@ function renderGroups(state) {
     const title = document.createElement('h3');
     let total = 0n;
     for (const l of g.lag) total += BigInt(l.lag);
-    title.textContent = `${g.groupId} — ${g.state}, ${g.members.length} member(s), total lag ${total}`;
+    title.textContent = `${g.groupId} — ${g.groupType ?? 'classic'} group, ${g.state}, ${g.members.length} member(s), total lag ${total}`;
+    div.dataset.groupType = g.groupType ?? 'classic';
     div.dataset.totalLag = String(total);
     const members = document.createElement('p');
     members.className = 'note';
