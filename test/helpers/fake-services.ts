@@ -267,7 +267,7 @@ export async function call<Res = Record<string, unknown>>(handler: ApiHandler, s
 }
 
 /** The handler's error response, as the connection builds it when `handle` throws. */
-export function errorResponseOf<Res = Record<string, unknown>>(handler: ApiHandler, services: HandlerServices, apiVersion: number, request: unknown, errorCode = ErrorCode.UNKNOWN_SERVER_ERROR): Res | null {
+export function errorResponseOf<Res = Record<string, unknown>>(handler: ApiHandler, services: HandlerServices, apiVersion: number, request: unknown, errorCode: number = ErrorCode.UNKNOWN_SERVER_ERROR): Res | null {
   const ctx: RequestContext = { apiKey: handler.apiKey, apiVersion, correlationId: 1, clientId: 'test-client', services, connection: fakeConnection() };
   return handler.errorResponse(ctx, request, errorCode) as Res | null;
 }
