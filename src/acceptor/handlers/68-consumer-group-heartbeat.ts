@@ -11,6 +11,9 @@ import { ApiKey } from '../../protocol/generated/index.ts';
 import type { ConsumerGroupHeartbeatRequest } from '../../protocol/generated/consumer-group-heartbeat-request.ts';
 import type { ConsumerGroupHeartbeatResponseInput } from '../../protocol/generated/consumer-group-heartbeat-response.ts';
 import { clientHostOf } from './11-join-group.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+import { AclOperation } from '../authorized-operations.ts';
+import { authorizeGroup } from '../acl/authorize.ts';
 
 export default defineHandler<ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponseInput>({
   apiKey: ApiKey.ConsumerGroupHeartbeat,
@@ -18,6 +21,10 @@ export default defineHandler<ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbe
   minVersion: 0,
   maxVersion: 1,
   async handle(ctx, request) {
+    // READ on the group, as KafkaApis.handleConsumerGroupHeartbeat checks before the coordinator.
+    if (!authorizeGroup(ctx, AclOperation.READ, request.groupId)) {
+      return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, errorMessage: null, memberId: null, memberEpoch: 0, heartbeatIntervalMs: 0, assignment: null };
+    }
     const r = await ctx.services.coordinator.consumerGroupHeartbeat({
       groupId: request.groupId,
       memberId: request.memberId,

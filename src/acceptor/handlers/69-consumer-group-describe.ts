@@ -7,7 +7,9 @@ import { defineHandler } from '../registry.ts';
 import { ApiKey } from '../../protocol/generated/index.ts';
 import type { ConsumerGroupDescribeRequest } from '../../protocol/generated/consumer-group-describe-request.ts';
 import type { ConsumerGroupDescribeResponseInput } from '../../protocol/generated/consumer-group-describe-response.ts';
-import { OPERATIONS_NOT_REQUESTED, authorizedOperations } from '../authorized-operations.ts';
+import { AclOperation, OPERATIONS_NOT_REQUESTED, authorizedOperations } from '../authorized-operations.ts';
+import { authorizeGroup } from '../acl/authorize.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
 
 export default defineHandler<ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponseInput>({
   apiKey: ApiKey.ConsumerGroupDescribe,
@@ -19,6 +21,13 @@ export default defineHandler<ConsumerGroupDescribeRequest, ConsumerGroupDescribe
     return {
       throttleTimeMs: 0,
       groups: request.groupIds.map((groupId) => {
+        // DESCRIBE on each group, as KafkaApis.handleConsumerGroupDescribe checks.
+        if (!authorizeGroup(ctx, AclOperation.DESCRIBE, groupId)) {
+          return {
+            errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, errorMessage: null, groupId, groupState: '', groupEpoch: 0, assignmentEpoch: 0, assignorName: '', members: [],
+            authorizedOperations: OPERATIONS_NOT_REQUESTED,
+          };
+        }
         const d = coordinator.consumerGroupDescribe(groupId);
         return {
           ...d,
