@@ -27,10 +27,15 @@ export interface CleanerState {
   dirtyRatio: number;
   lastCleanMs: number;
   runs: number;
+  /** Wall-clock ms before which no clean is tried again after a failed one (no warning per backoff). */
+  retryAfterMs: number;
 }
 
+/** After a failed clean the partition waits this long before the next try. */
+export const CLEANER_RETRY_BACKOFF_MS = 60_000;
+
 export function loadCleanerState(partitionDir: string): CleanerState {
-  const state: CleanerState = { firstDirtyOffset: 0n, nextDeleteHorizonMs: -1, running: false, dirtyRatio: 0, lastCleanMs: -1, runs: 0 };
+  const state: CleanerState = { firstDirtyOffset: 0n, nextDeleteHorizonMs: -1, running: false, dirtyRatio: 0, lastCleanMs: -1, runs: 0, retryAfterMs: 0 };
   try {
     const saved = JSON.parse(readFileSync(join(partitionDir, CLEANER_CHECKPOINT_FILE), 'utf8')) as { version: number; firstDirtyOffset: string; nextDeleteHorizonMs: number };
     if (saved.version === CLEANER_CHECKPOINT_VERSION) {

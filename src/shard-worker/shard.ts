@@ -13,7 +13,7 @@ import { APPENDED_BATCHES, CLEANER_BYTES, CLEANER_RUNS, DUPLICATE_BATCHES } from
 import { PARTITION_STATE_OFFLINE, PARTITION_STATE_ONLINE, PARTITION_STATE_RECOVERING, PARTITION_STATE_UNUSED } from '../shared-mem/watermarks.ts';
 import { syncAll, type AppendResult, type PartitionLog } from '../wal/partition-log.ts';
 import type { CleanerRun } from './cleaner-pool.ts';
-import { planClean, saveCleanerState } from './compaction.ts';
+import { CLEANER_RETRY_BACKOFF_MS, planClean, saveCleanerState } from './compaction.ts';
 import { compressionTargetOf, logConfigFromTopicConfigs } from './log-config.ts';
 import { batchIdentity, closeOwned, ownPartition, type OwnedPartition } from './owned-partition.ts';
 import { MAX_PARKED_BYTES, ParkedAppends, type ParkedAppend, type PoolWork } from './parked-appends.ts';
@@ -313,7 +313,7 @@ export class ShardCore {
     if (cleaner === undefined || !cleaner.enabled) return;
     const nowMs = Number(this.#o.clock.wallMs());
     for (const owned of this.#partitions.values()) {
-      if (!owned.config.compact || owned.cleaner.running || owned.log.offline) continue;
+      if (!owned.config.compact || owned.cleaner.running || owned.log.offline || nowMs < owned.cleaner.retryAfterMs) continue;
       const log = owned.log;
       const segments = log.cleanableSegments();
       const plan = planClean(segments, log.logStartOffset, owned.cleaner, owned.config, nowMs);
@@ -345,7 +345,8 @@ export class ShardCore {
       owned.cleaner.running = false;
       const current = this.#partitions.get(owned.slot) === owned && owned.log === log && !log.offline;
       if (run === null) {
-        this.#log.warn({ err: error, topic: owned.topic, partition: owned.partition }, 'log cleaner failed; it will retry');
+        owned.cleaner.retryAfterMs = Number(this.#o.clock.wallMs()) + CLEANER_RETRY_BACKOFF_MS;
+        this.#log.warn({ err: error, topic: owned.topic, partition: owned.partition, retryInMs: CLEANER_RETRY_BACKOFF_MS }, 'log cleaner failed; it will retry');
         continue;
       }
       if (!current) {
@@ -372,6 +373,7 @@ export class ShardCore {
         }, 'log cleaner swapped cleaned segments in');
         this.#publish(owned);
       } catch (err) {
+        owned.cleaner.retryAfterMs = Number(this.#o.clock.wallMs()) + CLEANER_RETRY_BACKOFF_MS;
         this.#log.error({ err, topic: owned.topic, partition: owned.partition }, 'swapping cleaned segments in failed');
       }
     }

@@ -13,7 +13,7 @@ import {
 import { ShardStats } from '../../../src/shared-mem/shard-stats.ts';
 import { WatermarkReader, WatermarkWriter } from '../../../src/shared-mem/watermarks.ts';
 import type { CompressedValidator, Recompressor } from '../../../src/shard-worker/parked-appends.ts';
-import { ShardCore, type ShardClock } from '../../../src/shard-worker/shard.ts';
+import { ShardCore, type ShardClock, type ShardCoreOptions } from '../../../src/shard-worker/shard.ts';
 import { PartitionLog } from '../../../src/wal/partition-log.ts';
 import { silentLogger, tempDir } from '../segments/batch-fixture.ts';
 
@@ -61,7 +61,7 @@ export interface ShardHarness {
   cleanup(): void;
 }
 
-export function shardHarness(options: { fsync?: FsyncPolicy; retentionCheckMs?: number; validateCompressed?: CompressedValidator; recompress?: Recompressor } = {}): ShardHarness {
+export function shardHarness(options: { fsync?: FsyncPolicy; retentionCheckMs?: number; validateCompressed?: CompressedValidator; recompress?: Recompressor; cleaner?: ShardCoreOptions['cleaner'] } = {}): ShardHarness {
   const { dir, cleanup } = tempDir();
   const reader = WatermarkReader.create(16);
   const clock = new FakeClock();
@@ -89,6 +89,7 @@ export function shardHarness(options: { fsync?: FsyncPolicy; retentionCheckMs?: 
       stats,
       validateCompressed: options.validateCompressed,
       recompress: options.recompress,
+      cleaner: options.cleaner,
       sendCompletion: (message) => {
         const c = decodeCompletion(message) as Completion;
         sent.push(c);
