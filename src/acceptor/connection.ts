@@ -265,14 +265,12 @@ export class Connection implements ConnectionInfo {
     }
     const { apiKey, apiVersion, correlationId } = header;
     const handler = this.#host.registry.get(apiKey);
-    let refuseReason: string | undefined;
     if (sasl) {
       const admission = sasl.admit(apiKey, performance.now());
       if (admission.verdict === 'close') {
         this.close(admission.reason, { apiKey, apiVersion, correlationId });
         return;
       }
-      if (admission.verdict === 'refuse') refuseReason = admission.reason;
     }
     if (!handler) {
       this.close('unsupported api key', { apiKey, apiVersion, correlationId });
@@ -302,19 +300,6 @@ export class Connection implements ConnectionInfo {
     const ctx: RequestContext = {
       apiKey, apiVersion, correlationId, clientId: header.clientId, services: this.#host.services, connection: this,
     };
-    if (refuseReason !== undefined) {
-      // Kafka answers a request other than SaslAuthenticate during authentication with that
-      // request's error response (IllegalSaslStateException), then closes.
-      let bytes: Uint8Array[] | null = null;
-      try {
-        const response = handler.errorResponse(ctx, request, ErrorCode.ILLEGAL_SASL_STATE);
-        if (response !== null) bytes = this.#encode(apiKey, apiVersion, correlationId, response);
-      } catch { /* no answer: just close */ }
-      this.#endAfterFlush = refuseReason;
-      this.#queue.push({ apiKey, bytes, charged: 0 });
-      this.#flush();
-      return;
-    }
     // Counted from decode until the request is done with its frame (Kafka releases its pool
     // buffer after the handler, too).
     const slot: PendingResponse = { apiKey, bytes: undefined, charged: frame.length };

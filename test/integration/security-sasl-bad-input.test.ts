@@ -110,12 +110,10 @@ test('an unknown mechanism is UNSUPPORTED_SASL_MECHANISM with the enabled list, 
   await stillServes();
 });
 
-test('a request other than SaslAuthenticate after a v1 handshake gets ILLEGAL_SASL_STATE, then the connection closes', async () => {
+test('a request other than SaslAuthenticate after a v1 handshake closes the connection unanswered (Kafka 4.4 does the same)', async () => {
   const c = await saslConnection();
   await c.request<SaslHandshakeResponse>(ApiKey.SaslHandshake, 1, { mechanism: 'SCRAM-SHA-512' });
-  const md = await c.request<MetadataResponse>(ApiKey.Metadata, 12, { topics: null });
-  expect(md.topics).toEqual([]);
-  await expect(c.request(ApiKey.ApiVersions, 0, {})).rejects.toThrow();
+  await expect(c.request<MetadataResponse>(ApiKey.Metadata, 12, { topics: null })).rejects.toThrow();
   await stillServes();
 });
 

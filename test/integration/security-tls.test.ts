@@ -152,3 +152,33 @@ test('ssl.client.auth=required: the client certificate is the principal, mapped 
     m.destroy();
   }
 });
+
+test('ssl.client.auth=requested: no certificate is User:ANONYMOUS, a trusted one names the principal, an untrusted one is refused', async () => {
+  const m = makeTlsMaterial();
+  const other = makeTlsMaterial();
+  const broker = await startBroker({ listeners: 'SSL://127.0.0.1:0', sslKeystoreLocation: m.serverKeystorePath, sslTruststoreLocation: m.caPath, sslClientAuth: 'requested' });
+  try {
+    const principals: string[] = [];
+    broker.broker.testHooks.beforeResponseWrite = (connection, apiKey) => {
+      if (apiKey === 3) principals.push(connection.principal ?? 'User:ANONYMOUS');
+    };
+    const trusted = m.client('/O=Acme/CN=carol');
+    for (const ssl of [{ ca: [m.caPem] }, { ca: [m.caPem], key: trusted.keyPem, cert: trusted.certPem }]) {
+      const admin = kafkajs(broker.bootstrap, { ssl }).admin();
+      await admin.connect();
+      await admin.listTopics();
+      await admin.disconnect();
+    }
+    expect(new Set(principals)).toEqual(new Set(['User:ANONYMOUS', 'User:CN=carol,O=Acme']));
+    const stranger = other.client('/CN=mallory');
+    const admin = kafkajs(broker.bootstrap, { ssl: { ca: [m.caPem], key: stranger.keyPem, cert: stranger.certPem }, retry: { retries: 0 } }).admin();
+    await expect(admin.connect()).rejects.toThrow();
+    await admin.disconnect();
+    expect(await broker.broker.metrics.registry.getSingleMetricAsString('highwater_connections_rejected_total')).toMatch(/reason="(client-certificate|tls-handshake)"/);
+  } finally {
+    broker.broker.testHooks.beforeResponseWrite = undefined;
+    await broker.destroy();
+    m.destroy();
+    other.destroy();
+  }
+});

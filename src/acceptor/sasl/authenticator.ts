@@ -6,7 +6,7 @@
 //   handshake ──SaslHandshake v1──▶ authenticate ──last step──▶ complete ──SaslHandshake──┐
 //       │  (ApiVersions answered)        │ (SaslAuthenticate only)  ▲  (re-authentication) │
 //       └──SaslHandshake v0──▶ raw-token ┘                          └──────────────────────┘
-//   Anything else before `complete` closes the connection, as Kafka does.
+//   Anything else before `complete` closes the connection unanswered, as Kafka 4.4 does.
 import { ApiKey } from '../../protocol/generated/index.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { ScramMechanismName } from '../../metadata/cluster-metadata.ts';
@@ -32,10 +32,12 @@ export interface SaslListenerSettings {
 /** What the connection does with a request that arrives in the current SASL state. */
 export type SaslAdmission =
   | { verdict: 'admit' }
-  /** Close without an answer (Kafka's IllegalSaslStateException before the handshake, an expired session). */
-  | { verdict: 'close'; reason: string }
-  /** Answer the request's error response with ILLEGAL_SASL_STATE, then close (Kafka, after the handshake). */
-  | { verdict: 'refuse'; reason: string };
+  /**
+   * Close without an answer: Kafka's IllegalSaslStateException before and after the handshake
+   * (its source builds an error response after the handshake, but Kafka 4.4 observably sends
+   * nothing and closes: a raw-socket probe of both brokers, docs/notes/security.md), an expired session.
+   */
+  | { verdict: 'close'; reason: string };
 
 type State = 'handshake' | 'authenticate' | 'raw-token' | 'complete';
 
@@ -93,7 +95,7 @@ export class SaslAuthenticator implements SaslExchange {
         return { verdict: 'close', reason: `unexpected request (api key ${apiKey}) during SASL handshake` };
       case 'authenticate':
         if (apiKey === ApiKey.SaslAuthenticate) return { verdict: 'admit' };
-        return { verdict: 'refuse', reason: `unexpected request (api key ${apiKey}) during SASL authentication` };
+        return { verdict: 'close', reason: `unexpected request (api key ${apiKey}) during SASL authentication` };
       case 'raw-token':
         // The connection hands raw-token frames to authenticateRaw before decoding a header.
         return { verdict: 'close', reason: 'request header where a SASL token was expected' };
