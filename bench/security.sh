@@ -79,7 +79,7 @@ for round in $(seq "$rounds"); do
   # Kafka: once per listener protocol, fresh data dir each time.
   for protocol in PLAINTEXT SSL; do
     rm -rf "$work/kafka"; mkdir -p "$work/kafka"
-    printf 'ssl.keystore.type=PEM\nssl.keystore.location=%s/keystore.pem\n' "$work" > "$work/kafka-extra.properties"
+    printf 'ssl.keystore.type=PEM\nssl.keystore.location=%s/keystore.pem\nssl.truststore.type=PEM\nssl.truststore.location=%s/ca.pem\n' "$work" "$work" > "$work/kafka-extra.properties"
     bash "$KAFKA_BENCH_DIR/start.sh" --port "$((port + 2))" --controller-port "$((port + 3))" --data-dir "$work/kafka" \
       --heap 1g --partitions 1 --listener-protocol "$protocol" --extra-properties "$work/kafka-extra.properties" >/dev/null
     run_load kafka "$protocol" "127.0.0.1:$((port + 2))" "$(tr 'A-Z' 'a-z' <<<"$protocol")-$round"

@@ -33,7 +33,7 @@ export interface ConnectionHost {
   connectionClosed(connection: Connection): void;
 }
 
-/** What the listener a connection came through decides for it (listeners.ts). */
+/** What the listener a connection came through decides for it (server.ts). */
 export interface ConnectionOptions {
   /** The listener's advertised endpoint (Metadata, FindCoordinator, DescribeCluster). */
   advertised?: BrokerEndpoint;
@@ -43,8 +43,12 @@ export interface ConnectionOptions {
   principal?: string;
   /** TLS sockets decrypt in Node's stream and are read through 'data' events. */
   adoptReads?: boolean;
-  /** connections.max.idle.ms; -1: never. */
-  idleMs?: number;
+  /**
+   * A coarse clock (ms) the server advances on a timer; the connection stamps it on every read
+   * and write, and the server's sweep closes connections idle past connections.max.idle.ms. A
+   * stamp is one store, where a per-socket timeout would re-arm a timer on every read and write.
+   */
+  idleClock?: { now: number };
   /** Told when the connection closes, after the host (connection limits). */
   onClose?: () => void;
 }
@@ -84,6 +88,9 @@ export class Connection implements ConnectionInfo {
   readonly #transportPrincipal: string | undefined;
   /** The reason to close once every queued response is written (a refused authentication). */
   #endAfterFlush: string | undefined;
+  readonly #idleClock: { now: number };
+  /** The idle clock's value at the last read or write. */
+  lastActivity: number;
 
   /**
    * Takes over a socket the listener accepted paused. Its reads land in the acceptor's one shared
@@ -94,6 +101,8 @@ export class Connection implements ConnectionInfo {
     this.#host = host;
     this.advertised = options.advertised;
     this.#transportPrincipal = options.principal;
+    this.#idleClock = options.idleClock ?? { now: 0 };
+    this.lastActivity = this.#idleClock.now;
     const adopted = options.adoptReads === false ? null : adoptWithReadBuffer(accepted, readBuffer, (chunk) => this.#onData(chunk));
     const socket = adopted ?? accepted;
     if (socket === accepted) {
@@ -114,13 +123,6 @@ export class Connection implements ConnectionInfo {
     });
     this.#sasl = options.sasl ? new SaslAuthenticator(options.sasl, this.remoteAddress) : null;
     if (this.#sasl) this.#frames.maxFrameBytes = Math.min(host.maxFrameBytes, SASL_MAX_RECEIVE_BYTES);
-    const idleMs = options.idleMs ?? -1;
-    if (idleMs > 0) {
-      // connections.max.idle.ms: the timer restarts on every read and write of the socket.
-      socket.setTimeout(idleMs, () => {
-        if (this.#queue.length === 0) this.close('idle longer than connections.max.idle.ms', { idleMs }, 'debug');
-      });
-    }
   }
 
   /** The SASL principal once authenticated, else the transport's (TLS client certificate), else none. */
@@ -161,6 +163,7 @@ export class Connection implements ConnectionInfo {
   /** A chunk in memory that is reused once this returns: every frame in it is dealt with or copied. */
   #onData(chunk: Buffer): void {
     if (this.#closed) return;
+    this.lastActivity = this.#idleClock.now;
     const badSize = this.#frames.pushTransient(chunk, (frame) => {
       if (!this.#closed) this.#onFrame(frame);
     });
@@ -344,6 +347,7 @@ export class Connection implements ConnectionInfo {
   /** Writes every finished response at the head of the queue; stops at the first still running. */
   #flush(): void {
     const hooks = this.#host.testHooks;
+    this.lastActivity = this.#idleClock.now;
     while (this.#queue.length > 0 && this.#queue[0]!.bytes !== undefined) {
       const { apiKey, bytes } = this.#queue.shift()!;
       if (!bytes) continue;

@@ -57,6 +57,9 @@ export class BrokerServer implements ConnectionHost {
   readonly #limits: ConnectionLimits;
   /** Accepted sockets waiting for a slot under max.connections. */
   readonly #waitingSockets = new Set<net.Socket>();
+  /** The coarse clock connections stamp their activity with (connections.max.idle.ms). */
+  readonly #idleClock = { now: 0 };
+  #idleSweep: NodeJS.Timeout | undefined;
   /**
    * Every connection's socket reads land here (socket-reads.ts). One buffer serves them all: each
    * read is consumed before the event loop performs the next.
@@ -98,6 +101,21 @@ export class BrokerServer implements ConnectionHost {
   }
 
   async listen(): Promise<void> {
+    const idleMs = this.#o.idleMs ?? -1;
+    if (idleMs > 0) {
+      // Kafka's selector closes channels idle past connections.max.idle.ms; one sweep per tick
+      // here, so a connection is closed between idleMs and idleMs + one tick after its last byte.
+      const tickMs = Math.max(50, Math.min(Math.floor(idleMs / 4), 10_000));
+      const started = performance.now();
+      this.#idleSweep = setInterval(() => {
+        const now = performance.now() - started;
+        this.#idleClock.now = now;
+        for (const c of this.#connections) {
+          if (c.inFlight === 0 && now - c.lastActivity > idleMs) c.close('idle longer than connections.max.idle.ms', { idleMs }, 'debug');
+        }
+      }, tickMs);
+      this.#idleSweep.unref();
+    }
     for (const runtime of this.#runtimes) {
       const tlsServer = runtime.tls ? this.#tlsServer(runtime) : null;
       // Accepted paused: a plain Connection moves the socket onto the shared read buffer first; a
@@ -204,7 +222,7 @@ export class BrokerServer implements ConnectionHost {
       sasl: runtime.sasl,
       principal,
       adoptReads: plain,
-      idleMs: this.#o.idleMs ?? -1,
+      idleClock: this.#idleClock,
       onClose,
     });
     this.#connections.add(connection);
@@ -223,6 +241,7 @@ export class BrokerServer implements ConnectionHost {
   async stop(drainMs: number): Promise<void> {
     const servers = this.#servers;
     this.#servers = [];
+    clearInterval(this.#idleSweep);
     const closed = Promise.all(servers.map(({ server }) => new Promise<void>((resolve) => server.close(() => resolve()))));
     this.#limits.clearWaiting();
     for (const socket of this.#waitingSockets) socket.destroy();

@@ -533,7 +533,6 @@ async function main(): Promise<number> {
   try {
     options = parseArgs(process.argv.slice(2));
     broker = makeBroker(options.broker, options.kafkaRequestLog, securityMode(options.security));
-    if (options.security !== 'plaintext') broker.description += `, over ${options.security.toUpperCase()} with SCRAM-SHA-512`;
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n`);
     return 2;
@@ -618,6 +617,8 @@ async function main(): Promise<number> {
   await broker.stop();
 
   const command = `node test/compat/run.ts ${process.argv.slice(2).join(' ')}`.trim();
+  // start() sets the description, so the security mode is added only now.
+  if (options.security !== 'plaintext') broker.description += `, over ${options.security.toUpperCase()} with SCRAM-SHA-512`;
   const matrix = matrixMarkdown(broker, reports, startedAt, command);
   process.stdout.write('\n' + matrix);
   if (options.out) writeReport(options.out, broker, matrix);

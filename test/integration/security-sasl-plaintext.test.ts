@@ -89,3 +89,33 @@ test('@platformatic/kafka SCRAM-SHA-512: metadata and produce', async () => {
     await admin.close();
   }
 });
+
+test('KIP-368: KafkaJS re-authenticates before its session expires and keeps producing', async () => {
+  const short = await startBroker({
+    listeners: 'SASL_PLAINTEXT://127.0.0.1:0',
+    saslEnabledMechanisms: 'SCRAM-SHA-512',
+    scramBootstrapCredentials: 'SCRAM-SHA-512=[name=alice,password=alice-secret]',
+    connectionsMaxReauthMs: 1500,
+  });
+  try {
+    const kafka = kafkajs(short.bootstrap, { sasl: { mechanism: 'scram-sha-512', username: 'alice', password: 'alice-secret' }, reauthenticationThreshold: 1000 } as never);
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'reauth', numPartitions: 1 }] });
+    const producer = kafka.producer();
+    await producer.connect();
+    for (let i = 0; i < 4; i++) {
+      await producer.send({ topic: 'reauth', messages: [{ value: `v${i}` }] });
+      await new Promise((r) => setTimeout(r, 800));
+    }
+    const [offsets] = await admin.fetchTopicOffsets('reauth');
+    expect(offsets!.high).toBe('4');
+    const successes = await short.broker.metrics.registry.getSingleMetricAsString('highwater_authentications_total');
+    // More successful authentications than connections opened: the re-authentications.
+    expect(successes).toMatch(/result="success"\} ([3-9]|\d\d)/);
+    await producer.disconnect();
+    await admin.disconnect();
+  } finally {
+    await short.destroy();
+  }
+});

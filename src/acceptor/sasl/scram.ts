@@ -127,9 +127,11 @@ export class ScramServer implements SaslMechanismServer {
     this.#state = 'done';
     const m = CLIENT_FINAL.exec(message);
     if (!m) throw new SaslFailure('Invalid SCRAM client final message format', 'generic');
-    // Kafka checks endsWith, not equality (ScramSaslServer): librdkafka 2.0.2 (kcat 1.7.1) sends its
-    // own nonce in front of the combined one, and Kafka accepts that, so this must too.
-    if (!m[2]!.endsWith(this.#nonce)) throw new SaslFailure('Invalid client nonce in the final client message.', 'generic');
+    // RFC 5802 5.1: the nonce must be the combined one. Kafka 4.4's ScramSaslServer compares with
+    // equals (its clients jar, read with javap); 3.8.1-3.9 accepted a suffix match, which
+    // librdkafka up to 2.6.0 needs (it sends its own nonce again in front). Kafka 4.4 refuses
+    // those clients (kcat 1.7.1 fails against it in the compat suite), and so does this.
+    if (m[2] !== this.#nonce) throw new SaslFailure('Invalid client nonce in the final client message.', 'generic');
     const credential = this.#credential!;
     const proof = Buffer.from(m[3]!, 'base64');
     const withoutProof = message.slice(0, message.lastIndexOf(',p='));

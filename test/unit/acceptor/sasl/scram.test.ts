@@ -44,18 +44,9 @@ test('PLAIN: three NUL-separated tokens, empty user or password refused with Kaf
   await expect(plain().evaluate(Buffer.from('\u0000u\u0000pw'))).rejects.toThrow('Authentication failed: Invalid username or password');
 });
 
-test('a final nonce with the client nonce in front of the combined one is accepted, as Kafka accepts it (librdkafka 2.0.2)', async () => {
+test('a final nonce with the client nonce in front of the combined one is refused, as Kafka 4.4 refuses it (librdkafka 2.0.2)', async () => {
   const credential = credentialFromSaltedPassword('SCRAM-SHA-256', salt, await saltPassword('SCRAM-SHA-256', 'pencil', salt, 4096), 4096);
   const server = new ScramServer('SCRAM-SHA-256', () => credential, () => 'SERVER');
-  const first = server.evaluate(Buffer.from('n,,n=user,r=CLIENT')).response.toString();
-  expect(first.startsWith('r=CLIENTSERVER,')).toBe(true);
-  // Any proof: the nonce check comes first, and a wrong nonce is a different failure text.
-  try {
-    server.evaluate(Buffer.from('c=biws,r=CLIENTCLIENTSERVER,p=AAAA'));
-  } catch (err) {
-    expect((err as Error).message).toBe('Invalid client credentials');
-  }
-  const other = new ScramServer('SCRAM-SHA-256', () => credential, () => 'SERVER');
-  other.evaluate(Buffer.from('n,,n=user,r=CLIENT'));
-  expect(() => other.evaluate(Buffer.from('c=biws,r=CLIENTSERVERX,p=AAAA'))).toThrow('Invalid client nonce in the final client message.');
+  expect(server.evaluate(Buffer.from('n,,n=user,r=CLIENT')).response.toString().startsWith('r=CLIENTSERVER,')).toBe(true);
+  expect(() => server.evaluate(Buffer.from('c=biws,r=CLIENTCLIENTSERVER,p=AAAA'))).toThrow('Invalid client nonce in the final client message.');
 });
