@@ -41,7 +41,7 @@ export default defineHandler<ProduceRequest, ProduceResponseInput>({
     // transactional id, else the whole request fails; then WRITE on each topic, before its existence.
     if (request.topicData.some((t) => t.partitionData.some((p) => isTransactional(p.records)))
       && (request.transactionalId === null || !authorizeTransactionalId(ctx, AclOperation.WRITE, request.transactionalId))) {
-      if (acks === 0) return NO_RESPONSE;
+      if (acks === 0) throw new Error('acks=0 transactional produce refused by the authorizer');
       return errorAll(request, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
     }
     const writable = new Map<string, boolean>();
@@ -81,6 +81,10 @@ export default defineHandler<ProduceRequest, ProduceResponseInput>({
     }));
     // The produce quota counts the record bytes of the request (Kafka counts the whole request's size).
     const throttleTimeMs = chargeQuota(ctx, 'produce', bytes);
+    // An acks=0 producer has no answer to read its refusal from: Kafka closes the connection so it
+    // refreshes its metadata and sees the error (KafkaApis.handleProduceRequest). errorResponse
+    // answers null for acks=0, which closes it.
+    if (acks === 0 && [...writable.values()].includes(false)) throw new Error('acks=0 produce refused by the authorizer');
     if (acks === 0) return NO_RESPONSE;
     const responses = [];
     for (const t of topics) responses.push({ name: t.name, partitionResponses: await Promise.all(t.partitions) });

@@ -19,7 +19,7 @@ import { AclOperation, type AclResource } from '../../../../src/acceptor/authori
 import { ErrorCode } from '../../../../src/protocol/errors.ts';
 import { ZERO_UUID } from '../../../../src/protocol/primitives.ts';
 import { buildRecordBatch } from '../../../../src/protocol/records.ts';
-import { call, fakeServices, type FakeServices } from '../../../helpers/fake-services.ts';
+import { call, errorResponseOf, fakeServices, type FakeServices } from '../../../helpers/fake-services.ts';
 
 let s: FakeServices;
 const asked: string[] = [];
@@ -53,6 +53,16 @@ test('Produce needs WRITE on the topic; refused before the append', async () => 
     ['open', 0], ['secret', ErrorCode.TOPIC_AUTHORIZATION_FAILED], ['missing', ErrorCode.TOPIC_AUTHORIZATION_FAILED],
   ]);
   expect(s.appends.length).toBe(1);
+});
+
+test('an acks=0 Produce refused by the authorizer closes the connection, as Kafka (no answer carries the error)', async () => {
+  allowOnly('WRITE topic:open');
+  const records = buildRecordBatch({ baseTimestamp: 1n, records: [{ key: null, value: Buffer.from('v') }] });
+  const request = { transactionalId: null, acks: 0, timeoutMs: 1000, topicData: [{ name: 'open', partitionData: [{ index: 0, records }] }, { name: 'secret', partitionData: [{ index: 0, records }] }] };
+  await expect(call(produce, s, 9, request)).rejects.toThrow();
+  expect(errorResponseOf(produce, s, 9, request)).toBeNull();
+  expect(s.appends.length).toBe(1);
+  expect(await call(produce, s, 9, { ...request, topicData: [request.topicData[0]] })).toBeNull();
 });
 
 test('Fetch needs READ; ListOffsets DESCRIBE', async () => {
