@@ -40,6 +40,8 @@ export interface GroupCoordinatorSettings {
   groupConsumerMaxSize: number;
   /** group.consumer.assignors: server-side assignors by name, the first is the default. */
   groupConsumerAssignors: string;
+  /** group.consumer.assignment.interval.ms: a group's target assignment is recomputed at most this often. */
+  groupConsumerAssignmentIntervalMs: number;
 }
 
 export const DEFAULT_GROUP_COORDINATOR_SETTINGS: Readonly<GroupCoordinatorSettings> = Object.freeze({
@@ -58,6 +60,7 @@ export const DEFAULT_GROUP_COORDINATOR_SETTINGS: Readonly<GroupCoordinatorSettin
   groupConsumerMaxHeartbeatIntervalMs: 15_000,
   groupConsumerMaxSize: 2_147_483_647,
   groupConsumerAssignors: 'uniform,range',
+  groupConsumerAssignmentIntervalMs: 1_000,
 });
 
 export interface BrokerConfig extends GroupCoordinatorSettings {
@@ -195,6 +198,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'groupConsumerMaxHeartbeatIntervalMs', flag: 'group-consumer-max-heartbeat-interval-ms', kind: 'int', description: 'upper bound of group.consumer.heartbeat.interval.ms (group.consumer.max.heartbeat.interval.ms)', defaultValue: () => DEFAULT_GROUP_COORDINATOR_SETTINGS.groupConsumerMaxHeartbeatIntervalMs },
   { key: 'groupConsumerMaxSize', flag: 'group-consumer-max-size', kind: 'int', description: 'most members of one consumer-protocol group (group.consumer.max.size)', defaultValue: () => DEFAULT_GROUP_COORDINATOR_SETTINGS.groupConsumerMaxSize },
   { key: 'groupConsumerAssignors', flag: 'group-consumer-assignors', kind: 'string', description: 'server-side assignors, comma-separated, the first is the default: uniform, range (group.consumer.assignors)', defaultValue: () => DEFAULT_GROUP_COORDINATOR_SETTINGS.groupConsumerAssignors },
+  { key: 'groupConsumerAssignmentIntervalMs', flag: 'group-consumer-assignment-interval-ms', kind: 'int', description: 'a consumer-protocol group\'s target assignment is recomputed at most this often, 0-15000 (group.consumer.assignment.interval.ms)', defaultValue: () => DEFAULT_GROUP_COORDINATOR_SETTINGS.groupConsumerAssignmentIntervalMs },
   { key: 'topicDefaults', flag: 'topic-defaults', kind: 'json', description: 'JSON object of default topic configs, e.g. {"segment.bytes":"1073741824"}', defaultValue: () => ({}) },
   { key: 'listeners', flag: 'listeners', kind: 'string', description: 'Kafka listeners NAME://host:port,... (listeners); empty: one PLAINTEXT listener on --host/--port', defaultValue: () => '' },
   { key: 'advertisedListeners', flag: 'advertised-listeners', kind: 'string', description: 'NAME://host:port,... told to clients in Metadata (advertised.listeners); a listener not named advertises its own address', defaultValue: () => '' },
@@ -413,6 +417,10 @@ function checkConsumerGroupSettings(c: BrokerConfig): void {
   within('group-consumer-heartbeat-interval-ms', c.groupConsumerHeartbeatIntervalMs, c.groupConsumerMinHeartbeatIntervalMs, c.groupConsumerMaxHeartbeatIntervalMs);
   if (c.groupConsumerHeartbeatIntervalMs >= c.groupConsumerSessionTimeoutMs) {
     throw new ConfigError('--group-consumer-heartbeat-interval-ms must be less than --group-consumer-session-timeout-ms');
+  }
+  // Kafka's group.consumer.min/max.assignment.interval.ms defaults bound it.
+  if (c.groupConsumerAssignmentIntervalMs < 0 || c.groupConsumerAssignmentIntervalMs > 15_000) {
+    throw new ConfigError('--group-consumer-assignment-interval-ms must be between 0 and 15000');
   }
   if (c.groupConsumerMaxSize < 1) throw new ConfigError('--group-consumer-max-size must be at least 1');
   const assignors = c.groupConsumerAssignors.split(',').map((s) => s.trim()).filter((s) => s !== '');

@@ -117,6 +117,9 @@ export class ConsumerGroups {
   readonly #sessionTimers = new Map<string, ReturnType<typeof setTimeout>>();
   readonly #rebalanceTimers = new Map<string, ReturnType<typeof setTimeout>>();
   readonly #regexCache = new Map<string, RE2JS>();
+  readonly #assignTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** When each group's target assignment was last computed (ms). */
+  readonly #lastAssignment = new Map<string, number>();
 
   constructor(options: ConsumerGroupsOptions) {
     this.#settings = options.settings;
@@ -163,6 +166,13 @@ export class ConsumerGroups {
   loaded(): void {
     for (const g of this.#groups.values()) {
       if (g.members.size === 0 && g.groupEpoch === 0) this.#groups.delete(g.groupId);
+      if (g.groupEpoch > g.assignmentEpoch && g.members.size > 0) {
+        // Stopped within an assignment interval: the target is computed now.
+        this.#computeTargetAssignment(g);
+        this.#lastAssignment.set(g.groupId, this.#now());
+        const entries = [this.#groupRecord(g), ...[...g.members.values()].map((m) => this.#memberRecord(g, m))];
+        this.#write(entries).catch((err: unknown) => this.#log.error({ err, group: g.groupId }, 'target assignment could not be written'));
+      }
       for (const m of g.members.values()) {
         this.#scheduleSession(g.groupId, m.memberId);
         if (m.state === 'unrevoked_partitions') this.#scheduleRebalanceTimeout(g.groupId, m);
@@ -173,6 +183,8 @@ export class ConsumerGroups {
   clearTimers(): void {
     for (const t of this.#sessionTimers.values()) clearTimeout(t);
     for (const t of this.#rebalanceTimers.values()) clearTimeout(t);
+    for (const t of this.#assignTimers.values()) clearTimeout(t);
+    this.#assignTimers.clear();
     this.#sessionTimers.clear();
     this.#rebalanceTimers.clear();
   }
@@ -270,7 +282,10 @@ export class ConsumerGroups {
   #heartbeat(p: ConsumerGroupHeartbeatParams): { result: ConsumerGroupHeartbeatResult; entries: ConsumerGroupLogEntry[] } {
     const joining = p.memberEpoch === 0;
     if (!joining && !this.#groups.has(p.groupId)) this.#consumerGroup(p.groupId, false);
-    const { group } = joining ? this.#consumerGroup(p.groupId, true) : { group: this.#groups.get(p.groupId)! };
+    const { group, created } = joining ? this.#consumerGroup(p.groupId, true) : { group: this.#groups.get(p.groupId)!, created: false };
+    // Kafka 4.4 starts a new group at epoch 1 (a first member subscribed to nothing gets epoch 1,
+    // one subscribed to a topic epoch 2: the subscription bumps it once more).
+    if (created) group.groupEpoch = 1;
     const entries: ConsumerGroupLogEntry[] = [];
     const maxSize = this.#settings.groupConsumerMaxSize;
     if (group.members.size >= maxSize && (p.memberId === '' || !group.members.has(p.memberId))) {
@@ -292,11 +307,8 @@ export class ConsumerGroups {
       clientId: p.clientId,
       clientHost: p.clientHost,
     };
-    const isNew = !group.members.has(updated.memberId);
-    // A new member always bumps the group epoch (Kafka 4.4 does, even for an empty subscription).
-    let bump = isNew && replaced === null
-      ? true
-      : !sameList(updated.subscribedTopicNames, member.subscribedTopicNames) || updated.subscribedTopicRegex !== member.subscribedTopicRegex;
+    // A subscription change bumps the group epoch; a member joining with none does not (Kafka 4.4).
+    let bump = !sameList(updated.subscribedTopicNames, member.subscribedTopicNames) || updated.subscribedTopicRegex !== member.subscribedTopicRegex;
     if (replaced !== null) {
       // The static member's new incarnation takes over its place and its target.
       const target = group.targetOf(replaced.memberId);
@@ -310,10 +322,12 @@ export class ConsumerGroups {
     if (bump) {
       group.groupEpoch += 1;
       group.subscriptionSignature = signature;
-      this.#computeTargetAssignment(group);
+      this.#log.info({ group: group.groupId, groupEpoch: group.groupEpoch }, 'consumer group epoch bumped');
+    }
+    if (bump || created) {
+      this.#maybeAssign(group);
       entries.push(this.#groupRecord(group));
       for (const m of group.members.values()) entries.push(this.#memberRecord(group, m));
-      this.#log.info({ group: group.groupId, groupEpoch: group.groupEpoch }, 'consumer group epoch bumped');
     }
 
     let current = group.members.get(updated.memberId)!;
@@ -326,7 +340,7 @@ export class ConsumerGroups {
         else this.#cancelRebalanceTimeout(group.groupId, next.memberId);
       }
     }
-    if (!bump && !sameMember(current, member)) entries.push(this.#memberRecord(group, current));
+    if (!(bump || created) && !sameMember(current, member)) entries.push(this.#memberRecord(group, current));
     this.#scheduleSession(group.groupId, current.memberId);
 
     const full = joining || (p.rebalanceTimeoutMs !== -1 && p.subscribedTopicNames !== null && p.topicPartitions !== null);
@@ -413,7 +427,7 @@ export class ConsumerGroups {
     group.removeMember(memberId);
     group.groupEpoch += 1;
     group.subscriptionSignature = this.#subscriptionSignature(group);
-    this.#computeTargetAssignment(group);
+    this.#maybeAssign(group);
     group.stateSince = this.#now();
     const entries: ConsumerGroupLogEntry[] = [{ kind: 'cg-member', group: group.groupId, memberId, value: null }, this.#groupRecord(group)];
     for (const m of group.members.values()) entries.push(this.#memberRecord(group, m));
@@ -533,6 +547,36 @@ export class ConsumerGroups {
     group.targetAssignment.clear();
     for (const m of group.members.values()) group.targetAssignment.set(m.memberId, result.get(m.memberId) ?? emptyAssignment());
     group.assignmentEpoch = group.groupEpoch;
+  }
+
+  /**
+   * group.consumer.assignment.interval.ms (Kafka 4.4, default 1 s): a new target assignment is
+   * computed at most once per interval per group. Within it the group epoch runs ahead of the
+   * assignment epoch ("Assigning") and a timer computes the target when the interval is over; the
+   * members pick it up on their next heartbeat. Returns whether it was computed now.
+   */
+  #maybeAssign(group: ConsumerGroup): boolean {
+    const interval = this.#settings.groupConsumerAssignmentIntervalMs;
+    const now = this.#now();
+    const last = this.#lastAssignment.get(group.groupId);
+    if (interval <= 0 || last === undefined || now - last >= interval) {
+      this.#computeTargetAssignment(group);
+      this.#lastAssignment.set(group.groupId, now);
+      return true;
+    }
+    if (!this.#assignTimers.has(group.groupId)) {
+      const t = setTimeout(() => {
+        this.#assignTimers.delete(group.groupId);
+        if (this.#groups.get(group.groupId) !== group || group.groupEpoch <= group.assignmentEpoch) return;
+        this.#computeTargetAssignment(group);
+        this.#lastAssignment.set(group.groupId, this.#now());
+        const entries = [this.#groupRecord(group), ...[...group.members.values()].map((m) => this.#memberRecord(group, m))];
+        this.#write(entries).catch((err: unknown) => this.#log.error({ err, group: group.groupId }, 'target assignment could not be written'));
+      }, last + interval - now);
+      t.unref?.();
+      this.#assignTimers.set(group.groupId, t);
+    }
+    return false;
   }
 
   #groupRecord(group: ConsumerGroup): ConsumerGroupLogEntry {

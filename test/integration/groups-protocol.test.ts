@@ -141,7 +141,9 @@ test('FindCoordinator answers this broker for groups (batched from v4) and refus
   expect(v4.coordinators.map((x) => [x.key, x.errorCode, x.port])).toEqual([['a', 0, tb.port], ['b', 0, tb.port]]);
   const txn = await c.request<FindCoordinatorResponse>(ApiKey.FindCoordinator, 4, { keyType: 1, coordinatorKeys: ['t'] });
   expect(txn.coordinators[0]!.errorCode).toBe(ErrorCode.COORDINATOR_NOT_AVAILABLE);
-  expect(c.brokerVersions.has(ApiKey.ConsumerGroupHeartbeat)).toBe(false);
+  // KIP-848 (issue 16): the consumer group protocol is advertised, every version of the definitions.
+  expect(c.brokerVersions.get(ApiKey.ConsumerGroupHeartbeat)).toEqual({ min: 0, max: 1 });
+  expect(c.brokerVersions.get(ApiKey.ConsumerGroupDescribe)).toEqual({ min: 0, max: 0 });
 });
 
 test('the leader\'s assignment bytes, user data included, reach each member byte for byte', async () => {

@@ -1,6 +1,8 @@
 // Differential cases for consumer groups: FindCoordinator, the classic membership APIs (one
 // member through join, sync, heartbeat and leave at every version), committed offsets,
-// DescribeGroups, ListGroups, DeleteGroups and OffsetDelete.
+// DescribeGroups, ListGroups, DeleteGroups and OffsetDelete; the consumer group protocol (KIP-848):
+// ConsumerGroupHeartbeat's checks, epochs, static members and leave, ConsumerGroupDescribe, and
+// how ListGroups, DescribeGroups, OffsetCommit, OffsetFetch and JoinGroup treat a consumer group.
 import { ApiKey } from '../../../src/protocol/generated/index.ts';
 import type { Case, CaseContext } from './case.ts';
 
@@ -24,7 +26,70 @@ async function commit(c: CaseContext, label: string, v: number, groupId: string,
   });
 }
 
+
+/** A ConsumerGroupHeartbeat body: a first join (epoch 0) unless `over` says otherwise. */
+function heartbeatBody(groupId: string, over: object = {}) {
+  return {
+    groupId, memberId: 'cg-m1', memberEpoch: 0, instanceId: null, rackId: null, rebalanceTimeoutMs: 30_000, subscribedTopicNames: ['cgp'],
+    subscribedTopicRegex: null, serverAssignor: null, topicPartitions: [], ...over,
+  };
+}
+const STEADY = { rebalanceTimeoutMs: -1, subscribedTopicNames: null, topicPartitions: null };
+
+const consumerGroupCase: Case = {
+  name: 'consumer-group-protocol',
+  async run(c) {
+    await c.session.createTopic('cgp', 3);
+    // Kafka creates and loads the group's offsets partition on first use: wait as a client would.
+    for (const g of ['cgp-g', 'cgp-v0', 'cgp-static', 'cgp-none']) {
+      await c.session.warmUp(ApiKey.FindCoordinator, 4, { keyType: 0, coordinatorKeys: [g] }, (r) => (r as { coordinators: { errorCode: number }[] }).coordinators[0]!.errorCode);
+      await c.session.warmUp(ApiKey.ConsumerGroupDescribe, 0, { groupIds: [g], includeAuthorizedOperations: false }, (r) => {
+        const code = (r as { groups: { errorCode: number }[] }).groups[0]!.errorCode;
+        return [14, 15, 16].includes(code) ? code : 0;
+      });
+    }
+    const hb = (label: string, v: number, body: object) => c.call(label, ApiKey.ConsumerGroupHeartbeat, v, body);
+    await hb('v1 empty member id', 1, heartbeatBody('cgp-g', { memberId: '' }));
+    await hb('no subscription', 1, heartbeatBody('cgp-g', { subscribedTopicNames: null }));
+    await hb('bad regex', 1, heartbeatBody('cgp-g', { subscribedTopicNames: null, subscribedTopicRegex: 'a(' }));
+    await hb('bad assignor', 1, heartbeatBody('cgp-g', { serverAssignor: 'sticky' }));
+    await hb('bad epoch', 1, heartbeatBody('cgp-g', { memberEpoch: -3 }));
+    await hb('v0 join names the member', 0, heartbeatBody('cgp-v0', { memberId: '' }));
+    await hb('join', 1, heartbeatBody('cgp-g'));
+    await hb('heartbeat', 1, heartbeatBody('cgp-g', { memberEpoch: 1, ...STEADY }));
+    await hb('greater epoch', 1, heartbeatBody('cgp-g', { memberEpoch: 5, ...STEADY }));
+    await hb('unknown member', 1, heartbeatBody('cgp-g', { memberId: 'cg-nobody', memberEpoch: 1, ...STEADY }));
+    await hb('unknown group', 1, heartbeatBody('cgp-none', { memberEpoch: 1, ...STEADY }));
+    await c.call('describe', ApiKey.ConsumerGroupDescribe, 0, { groupIds: ['cgp-g', 'cgp-none'], includeAuthorizedOperations: true });
+    await c.call('describe groups', ApiKey.DescribeGroups, 5, { groups: ['cgp-g'], includeAuthorizedOperations: false });
+    await c.call('list consumer groups', ApiKey.ListGroups, 5, { statesFilter: [], typesFilter: ['Consumer'] });
+    const offset = (generationIdOrMemberEpoch: number) => ({
+      groupId: 'cgp-g', generationIdOrMemberEpoch, memberId: 'cg-m1', groupInstanceId: null, retentionTimeMs: -1n,
+      topics: [{ name: 'cgp', partitions: [{ partitionIndex: 0, committedOffset: 0n, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: null }] }],
+    });
+    await c.call('commit at the epoch', ApiKey.OffsetCommit, 9, offset(1));
+    await c.call('commit at a newer epoch', ApiKey.OffsetCommit, 9, offset(9));
+    await c.call('commit below v9', ApiKey.OffsetCommit, 8, offset(1));
+    await c.call('fetch at the epoch', ApiKey.OffsetFetch, 9, { groups: [{ groupId: 'cgp-g', memberId: 'cg-m1', memberEpoch: 1, topics: null }], requireStable: false });
+    await c.call('fetch stale epoch', ApiKey.OffsetFetch, 9, { groups: [{ groupId: 'cgp-g', memberId: 'cg-m1', memberEpoch: 7, topics: null }], requireStable: false });
+    await c.call('fetch unknown member', ApiKey.OffsetFetch, 9, { groups: [{ groupId: 'cgp-g', memberId: 'cg-nobody', memberEpoch: 1, topics: null }], requireStable: false });
+    await c.call('classic join to the consumer group', ApiKey.JoinGroup, 9, {
+      groupId: 'cgp-g', sessionTimeoutMs: 30_000, rebalanceTimeoutMs: 5_000, memberId: '', groupInstanceId: null, protocolType: 'consumer',
+      protocols: [{ name: 'range', metadata: PROTOCOL_METADATA }], reason: null,
+    });
+    await hb('static join', 1, heartbeatBody('cgp-static', { memberId: 'cg-s1', instanceId: 'i-1' }));
+    await hb('static other member', 1, heartbeatBody('cgp-static', { memberId: 'cg-s2', instanceId: 'i-1' }));
+    await hb('static same member again', 1, heartbeatBody('cgp-static', { memberId: 'cg-s1', instanceId: 'i-1' }));
+    await hb('static leave for now', 1, heartbeatBody('cgp-static', { memberId: 'cg-s1', instanceId: 'i-1', memberEpoch: -2, ...STEADY }));
+    await hb('static replaced', 1, heartbeatBody('cgp-static', { memberId: 'cg-s2', instanceId: 'i-1' }));
+    await hb('leave', 1, heartbeatBody('cgp-g', { memberEpoch: -1, ...STEADY }));
+    await hb('leave again', 1, heartbeatBody('cgp-g', { memberEpoch: -1, ...STEADY }));
+    await c.call('list after leave', ApiKey.ListGroups, 5, { statesFilter: ['empty'], typesFilter: ['consumer'] });
+  },
+};
+
 export const groupCases: Case[] = [
+  consumerGroupCase,
   {
     name: 'find-coordinator',
     async run(c) {

@@ -36,7 +36,7 @@ let coordinator: GroupCoordinator;
 function make(settings: Partial<GroupCoordinatorSettings> = {}): GroupCoordinator {
   return new GroupCoordinator({
     store, partitionExists: () => true, log: pino({ level: 'silent' }), topics: () => topics,
-    settings: { groupConsumerSessionTimeoutMs: 1000, groupConsumerHeartbeatIntervalMs: 100, groupInitialRebalanceDelayMs: 0, groupMinSessionTimeoutMs: 100, ...settings },
+    settings: { groupConsumerSessionTimeoutMs: 1000, groupConsumerHeartbeatIntervalMs: 100, groupInitialRebalanceDelayMs: 0, groupMinSessionTimeoutMs: 100, groupConsumerAssignmentIntervalMs: 0, ...settings },
   });
 }
 
@@ -82,41 +82,41 @@ function expectNoDoubleOwnership(): void {
   }
 }
 
-test('the first member gets every partition at epoch 1; v0 makes the member id', async () => {
+test('the first member gets every partition at epoch 2 (a new group starts at 1, as in Kafka 4.4); v0 makes the member id', async () => {
   const r = await hb({ memberId: '', apiVersion: 0 });
   expect(r.errorCode).toBe(ErrorCode.NONE);
   expect(r.memberId).toMatch(/^[A-Za-z0-9_-]{22}$/);
-  expect(r.memberEpoch).toBe(1);
+  expect(r.memberEpoch).toBe(2);
   expect(r.heartbeatIntervalMs).toBe(100);
   expect(parts(r)).toEqual(['orders:0', 'orders:1', 'orders:2', 'orders:3']);
   const d = coordinator.consumerGroupDescribe('g');
-  expect(d).toMatchObject({ errorCode: 0, groupState: 'Stable', groupEpoch: 1, assignmentEpoch: 1, assignorName: 'uniform' });
+  expect(d).toMatchObject({ errorCode: 0, groupState: 'Stable', groupEpoch: 2, assignmentEpoch: 2, assignorName: 'uniform' });
   expect(coordinator.listGroups()).toEqual([{ groupId: 'g', state: 'Stable', protocolType: 'consumer', groupType: 'consumer', members: 1 }]);
 });
 
 test('a second member gets its partitions only after the first has revoked them', async () => {
   const a = await hb({ memberId: 'a' });
-  expect(a.memberEpoch).toBe(1);
+  expect(a.memberEpoch).toBe(2);
   const b = await hb({ memberId: 'b' });
   // The target gives b two partitions, but a still owns them: b waits at epoch 2 with nothing.
-  expect(b.memberEpoch).toBe(2);
+  expect(b.memberEpoch).toBe(3);
   expect(parts(b)).toEqual([]);
   expect(coordinator.consumerGroupDescribe('g').groupState).toBe('Reconciling');
   expectNoDoubleOwnership();
 
   // a is told to keep two (its epoch stays 1 until it has revoked the others).
-  const a2 = await beat('a', 1, [{ topicId: T1, partitions: [0, 1, 2, 3] }]);
-  expect(a2.memberEpoch).toBe(1);
+  const a2 = await beat('a', 2, [{ topicId: T1, partitions: [0, 1, 2, 3] }]);
+  expect(a2.memberEpoch).toBe(2);
   expect(parts(a2)).toHaveLength(2);
   const kept = a2.assignment!.topicPartitions[0]!.partitions;
   // b still gets nothing: a has not reported the revocation.
-  expect(parts(await beat('b', 2, []))).toEqual([]);
+  expect(parts(await beat('b', 3, []))).toEqual([]);
   expectNoDoubleOwnership();
 
   // a reports it gave them up: it moves to epoch 2; then b gets the freed two.
-  const a3 = await beat('a', 1, [{ topicId: T1, partitions: kept }]);
-  expect(a3.memberEpoch).toBe(2);
-  const b3 = await beat('b', 2, []);
+  const a3 = await beat('a', 2, [{ topicId: T1, partitions: kept }]);
+  expect(a3.memberEpoch).toBe(3);
+  const b3 = await beat('b', 3, []);
   expect(parts(b3)).toHaveLength(2);
   expect(b3.assignment!.topicPartitions[0]!.partitions.some((p) => kept.includes(p))).toBe(false);
   expectNoDoubleOwnership();
@@ -145,22 +145,22 @@ test('epochs: a greater or unknown epoch is fenced, the previous one is accepted
   await hb({ memberId: 'a' });
   expect((await beat('a', 5, [])).errorCode).toBe(ErrorCode.FENCED_MEMBER_EPOCH);
   expect((await beat('nobody', 1, [])).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
-  expect((await beat('a', 1, [{ topicId: T1, partitions: [0, 1, 2, 3] }])).errorCode).toBe(ErrorCode.NONE);
+  expect((await beat('a', 2, [{ topicId: T1, partitions: [0, 1, 2, 3] }])).errorCode).toBe(ErrorCode.NONE);
   await hb({ memberId: 'b' });
-  const a = await beat('a', 1, [{ topicId: T1, partitions: [0, 1, 2, 3] }]);
+  const a = await beat('a', 2, [{ topicId: T1, partitions: [0, 1, 2, 3] }]);
   const keep = a.assignment!.topicPartitions[0]!.partitions;
-  expect((await beat('a', 1, [{ topicId: T1, partitions: keep }])).memberEpoch).toBe(2);
+  expect((await beat('a', 2, [{ topicId: T1, partitions: keep }])).memberEpoch).toBe(3);
   // The epoch-2 answer was "lost": epoch 1 again, owning a subset, is accepted.
-  expect((await beat('a', 1, [{ topicId: T1, partitions: keep }])).errorCode).toBe(ErrorCode.NONE);
-  expect((await beat('a', 0 + 1, [{ topicId: T1, partitions: [0, 1, 2, 3] }])).errorCode).toBe(ErrorCode.FENCED_MEMBER_EPOCH);
+  expect((await beat('a', 2, [{ topicId: T1, partitions: keep }])).errorCode).toBe(ErrorCode.NONE);
+  expect((await beat('a', 2, [{ topicId: T1, partitions: [0, 1, 2, 3] }])).errorCode).toBe(ErrorCode.FENCED_MEMBER_EPOCH);
   expect((await hb({ groupId: 'nope', memberId: 'a', memberEpoch: 3, topicPartitions: null })).errorCode).toBe(ErrorCode.GROUP_ID_NOT_FOUND);
 });
 
 test('a member that stops heartbeating is fenced after the session timeout and its partitions move', async () => {
   await hb({ memberId: 'a' });
   const b = await hb({ memberId: 'b' });
-  let a = await beat('a', 1, [{ topicId: T1, partitions: [0, 1, 2, 3] }]);
-  a = await beat('a', 1, a.assignment!.topicPartitions);
+  let a = await beat('a', 2, [{ topicId: T1, partitions: [0, 1, 2, 3] }]);
+  a = await beat('a', 2, a.assignment!.topicPartitions);
   await beat('b', b.memberEpoch, []);
   // Only b keeps heartbeating.
   for (let i = 0; i < 12; i++) {
@@ -177,7 +177,7 @@ test('leaving with epoch -1 hands the partitions over; the last member leaving e
   await hb({ memberId: 'a' });
   await hb({ memberId: 'b' });
   expect(await beat('a', -1, null)).toMatchObject({ errorCode: 0, memberId: 'a', memberEpoch: -1 });
-  const b = await beat('b', 2, []);
+  const b = await beat('b', 3, []);
   expect(parts(b)).toEqual(['orders:0', 'orders:1', 'orders:2', 'orders:3']);
   await beat('b', -1, null);
   expect(coordinator.consumerGroupDescribe('g').groupState).toBe('Empty');
@@ -201,6 +201,20 @@ test('static members: -2 keeps the partitions for the next incarnation; a second
   expect(parts(again)).toEqual(['orders:0', 'orders:1', 'orders:2', 'orders:3']);
   expect(coordinator.consumerGroupDescribe('g').groupEpoch).toBe(epochBefore);
   expect(coordinator.consumerGroupDescribe('g').members.map((m) => m.memberId)).toEqual(['a2']);
+});
+
+test('group.consumer.assignment.interval.ms: a join within the interval waits for the next computation (Assigning), as in Kafka 4.4', async () => {
+  await coordinator.close();
+  coordinator = make({ groupConsumerAssignmentIntervalMs: 1000, groupConsumerSessionTimeoutMs: 10_000 });
+  coordinator.markLoaded();
+  expect((await hb({ memberId: 'a' })).memberEpoch).toBe(2);
+  // Kafka 4.4 answered the same: group epoch 3, assignment epoch still 2, b at 2 with nothing.
+  expect(await hb({ memberId: 'b' })).toMatchObject({ memberEpoch: 2, assignment: { topicPartitions: [] } });
+  expect(coordinator.consumerGroupDescribe('g')).toMatchObject({ groupEpoch: 3, assignmentEpoch: 2, groupState: 'Assigning' });
+  await vi.advanceTimersByTimeAsync(1000);
+  expect(coordinator.consumerGroupDescribe('g')).toMatchObject({ groupEpoch: 3, assignmentEpoch: 3, groupState: 'Reconciling' });
+  const a = await beat('a', 2, [{ topicId: T1, partitions: [0, 1, 2, 3] }]);
+  expect(parts(a)).toHaveLength(2);
 });
 
 test('GROUP_MAX_SIZE_REACHED once the group is full', async () => {
@@ -267,13 +281,13 @@ test('OffsetCommit and OffsetFetch take the member epoch as the generation', asy
 test('KIP-1251: a commit at an older epoch is accepted for the partitions held since then, STALE_MEMBER_EPOCH for the others', async () => {
   await hb({ memberId: 'a' });
   await hb({ memberId: 'b' });
-  const a1 = await beat('a', 1, [{ topicId: T1, partitions: [0, 1, 2, 3] }]);
+  const a1 = await beat('a', 2, [{ topicId: T1, partitions: [0, 1, 2, 3] }]);
   const kept = a1.assignment!.topicPartitions[0]!.partitions;
   const gone = [0, 1, 2, 3].filter((x) => !kept.includes(x));
-  expect((await beat('a', 1, [{ topicId: T1, partitions: kept }])).memberEpoch).toBe(2);
-  // The client has not seen epoch 2 yet and commits at 1.
+  expect((await beat('a', 2, [{ topicId: T1, partitions: kept }])).memberEpoch).toBe(3);
+  // The client has not seen epoch 3 yet and commits at 2.
   const r = await coordinator.commitOffsets({
-    groupId: 'g', generationId: 1, memberId: 'a', groupInstanceId: null, apiVersion: 9,
+    groupId: 'g', generationId: 2, memberId: 'a', groupInstanceId: null, apiVersion: 9,
     topics: [{ name: 'orders', partitions: [kept[0]!, gone[0]!].map((partitionIndex) => ({ partitionIndex, committedOffset: 7n, committedLeaderEpoch: -1, committedMetadata: null })) }],
   });
   expect(r).toEqual([{ name: 'orders', partitions: [{ partitionIndex: kept[0], errorCode: ErrorCode.NONE }, { partitionIndex: gone[0], errorCode: ErrorCode.STALE_MEMBER_EPOCH }] }]);
@@ -283,9 +297,9 @@ test('KIP-1251: a commit at an older epoch is accepted for the partitions held s
 test('after a restart the group is back with its epochs: members carry on without a rebalance', async () => {
   await hb({ memberId: 'a' });
   await hb({ memberId: 'b' });
-  const a = await beat('a', 1, [{ topicId: T1, partitions: [0, 1, 2, 3] }]);
-  expect((await beat('a', 1, a.assignment!.topicPartitions)).memberEpoch).toBe(2);
-  const b = await beat('b', 2, []);
+  const a = await beat('a', 2, [{ topicId: T1, partitions: [0, 1, 2, 3] }]);
+  expect((await beat('a', 2, a.assignment!.topicPartitions)).memberEpoch).toBe(3);
+  const b = await beat('b', 3, []);
   const before = coordinator.consumerGroupDescribe('g');
   await coordinator.close();
 

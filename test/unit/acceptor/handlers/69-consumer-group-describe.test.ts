@@ -22,9 +22,9 @@ test('a consumer group, an unknown group and a classic group', async () => {
   const [cg, nope, classic] = res!.groups;
   const parts = { topicPartitions: [{ topicId: topic.topicId, topicName: 't', partitions: [0, 1] }] };
   expect(cg).toEqual({
-    errorCode: 0, errorMessage: null, groupId: 'cg', groupState: 'Stable', groupEpoch: 1, assignmentEpoch: 1, assignorName: 'range',
+    errorCode: 0, errorMessage: null, groupId: 'cg', groupState: 'Stable', groupEpoch: 2, assignmentEpoch: 2, assignorName: 'range',
     members: [{
-      memberId: 'm-1', instanceId: 'i-1', rackId: 'r1', memberEpoch: 1, clientId: 'c', clientHost: '/127.0.0.1',
+      memberId: 'm-1', instanceId: 'i-1', rackId: 'r1', memberEpoch: 2, clientId: 'c', clientHost: '/127.0.0.1',
       subscribedTopicNames: ['t'], subscribedTopicRegex: '', assignment: parts, targetAssignment: parts,
     }],
     authorizedOperations: 3400,
