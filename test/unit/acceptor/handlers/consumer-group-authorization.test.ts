@@ -39,7 +39,8 @@ test('ConsumerGroupHeartbeat needs READ on the group; a refused member never joi
   expect(refused).toMatchObject({ errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, memberId: null, assignment: null });
   expect(asked).toContain('READ group:denied');
   const joined = await call<ConsumerGroupHeartbeatResponse>(heartbeat, s, 1, join('allowed'));
-  expect(joined).toMatchObject({ errorCode: ErrorCode.NONE, memberEpoch: 1 });
+  expect(joined!.errorCode).toBe(ErrorCode.NONE);
+  expect(joined!.memberEpoch).toBeGreaterThan(0);
   const described = await call<ConsumerGroupDescribeResponse>(describe, s, 0, { groupIds: ['allowed', 'denied'], includeAuthorizedOperations: false });
   expect(described!.groups.map((g) => [g.groupId, g.errorCode])).toEqual([
     ['allowed', ErrorCode.NONE], ['denied', ErrorCode.GROUP_AUTHORIZATION_FAILED],
