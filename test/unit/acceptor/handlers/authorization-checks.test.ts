@@ -15,25 +15,16 @@ import initProducerId from '../../../../src/acceptor/handlers/22-init-producer-i
 import describeConfigs from '../../../../src/acceptor/handlers/32-describe-configs.ts';
 import describeLogDirs from '../../../../src/acceptor/handlers/35-describe-log-dirs.ts';
 import deleteGroups from '../../../../src/acceptor/handlers/42-delete-groups.ts';
-import { AclOperation, type AclResource } from '../../../../src/acceptor/authorized-operations.ts';
 import { ErrorCode } from '../../../../src/protocol/errors.ts';
 import { ZERO_UUID } from '../../../../src/protocol/primitives.ts';
 import { buildRecordBatch } from '../../../../src/protocol/records.ts';
+import { allowOnlyAuthorizer } from '../../../helpers/fake-authorizer.ts';
 import { call, errorResponseOf, fakeServices, type FakeServices } from '../../../helpers/fake-services.ts';
 
 let s: FakeServices;
 const asked: string[] = [];
 /** Allows exactly the listed "OPERATION type:name" strings. */
-function allowOnly(...allowed: string[]) {
-  const name = (op: number) => Object.entries(AclOperation).find(([, v]) => v === op)![0];
-  s.authorizer = {
-    authorize: (_principal: string, op: number, r: AclResource) => {
-      const key = `${name(op)} ${r.type}:${r.name}`;
-      asked.push(key);
-      return allowed.includes(key);
-    },
-  };
-}
+const allowOnly = (...allowed: string[]) => { s.authorizer = allowOnlyAuthorizer(allowed, asked); };
 beforeEach(() => {
   s = fakeServices();
   asked.length = 0;

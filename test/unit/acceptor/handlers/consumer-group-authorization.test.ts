@@ -3,24 +3,16 @@
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import heartbeat from '../../../../src/acceptor/handlers/68-consumer-group-heartbeat.ts';
 import describe from '../../../../src/acceptor/handlers/69-consumer-group-describe.ts';
-import { AclOperation, type AclResource } from '../../../../src/acceptor/authorized-operations.ts';
 import { ErrorCode } from '../../../../src/protocol/errors.ts';
 import type { ConsumerGroupHeartbeatResponse } from '../../../../src/protocol/generated/consumer-group-heartbeat-response.ts';
 import type { ConsumerGroupDescribeResponse } from '../../../../src/protocol/generated/consumer-group-describe-response.ts';
+import { allowOnlyAuthorizer } from '../../../helpers/fake-authorizer.ts';
 import { call, fakeServices, type FakeServices } from '../../../helpers/fake-services.ts';
 
 let s: FakeServices;
 const asked: string[] = [];
-function allowOnly(...allowed: string[]) {
-  const name = (op: number) => Object.entries(AclOperation).find(([, v]) => v === op)![0];
-  s.authorizer = {
-    authorize: (_principal: string, op: number, r: AclResource) => {
-      const key = `${name(op)} ${r.type}:${r.name}`;
-      asked.push(key);
-      return allowed.includes(key);
-    },
-  };
-}
+/** Allows exactly the listed "OPERATION type:name" strings. */
+const allowOnly = (...allowed: string[]) => { s.authorizer = allowOnlyAuthorizer(allowed, asked); };
 beforeEach(() => {
   s = fakeServices();
   asked.length = 0;
