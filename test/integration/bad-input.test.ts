@@ -1,6 +1,6 @@
 // Bad input over real sockets: each gets the Kafka error or a closed connection, other connections
 // keep working, and the broker never crashes.
-import net from 'node:net';
+import { rawExchange } from '../helpers/raw-socket.ts';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startBroker, type TestBroker } from '../helpers/broker.ts';
 import { connect } from '../helpers/fetch.ts';
@@ -22,21 +22,7 @@ afterAll(async () => {
 });
 
 /** Sends raw bytes; resolves with what came back and whether the broker closed the socket. */
-function exchange(bytes: Buffer, waitMs = 500): Promise<{ data: Buffer; closed: boolean }> {
-  return new Promise((resolve) => {
-    const socket = net.connect(tb.port, '127.0.0.1');
-    const chunks: Buffer[] = [];
-    let closed = false;
-    socket.on('data', (d) => chunks.push(d));
-    socket.on('close', () => { closed = true; });
-    socket.on('error', () => undefined);
-    socket.on('connect', () => socket.write(bytes));
-    setTimeout(() => {
-      socket.destroy();
-      resolve({ data: Buffer.concat(chunks), closed });
-    }, waitMs);
-  });
-}
+const exchange = (bytes: Buffer, waitMs = 500) => rawExchange(tb.port, bytes, waitMs);
 
 function frame(body: Buffer): Buffer {
   const size = Buffer.alloc(4);

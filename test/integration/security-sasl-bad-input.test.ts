@@ -8,6 +8,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startBroker, type TestBroker } from '../helpers/broker.ts';
 import { kafkajs } from '../helpers/kafkajs.ts';
+import { rawExchange } from '../helpers/raw-socket.ts';
 import { makeTlsMaterial, type TlsMaterial } from '../helpers/tls-material.ts';
 import { ScramClient } from '../helpers/scram-client.ts';
 import { KafkaConnection } from '../../src/client/kafka-connection.ts';
@@ -63,21 +64,7 @@ function requestFrame(apiKey: number, apiVersion: number, body: (w: Writer) => v
 }
 
 /** Sends raw bytes on a new socket; what came back, and whether the broker closed it. */
-function exchange(port: number, bytes: Buffer, waitMs = 700): Promise<{ data: Buffer; closed: boolean }> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    const chunks: Buffer[] = [];
-    let closed = false;
-    socket.on('data', (d) => chunks.push(d));
-    socket.on('close', () => { closed = true; });
-    socket.on('error', () => undefined);
-    socket.on('connect', () => socket.write(bytes));
-    setTimeout(() => {
-      socket.destroy();
-      resolve({ data: Buffer.concat(chunks), closed });
-    }, waitMs);
-  });
-}
+const exchange = (port: number, bytes: Buffer, waitMs = 700) => rawExchange(port, bytes, waitMs);
 
 async function saslConnection(): Promise<KafkaConnection> {
   return KafkaConnection.connect('127.0.0.1', saslPort, { clientId: 'sasl-bad-input' });
