@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { ClusterMetadata, newClusterId, type MetadataRecord, type ScramCredential, type ScramMechanismName, type TopicInfo } from '../metadata/cluster-metadata.ts';
 import { MetadataLog, metadataLogConfig, METADATA_TOPIC } from '../metadata/metadata-log.ts';
 import {
-  DEFAULT_MAX_RECORD_BYTES_BETWEEN_SNAPSHOTS, MetadataSnapshots, snapshotRecords, type SnapshotStallPoint,
+  DEFAULT_MAX_RECORD_BYTES_BETWEEN_SNAPSHOTS, MetadataSnapshots, snapshotCrashPoint, snapshotRecords,
 } from '../metadata/metadata-snapshot.ts';
 import type { InternalLog } from '../metadata/internal-log.ts';
 import type { MetadataService } from './registry.ts';
@@ -33,9 +33,6 @@ export interface MetadataStoreOptions {
   maxRecordBytesBetweenSnapshots?: number;
   log?: Logger;
 }
-
-/** Set by crash tests only: a snapshot write stops for good at that point, so the test can kill -9 there. */
-const STALL_ENV = 'HIGHWATER_TEST_METADATA_SNAPSHOT_STALL';
 
 export class MetadataStore implements MetadataService {
   readonly metadata: ClusterMetadata;
@@ -195,17 +192,10 @@ export class MetadataStore implements MetadataService {
   }
 
   async #writeSnapshot(endOffset: bigint, records: MetadataRecord[], bytesCovered: number): Promise<void> {
-    const stallAt = process.env[STALL_ENV] as SnapshotStallPoint | undefined;
-    const stall = stallAt
-      ? (point: SnapshotStallPoint) => {
-        if (point !== stallAt) return Promise.resolve();
-        this.#logger?.warn({ point, endOffset: String(endOffset) }, 'metadata snapshot stalled for a test');
-        return new Promise<void>(() => undefined);
-      }
-      : undefined;
-    await this.#snapshots.write({ endOffset, records }, stall);
-    await stall?.('before-log-delete');
+    await this.#snapshots.write({ endOffset, records });
+    snapshotCrashPoint('before-log-delete');
     await this.#log.deleteBefore(endOffset);
+    snapshotCrashPoint('before-old-snapshot-delete');
     await this.#snapshots.deleteOlderThan(endOffset);
     this.#snapshotsWritten++;
     this.#logger?.info({ endOffset: String(endOffset), records: records.length, logBytesCovered: bytesCovered }, 'metadata snapshot written');

@@ -113,8 +113,16 @@ export function snapshotFileName(endOffset: bigint): string {
   return `${endOffset.toString().padStart(20, '0')}${SNAPSHOT_SUFFIX}`;
 }
 
-/** Where a test may stall a snapshot write, to kill the broker there (HIGHWATER_TEST_METADATA_SNAPSHOT_STALL). */
-export type SnapshotStallPoint = 'mid-write' | 'before-log-delete';
+/**
+ * Tests only: HIGHWATER_TEST_METADATA_SNAPSHOT_CRASH names a step at which the process kills
+ * itself (kill -9 semantics), so start-up can be checked after a crash at each point of writing a
+ * snapshot. Unset in production.
+ */
+export type SnapshotCrashPoint = 'mid-write' | 'before-rename' | 'before-log-delete' | 'before-old-snapshot-delete';
+
+export function snapshotCrashPoint(point: SnapshotCrashPoint): void {
+  if (process.env.HIGHWATER_TEST_METADATA_SNAPSHOT_CRASH === point) process.kill(process.pid, 'SIGKILL');
+}
 
 /** The snapshot directory of one data dir. */
 export class MetadataSnapshots {
@@ -151,7 +159,7 @@ export class MetadataSnapshots {
   }
 
   /** Writes a snapshot durably (temp file, fsync, rename, directory fsync); resolves once it is. */
-  async write(snapshot: MetadataSnapshot, stall?: (point: SnapshotStallPoint) => Promise<void>): Promise<void> {
+  async write(snapshot: MetadataSnapshot): Promise<void> {
     await mkdir(this.dir, { recursive: true });
     const final = path.join(this.dir, snapshotFileName(snapshot.endOffset));
     const temp = final + TEMP_SUFFIX;
@@ -160,15 +168,16 @@ export class MetadataSnapshots {
     try {
       const half = Math.floor(bytes.length / 2);
       await handle.write(bytes, 0, half, 0);
-      if (stall) {
+      if (process.env.HIGHWATER_TEST_METADATA_SNAPSHOT_CRASH) {
         await handle.sync();
-        await stall('mid-write');
+        snapshotCrashPoint('mid-write');
       }
       await handle.write(bytes, half, bytes.length - half, half);
       await handle.sync();
     } finally {
       await handle.close();
     }
+    snapshotCrashPoint('before-rename');
     await rename(temp, final);
     await syncDirectoryAsync(this.dir);
   }
