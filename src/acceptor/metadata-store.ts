@@ -72,6 +72,7 @@ export class MetadataStore implements MetadataService {
     await internalLog.open();
     const store = new MetadataStore(new ClusterMetadata(options.shards), options.partitions, new MetadataLog(internalLog), options);
     const log = store.#log;
+    const began = performance.now();
     const snapshot = await store.#snapshots.loadNewest((file, reason) => options.log?.warn({ file, reason }, 'metadata snapshot damaged, skipped'));
     const from = snapshot?.endOffset ?? 0n;
     // The log below a snapshot is deleted only once the snapshot is durable: a log starting past
@@ -89,7 +90,7 @@ export class MetadataStore implements MetadataService {
     store.#bytesSinceSnapshot = replayed.bytes;
     options.log?.info({
       snapshotEndOffset: snapshot ? String(snapshot.endOffset) : null, snapshotRecords: snapshot?.records.length ?? 0,
-      replayedRecords: replayed.records.length, replayedBytes: replayed.bytes,
+      replayedRecords: replayed.records.length, replayedBytes: replayed.bytes, loadMs: Math.round(performance.now() - began),
     }, 'metadata loaded');
     if (!store.metadata.clusterId) await store.write([{ type: 'cluster', clusterId: options.clusterId || newClusterId() }]);
     // A log that grew past the interval before snapshots existed (or before a crash) gets one now.
