@@ -14,7 +14,7 @@ const RECORDS = Number(process.argv[2] ?? 100_000);
 const STARTS = Number(process.argv[3] ?? 3);
 const PORT = 19410;
 const CLI = join(import.meta.dirname, '../src/cli/main.ts');
-const KEYS = ['producer_byte_rate', 'consumer_byte_rate'];
+const KEYS = ['producer_byte_rate', 'consumer_byte_rate'] as const;
 /** Client ids a request: each appears once in it (Kafka refuses an entity twice in one request). */
 const ENTITIES = 500;
 const PER_REQUEST = ENTITIES * KEYS.length;
@@ -62,8 +62,8 @@ async function fill(bootstrap: string): Promise<void> {
   try {
     for (let written = 0; written < RECORDS; written += PER_REQUEST) {
       const entries = Array.from({ length: ENTITIES }, (_, i) => ({
-        entities: [{ entityType: 'client-id', entityName: `bench-client-${i}` }],
-        ops: KEYS.map((key, k) => ({ key, value: 1_000_000 + written + i + k, remove: false })),
+        entities: [{ entityType: 'client-id' as const, entityName: `bench-client-${i}` }],
+        ops: KEYS.map((key, k) => ({ key, value: 1_000_000 + written + i + k, remove: false as const })),
       }));
       await admin.alterClientQuotas({ entries });
     }
