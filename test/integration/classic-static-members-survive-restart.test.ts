@@ -60,7 +60,7 @@ test('@platformatic/kafka static consumers keep their generation and assignment 
       deserializers: stringDeserializers, sessionTimeout: 10_000, heartbeatInterval: 200, rebalanceTimeout: 10_000, retries: 50, retryDelay: 100,
     });
     consumers.push(consumer);
-    closers.push(() => consumer.close(true));
+    closers.push(() => new Promise<void>((resolve) => consumer.close(true, () => resolve())));
     const stream = await consumer.consume({ topics: [TOPIC], mode: 'committed', fallbackMode: 'earliest', autocommit: 100, maxWaitTime: 100 });
     stream.on('data', (message) => seen.set(message.value, (seen.get(message.value) ?? 0) + 1));
     stream.on('error', () => undefined);
@@ -99,7 +99,17 @@ class Member {
   memberId = '';
   generationId = -1;
   leader = '';
-  constructor(readonly groupId: string, readonly instanceId: string | null, readonly metadata: Buffer, readonly sessionMs = 1500) {}
+  readonly groupId: string;
+  readonly instanceId: string | null;
+  readonly metadata: Buffer;
+  readonly sessionMs: number;
+
+  constructor(groupId: string, instanceId: string | null, metadata: Buffer, sessionMs = 1500) {
+    this.groupId = groupId;
+    this.instanceId = instanceId;
+    this.metadata = metadata;
+    this.sessionMs = sessionMs;
+  }
 
   async connect(): Promise<this> {
     this.c = await KafkaConnection.connect('127.0.0.1', tb.port, { clientId: 'static-restart-test' });
