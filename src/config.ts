@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import {
   SecurityConfigError, SslPrincipalMapper, parseBootstrapScram, parseClientAuth, parseConnectionOverrides, parseSaslMechanisms, parseTlsProtocols, resolveListeners,
 } from './security-config.ts';
+import { DEFAULT_MAX_RECORD_BYTES_BETWEEN_SNAPSHOTS } from './metadata/metadata-snapshot.ts';
 
 /** Shards when none are asked for: one core is left to the acceptor thread. */
 export function defaultShardCount(): number {
@@ -90,6 +91,8 @@ export interface BrokerConfig extends GroupCoordinatorSettings {
   nodeId: number;
   clusterId: string;
   retentionCheckMs: number;
+  /** metadata.log.max.record.bytes.between.snapshots: metadata log bytes after which the metadata image is snapshotted and the log below it deleted. */
+  metadataLogMaxRecordBytesBetweenSnapshots: number;
   /** log.cleaner.enable: whether compacted topics are cleaned. */
   logCleanerEnable: boolean;
   /** log.cleaner.backoff.ms: how often each shard checks its compacted partitions. */
@@ -176,6 +179,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'nodeId', flag: 'node-id', kind: 'int', description: 'this broker\'s node id', defaultValue: () => 1 },
   { key: 'clusterId', flag: 'cluster-id', kind: 'string', description: 'cluster id reported in Metadata (default: generated once and kept in the data dir)', defaultValue: () => '' },
   { key: 'retentionCheckMs', flag: 'retention-check-ms', kind: 'int', description: 'how often each shard applies retention.ms/retention.bytes (log.retention.check.interval.ms)', defaultValue: () => 300_000 },
+  { key: 'metadataLogMaxRecordBytesBetweenSnapshots', flag: 'metadata-log-max-record-bytes-between-snapshots', kind: 'int', description: 'metadata log bytes appended after which the whole metadata image is snapshotted and the log below it deleted (metadata.log.max.record.bytes.between.snapshots)', defaultValue: () => DEFAULT_MAX_RECORD_BYTES_BETWEEN_SNAPSHOTS },
   { key: 'logCleanerEnable', flag: 'log-cleaner-enable', kind: 'bool', description: 'clean compacted topics (log.cleaner.enable)', defaultValue: () => true },
   { key: 'logCleanerBackoffMs', flag: 'log-cleaner-backoff-ms', kind: 'int', description: 'how often each shard looks for compacted partitions to clean (log.cleaner.backoff.ms)', defaultValue: () => 15_000 },
   { key: 'logCleanerIoMaxBytesPerSecond', flag: 'log-cleaner-io-max-bytes-per-second', kind: 'string', description: 'the cleaner\'s read plus write byte rate per shard (log.cleaner.io.max.bytes.per.second; default no limit)', defaultValue: () => '1.7976931348623157E308' },
@@ -395,6 +399,7 @@ export function loadConfig(flags: Partial<Record<keyof BrokerConfig, unknown>>, 
   }
   // Kafka's type is a double: its default, Double.MAX_VALUE, means no limit.
   if (!(Number(config.logCleanerIoMaxBytesPerSecond) > 0)) throw new ConfigError(`--log-cleaner-io-max-bytes-per-second must be a positive number, not '${config.logCleanerIoMaxBytesPerSecond}'`);
+  if (config.metadataLogMaxRecordBytesBetweenSnapshots < 1) throw new ConfigError('--metadata-log-max-record-bytes-between-snapshots must be at least 1');
   if (config.logCleanerBackoffMs < 1) throw new ConfigError('--log-cleaner-backoff-ms must be at least 1');
   if (config.authorizerClassName !== '' && config.authorizerClassName !== STANDARD_AUTHORIZER_CLASS) {
     throw new ConfigError(`--authorizer-class-name must be empty or ${STANDARD_AUTHORIZER_CLASS}, not '${config.authorizerClassName}'`);

@@ -23,6 +23,7 @@ export interface DirectoryShards {
   closePartition(shard: number, slot: number, options: { deleteFiles: boolean }): Promise<void>;
   updateConfig(shard: number, slot: number, config: Record<string, string>): Promise<void>;
   append(shard: number, slot: number, records: Buffer, options: { forceSync?: boolean }): Promise<AppendCompletion>;
+  deleteRecords(shard: number, slot: number, offset: bigint): Promise<{ errorCode: number; lowWatermark: bigint }>;
 }
 
 export interface PartitionDirectoryOptions {
@@ -88,6 +89,7 @@ export class PartitionDirectory implements PartitionLookup {
       shard: {
         open: () => shards.openPartition(shard, request),
         appendSynced: (records) => shards.append(shard, request.slot, records, { forceSync: true }),
+        deleteRecords: (offset) => shards.deleteRecords(shard, request.slot, offset),
       },
     });
     this.#internalPartitions.push({ shard, request, log });

@@ -125,7 +125,10 @@ export async function startBroker(config: BrokerConfig, log: Logger): Promise<Ru
     throw err;
   }
   notReady = 'replaying the metadata log';
-  store = await MetadataStore.open({ shards: config.shards, clusterId: config.clusterId, partitions: directory }).catch(async (err: unknown) => {
+  store = await MetadataStore.open({
+    shards: config.shards, clusterId: config.clusterId, partitions: directory, dataDir: config.dataDir,
+    maxRecordBytesBetweenSnapshots: config.metadataLogMaxRecordBytesBetweenSnapshots, log,
+  }).catch(async (err: unknown) => {
     await http?.close();
     throw err;
   });

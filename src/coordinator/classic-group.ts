@@ -147,6 +147,8 @@ export class ClassicGroup {
   readonly pendingSync = new Set<string>();
   rebalanceTimer: ReturnType<typeof setTimeout> | undefined;
   syncTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Whether the coordinator's log holds a record of this group (classic-group-log.ts) that a deletion must tombstone. */
+  persisted = false;
   /** Set while the first rebalance of an empty group waits for more members (group.initial.rebalance.delay.ms). */
   initialDelay: { remainingMs: number; newMemberAdded: boolean } | null = null;
   #subscribedTopics: { generation: number; topics: Set<string> | 'unknown' } | null = null;

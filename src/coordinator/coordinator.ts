@@ -12,6 +12,7 @@ import { deadGroup, GroupMembership, type GroupDescription } from './membership.
 import type { CoordinatorLogEntry, OffsetLogEntry, OffsetsStore } from './offsets-log.ts';
 import { failedJoin, failedSync } from './rebalance.ts';
 import { isConsumerGroupEntry } from './consumer-group-log.ts';
+import { classicGroupTombstone, isClassicGroupEntry } from './classic-group-log.ts';
 import {
   ConsumerGroups, type ConsumerGroupDescription, type ConsumerGroupHeartbeatParams, type ConsumerGroupHeartbeatResult, type TopicView,
 } from './consumer-groups.ts';
@@ -68,6 +69,7 @@ export class GroupCoordinator {
     });
     this.#membership = new GroupMembership({
       settings: this.settings, log: options.log, now: this.#now, hasOffsets: (groupId) => this.#offsets.has(groupId),
+      store: options.store,
     });
     this.#store = options.store;
     this.#consumerGroups = new ConsumerGroups({
@@ -94,11 +96,19 @@ export class GroupCoordinator {
    * then every group request gets COORDINATOR_LOAD_IN_PROGRESS, which clients retry.
    */
   async load(replay: (apply: (entry: CoordinatorLogEntry) => void) => Promise<unknown>): Promise<void> {
+    const classicGroupIds = new Set<string>();
     await replay((entry) => {
       if (isConsumerGroupEntry(entry)) this.#consumerGroups.apply(entry);
-      else this.#offsets.apply(entry);
+      else if (isClassicGroupEntry(entry)) {
+        this.#membership.restore(entry);
+        classicGroupIds.add(entry.group);
+      } else this.#offsets.apply(entry);
     });
     this.#consumerGroups.loaded();
+    // A group converted between the protocols has the records of both; the conversion tombstones
+    // the old kind, but a crash between the two writes could leave both: the consumer group wins.
+    for (const groupId of classicGroupIds) if (this.#consumerGroups.group(groupId)) this.#membership.discardRestored(groupId);
+    this.#membership.loaded();
     for (const groupId of this.#offsets.groupIds()) if (!this.#consumerGroups.group(groupId)) this.#membership.groupOrCreate(groupId);
     this.#loading = false;
     this.#retentionTimer = setInterval(() => void this.expireOffsets().catch((err: unknown) => {
@@ -299,7 +309,10 @@ export class GroupCoordinator {
       if (consumerGroup) {
         deletingConsumer.push(consumerGroup);
         consumerTombstones.push(...this.#consumerGroups.tombstones(consumerGroup));
-      } else deleting.push(group!);
+      } else {
+        deleting.push(group!);
+        if (group!.persisted) consumerTombstones.push(classicGroupTombstone(groupId));
+      }
       entries.push(...this.#offsets.tombstones(groupId));
     }
     try {
@@ -310,7 +323,10 @@ export class GroupCoordinator {
       for (const r of results) if (r.errorCode === ErrorCode.NONE) r.errorCode = ErrorCode.COORDINATOR_NOT_AVAILABLE;
       return results;
     }
-    for (const g of deleting) this.#membership.forget(g);
+    for (const g of deleting) {
+      g.persisted = false;
+      this.#membership.forget(g);
+    }
     for (const g of deletingConsumer) this.#consumerGroups.forget(g);
     return results;
   }

@@ -8,7 +8,8 @@ import {
   ClassicGroup, EMPTY_BYTES, GroupMember, type GroupState, type JoinGroupParams, type JoinResult, type MemberIdentity,
   type SyncGroupParams, type SyncResult,
 } from './classic-group.ts';
-import { failedJoin, failedSync, joinResponse, Rebalancer, unrefTimer } from './rebalance.ts';
+import { failedJoin, failedSync, joinResponse, Rebalancer, unrefTimer, type ClassicGroupStore } from './rebalance.ts';
+import { restoreClassicGroup, type ClassicGroupLogEntry } from './classic-group-log.ts';
 
 /** The group fields of an OffsetCommit: who commits, at which generation. */
 export interface CommitterIdentity extends MemberIdentity {
@@ -49,6 +50,8 @@ export interface GroupMembershipOptions {
   now: () => number;
   /** Whether the group still has committed offsets (an empty group without any is forgotten). */
   hasOffsets: (groupId: string) => boolean;
+  /** Where group state is made durable, so members keep their generation across a restart; absent: memory only. */
+  store?: ClassicGroupStore;
 }
 
 export class GroupMembership {
@@ -62,7 +65,42 @@ export class GroupMembership {
     this.#settings = options.settings;
     this.#log = options.log;
     this.#now = options.now;
-    this.#rebalance = new Rebalancer({ groups: this.#groups, settings: options.settings, log: options.log, now: options.now, hasOffsets: options.hasOffsets });
+    this.#rebalance = new Rebalancer({
+      groups: this.#groups, settings: options.settings, log: options.log, now: options.now, hasOffsets: options.hasOffsets, store: options.store,
+    });
+  }
+
+  // ---- loading (the coordinator's log replayed at start-up) ----
+
+  /** Applies one classic-group record of the log; the last per group wins, null deletes. */
+  restore(entry: ClassicGroupLogEntry): void {
+    if (entry.value === null) {
+      this.#groups.delete(entry.group);
+      return;
+    }
+    const group = restoreClassicGroup(entry.group, entry.value);
+    group.persisted = true;
+    this.#groups.set(entry.group, group);
+  }
+
+  /**
+   * Every record replayed: as Kafka's GroupMetadataManager.onLoaded, each restored member's session
+   * starts now, so a member that does not heartbeat (or rejoin) within it is removed and the group
+   * rebalances, while one that does carries on in its generation.
+   */
+  loaded(): void {
+    for (const group of this.#groups.values()) {
+      for (const member of group.members.values()) this.#rebalance.scheduleSession(group, member);
+      if (group.members.size > 0) this.#log.info({ group: group.groupId, generation: group.generationId, members: group.members.size }, 'classic group loaded');
+    }
+  }
+
+  /** Drops a restored group whose id a consumer group (KIP-848) holds: its records win. */
+  discardRestored(groupId: string): void {
+    const group = this.#groups.get(groupId);
+    if (!group) return;
+    this.#rebalance.clearTimers(group);
+    this.#groups.delete(groupId);
   }
 
   group(groupId: string): ClassicGroup | undefined {
@@ -199,18 +237,34 @@ export class GroupMembership {
     old.awaitingJoin = null;
     old.awaitingSync?.(failedSync(ErrorCode.FENCED_INSTANCE_ID));
     old.awaitingSync = null;
-    const metadataUnchanged = old.matches(p.protocols);
+    // The subscription the group was assigned from: a member restored after a broker restart only
+    // knows the selected protocol's (as Kafka's), so only that one is compared.
+    const metadataUnchanged = group.protocolName !== null
+      && p.protocols.some((x) => x.name === group.protocolName && x.metadata.equals(old.metadataFor(group.protocolName)));
+    const previous = { protocols: old.protocols, sessionTimeoutMs: old.sessionTimeoutMs, rebalanceTimeoutMs: old.rebalanceTimeoutMs, clientId: old.clientId, clientHost: old.clientHost };
     const member = group.replaceStaticMember(oldMemberId, newMemberId);
     member.rejoinedWith(p);
     this.#rebalance.scheduleSession(group, member);
     switch (group.state) {
       case 'Stable':
         if (metadataUnchanged && group.selectProtocol() === group.protocolName) {
-          // Nothing the others were assigned from has changed: no rebalance. The member syncs at
-          // this generation and gets its assignment back.
-          const isLeader = group.isLeader(newMemberId);
-          if (isLeader && p.supportsSkipAssignment) respond(joinResponse(group, member, true, true));
-          else respond(joinResponse(group, member, false));
+          // Nothing the others were assigned from has changed: no rebalance. The new member id is
+          // made durable first (as Kafka), then the member syncs at this generation and gets its
+          // assignment back.
+          const generation = group.generationId;
+          this.#rebalance.persist(group).then(() => {
+            const isLeader = group.isLeader(newMemberId);
+            if (isLeader && p.supportsSkipAssignment) respond(joinResponse(group, member, true, true));
+            else respond(joinResponse(group, member, false));
+          }, (err: unknown) => {
+            this.#log.warn({ err, group: group.groupId, instance: p.groupInstanceId }, 'static member replacement could not be written; reverted');
+            if (group.members.get(newMemberId) === member && group.generationId === generation) {
+              group.replaceStaticMember(newMemberId, oldMemberId);
+              member.rejoinedWith(previous);
+              this.#rebalance.scheduleSession(group, member);
+            }
+            respond(failedJoin(ErrorCode.COORDINATOR_NOT_AVAILABLE, ''));
+          });
           return;
         }
         member.awaitingJoin = respond;
@@ -259,17 +313,38 @@ export class GroupMembership {
     }
   }
 
-  /** The leader's assignments, byte for byte; members it left out get empty bytes, as in Kafka. */
+  /**
+   * The leader's assignments, byte for byte; members it left out get empty bytes, as in Kafka.
+   * As Kafka's classicGroupSync, the group with them is made durable before anyone is answered, and
+   * only if the group is still completing this generation does it become Stable; if the write
+   * fails, every waiting member gets the error and the group rebalances.
+   */
   #applyLeaderAssignment(group: ClassicGroup, assignments: { memberId: string; assignment: Buffer }[]): void {
     const byMember = new Map(assignments.map((a) => [a.memberId, a.assignment]));
-    for (const m of group.members.values()) m.assignment = byMember.get(m.memberId) ?? EMPTY_BYTES;
-    group.transitionTo('Stable', this.#now());
-    for (const m of group.members.values()) {
-      const respond = m.awaitingSync;
-      m.awaitingSync = null;
-      respond?.({ errorCode: ErrorCode.NONE, protocolType: group.protocolType, protocolName: group.protocolName, assignment: m.assignment });
-    }
-    this.#log.debug({ group: group.groupId, generation: group.generationId }, 'group stable');
+    const assignment = new Map([...group.members.keys()].map((id) => [id, byMember.get(id) ?? EMPTY_BYTES]));
+    const generation = group.generationId;
+    const current = () => group.state === 'CompletingRebalance' && group.generationId === generation && this.#groups.get(group.groupId) === group;
+    this.#rebalance.persist(group, assignment).then(() => {
+      if (!current()) return;
+      for (const m of group.members.values()) m.assignment = assignment.get(m.memberId) ?? EMPTY_BYTES;
+      group.transitionTo('Stable', this.#now());
+      for (const m of group.members.values()) {
+        const respond = m.awaitingSync;
+        m.awaitingSync = null;
+        respond?.({ errorCode: ErrorCode.NONE, protocolType: group.protocolType, protocolName: group.protocolName, assignment: m.assignment });
+      }
+      this.#log.debug({ group: group.groupId, generation: group.generationId }, 'group stable');
+    }, (err: unknown) => {
+      if (!current()) return;
+      this.#log.error({ err, group: group.groupId, generation }, 'group assignment could not be written');
+      for (const m of group.members.values()) {
+        m.assignment = EMPTY_BYTES;
+        const respond = m.awaitingSync;
+        m.awaitingSync = null;
+        respond?.(failedSync(ErrorCode.COORDINATOR_NOT_AVAILABLE));
+      }
+      this.#rebalance.maybePrepareRebalanceOrCompleteJoin(group, 'the group assignment could not be written');
+    });
   }
 
   // ---- Heartbeat, LeaveGroup ----

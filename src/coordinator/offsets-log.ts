@@ -11,12 +11,14 @@
 //                                    OffsetDelete)
 //
 // The last record for a key wins, so replay is a fold from the log start offset to the HWM.
-// The consumer groups of KIP-848 keep their records in this log too (consumer-group-log.ts).
+// The consumer groups of KIP-848 keep their records in this log too (consumer-group-log.ts), and so
+// do the classic groups (classic-group-log.ts).
 import type { Logger } from 'pino';
 import { buildRecordBatch, type RecordInput } from '../protocol/records.ts';
 import type { InternalLog } from '../metadata/internal-log.ts';
 import { RESERVED_TOPIC_PREFIX } from '../metadata/cluster-metadata.ts';
 import { type ConsumerGroupLogEntry, decodeConsumerGroupEntry, encodeConsumerGroupEntry, isConsumerGroupEntry } from './consumer-group-log.ts';
+import { type ClassicGroupLogEntry, decodeClassicGroupEntry, encodeClassicGroupEntry, isClassicGroupEntry } from './classic-group-log.ts';
 
 export const OFFSETS_TOPIC = `${RESERVED_TOPIC_PREFIX}_consumer_offsets`;
 export const OFFSETS_LOG_FORMAT = 1;
@@ -39,8 +41,8 @@ export interface OffsetLogEntry {
   value: CommittedOffset | null;
 }
 
-/** Everything the coordinator's log holds: committed offsets and consumer-group state. */
-export type CoordinatorLogEntry = OffsetLogEntry | ConsumerGroupLogEntry;
+/** Everything the coordinator's log holds: committed offsets, consumer-group and classic-group state. */
+export type CoordinatorLogEntry = OffsetLogEntry | ConsumerGroupLogEntry | ClassicGroupLogEntry;
 
 /** Where the coordinator writes its changes; the broker gives it an OffsetsLog, unit tests a fake. */
 export interface OffsetsStore {
@@ -104,7 +106,7 @@ export class OffsetsLog implements OffsetsStore {
     let count = 0;
     let unknown = 0;
     await this.#log.replay((r) => {
-      const entry = decodeOffsetEntry(r.key, r.value) ?? decodeConsumerGroupEntry(r.key, r.value);
+      const entry = decodeOffsetEntry(r.key, r.value) ?? decodeConsumerGroupEntry(r.key, r.value) ?? decodeClassicGroupEntry(r.key, r.value);
       if (entry) {
         apply(entry);
         count++;
@@ -126,7 +128,8 @@ export class OffsetsLog implements OffsetsStore {
       bytes = 0;
     };
     for (const entry of entries) {
-      const record = isConsumerGroupEntry(entry) ? encodeConsumerGroupEntry(entry) : encodeOffsetEntry(entry);
+      const record = isConsumerGroupEntry(entry) ? encodeConsumerGroupEntry(entry)
+        : isClassicGroupEntry(entry) ? encodeClassicGroupEntry(entry) : encodeOffsetEntry(entry);
       const size = record.key!.length + (record.value?.length ?? 0) + 32;
       if (bytes + size > MAX_BATCH_PAYLOAD_BYTES) flush();
       records.push(record);

@@ -4,6 +4,13 @@ import type { Logger } from 'pino';
 import type { GroupCoordinatorSettings } from '../config.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import { type ClassicGroup, EMPTY_BYTES, type GroupMember, type JoinResult, type SyncResult } from './classic-group.ts';
+import { classicGroupEntry, classicGroupTombstone, type ClassicGroupLogEntry } from './classic-group-log.ts';
+
+/** Where classic group state is made durable (the coordinator's log); absent: kept in memory only. */
+export interface ClassicGroupStore {
+  /** Resolves once the entries are durable; rejects when they could not be written. */
+  append(entries: readonly ClassicGroupLogEntry[]): Promise<void>;
+}
 
 export function failedJoin(errorCode: number, memberId = ''): JoinResult {
   return { errorCode, generationId: -1, protocolType: null, protocolName: null, leader: '', skipAssignment: false, memberId, members: [] };
@@ -43,6 +50,7 @@ export interface RebalancerOptions {
   now: () => number;
   /** Whether the group still has committed offsets (an empty group without any is forgotten). */
   hasOffsets: (groupId: string) => boolean;
+  store?: ClassicGroupStore;
 }
 
 export class Rebalancer {
@@ -51,8 +59,10 @@ export class Rebalancer {
   readonly #log: Logger;
   readonly #now: () => number;
   readonly #hasOffsets: (groupId: string) => boolean;
+  readonly #store: ClassicGroupStore | undefined;
 
   constructor(options: RebalancerOptions) {
+    this.#store = options.store;
     this.#groups = options.groups;
     this.#settings = options.settings;
     this.#log = options.log;
@@ -133,6 +143,9 @@ export class Rebalancer {
       group.protocolName = null;
       group.transitionTo('Empty', now);
       this.#log.debug({ group: group.groupId, generation: group.generationId }, 'group is empty');
+      // As Kafka: a failure only warns, since an empty generation has no member to mislead; a
+      // restart before the next write brings back the last generation, whose members then expire.
+      this.persist(group).catch((err: unknown) => this.#log.warn({ err, group: group.groupId }, 'empty classic group could not be written'));
       return;
     }
     group.protocolName = group.selectProtocol();
@@ -229,6 +242,22 @@ export class Rebalancer {
     this.clearTimers(group);
     if (this.#groups.get(group.groupId) === group) this.#groups.delete(group.groupId);
     group.transitionTo('Dead', this.#now());
+    if (group.persisted) {
+      // Not already tombstoned with the group's offsets (DeleteGroups, expiry): a restart must not bring it back.
+      group.persisted = false;
+      this.#store?.append([classicGroupTombstone(group.groupId)])
+        .catch((err: unknown) => this.#log.warn({ err, group: group.groupId }, 'classic group deletion could not be written'));
+    }
+  }
+
+  /**
+   * Makes the group's state durable (a GroupMetadataValue, in Kafka's terms), with `assignments`
+   * as the members' assignments when given; resolves at once without a store.
+   */
+  async persist(group: ClassicGroup, assignments: ReadonlyMap<string, Buffer> = new Map()): Promise<void> {
+    if (!this.#store) return;
+    await this.#store.append([classicGroupEntry(group, assignments)]);
+    group.persisted = true;
   }
 
   clearTimers(group: ClassicGroup): void {

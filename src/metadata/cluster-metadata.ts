@@ -137,6 +137,11 @@ export class ClusterMetadata {
     return this.#brokerConfigs.get(resourceName) ?? {};
   }
 
+  /** Every resource with dynamic broker configs, and its configs, in the order first set. */
+  brokerConfigResources(): [string, Readonly<Record<string, string>>][] {
+    return [...this.#brokerConfigs];
+  }
+
   /** A user's SCRAM credentials by mechanism; undefined when the user has none. */
   scramCredentials(name: string): ReadonlyMap<ScramMechanismName, ScramCredential> | undefined {
     return this.#scram.get(name);

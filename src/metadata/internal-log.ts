@@ -13,7 +13,9 @@ export interface InternalLogShard {
   /** Opens (recovers) the partition on its shard. */
   open(): Promise<void>;
   /** Hands one batch to the shard; resolves once it is fsynced, whatever --fsync says. */
-  appendSynced(records: Buffer): Promise<{ errorCode: number; errorMessage: string }>;
+  appendSynced(records: Buffer): Promise<{ errorCode: number; errorMessage: string; baseOffset: bigint; recordCount: number }>;
+  /** Moves the log start offset up to `offset` (DeleteRecords); whole segments below it are deleted. */
+  deleteRecords(offset: bigint): Promise<{ errorCode: number; lowWatermark: bigint }>;
 }
 
 export interface InternalLogOptions {
@@ -40,18 +42,34 @@ export class InternalLog {
     await this.#o.shard.open();
   }
 
-  /** Visits every record from the log start offset to the high watermark, in offset order. */
-  async replay(visit: (record: DecodedRecord) => void): Promise<void> {
+  /** The offset of the first record still in the log. */
+  get logStartOffset(): bigint {
+    return this.#o.watermarks.logStartOffset(this.#o.slot);
+  }
+
+  /** The offset the next append gets. */
+  get highWatermark(): bigint {
+    return this.#o.watermarks.highWatermark(this.#o.slot);
+  }
+
+  /**
+   * Visits every record from `from` (at the earliest the log start offset) to the high watermark,
+   * in offset order; returns the bytes of the batches read, the measure of how much was replayed.
+   */
+  async replay(visit: (record: DecodedRecord) => void, from = 0n): Promise<{ bytes: number }> {
     const { watermarks } = this.#o;
     const slot = this.#o.slot;
     const highWatermark = watermarks.highWatermark(slot);
     let offset = watermarks.logStartOffset(slot);
+    if (from > offset) offset = from;
+    let bytes = 0;
     while (offset < highWatermark) {
       const visible = { highWatermark, logStartOffset: watermarks.logStartOffset(slot), segmentsVersion: watermarks.segmentEpoch(slot) };
       const result = await this.#reader.read(offset, REPLAY_CHUNK_BYTES, visible);
       if ('error' in result) throw new Error(`${this.#o.name} replay at offset ${offset}: ${result.error}`);
       if (result.records.length === 0) break;
       forEachBatch(result.records, (at, size) => {
+        bytes += size;
         for (const record of decodeRecordBatch(result.records.subarray(at, at + size)).records) {
           // A fetch starts with the whole batch holding `offset`: skip what was already visited.
           if (record.offset < offset) continue;
@@ -60,19 +78,31 @@ export class InternalLog {
         }
       }, { origin: 'log' });
     }
+    return { bytes };
   }
 
   /**
    * Hands batches to the shard at once, in order (so a later append never lands before them), and
    * resolves once all are fsynced, whatever --fsync says; rejects when any could not be written.
+   * Resolves to the offset after the last record appended.
    */
-  async append(batches: Buffer[]): Promise<void> {
+  async append(batches: Buffer[]): Promise<{ nextOffset: bigint }> {
     const results = batches.map((batch) => this.#o.shard.appendSynced(batch));
+    let nextOffset = -1n;
     for (const result of await Promise.all(results)) {
       if (result.errorCode !== ErrorCode.NONE) {
         throw new Error(`${this.#o.name} write failed: ${errorName(result.errorCode)} ${result.errorMessage}`);
       }
+      const end = result.baseOffset + BigInt(result.recordCount);
+      if (end > nextOffset) nextOffset = end;
     }
+    return { nextOffset };
+  }
+
+  /** Deletes the log below `offset` (whole segments; the log start offset moves to `offset`). */
+  async deleteBefore(offset: bigint): Promise<void> {
+    const result = await this.#o.shard.deleteRecords(offset);
+    if (result.errorCode !== ErrorCode.NONE) throw new Error(`${this.#o.name} delete before ${offset} failed: ${errorName(result.errorCode)}`);
   }
 
   async close(): Promise<void> {

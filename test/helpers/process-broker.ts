@@ -14,11 +14,12 @@ export interface ProcessBroker {
   kill(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export async function startProcessBroker(dataDir: string, args: string[] = [], port = 0, options: { wrapper?: string[] } = {}): Promise<ProcessBroker> {
+export async function startProcessBroker(dataDir: string, args: string[] = [], port = 0, options: { wrapper?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<ProcessBroker> {
   // A wrapper (e.g. prlimit) must exec the broker, so the child's pid is the broker's.
   const command = [...(options.wrapper ?? []), process.execPath, CLI, 'start', '--port', String(port), '--data-dir', dataDir, '--http-port', '-1', '--shards', '2', ...args];
   const child = spawn(command[0]!, command.slice(1), {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...options.env },
   });
   const lines: string[] = [];
   let buffered = '';
