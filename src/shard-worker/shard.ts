@@ -391,11 +391,12 @@ export class ShardCore {
       if (!owned.config.compact || owned.cleaner.running || owned.log.offline || nowMs < owned.cleaner.retryAfterMs) continue;
       const log = owned.log;
       const segments = log.cleanableSegments();
-      const plan = planClean(segments, log.logStartOffset, owned.cleaner, owned.config, nowMs);
+      const lastStableOffset = owned.producers.lastStableOffset(log.logEndOffset, log.logStartOffset);
+      const plan = planClean(segments, log.logStartOffset, owned.cleaner, owned.config, nowMs, lastStableOffset);
       owned.cleaner.dirtyRatio = plan.dirtyRatio;
       this.#publishCleaner(owned);
       if (!('job' in plan)) continue;
-      const job = { ...plan.job, partitionDir: log.partitionDir, nowMs, producerLastOffsets: owned.producers.lastBatchOffsets() };
+      const job = { ...plan.job, partitionDir: log.partitionDir, nowMs, producerLastOffsets: owned.producers.lastBatchOffsets(), abortedTxns: log.abortedTxns() };
       const sizes = new Map(plan.job.segments.map((s) => [s.baseOffset, s.size]));
       owned.cleaner.running = true;
       this.#log.debug({ topic: owned.topic, partition: owned.partition, reason: plan.reason, dirtyRatio: plan.dirtyRatio, segments: job.segments.length }, 'cleaning');
