@@ -153,14 +153,19 @@ export class ShardCore {
 
   #applyParkedOne(owned: OwnedPartition, entry: ParkedAppend): void {
     const { requestId, flags, records, batches, verdict } = entry;
+    if (flags & PARKED_MARKER_FLAG) {
+      // A marker's own answer is a control completion, whatever happens to it.
+      if (this.#partitions.get(owned.slot) !== owned) this.#failControl(requestId, ErrorCode.NOT_LEADER_OR_FOLLOWER, 'partition was closed on this shard');
+      else if (owned.log.offline) this.#failControl(requestId, ErrorCode.KAFKA_STORAGE_ERROR, `partition log ${owned.topic}-${owned.partition} is offline after a failed write`);
+      else this.#stageMarker(owned, requestId, records);
+      return;
+    }
     if (this.#partitions.get(owned.slot) !== owned) {
       this.#fail(requestId, ErrorCode.NOT_LEADER_OR_FOLLOWER, 'partition was closed on this shard');
     } else if (verdict && !verdict.ok) {
       this.#refuseRecords(owned, requestId, -1, verdict);
     } else if (owned.log.offline) {
       this.#failOffline(owned, requestId);
-    } else if (flags & PARKED_MARKER_FLAG) {
-      this.#stageMarker(owned, requestId, records);
     } else {
       this.#stageAppend(owned, requestId, flags, records, batches);
     }

@@ -9,7 +9,9 @@ import { readEndTxnMarker } from '../../../src/protocol/control-records.ts';
 import { ErrorCode } from '../../../src/protocol/errors.ts';
 import { ATTRIBUTE_CONTROL, ATTRIBUTE_TRANSACTIONAL, readAttributes, readBaseSequence, readProducerEpoch, readProducerId } from '../../../src/protocol/record-batch.ts';
 import { decodeAbortedTxns } from '../../../src/segments/txn-index.ts';
-import { batch, shardHarness, type ShardHarness } from './shard-fixture.ts';
+import { buildRecordBatch } from '../../../src/protocol/records.ts';
+import { recompressToTarget } from '../../../src/shard-worker/shard-options.ts';
+import { START_WALL_MS, batch, shardHarness, type ShardHarness } from './shard-fixture.ts';
 
 let h: ShardHarness;
 afterEach(() => h.cleanup());
@@ -126,5 +128,40 @@ describe('ShardCore transaction markers and the LSO', () => {
     // The resumed transaction ends as any other.
     expect(await h.marker(0, { producerId: 7n, producerEpoch: 0, coordinatorEpoch: 0, commit: true })).toMatchObject({ errorCode: ErrorCode.NONE, offset: 5n });
     expect(h.reader.lastStableOffset(0)).toBe(6n);
+  });
+});
+
+describe('ShardCore markers behind parked appends', () => {
+  it('parks a marker behind a transactional batch still in the pool, so the marker lands after it', async () => {
+    const gates: Array<() => void> = [];
+    // The topic stores lz4: a gzip batch is rebuilt in the pool, and this pool waits for the test.
+    h = shardHarness({
+      recompress: async (b, t) => {
+        await new Promise<void>((resolve) => gates.push(resolve));
+        return recompressToTarget(b, t);
+      },
+    });
+    h.open(0, { 'compression.type': 'lz4' });
+    const gzipTxn = buildRecordBatch({
+      baseTimestamp: START_WALL_MS, compression: 'gzip', producerId: 11n, producerEpoch: 0, baseSequence: 0, transactional: true,
+      records: [{ key: Buffer.from('k'), value: Buffer.alloc(100, 1) }, { key: Buffer.from('k2'), value: Buffer.alloc(100, 2) }],
+    });
+    h.core.append(500, 0, 0, gzipTxn);
+    h.core.control(501, { op: 'write-marker', slot: 0, producerId: 11n, producerEpoch: 0, coordinatorEpoch: 0, commit: true });
+    h.core.writeStaged();
+    await h.core.flush();
+    h.core.commit();
+    expect(h.sent.filter((c) => c.requestId >= 500)).toEqual([]);
+    while (gates.length === 0) await new Promise((r) => setTimeout(r, 1));
+    for (const g of gates.splice(0)) g();
+    await h.core.nextPoolResult();
+    h.core.applyParked();
+    h.core.writeStaged();
+    await h.core.flush();
+    h.core.commit();
+    const answers = h.sent.filter((c) => c.requestId >= 500);
+    expect(answers.map((c) => [c.requestId, c.errorCode])).toEqual([[500, ErrorCode.NONE], [501, ErrorCode.NONE]]);
+    expect((answers[1] as { offset: bigint }).offset).toBe(2n);
+    expect(h.reader.lastStableOffset(0)).toBe(3n);
   });
 });
