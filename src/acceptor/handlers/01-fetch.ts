@@ -10,7 +10,7 @@
 // never null (librdkafka rejects a null one as a parse failure and never sees the error), and -1
 // for the high watermark, last stable offset and log start offset. Read errors (out of range,
 // leader epoch) carry null aborted_transactions; unknown topics and partitions an empty list. A
-// successful partition carries null for read_uncommitted and an empty list for read_committed.
+// successful partition carries null for read_uncommitted and a list (maybe empty) for read_committed.
 // Fetch sessions (KIP-227): none are created, so session_id is always answered 0, which tells
 // clients to keep sending full fetches. A full fetch (session_epoch 0 or -1) is served whatever
 // session_id it names, as Kafka serves it; an incremental one (any other epoch) names a session
