@@ -318,6 +318,7 @@ export class ShardPool implements TxnMarkerWriter {
     const c = await this.control(shard, { op: 'describe-producers', slot });
     const producers = (c.body?.producers ?? []).map((p) => ({
       producerId: BigInt(p.producerId), producerEpoch: p.producerEpoch, lastSequence: p.lastSequence, lastTimestamp: BigInt(p.lastTimestamp),
+      coordinatorEpoch: p.coordinatorEpoch ?? -1, currentTxnStartOffset: BigInt(p.currentTxnStartOffset ?? '-1'),
     }));
     return { errorCode: c.errorCode, producers };
   }

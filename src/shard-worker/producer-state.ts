@@ -199,6 +199,7 @@ export class ProducerStateTable {
   describe(): ActiveProducer[] {
     return [...this.#producers].map(([producerId, e]) => ({
       producerId, producerEpoch: e.epoch, lastSequence: e.batches.at(-1)?.lastSeq ?? -1, lastTimestamp: e.lastTimestamp,
+      coordinatorEpoch: e.coordinatorEpoch, currentTxnStartOffset: e.txnFirstOffset ?? -1n,
     }));
   }
 

@@ -602,6 +602,7 @@ export class ShardCore {
     if (!owned) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, offset: NO_OFFSET, body: null };
     const producers = owned.producers.describe().map((p) => ({
       producerId: String(p.producerId), producerEpoch: p.producerEpoch, lastSequence: p.lastSequence, lastTimestamp: String(p.lastTimestamp),
+      coordinatorEpoch: p.coordinatorEpoch ?? -1, currentTxnStartOffset: String(p.currentTxnStartOffset ?? -1n),
     }));
     return { errorCode: ErrorCode.NONE, offset: NO_OFFSET, body: { producers } };
   }

@@ -162,6 +162,10 @@ export interface ActiveProducer {
   producerEpoch: number;
   lastSequence: number;
   lastTimestamp: bigint;
+  /** The coordinator epoch of its last marker here (-1: none). */
+  coordinatorEpoch?: number;
+  /** First offset of its ongoing transaction here (-1: none). */
+  currentTxnStartOffset?: bigint;
 }
 
 /** The small, string-valued part of a control completion. */
@@ -169,7 +173,7 @@ export interface ControlResultBody {
   error?: string;
   recoveryMs?: number;
   /** describe-producers: 64-bit ids and times as decimal strings (JSON carries no bigint). */
-  producers?: { producerId: string; producerEpoch: number; lastSequence: number; lastTimestamp: string }[];
+  producers?: { producerId: string; producerEpoch: number; lastSequence: number; lastTimestamp: string; coordinatorEpoch?: number; currentTxnStartOffset?: string }[];
 }
 
 export interface ControlCompletion {

@@ -38,6 +38,10 @@ describe('markers and the LSO through the shard pool', () => {
       expect(await listLatest(c, 'txn-lso', partition, 0)).toBe(3n);
       expect(await listLatest(c, 'txn-lso', partition, 1)).toBe(1n);
     }
+    // DescribeProducers' transaction fields come from the same state.
+    const handle = b.broker.partitions('txn-lso')![0]!;
+    const described = async () => (await b.broker.shards.describeProducers(handle.shard, handle.slot)).producers.find((x) => x.producerId === p.producerId);
+    expect(await described()).toMatchObject({ currentTxnStartOffset: 1n, coordinatorEpoch: -1 });
     // Commit two partitions, abort the other two (a coordinator writes one kind; both paths here).
     for (const partition of [0, 1, 2, 3]) {
       expect(await writeMarker(b.broker, p, 'txn-lso', partition, partition < 2)).toEqual({ errorCode: ErrorCode.NONE, errorMessage: '' });
@@ -46,6 +50,7 @@ describe('markers and the LSO through the shard pool', () => {
       expect(await listLatest(c, 'txn-lso', partition, 0)).toBe(4n);
       expect(await listLatest(c, 'txn-lso', partition, 1)).toBe(4n);
     }
+    expect(await described()).toMatchObject({ currentTxnStartOffset: -1n, coordinatorEpoch: 0 });
     // A marker from an older coordinator epoch is fenced.
     expect((await writeMarker(b.broker, p, 'txn-lso', 0, true, -1)).errorCode).toBe(ErrorCode.TRANSACTION_COORDINATOR_FENCED);
   });

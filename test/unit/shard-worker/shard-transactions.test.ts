@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readEndTxnMarker } from '../../../src/protocol/control-records.ts';
 import { ErrorCode } from '../../../src/protocol/errors.ts';
-import { ATTRIBUTE_CONTROL, ATTRIBUTE_TRANSACTIONAL, readAttributes, readBaseSequence, readProducerEpoch, readProducerId } from '../../../src/protocol/record-batch.ts';
+import { ATTRIBUTE_CONTROL, ATTRIBUTE_TRANSACTIONAL, readAttributes, readRecordCount, readBaseSequence, readProducerEpoch, readProducerId } from '../../../src/protocol/record-batch.ts';
+import { cleanSegments } from '../../../src/segments/cleaner.ts';
 import { decodeAbortedTxns } from '../../../src/segments/txn-index.ts';
 import { buildRecordBatch } from '../../../src/protocol/records.ts';
 import { recompressToTarget } from '../../../src/shard-worker/shard-options.ts';
@@ -163,5 +164,41 @@ describe('ShardCore markers behind parked appends', () => {
     expect(answers.map((c) => [c.requestId, c.errorCode])).toEqual([[500, ErrorCode.NONE], [501, ErrorCode.NONE]]);
     expect((answers[1] as { offset: bigint }).offset).toBe(2n);
     expect(h.reader.lastStableOffset(0)).toBe(3n);
+  });
+});
+
+describe('ShardCore cleaning a compacted partition with transactions', () => {
+  it('removes the aborted records, keeps committed ones and the markers, swaps the .txnindex, never cleans past the LSO', async () => {
+    let runs = 0;
+    h = shardHarness({ cleaner: { enabled: true, backoffMs: 1_000, run: (job) => { runs++; return Promise.resolve({ result: cleanSegments(job), elapsedMs: 1 }); } } });
+    h.open(0, { 'cleanup.policy': 'compact', 'segment.bytes': '300', 'min.cleanable.dirty.ratio': '0.01' });
+    const keyedTxn = (producerId: bigint, seq: number, key: string, value: string) => buildRecordBatch({
+      baseTimestamp: START_WALL_MS, producerId, producerEpoch: 0, baseSequence: seq, transactional: true, records: [{ key: Buffer.from(key), value: Buffer.from(value.padEnd(60, '.')) }],
+    });
+    const plainKeyed = (key: string) => buildRecordBatch({ baseTimestamp: START_WALL_MS, records: [{ key: Buffer.from(key), value: Buffer.alloc(60, 1) }] });
+    await h.drain([{ slot: 0, records: keyedTxn(1n, 0, 'k', 'committed') }]); // 0
+    await h.drain([{ slot: 0, records: keyedTxn(2n, 0, 'k', 'aborted') }]); // 1
+    await h.marker(0, { producerId: 1n, producerEpoch: 0, coordinatorEpoch: 0, commit: true }); // 2
+    await h.marker(0, { producerId: 2n, producerEpoch: 0, coordinatorEpoch: 0, commit: false }); // 3
+    await h.drain([{ slot: 0, records: keyedTxn(3n, 0, 'open', 'open') }]); // 4: holds the LSO
+    for (let i = 0; i < 6; i++) await h.drain([{ slot: 0, records: plainKeyed(`p${i}`) }]); // 5..10
+    expect(h.reader.lastStableOffset(0)).toBe(4n);
+    h.clock.advance(1_000);
+    await h.core.housekeeping();
+    expect(runs).toBe(1);
+    await Promise.resolve();
+    h.core.applyCleaned();
+    const log = h.logs.get(0)!;
+    const frames = log.readAllSync();
+    const offsets = frames.map((f) => f.readBigInt64BE(0));
+    // The aborted batch at 1 lost its record (its header stays: producer 2's last batch, Kafka's
+    // RETAIN_EMPTY); 0 (committed 'k'), both markers and the open transaction stay whole.
+    expect(offsets.slice(0, 5)).toEqual([0n, 1n, 2n, 3n, 4n]);
+    expect(frames.slice(0, 5).map((f) => readRecordCount(f, 0))).toEqual([1, 0, 1, 1, 1]);
+    // The ABORT's entry is still indexed (its batches were removed in this very pass).
+    expect(log.abortedTxns()).toEqual([{ producerId: 2n, firstOffset: 1n, lastOffset: 3n, lastStableOffset: 4n }]);
+    // The open transaction at 4 is past the cleanable range: its batch is untouched.
+    expect(h.reader.lastStableOffset(0)).toBe(4n);
+    expect(h.reader.highWatermark(0)).toBe(11n);
   });
 });
