@@ -59,7 +59,7 @@ export interface PartitionHandle {
 }
 
 /** The fetch-side reads of a partition's segment files. */
-export type PartitionLogReader = Pick<PartitionReader, 'read' | 'maxTimestamp' | 'offsetForTimestamp'>;
+export type PartitionLogReader = Pick<PartitionReader, 'read' | 'maxTimestamp' | 'offsetForTimestamp' | 'abortedTransactions'>;
 
 export interface PartitionLookup {
   partition(topicName: string, partition: number): PartitionHandle | undefined;

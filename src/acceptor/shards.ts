@@ -6,6 +6,7 @@ import type { EventLoopUtilization } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { FsyncPolicy } from '../config.ts';
 import type { WatermarkReader } from '../shared-mem/watermarks.ts';
+import type { TxnMarker, TxnMarkerWriter } from '../shared-mem/txn-marker.ts';
 import { COMPLETION_RING_BYTES, createShardRingBuffers, openAcceptorRings, type AcceptorRings } from '../shared-mem/ring.ts';
 import { ErrorCode, KafkaError } from '../protocol/errors.ts';
 import type { BrokerMetrics } from '../metrics.ts';
@@ -237,7 +238,7 @@ class Shard {
   }
 }
 
-export class ShardPool {
+export class ShardPool implements TxnMarkerWriter {
   readonly options: ShardPoolOptions;
   readonly #shards: Shard[];
 
@@ -317,8 +318,19 @@ export class ShardPool {
     const c = await this.control(shard, { op: 'describe-producers', slot });
     const producers = (c.body?.producers ?? []).map((p) => ({
       producerId: BigInt(p.producerId), producerEpoch: p.producerEpoch, lastSequence: p.lastSequence, lastTimestamp: BigInt(p.lastTimestamp),
+      coordinatorEpoch: p.coordinatorEpoch ?? -1, currentTxnStartOffset: BigInt(p.currentTxnStartOffset ?? '-1'),
     }));
     return { errorCode: c.errorCode, producers };
+  }
+
+  /**
+   * Has the owning shard write a COMMIT or ABORT marker into one partition (TxnMarkerWriter).
+   * Resolves once the marker is fsynced and the HWM and LSO past it are published; a shard
+   * restart meanwhile answers NOT_LEADER_OR_FOLLOWER, which the coordinator retries.
+   */
+  async writeMarker(shard: number, slot: number, marker: TxnMarker): Promise<{ errorCode: number; errorMessage: string }> {
+    const c = await this.control(shard, { op: 'write-marker', slot, ...marker });
+    return { errorCode: c.errorCode, errorMessage: c.errorCode === ErrorCode.NONE ? '' : c.body?.error ?? '' };
   }
 
   /** Test hook: kill a shard's thread as a crash would. */

@@ -10,6 +10,8 @@ export interface PartitionRow {
   partition: number;
   shard: number;
   highWatermark: bigint;
+  /** The read_committed limit: the first offset of the oldest open transaction, else the HWM. */
+  lastStableOffset: bigint;
   logStartOffset: bigint;
   sizeBytes: bigint;
   /** The cleaner's dirty ratio (0..1) of a compacted partition, -1 for one that is not compacted. */
@@ -42,6 +44,7 @@ export function partitionRows(broker: HttpBrokerView): PartitionRow[] {
         partition: handle.partition,
         shard: handle.shard,
         highWatermark: broker.watermarks.highWatermark(handle.slot),
+        lastStableOffset: broker.watermarks.lastStableOffset(handle.slot),
         logStartOffset: broker.watermarks.logStartOffset(handle.slot),
         sizeBytes: broker.watermarks.logEndBytes(handle.slot),
         dirtyRatio: broker.watermarks.dirtyRatio(handle.slot),

@@ -48,6 +48,7 @@ export interface HttpBrokerView {
   partition(topicName: string, partition: number): PartitionSlotView | undefined;
   readonly watermarks: {
     highWatermark(slot: number): bigint;
+    lastStableOffset(slot: number): bigint;
     logStartOffset(slot: number): bigint;
     logEndBytes(slot: number): bigint;
     dirtyRatio(slot: number): number;

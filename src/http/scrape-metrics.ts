@@ -27,7 +27,7 @@ export function registerScrapeTimeMetrics(broker: HttpBrokerView, sampler: Broke
     if (partitionsFresh) return;
     partitionsFresh = true;
     setImmediate(() => { partitionsFresh = false; });
-    for (const m of [highWatermark, logStartOffset, sizeBytes, dirtyRatio, lastClean, partitionInfo, shardPartitions, ringUsed, ringCapacity, waiting, paused, utilization, activeSeconds, topicPartitions, topicSizeBytes]) m.reset();
+    for (const m of [highWatermark, lastStableOffset, logStartOffset, sizeBytes, dirtyRatio, lastClean, partitionInfo, shardPartitions, ringUsed, ringCapacity, waiting, paused, utilization, activeSeconds, topicPartitions, topicSizeBytes]) m.reset();
     const partitions = partitionRows(broker);
     for (const p of partitions) {
       const labels = { topic: p.topic, partition: String(p.partition) };
@@ -35,6 +35,7 @@ export function registerScrapeTimeMetrics(broker: HttpBrokerView, sampler: Broke
       topicSizeBytes.inc({ topic: p.topic }, Number(p.sizeBytes));
       // Offsets beyond 2^53 lose precision here; Prometheus samples are float64 anyway.
       highWatermark.set(labels, Number(p.highWatermark));
+      lastStableOffset.set(labels, Number(p.lastStableOffset));
       logStartOffset.set(labels, Number(p.logStartOffset));
       sizeBytes.set(labels, Number(p.sizeBytes));
       if (p.dirtyRatio >= 0) dirtyRatio.set(labels, p.dirtyRatio);
@@ -84,6 +85,9 @@ export function registerScrapeTimeMetrics(broker: HttpBrokerView, sampler: Broke
 
   const highWatermark = track('highwater_partition_high_watermark', new Gauge({
     name: 'highwater_partition_high_watermark', collect: refreshPartitions, help: 'High watermark: the first offset not yet visible to consumers', labelNames: partitionLabels, registers,
+  }));
+  const lastStableOffset = track('highwater_partition_last_stable_offset', new Gauge({
+    name: 'highwater_partition_last_stable_offset', collect: refreshPartitions, help: 'Last stable offset: the first offset read_committed consumers may not see yet (an open transaction\'s start, else the high watermark)', labelNames: partitionLabels, registers,
   }));
   const logStartOffset = track('highwater_partition_log_start_offset', new Gauge({
     name: 'highwater_partition_log_start_offset', collect: refreshPartitions, help: 'First offset still in the log (after retention and DeleteRecords)', labelNames: partitionLabels, registers,

@@ -15,8 +15,13 @@
 //     stays right), records keep their offset deltas; removed batches leave gaps;
 //   - an idempotent producer's last batch, even emptied (header only, no records, Kafka's
 //     RETAIN_EMPTY), so that its sequence state survives a restart;
-//   - control batches (transaction markers) as they are: transactions are not in the codebase yet.
-//     When they are, aborted batches and markers follow Kafka's rules here (shouldDiscardBatch).
+//   - transactions (Kafka's CleanedTransactionMetadata): a batch of an aborted transaction (known
+//     from the .txnindex entries) is removed whole, and is not mapped either, so it shadows no
+//     earlier value. A marker stays while its transaction still has batches in the log (an ABORT
+//     marker whose batches this pass removed keeps its .txnindex entry in the cleaned
+//     `.txnindex.cleaned`); once none is left it is eligible: the first such clean sets its delete
+//     horizon (now + delete.retention.ms), a clean after the horizon removes it. An emptied control
+//     batch goes. The shard never cleans at or past the LSO (compaction.ts planClean).
 // A batch whose records are all kept and that needs no horizon is copied byte for byte; another is
 // rebuilt: records copied (re-encoded only when their timestamp delta moves), recompressed with the
 // batch's own codec, CRC-32C recomputed.
@@ -24,13 +29,15 @@ import { closeSync, fdatasyncSync, fstatSync, openSync, readSync, writeSync } fr
 import { compress, decompress, compressionCodecOf } from '../protocol/compression.ts';
 import {
   ATTRIBUTES_POSITION, ATTRIBUTE_CONTROL, BASE_TIMESTAMP_POSITION, BATCH_LENGTH_POSITION, CRC_POSITION, LAST_OFFSET_DELTA_POSITION, LOG_OVERHEAD,
-  MAX_TIMESTAMP_POSITION, RECORDS_POSITION, RECORD_COUNT_POSITION, computeBatchCrc, readProducerId,
+  MAX_TIMESTAMP_POSITION, RECORDS_POSITION, RECORD_COUNT_POSITION, ATTRIBUTE_TRANSACTIONAL, computeBatchCrc, readProducerId,
 } from '../protocol/record-batch.ts';
 import { varintSize, varlongSize, writeVarint, writeVarlong } from '../protocol/varint.ts';
 import { walkBatchesSync } from './batch-walk-sync.ts';
 import type { BatchInfo } from './batch-header.ts';
 import { ATTRIBUTE_TIMESTAMP_TYPE_LOG_APPEND_TIME, OFFSET_INDEX_ENTRY_BYTES, TIME_INDEX_ENTRY_BYTES, segmentPaths } from './layout.ts';
 import { encodeOffsetIndexEntry } from './offset-index.ts';
+import { readEndTxnMarker } from '../protocol/control-records.ts';
+import { encodeAbortedTxns, type AbortedTxn } from './txn-index.ts';
 import { encodeTimeIndexEntry } from './time-index.ts';
 
 /** Kafka's RecordBatch attribute bit 6: baseTimestamp holds the batch's delete horizon (KIP-534). */
@@ -63,6 +70,8 @@ export interface CleanJob {
   producerLastOffsets: ReadonlyMap<bigint, bigint>;
   /** The map holds at most this many keys; a fuller dirty part is cleaned over several runs. */
   maxMapKeys: number;
+  /** Every aborted transaction the partition's .txnindex files list (any order). */
+  abortedTxns?: readonly AbortedTxn[];
   /** Called with the bytes read or written so far: the caller's throttle may block here (a worker may). */
   throttle?: (bytes: number) => void;
 }
@@ -104,9 +113,10 @@ export function cleanSegments(job: CleanJob): CleanResult {
   // offsets fit the index's int32 (Kafka's groupSegmentsBySize, on the cleaned size so far).
   let current: CleanerSegment[] = [];
   let out: CleanedWriter | null = null;
+  const txns = cleanable.length > 0 ? new TxnTracker(job.abortedTxns ?? [], cleanable[0]!.baseOffset) : null;
   const close = (): void => {
     if (out === null) return;
-    out.finish();
+    out.finish(txns!.takeCleanedIndex());
     io.written += out.size;
     groups.push({ replaces: current.map((s) => s.baseOffset), size: out.size, nextOffset: current[current.length - 1]!.nextOffset });
     out.close();
@@ -119,10 +129,10 @@ export function cleanSegments(job: CleanJob): CleanResult {
       if (!fits) {
         close();
         const paths = segmentPaths(job.partitionDir, segment.baseOffset);
-        out = new CleanedWriter(paths.log + CLEANED_SUFFIX, paths.offsetIndex + CLEANED_SUFFIX, paths.timeIndex + CLEANED_SUFFIX, segment.baseOffset, job.indexIntervalBytes);
+        out = new CleanedWriter(paths.log + CLEANED_SUFFIX, paths.offsetIndex + CLEANED_SUFFIX, paths.timeIndex + CLEANED_SUFFIX, segment.baseOffset, job.indexIntervalBytes, paths.txnIndex + CLEANED_SUFFIX);
       }
       current.push(segment);
-      cleanInto(job, segment, out!, map, mappedUpTo, io, throttle);
+      cleanInto(job, segment, out!, map, mappedUpTo, io, throttle, txns!);
     }
     close();
   } finally {
@@ -145,13 +155,21 @@ function buildOffsetMap(job: CleanJob, io: Io, throttle: (bytes: number) => void
   const map = new Map<string, number>();
   let mappedUpTo = job.firstDirtyOffset;
   const firstDirty = Number(job.firstDirtyOffset);
+  let txns: TxnTracker | null = null;
   for (const segment of job.segments) {
     if (segment.nextOffset <= job.firstDirtyOffset) continue;
     if (segment.baseOffset >= job.endOffset) break;
     // A whole segment goes in, or none of it: the clean ends at a segment boundary.
     if (map.size >= job.maxMapKeys && mappedUpTo > job.firstDirtyOffset) break;
+    txns ??= new TxnTracker(job.abortedTxns ?? [], segment.baseOffset);
+    const tracker = txns;
     forEachBatch(job.partitionDir, segment, io, throttle, (frame, info) => {
-      if ((info.attributes & ATTRIBUTE_CONTROL) !== 0) return true;
+      if ((info.attributes & ATTRIBUTE_CONTROL) !== 0) {
+        tracker.onControlBatch(frame, info);
+        return true;
+      }
+      // An aborted transaction's records shadow nothing (Kafka's buildOffsetMapForSegment).
+      if (tracker.onDataBatch(frame, info)) return true;
       mapKeys(frame, info, firstDirty, map);
       return true;
     });
@@ -183,11 +201,13 @@ function mapKeys(frame: Buffer, info: BatchInfo, firstDirty: number, map: Map<st
 }
 
 /** Writes the batches of one segment that the map keeps into a cleaned file. */
-function cleanInto(job: CleanJob, segment: CleanerSegment, out: CleanedWriter, map: Map<string, number>, mappedUpTo: bigint, io: Io, throttle: (bytes: number) => void): void {
+function cleanInto(job: CleanJob, segment: CleanerSegment, out: CleanedWriter, map: Map<string, number>, mappedUpTo: bigint, io: Io, throttle: (bytes: number) => void, txns: TxnTracker): void {
   const horizon = job.nowMs + job.deleteRetentionMs;
   forEachRecord(job.partitionDir, segment, io, throttle, (batch, records) => {
     io.records += records.list.length;
-    const kept = filterBatch(batch, records, map, mappedUpTo, job, horizon, io);
+    const kept = (batch.info.attributes & ATTRIBUTE_CONTROL) !== 0
+      ? filterControlBatch(batch, txns.onControlBatch(batch.frame, batch.info), job, horizon, io)
+      : txns.onDataBatch(batch.frame, batch.info) ? keepOnlyIfLastOfProducer(batch, job) : filterBatch(batch, records, map, mappedUpTo, job, horizon, io);
     if (kept !== null) {
       out.append(kept, batch.info);
       throttle(kept.length);
@@ -280,8 +300,6 @@ function walkRecords(frame: Buffer, info: BatchInfo): WalkedRecords {
  */
 function filterBatch(batch: WalkedBatch, records: WalkedRecords, map: Map<string, number>, mappedUpTo: bigint, job: CleanJob, horizon: number, io: Io): Buffer | null {
   const { frame, info } = batch;
-  // Transaction markers: kept as they are until transactions exist (then Kafka's rules apply here).
-  if ((info.attributes & ATTRIBUTE_CONTROL) !== 0) return frame;
   const existingHorizon = (info.attributes & ATTRIBUTE_DELETE_HORIZON) !== 0 ? Number(frame.readBigInt64BE(BASE_TIMESTAMP_POSITION)) : -1;
   const kept: WalkedRecord[] = [];
   const upTo = Number(mappedUpTo);
@@ -303,6 +321,96 @@ function filterBatch(batch: WalkedBatch, records: WalkedRecords, map: Map<string
     return lastOfProducer ? emptyBatch(frame, info) : null;
   }
   return rebuildBatch(frame, info, records.data, kept, needsHorizon ? batchHorizon : -1);
+}
+
+/** A batch whose records all go: nothing, or its empty header when it is its producer's last (RETAIN_EMPTY). */
+function keepOnlyIfLastOfProducer(batch: WalkedBatch, job: CleanJob): Buffer | null {
+  const producerId = readProducerId(batch.frame, 0);
+  const lastOfProducer = producerId >= 0n && job.producerLastOffsets.get(producerId) === batch.info.lastOffset;
+  return lastOfProducer ? emptyBatch(batch.frame, batch.info) : null;
+}
+
+/**
+ * A marker as Kafka's cleaner keeps it: as it is while its transaction has batches left; once
+ * eligible (`canDiscard`), given a delete horizon, then removed after it; an emptied one goes.
+ */
+function filterControlBatch(batch: WalkedBatch, canDiscard: boolean, job: CleanJob, horizon: number, io: Io): Buffer | null {
+  const { frame, info } = batch;
+  if (frame.readInt32BE(RECORD_COUNT_POSITION) === 0) return keepOnlyIfLastOfProducer(batch, job);
+  if (!canDiscard) return frame;
+  const hasHorizon = (info.attributes & ATTRIBUTE_DELETE_HORIZON) !== 0;
+  const existing = hasHorizon ? Number(frame.readBigInt64BE(BASE_TIMESTAMP_POSITION)) : -1;
+  if (hasHorizon && existing <= job.nowMs) return keepOnlyIfLastOfProducer(batch, job);
+  const batchHorizon = hasHorizon ? existing : horizon;
+  if (io.nextHorizon < 0 || batchHorizon < io.nextHorizon) io.nextHorizon = batchHorizon;
+  if (hasHorizon) return frame;
+  const records = walkRecords(frame, { ...info, attributes: info.attributes & ~0x07 });
+  return rebuildBatch(frame, info, records.data, records.list, horizon);
+}
+
+/**
+ * The transactions a cleaner pass walks through, in offset order (Kafka's CleanedTransactionMetadata):
+ * the aborted ones come from the .txnindex entries whose marker is at or past the pass's start,
+ * entered at their first offset; a producer's committed transaction is one it wrote transactional
+ * batches for that no aborted entry covers. Markers say whether they may go.
+ */
+class TxnTracker {
+  /** Aborted transactions not yet reached, by first offset. */
+  readonly #pending: AbortedTxn[];
+  readonly #ongoingAborted = new Map<bigint, { txn: AbortedTxn; observed: boolean }>();
+  readonly #ongoingCommitted = new Set<bigint>();
+  /** Entries the cleaned file being written keeps in its .txnindex. */
+  #cleanedIndex: AbortedTxn[] = [];
+
+  constructor(abortedTxns: readonly AbortedTxn[], fromOffset: bigint) {
+    this.#pending = abortedTxns.filter((t) => t.lastOffset >= fromOffset).sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : a.firstOffset > b.firstOffset ? 1 : 0));
+  }
+
+  #consumeUpTo(offset: bigint): void {
+    while (this.#pending.length > 0 && this.#pending[0]!.firstOffset <= offset) {
+      const txn = this.#pending.shift()!;
+      this.#ongoingAborted.set(txn.producerId, { txn, observed: false });
+    }
+  }
+
+  /** True when the batch belongs to an aborted transaction (all its records go). */
+  onDataBatch(frame: Buffer, info: BatchInfo): boolean {
+    this.#consumeUpTo(info.lastOffset);
+    if ((info.attributes & ATTRIBUTE_TRANSACTIONAL) === 0) return false;
+    const producerId = readProducerId(frame, 0);
+    const aborted = this.#ongoingAborted.get(producerId);
+    if (aborted) {
+      aborted.observed = true;
+      return true;
+    }
+    this.#ongoingCommitted.add(producerId);
+    return false;
+  }
+
+  /** True when the marker may go (after its horizon): its transaction has no batch left before it. */
+  onControlBatch(frame: Buffer, info: BatchInfo): boolean {
+    this.#consumeUpTo(info.lastOffset);
+    const marker = readEndTxnMarker(frame, 0);
+    if (marker === null) return true;
+    const producerId = readProducerId(frame, 0);
+    if (!marker.commit) {
+      const aborted = this.#ongoingAborted.get(producerId);
+      this.#ongoingAborted.delete(producerId);
+      if (aborted?.observed) {
+        this.#cleanedIndex.push(aborted.txn);
+        return false;
+      }
+      return true;
+    }
+    return !this.#ongoingCommitted.delete(producerId);
+  }
+
+  /** The .txnindex entries of the cleaned file just finished (those whose marker it holds). */
+  takeCleanedIndex(): AbortedTxn[] {
+    const out = this.#cleanedIndex;
+    this.#cleanedIndex = [];
+    return out;
+  }
 }
 
 function shouldRetain(r: WalkedRecord, map: Map<string, number>, mappedUpTo: number, horizon: number, nowMs: number): boolean {
@@ -450,7 +558,10 @@ class CleanedWriter {
   private readonly entry = Buffer.alloc(TIME_INDEX_ENTRY_BYTES);
   private closed = false;
 
-  constructor(logPath: string, offsetPath: string, timePath: string, base: bigint, interval: number) {
+  private readonly txnIndexPath: string;
+
+  constructor(logPath: string, offsetPath: string, timePath: string, base: bigint, interval: number, txnIndexPath: string) {
+    this.txnIndexPath = txnIndexPath;
     this.logFd = openSync(logPath, 'w');
     this.offsetFd = openSync(offsetPath, 'w');
     this.timeFd = openSync(timePath, 'w');
@@ -485,11 +596,22 @@ class CleanedWriter {
   }
 
   /** The final time entry (a rolled segment's largest timestamp), then everything to the disk. */
-  finish(): void {
+  finish(abortedTxns: readonly AbortedTxn[]): void {
     this.timeEntry();
     fdatasyncSync(this.logFd);
     fdatasyncSync(this.offsetFd);
     fdatasyncSync(this.timeFd);
+    // Only when some entry is kept: a cleaned segment with no aborted transaction has no .txnindex.
+    if (abortedTxns.length > 0) {
+      const fd = openSync(this.txnIndexPath, 'w');
+      try {
+        const bytes = encodeAbortedTxns(abortedTxns);
+        writeAll(fd, bytes, bytes.length, 0);
+        fdatasyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    }
   }
 
   close(): void {

@@ -5,6 +5,7 @@
 //     00000000000000000000.log        RecordBatch v2 frames, back to back, baseOffset rewritten
 //     00000000000000000000.index      sparse offset index  (OFFSET_INDEX_ENTRY_BYTES each)
 //     00000000000000000000.timeindex  sparse time index    (TIME_INDEX_ENTRY_BYTES each)
+//     00000000000000000000.txnindex   aborted transactions (src/segments/txn-index.ts), only when any
 //     00000000000000004242.log ...    next segment: base = first offset it holds
 //     recovery-checkpoint             see src/wal/checkpoint.ts
 //     clean-shutdown                  see src/wal/checkpoint.ts
@@ -21,6 +22,7 @@ export const SEGMENT_LAYOUT_VERSION = 1;
 export const LOG_SUFFIX = '.log';
 export const OFFSET_INDEX_SUFFIX = '.index';
 export const TIME_INDEX_SUFFIX = '.timeindex';
+export const TXN_INDEX_FILE_SUFFIX = '.txnindex';
 
 export const OFFSET_INDEX_ENTRY_BYTES = 8;
 export const TIME_INDEX_ENTRY_BYTES = 12;
@@ -54,9 +56,9 @@ export function partitionDirName(topic: string, partition: number): string {
   return `${topic}-${partition}`;
 }
 
-export function segmentPaths(partitionDir: string, baseOffset: bigint): { log: string; offsetIndex: string; timeIndex: string } {
+export function segmentPaths(partitionDir: string, baseOffset: bigint): { log: string; offsetIndex: string; timeIndex: string; txnIndex: string } {
   const stem = join(partitionDir, segmentStem(baseOffset));
-  return { log: stem + LOG_SUFFIX, offsetIndex: stem + OFFSET_INDEX_SUFFIX, timeIndex: stem + TIME_INDEX_SUFFIX };
+  return { log: stem + LOG_SUFFIX, offsetIndex: stem + OFFSET_INDEX_SUFFIX, timeIndex: stem + TIME_INDEX_SUFFIX, txnIndex: stem + TXN_INDEX_FILE_SUFFIX };
 }
 
 const SEGMENT_LOG_NAME = /^(\d{20})\.log$/;

@@ -6,6 +6,7 @@
 // batch headers and reads a header only for an offset below the HWM: never past it.
 // A reader caches open files: when its partition is deleted (topic deletion), close it and make a
 // new one for a recreated partition, or it may go on serving the deleted files' bytes.
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ErrorCodeName } from '../protocol/errors.ts';
 import { readPartitionLeaderEpoch, readRecordCount } from '../protocol/record-batch.ts';
@@ -22,6 +23,8 @@ import {
 } from './layout.ts';
 import { HeaderWalk, SegmentScanner, type WalkEnd } from './segment-scanner.ts';
 import { SegmentGoneError, SegmentListing } from './segment-listing.ts';
+import { decodeAbortedTxns } from './txn-index.ts';
+import { segmentPaths } from './layout.ts';
 
 /** What the caller read from the partition's shared-memory slot group, once per request. */
 export interface PartitionVisibility {
@@ -245,6 +248,35 @@ export class PartitionReader {
       if (this.cursors.size <= this.maxCursors) break;
       this.cursors.delete(key);
     }
+  }
+
+  /**
+   * Fetch read_committed: the aborted transactions overlapping [fetchOffset, upperBound), from the
+   * .txnindex of the segment holding fetchOffset and those after it, as Kafka collects them
+   * (UnifiedLog.collectAbortedTransactions): an entry counts when its marker is at or past
+   * fetchOffset and it began below upperBound; the walk ends at the first entry whose
+   * lastStableOffset reaches upperBound, since no transaction begun below it was open after it.
+   * The caller bounds upperBound by the LSO it read, so an entry written for a marker not yet
+   * published (the shard writes it when it stages the marker) never matches.
+   */
+  async abortedTransactions(fetchOffset: bigint, upperBound: bigint, visible: PartitionVisibility): Promise<{ producerId: bigint; firstOffset: bigint }[]> {
+    this.assertOpen();
+    await this.files.ensureListed(visible.segmentsVersion);
+    const bases = this.files.bases;
+    const out: { producerId: bigint; firstOffset: bigint }[] = [];
+    for (let i = Math.max(0, floorIndex(bases, fetchOffset)); i < bases.length; i++) {
+      let bytes: Buffer;
+      try {
+        bytes = await readFile(segmentPaths(this.partitionDir, bases[i]!).txnIndex);
+      } catch {
+        continue; // no aborted transaction ended in this segment (or it was deleted meanwhile)
+      }
+      for (const txn of decodeAbortedTxns(bytes)) {
+        if (txn.lastOffset >= fetchOffset && txn.firstOffset < upperBound) out.push({ producerId: txn.producerId, firstOffset: txn.firstOffset });
+        if (txn.lastStableOffset >= upperBound) return out;
+      }
+    }
+    return out;
   }
 
   /**

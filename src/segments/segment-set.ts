@@ -31,6 +31,11 @@ export class SegmentSet {
     this.logger = logger;
   }
 
+  /** Every segment, oldest first (the active one last). */
+  get all(): readonly Segment[] {
+    return this.list;
+  }
+
   get active(): Segment {
     return this.list[this.list.length - 1];
   }

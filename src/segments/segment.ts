@@ -14,6 +14,8 @@ export interface SegmentFiles {
   log: string;
   offsetIndex: string;
   timeIndex: string;
+  /** Aborted transactions whose marker is in this segment (src/segments/txn-index.ts); absent when none. */
+  txnIndex: string;
 }
 
 /**
@@ -268,7 +270,7 @@ export class Segment {
 
   deleteFiles(): void {
     this.closeDescriptors();
-    for (const path of [this.files.log, this.files.offsetIndex, this.files.timeIndex]) unlinkIfPresent(path);
+    for (const path of [this.files.log, this.files.offsetIndex, this.files.timeIndex, this.files.txnIndex]) unlinkIfPresent(path);
   }
 
   /** Loads both index files and checks them against the log; false means rebuild them. */

@@ -1,5 +1,5 @@
 // When the owning shard cleans a compacted partition, and what it asks the cleaner for (Kafka's
-// LogCleanerManager: cleanable range, dirty ratio, min/max compaction lag, expired tombstones),
+// LogCleanerManager: cleanable range below the LSO, dirty ratio, min/max compaction lag, expired tombstones),
 // plus the partition's cleaner checkpoint (Kafka's cleaner-offset-checkpoint), one small file per
 // partition directory.
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -63,7 +63,7 @@ export interface CleanableSegment {
 }
 
 export interface CleanPlan {
-  job: Omit<CleanJob, 'throttle' | 'producerLastOffsets' | 'partitionDir' | 'nowMs'>;
+  job: Omit<CleanJob, 'throttle' | 'producerLastOffsets' | 'partitionDir' | 'nowMs' | 'abortedTxns'>;
   dirtyRatio: number;
   reason: 'dirty-ratio' | 'max-compaction-lag' | 'tombstones-expired';
 }
@@ -73,12 +73,16 @@ export interface CleanPlan {
  * cleanable part ends at the first one younger than min.compaction.lag.ms. Returns the plan, or
  * the dirty ratio alone when nothing is due.
  */
-export function planClean(segments: readonly CleanableSegment[], logStartOffset: bigint, state: CleanerState, config: LogConfig, nowMs: number): CleanPlan | { dirtyRatio: number } {
+export function planClean(
+  segments: readonly CleanableSegment[], logStartOffset: bigint, state: CleanerState, config: LogConfig, nowMs: number, lastStableOffset?: bigint,
+): CleanPlan | { dirtyRatio: number } {
   const lagCutoff = BigInt(nowMs - config.minCompactionLagMs);
   const cleanable: CleanableSegment[] = [];
   for (const segment of segments) {
     if (segment.nextOffset <= logStartOffset) continue;
     if (segment.maxTimestamp > lagCutoff) break;
+    // Never past an open transaction: its records may still be aborted (Kafka's firstUncleanableOffset).
+    if (lastStableOffset !== undefined && segment.nextOffset > lastStableOffset) break;
     cleanable.push(segment);
   }
   if (cleanable.length === 0) return { dirtyRatio: 0 };

@@ -4,10 +4,12 @@
 import type { Logger } from 'pino';
 import { ErrorCode, errorCodeFor, errorMessageFor } from '../protocol/errors.ts';
 import {
-  ATTRIBUTE_COMPRESSION_MASK, ATTRIBUTE_CONTROL, readAttributes, readRecordCount, setPartitionLeaderEpoch, validateProduceRecords, type BatchSpan,
+  ATTRIBUTE_COMPRESSION_MASK, ATTRIBUTE_CONTROL, readAttributes, readProducerEpoch, readProducerId, readRecordCount, setPartitionLeaderEpoch, validateProduceRecords, type BatchSpan,
 } from '../protocol/record-batch.ts';
+import { buildEndTxnMarkerBatch, readEndTxnMarker } from '../protocol/control-records.ts';
 import { keylessRecordMessage, recordErrorsSummary, validateBatchRecords, validateCompressedBatch, type RecordsError } from '../protocol/record-validation.ts';
 import { APPEND_FLAG_FORCE_SYNC, NO_OFFSET, encodeAppendCompletion, encodeControlCompletion, type ControlRequest, type OpenPartitionRequest } from '../shared-mem/shard-messages.ts';
+import type { TxnMarker } from '../shared-mem/txn-marker.ts';
 import { cleanSegments, type CleanJob } from '../segments/cleaner.ts';
 import { APPENDED_BATCHES, CLEANER_BYTES, CLEANER_RUNS, DUPLICATE_BATCHES } from '../shared-mem/shard-stats.ts';
 import { PARTITION_STATE_OFFLINE, PARTITION_STATE_ONLINE, PARTITION_STATE_RECOVERING, PARTITION_STATE_UNUSED } from '../shared-mem/watermarks.ts';
@@ -22,6 +24,9 @@ import {
 } from './shard-options.ts';
 
 export { PARTITION_LEADER_EPOCH, systemClock, type ShardClock, type ShardCoreOptions } from './shard-options.ts';
+
+/** A parked entry that is a transaction marker (its records: the control batch), not a produce. Never on the wire. */
+const PARKED_MARKER_FLAG = 0x80;
 
 /**
  * One shard's partitions and the work on them. A drain runs: append/control for each request in
@@ -148,6 +153,13 @@ export class ShardCore {
 
   #applyParkedOne(owned: OwnedPartition, entry: ParkedAppend): void {
     const { requestId, flags, records, batches, verdict } = entry;
+    if (flags & PARKED_MARKER_FLAG) {
+      // A marker's own answer is a control completion, whatever happens to it.
+      if (this.#partitions.get(owned.slot) !== owned) this.#failControl(requestId, ErrorCode.NOT_LEADER_OR_FOLLOWER, 'partition was closed on this shard');
+      else if (owned.log.offline) this.#failControl(requestId, ErrorCode.KAFKA_STORAGE_ERROR, `partition log ${owned.topic}-${owned.partition} is offline after a failed write`);
+      else this.#stageMarker(owned, requestId, records);
+      return;
+    }
     if (this.#partitions.get(owned.slot) !== owned) {
       this.#fail(requestId, ErrorCode.NOT_LEADER_OR_FOLLOWER, 'partition was closed on this shard');
     } else if (verdict && !verdict.ok) {
@@ -157,6 +169,66 @@ export class ShardCore {
     } else {
       this.#stageAppend(owned, requestId, flags, records, batches);
     }
+  }
+
+  /**
+   * A transaction marker (issue 13): Kafka's control batch for the producer, staged through the
+   * same log path as appends, so it is ordered with this drain's appends (and behind any parked
+   * ones) and written by the same writev; the drain's fsync is forced for it, and it completes
+   * only after the commit published the HWM and the LSO it moved.
+   */
+  #writeMarker(requestId: number, slot: number, marker: TxnMarker): void {
+    const owned = this.#partitions.get(slot);
+    if (!owned) {
+      this.#failControl(requestId, ErrorCode.NOT_LEADER_OR_FOLLOWER, 'partition is not open on this shard');
+      return;
+    }
+    if (owned.log.offline) {
+      this.#failControl(requestId, ErrorCode.KAFKA_STORAGE_ERROR, `partition log ${owned.topic}-${owned.partition} is offline after a failed write`);
+      return;
+    }
+    const batch = buildEndTxnMarkerBatch({ ...marker, timestamp: this.#o.clock.wallMs(), partitionLeaderEpoch: PARTITION_LEADER_EPOCH });
+    if (owned.parked.length > 0) {
+      // Behind a produce still in the pool: the marker must not overtake the transaction's data.
+      this.#parked.park(owned, requestId, PARKED_MARKER_FLAG, batch, [{ offset: 0, size: batch.length }]);
+      return;
+    }
+    this.#stageMarker(owned, requestId, batch);
+  }
+
+  #stageMarker(owned: OwnedPartition, requestId: number, batch: Buffer): void {
+    const producerId = readProducerId(batch, 0);
+    const producerEpoch = readProducerEpoch(batch, 0);
+    const marker = readEndTxnMarker(batch, 0)!;
+    const verdict = owned.producers.checkMarker(producerId, producerEpoch, marker.coordinatorEpoch);
+    if (!verdict.ok) {
+      this.#failControl(requestId, verdict.errorCode, verdict.message);
+      return;
+    }
+    const now = this.#o.clock.wallMs();
+    let markerOffset: bigint;
+    try {
+      markerOffset = owned.log.stage([batch], now)[0]!.baseOffset;
+      const completed = owned.producers.recordMarker(producerId, producerEpoch, marker.coordinatorEpoch, marker.commit, markerOffset, now);
+      if (completed?.aborted) {
+        // Kafka's AbortedTxn.lastStableOffset: where the LSO stands once this transaction ended.
+        const lastStableOffset = owned.producers.firstUnstableOffset() ?? markerOffset + 1n;
+        owned.log.appendAbortedTxn({ producerId, firstOffset: completed.firstOffset, lastOffset: markerOffset, lastStableOffset });
+      }
+    } catch (err) {
+      this.#wentOffline(owned, err);
+      this.#failControl(requestId, errorCodeFor(err, ErrorCode.KAFKA_STORAGE_ERROR), errorMessageFor(err));
+      return;
+    }
+    this.#staging.add(owned);
+    owned.stagedCompletions.push({ index: this.#completions.length, requestId, marker: true });
+    this.#touched.add(owned);
+    this.#forceSync = true;
+    this.#completions.push(encodeControlCompletion({ requestId, errorCode: ErrorCode.NONE, offset: markerOffset, body: null }));
+  }
+
+  #failControl(requestId: number, errorCode: number, error: string): void {
+    this.#completions.push(encodeControlCompletion({ requestId, errorCode, offset: NO_OFFSET, body: { error } }));
   }
 
   #refuseRecords(owned: OwnedPartition, requestId: number, at: number, inside: { error: RecordsError; reason: string; keylessRecords?: number[] }): void {
@@ -242,7 +314,11 @@ export class ShardCore {
       } catch (err) {
         this.#wentOffline(owned, err);
         const errorCode = errorCodeFor(err, ErrorCode.KAFKA_STORAGE_ERROR);
-        for (const { index, requestId } of owned.stagedCompletions) this.#completions[index] = failedAppend(requestId, errorCode, errorMessageFor(err));
+        for (const { index, requestId, marker } of owned.stagedCompletions) {
+          this.#completions[index] = marker
+            ? encodeControlCompletion({ requestId, errorCode, offset: NO_OFFSET, body: { error: errorMessageFor(err) } })
+            : failedAppend(requestId, errorCode, errorMessageFor(err));
+        }
       }
       owned.stagedCompletions.length = 0;
     }
@@ -266,6 +342,10 @@ export class ShardCore {
   }
 
   control(requestId: number, request: ControlRequest): void {
+    if (request.op === 'write-marker') {
+      this.#writeMarker(requestId, request.slot, request);
+      return;
+    }
     // Control requests see (and may close or reopen) logs: nothing may be left staged under them.
     this.writeStaged();
     let outcome: ControlOutcome;
@@ -316,11 +396,12 @@ export class ShardCore {
       if (!owned.config.compact || owned.cleaner.running || owned.log.offline || nowMs < owned.cleaner.retryAfterMs) continue;
       const log = owned.log;
       const segments = log.cleanableSegments();
-      const plan = planClean(segments, log.logStartOffset, owned.cleaner, owned.config, nowMs);
+      const lastStableOffset = owned.producers.lastStableOffset(log.logEndOffset, log.logStartOffset);
+      const plan = planClean(segments, log.logStartOffset, owned.cleaner, owned.config, nowMs, lastStableOffset);
       owned.cleaner.dirtyRatio = plan.dirtyRatio;
       this.#publishCleaner(owned);
       if (!('job' in plan)) continue;
-      const job = { ...plan.job, partitionDir: log.partitionDir, nowMs, producerLastOffsets: owned.producers.lastBatchOffsets() };
+      const job = { ...plan.job, partitionDir: log.partitionDir, nowMs, producerLastOffsets: owned.producers.lastBatchOffsets(), abortedTxns: log.abortedTxns() };
       const sizes = new Map(plan.job.segments.map((s) => [s.baseOffset, s.size]));
       owned.cleaner.running = true;
       this.#log.debug({ topic: owned.topic, partition: owned.partition, reason: plan.reason, dirtyRatio: plan.dirtyRatio, segments: job.segments.length }, 'cleaning');
@@ -425,8 +506,9 @@ export class ShardCore {
     }
     watermarks.publishLogEndBytes(owned.slot, BigInt(owned.log.logEndBytes));
     watermarks.publishHighWatermark(owned.slot, owned.log.logEndOffset);
-    // No transactions yet: everything below the HWM is stable.
-    watermarks.publishLastStableOffset(owned.slot, owned.log.logEndOffset);
+    // Everything written is published here (after the drain's writes and fsync): the LSO is the
+    // first offset of the oldest ongoing transaction, else the HWM.
+    watermarks.publishLastStableOffset(owned.slot, owned.producers.lastStableOffset(owned.log.logEndOffset, owned.log.logStartOffset));
     watermarks.publishLogStartOffset(owned.slot, owned.log.logStartOffset);
     this.#publishCleaner(owned);
   }
@@ -447,7 +529,7 @@ export class ShardCore {
         watermarks.setState(request.slot, PARTITION_STATE_RECOVERING);
         const config = logConfigFromTopicConfigs(request.config);
         const began = performance.now();
-        const owned = ownPartition(openRequest, config, this.#o.openLog(openRequest, config));
+        const owned = ownPartition(openRequest, config, this.#o.openLog(openRequest, config), this.#log);
         this.#partitions.set(request.slot, owned);
         const log = owned.log;
         // Recovery decided where the log ends; the slot may hold a previous owner's numbers, so it
@@ -455,7 +537,7 @@ export class ShardCore {
         watermarks.resetForTruncation(request.slot, {
           highWatermark: log.logEndOffset,
           logStartOffset: log.logStartOffset,
-          lastStableOffset: log.logEndOffset,
+          lastStableOffset: owned.producers.lastStableOffset(log.logEndOffset, log.logStartOffset),
           logEndBytes: BigInt(log.logEndBytes),
         });
         this.#publishCleaner(owned);
@@ -508,6 +590,9 @@ export class ShardCore {
         return DONE;
       case 'describe-producers':
         return this.#describeProducers(request.slot);
+      case 'write-marker':
+        // Served by #writeMarker (control() routes it there before anything else).
+        return refused(ErrorCode.UNKNOWN_SERVER_ERROR);
     }
   }
 
@@ -517,6 +602,7 @@ export class ShardCore {
     if (!owned) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, offset: NO_OFFSET, body: null };
     const producers = owned.producers.describe().map((p) => ({
       producerId: String(p.producerId), producerEpoch: p.producerEpoch, lastSequence: p.lastSequence, lastTimestamp: String(p.lastTimestamp),
+      coordinatorEpoch: p.coordinatorEpoch ?? -1, currentTxnStartOffset: String(p.currentTxnStartOffset ?? -1n),
     }));
     return { errorCode: ErrorCode.NONE, offset: NO_OFFSET, body: { producers } };
   }

@@ -1,6 +1,7 @@
 // The messages that cross a shard's rings, as versioned fixed binary layouts, plus what the acceptor
 // hands a shard worker at start (WorkerInit) and the request that opens a partition on it.
 import type { FsyncPolicy } from '../config.ts';
+import type { TxnMarker } from './txn-marker.ts';
 import type { ShardRingBuffers } from './ring.ts';
 
 /*
@@ -50,16 +51,20 @@ import type { ShardRingBuffers } from './ring.ts';
  *            └──────┴────┴──────────┴──────────┴───────────┴────────────┴───────┘
  *
  * Why control messages carry their one 64-bit value as a binary field and JSON for the rest: each
- * direction has exactly one (DeleteRecords' offset going in; the new log start offset, or the log
- * end offset recovery found, coming back), so a fixed i64 carries it losslessly with no second
+ * direction has exactly one (DeleteRecords' offset or a marker's producer id going in; the new log
+ * start offset, the log end offset recovery found, or a marker's offset, coming back), so a fixed i64 carries it losslessly with no second
  * encoding to keep in step, while the rare, small rest (topic names, config maps, error text) is
  * strings and small numbers, which JSON carries exactly. JSON.stringify throws on a bigint, so none
  * can slip into a body unnoticed. NO_OFFSET (-1) fills the field when an op has no value for it.
  *
+ * (version 5) op 7, write-marker: a transaction marker (txn-marker.ts); the producer id in the
+ * i64 field, { producerEpoch, coordinatorEpoch, commit } as JSON; the completion's offset is the
+ * marker's offset.
+ *
  * Changing any of this bumps SHARD_MESSAGE_FORMAT_VERSION (STYLE.md rule 4); the worker refuses to
  * start when WorkerInit names another version.
  */
-export const SHARD_MESSAGE_FORMAT_VERSION = 4;
+export const SHARD_MESSAGE_FORMAT_VERSION = 5;
 
 export const MESSAGE_APPEND = 1;
 export const MESSAGE_CONTROL = 2;
@@ -94,7 +99,7 @@ export const CONTROL_COMPLETION_HEADER_BYTES = 20;
 export const NO_OFFSET = -1n;
 
 /** Control ops by their wire code (the index + 1). */
-const CONTROL_OPS = ['open', 'close', 'update-config', 'delete-records', 'shutdown', 'describe-producers'] as const;
+const CONTROL_OPS = ['open', 'close', 'update-config', 'delete-records', 'shutdown', 'describe-producers', 'write-marker'] as const;
 type ControlOp = (typeof CONTROL_OPS)[number];
 
 /** What a shard needs to open (or reopen, after a restart) one partition it owns. */
@@ -114,7 +119,9 @@ export type ControlRequest =
   | { op: 'delete-records'; slot: number; offset: bigint }
   | { op: 'shutdown' }
   /** DescribeProducers: the partition's active idempotent producers, in the completion's body. */
-  | { op: 'describe-producers'; slot: number };
+  | { op: 'describe-producers'; slot: number }
+  /** A COMMIT or ABORT marker for one producer, staged like an append and fsynced before it completes. */
+  | ({ op: 'write-marker'; slot: number } & TxnMarker);
 
 /** What the acceptor posts to a shard worker at start-up; every field survives postMessage. */
 export interface WorkerInit {
@@ -155,6 +162,10 @@ export interface ActiveProducer {
   producerEpoch: number;
   lastSequence: number;
   lastTimestamp: bigint;
+  /** The coordinator epoch of its last marker here (-1: none). */
+  coordinatorEpoch?: number;
+  /** First offset of its ongoing transaction here (-1: none). */
+  currentTxnStartOffset?: bigint;
 }
 
 /** The small, string-valued part of a control completion. */
@@ -162,7 +173,7 @@ export interface ControlResultBody {
   error?: string;
   recoveryMs?: number;
   /** describe-producers: 64-bit ids and times as decimal strings (JSON carries no bigint). */
-  producers?: { producerId: string; producerEpoch: number; lastSequence: number; lastTimestamp: string }[];
+  producers?: { producerId: string; producerEpoch: number; lastSequence: number; lastTimestamp: string; coordinatorEpoch?: number; currentTxnStartOffset?: string }[];
 }
 
 export interface ControlCompletion {
@@ -199,6 +210,7 @@ function controlJsonFields(request: ControlRequest): Record<string, unknown> | n
     case 'open': return { topic: request.topic, partition: request.partition, dir: request.dir, config: request.config };
     case 'close': return { deleteFiles: request.deleteFiles };
     case 'update-config': return { config: request.config };
+    case 'write-marker': return { producerEpoch: request.producerEpoch, coordinatorEpoch: request.coordinatorEpoch, commit: request.commit };
     case 'delete-records':
     case 'shutdown':
     case 'describe-producers':
@@ -214,7 +226,7 @@ export function encodeControlRequest(requestId: number, request: ControlRequest)
   out.writeUInt8(CONTROL_OPS.indexOf(request.op) + 1, CONTROL_OP_BYTE_OFFSET);
   out.writeUInt32LE(request.op === 'shutdown' ? 0 : request.slot, REQUEST_SLOT_BYTE_OFFSET);
   out.writeUInt32LE(json.length, CONTROL_REQUEST_JSON_LENGTH_BYTE_OFFSET);
-  out.writeBigInt64LE(request.op === 'delete-records' ? request.offset : NO_OFFSET, CONTROL_REQUEST_OFFSET_BYTE_OFFSET);
+  out.writeBigInt64LE(request.op === 'delete-records' ? request.offset : request.op === 'write-marker' ? request.producerId : NO_OFFSET, CONTROL_REQUEST_OFFSET_BYTE_OFFSET);
   json.copy(out, CONTROL_REQUEST_HEADER_BYTES);
   return out;
 }
@@ -231,6 +243,11 @@ function decodeControlRequest(buf: Buffer): ControlRequest {
     case 'delete-records': return { op, slot, offset: buf.readBigInt64LE(CONTROL_REQUEST_OFFSET_BYTE_OFFSET) };
     case 'shutdown': return { op };
     case 'describe-producers': return { op, slot };
+    case 'write-marker':
+      return {
+        op, slot, producerId: buf.readBigInt64LE(CONTROL_REQUEST_OFFSET_BYTE_OFFSET),
+        producerEpoch: fields.producerEpoch as number, coordinatorEpoch: fields.coordinatorEpoch as number, commit: fields.commit as boolean,
+      };
     default: throw new Error(`unknown shard control op ${buf.readUInt8(CONTROL_OP_BYTE_OFFSET)}`);
   }
 }

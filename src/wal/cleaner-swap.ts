@@ -2,11 +2,15 @@
 // discarding a swap a crash interrupted. Runs on the owning shard only (the cleaner thread writes
 // `.cleaned` files and nothing else). Kafka's scheme (LocalLog.replaceSegments):
 //
-//   1. the cleaner wrote <base>.log.cleaned, .index.cleaned, .timeindex.cleaned, each fdatasynced
+//   1. the cleaner wrote <base>.log.cleaned, .index.cleaned, .timeindex.cleaned (and .txnindex.cleaned
+//      when the group keeps an aborted transaction), each fdatasynced
 //   2. rename <base>.log.cleaned -> <base>.log.swap, fsync the directory      <- the commit point
 //   3. delete the replaced segments after the first (all their files)
-//   4. rename the .index/.timeindex .cleaned files over the first's, then <base>.log.swap over
-//      <base>.log (rename replaces atomically), fsync the directory
+//   4. rename the .index/.timeindex .cleaned files over the first's (the .txnindex too, or drop the
+//      first's when the group keeps none), then <base>.log.swap over <base>.log (rename replaces
+//      atomically), fsync the directory
+// The .txnindex needs no step of its own in recovery: it is derived from the log, and the unclean
+// open that finds an interrupted swap rebuilds every .txnindex from the batches.
 //
 // Recovery (completeInterruptedSwaps, before the segments are listed): a `.cleaned` file is a
 // swap that never committed: deleted. A `.log.swap` committed: every segment whose base lies
@@ -14,7 +18,7 @@
 // index files are dropped (rebuilt from the log on open), and the swap is renamed into place.
 // Each offset is in exactly one file at every step after recovery: before the commit point only in
 // the old segments, after it only in the swap (old segments holding offsets it covers are removed).
-import { closeSync, openSync, readdirSync, renameSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { walkBatchesSync } from '../segments/batch-walk-sync.ts';
@@ -38,7 +42,7 @@ function crashPoint(point: SwapCrashPoint): void {
 
 function filesOf(partitionDir: string, base: bigint): string[] {
   const p = segmentPaths(partitionDir, base);
-  return [p.log, p.offsetIndex, p.timeIndex];
+  return [p.log, p.offsetIndex, p.timeIndex, p.txnIndex];
 }
 
 /** Deletes the cleaned files of a group that will not be swapped in (the log changed meanwhile). */
@@ -73,6 +77,8 @@ export function swapCleanedGroups(segments: SegmentSet, groups: readonly Cleaned
     const paths = segmentPaths(dir, group.replaces[0]!);
     renameSync(paths.offsetIndex + CLEANED_SUFFIX, paths.offsetIndex);
     renameSync(paths.timeIndex + CLEANED_SUFFIX, paths.timeIndex);
+    if (existsSync(paths.txnIndex + CLEANED_SUFFIX)) renameSync(paths.txnIndex + CLEANED_SUFFIX, paths.txnIndex);
+    else unlinkIfPresent(paths.txnIndex);
   }
   crashPoint('after-index-rename');
   for (const group of swapping) {

@@ -4,7 +4,7 @@
 // threadpool (group commit, rolled segments). Only the shard worker thread that owns the partition
 // may use this class.
 import { forgetOpenLog, touchOpenLog } from './open-logs.ts';
-import { fdatasync, fdatasyncSync, mkdirSync, rmSync } from 'node:fs';
+import { appendFileSync, closeSync, fdatasync, fdatasyncSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Logger } from 'pino';
@@ -20,6 +20,7 @@ import { CheckpointFile, writeCleanShutdown, type RecoveryCheckpoint } from './c
 import { RecoveryPoint } from './recovery-point.ts';
 import { recoverSegments } from './recovery.ts';
 import { writeFramesAt } from './write-frames.ts';
+import { decodeAbortedTxns, encodeAbortedTxn, encodeAbortedTxns, type AbortedTxn } from '../segments/txn-index.ts';
 
 export type { RetentionResult } from '../segments/retention.ts';
 
@@ -353,6 +354,93 @@ export class PartitionLog {
   }
 
   /**
+   * Appends an aborted transaction to the .txnindex of the active segment: the one the ABORT marker
+   * just staged lands in (stage() rolls before it stages, never after). Not fsynced: the index is
+   * derived from the log, and every unclean open rebuilds it (rebuildTxnIndexes); close() syncs it.
+   */
+  appendAbortedTxn(txn: AbortedTxn): void {
+    this.assertWritable();
+    const active = this.segments.active;
+    try {
+      appendFileSync(active.files.txnIndex, encodeAbortedTxn(txn));
+    } catch (err) {
+      // A marker whose entry is missing would show its aborted records to read_committed readers.
+      this.fail(err as Error);
+    }
+    this.txnIndexesWritten.add(active.baseOffset);
+  }
+
+  /** Segments whose .txnindex this log wrote since open, synced at close. */
+  private readonly txnIndexesWritten = new Set<bigint>();
+
+  /** The bytes of each segment's .txnindex, by segment base (decimal): what the producer snapshot records. */
+  txnIndexSizes(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const segment of this.segments.all) {
+      try {
+        out[String(segment.baseOffset)] = statSync(segment.files.txnIndex).size;
+      } catch { /* no aborted transaction in this segment */ }
+    }
+    return out;
+  }
+
+  /** The aborted transactions of every segment, oldest first (the cleaner's and the tests' view). */
+  abortedTxns(): AbortedTxn[] {
+    const out: AbortedTxn[] = [];
+    for (const segment of this.segments.all) {
+      try {
+        out.push(...decodeAbortedTxns(readFileSync(segment.files.txnIndex)));
+      } catch { /* none */ }
+    }
+    return out;
+  }
+
+  /**
+   * Recovery: makes each segment's .txnindex say what the replayed log says. `replayed` holds
+   * the aborted transactions whose marker is at or past `fromOffset`; entries below it are kept.
+   * Segments wholly below `fromOffset` are not touched.
+   */
+  rebuildTxnIndexes(fromOffset: bigint, replayed: readonly AbortedTxn[]): number {
+    this.assertWritable();
+    const all = this.segments.all;
+    let rewritten = 0;
+    for (let i = 0; i < all.length; i++) {
+      const segment = all[i]!;
+      const end = i + 1 < all.length ? all[i + 1]!.baseOffset : this.endOffset;
+      if (end <= fromOffset && i + 1 < all.length) continue;
+      let existing: Buffer;
+      try {
+        existing = readFileSync(segment.files.txnIndex);
+      } catch {
+        existing = Buffer.alloc(0);
+      }
+      const kept = decodeAbortedTxns(existing).filter((t) => t.lastOffset < fromOffset);
+      const mine = replayed.filter((t) => t.lastOffset >= segment.baseOffset && (i + 1 === all.length || t.lastOffset < end));
+      const wanted = encodeAbortedTxns([...kept, ...mine]);
+      if (wanted.equals(existing)) continue;
+      rewritten++;
+      if (wanted.length === 0) {
+        rmSync(segment.files.txnIndex, { force: true });
+      } else {
+        writeFileSync(segment.files.txnIndex, wanted);
+        this.txnIndexesWritten.add(segment.baseOffset);
+      }
+    }
+    return rewritten;
+  }
+
+  private syncTxnIndexes(): void {
+    for (const segment of this.segments.all) {
+      if (!this.txnIndexesWritten.has(segment.baseOffset)) continue;
+      try {
+        const fd = openSync(segment.files.txnIndex, 'r');
+        try { fdatasyncSync(fd); } finally { closeSync(fd); }
+      } catch { /* removed since */ }
+    }
+    this.txnIndexesWritten.clear();
+  }
+
+  /**
    * Calls `visit` with each batch holding offsets >= `fromOffset` (from the batch containing it)
    * below logEndOffset, in order. `frame` is only valid during the call. For replaying internal
    * logs (metadata, consumer offsets) at startup.
@@ -380,6 +468,7 @@ export class PartitionLog {
       active.flushIndexes();
       this.recoveryPoint.syncRolledNow();
       fdatasyncSync(active.logDescriptor);
+      this.syncTxnIndexes();
       this.recoveryPoint.record(this.activeEnd());
       this.segments.closeDescriptors();
       this.recoveryPoint.close();

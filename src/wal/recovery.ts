@@ -146,7 +146,7 @@ function recoverRolledSegments(partitionDir: string, bases: bigint[], checkpoint
     );
     for (const base of removed) {
       const paths = segmentPaths(partitionDir, base);
-      for (const path of [paths.log, paths.offsetIndex, paths.timeIndex]) rmSync(path, { force: true });
+      for (const path of [paths.log, paths.offsetIndex, paths.timeIndex, paths.txnIndex]) rmSync(path, { force: true });
     }
     syncDirectory(partitionDir);
     return bases.slice(0, i + 1);

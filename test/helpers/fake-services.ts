@@ -26,6 +26,8 @@ export interface FakePartition {
   /** As the owning shard marks a log it took offline after a write failure. */
   offline: boolean;
   batches: { baseOffset: bigint; lastOffset: bigint; bytes: Buffer; timestamp: bigint }[];
+  /** What the segments' .txnindex would hold (marker offset as lastOffset). */
+  abortedTxns?: { producerId: bigint; firstOffset: bigint; lastOffset: bigint; lastStableOffset: bigint }[];
 }
 
 export interface AppendCall {
@@ -76,13 +78,18 @@ function fakeReader(p: () => FakePartition): PartitionLogReader {
       if (fetchOffset < visible.logStartOffset || fetchOffset > visible.highWatermark) return { error: 'OFFSET_OUT_OF_RANGE' };
       const out: Buffer[] = [];
       let bytes = 0;
+      let nextOffset = fetchOffset;
       for (const b of p().batches) {
         if (b.lastOffset < fetchOffset || b.baseOffset >= visible.highWatermark) continue;
         if (out.length > 0 && bytes + b.bytes.length > maxBytes) break;
         out.push(b.bytes);
         bytes += b.bytes.length;
+        nextOffset = b.lastOffset + 1n;
       }
-      return { records: Buffer.concat(out), firstOffset: fetchOffset, nextOffset: fetchOffset };
+      return { records: Buffer.concat(out), firstOffset: fetchOffset, nextOffset };
+    },
+    async abortedTransactions(fetchOffset: bigint, upperBound: bigint): Promise<{ producerId: bigint; firstOffset: bigint }[]> {
+      return (p().abortedTxns ?? []).filter((t) => t.lastOffset >= fetchOffset && t.firstOffset < upperBound).map((t) => ({ producerId: t.producerId, firstOffset: t.firstOffset }));
     },
     async maxTimestamp(visible: PartitionVisibility): Promise<OffsetAndTimestamp | null> {
       let best: OffsetAndTimestamp | null = null;

@@ -114,6 +114,8 @@ describe('metrics over a produce/consume run', () => {
       expect(valueOf(end, 'highwater_partition_bytes_out_total', labels)).toBe(readBytes[p]);
       const listed = offsets.topics[0]!.partitions.find((x) => x.partitionIndex === p)!.offset;
       expect(valueOf(end, 'highwater_partition_high_watermark', labels)).toBe(Number(listed));
+      // No transaction open: the LSO is the HWM.
+      expect(valueOf(end, 'highwater_partition_last_stable_offset', labels)).toBe(Number(listed));
       expect(valueOf(end, 'highwater_partition_log_start_offset', labels)).toBe(0);
       expect(valueOf(end, 'highwater_partition_size_bytes', labels)).toBeGreaterThanOrEqual(sentBytes[p]!);
       const shard = String(tb.broker.partition(TOPIC, p)!.shard);

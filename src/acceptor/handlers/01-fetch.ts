@@ -10,13 +10,16 @@
 // never null (librdkafka rejects a null one as a parse failure and never sees the error), and -1
 // for the high watermark, last stable offset and log start offset. Read errors (out of range,
 // leader epoch) carry null aborted_transactions; unknown topics and partitions an empty list. A
-// successful partition carries null for read_uncommitted and an empty list for read_committed.
+// successful partition carries null for read_uncommitted and a list (maybe empty) for read_committed.
 // Fetch sessions (KIP-227): none are created, so session_id is always answered 0, which tells
 // clients to keep sending full fetches. A full fetch (session_epoch 0 or -1) is served whatever
 // session_id it names, as Kafka serves it; an incremental one (any other epoch) names a session
 // we do not have and gets FETCH_SESSION_ID_NOT_FOUND.
-// Differences from Kafka: read_committed sees the same data as read_uncommitted (no transactions
-// yet: LSO = HWM).
+// read_committed (isolation_level 1): the read stops at the last stable offset (whole batches below
+// it, the first one whole whatever its size), and aborted_transactions lists every aborted
+// transaction overlapping [fetch_offset, end of what is served], from the segments' .txnindex; a
+// long poll waits while nothing is below the LSO. An offset in [LSO, HWM] is in range and gets an
+// empty answer, as in Kafka.
 import { defineHandler, type PartitionHandle, type PartitionWatermarks } from '../registry.ts';
 import { ApiKey } from '../../protocol/generated/index.ts';
 import type { FetchRequest } from '../../protocol/generated/fetch-request.ts';
@@ -90,9 +93,13 @@ async function readRound(watermarks: PartitionWatermarks, wanted: Wanted[], maxB
       continue;
     }
     let records: Buffer = EMPTY_RECORDS;
+    let abortedTransactions: PartitionDataInput['abortedTransactions'] = base.abortedTransactions;
     const budget = Math.min(w.partitionMaxBytes, maxBytes - bytes);
-    if (w.fetchOffset < highWatermark && budget > 0) {
-      const read = await w.handle.reader.read(w.fetchOffset, budget, { highWatermark, logStartOffset, segmentsVersion: watermarks.segmentEpoch(slot) });
+    // read_committed never sees a batch at or past the LSO: the read's limit is the LSO.
+    const limit = readCommitted ? lastStableOffset : highWatermark;
+    if (w.fetchOffset < limit && budget > 0) {
+      const visible = { highWatermark: limit, logStartOffset, segmentsVersion: watermarks.segmentEpoch(slot) };
+      const read = await w.handle.reader.read(w.fetchOffset, budget, visible);
       if ('error' in read) {
         results.push(erroredPartition(w.partition, ErrorCode.OFFSET_OUT_OF_RANGE, null));
         hasError = true;
@@ -100,10 +107,13 @@ async function readRound(watermarks: PartitionWatermarks, wanted: Wanted[], maxB
       }
       // The reader returns at least one whole batch; only the first non-empty partition may
       // exceed the limits with it.
-      if (read.records.length <= budget || bytes === 0) records = read.records;
+      if (read.records.length <= budget || bytes === 0) {
+        records = read.records;
+        if (readCommitted && records.length > 0) abortedTransactions = await w.handle.reader.abortedTransactions(w.fetchOffset, read.nextOffset, visible);
+      }
     }
     bytes += records.length;
-    results.push({ ...base, ...mark, errorCode: ErrorCode.NONE, records });
+    results.push({ ...base, ...mark, abortedTransactions, errorCode: ErrorCode.NONE, records });
   }
   return { results, bytes, hasError, wakeWords };
 }

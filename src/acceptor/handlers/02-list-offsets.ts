@@ -1,5 +1,6 @@
-// ListOffsets (key 2), v1-10. latest (-1) is the high watermark (or the last stable offset for
-// read_committed, the same number until transactions exist), read from the watermark slot: the
+// ListOffsets (key 2), v1-10. latest (-1) is the high watermark (or, for read_committed, the last
+// stable offset the shard publishes: the first offset of the oldest open transaction), read from
+// the watermark slot: the
 // one source of the end of the log. earliest (-2) and earliest-local (-4, v8+) are the log start
 // offset. max timestamp (-3, v7+) and a timestamp >= 0 are looked up in the time index below the
 // HWM; no such record answers offset -1. earliest-pending-upload (-5, v9+) is -1: no tiered storage.

@@ -34,7 +34,7 @@ export default defineHandler<DescribeProducersRequest, DescribeProducersResponse
           partitionIndex,
           errorCode: state.errorCode,
           errorMessage: null,
-          activeProducers: state.producers.map((p) => ({ ...p, coordinatorEpoch: -1, currentTxnStartOffset: -1n })),
+          activeProducers: state.producers.map((p) => ({ ...p, coordinatorEpoch: p.coordinatorEpoch ?? -1, currentTxnStartOffset: p.currentTxnStartOffset ?? -1n })),
         };
       })),
     })));

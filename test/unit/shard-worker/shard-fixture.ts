@@ -11,6 +11,7 @@ import {
   MESSAGE_APPEND, decodeCompletion, type AppendCompletion, type ControlCompletion, type ControlRequest, type OpenPartitionRequest,
 } from '../../../src/shared-mem/shard-messages.ts';
 import { ShardStats } from '../../../src/shared-mem/shard-stats.ts';
+import type { TxnMarker } from '../../../src/shared-mem/txn-marker.ts';
 import { WatermarkReader, WatermarkWriter } from '../../../src/shared-mem/watermarks.ts';
 import type { CompressedValidator, Recompressor } from '../../../src/shard-worker/parked-appends.ts';
 import { ShardCore, type ShardClock, type ShardCoreOptions } from '../../../src/shard-worker/shard.ts';
@@ -58,6 +59,8 @@ export interface ShardHarness {
    * for parked appends as their compressed-batch checks come back, until none is parked.
    */
   drain(appends: Array<{ slot: number; records: Buffer; flags?: number }>): Promise<AppendCompletion[]>;
+  /** One drain holding a transaction marker for `slot` (after `appends`, in the same drain): its completion. */
+  marker(slot: number, marker: TxnMarker, appends?: Array<{ slot: number; records: Buffer }>): Promise<ControlCompletion>;
   cleanup(): void;
 }
 
@@ -123,6 +126,24 @@ export function shardHarness(options: { fsync?: FsyncPolicy; retentionCheckMs?: 
       }
       return sent.slice(first).filter((c): c is Completion & AppendCompletion => c.type === MESSAGE_APPEND);
     },
+    async marker(slot, marker, appends = []) {
+      for (const a of appends) h.core.append(nextRequestId++, a.slot, 0, a.records);
+      const requestId = nextRequestId++;
+      h.core.control(requestId, { op: 'write-marker', slot, ...marker });
+      h.core.writeStaged();
+      await h.core.flush();
+      h.core.commit();
+      while (h.core.parkedAppends > 0) {
+        await h.core.nextPoolResult();
+        h.core.applyParked();
+        h.core.writeStaged();
+        await h.core.flush();
+        h.core.commit();
+      }
+      const c = sent.find((s) => s.requestId === requestId);
+      if (!c || c.type === MESSAGE_APPEND) throw new Error(`no marker completion for request ${requestId}`);
+      return c;
+    },
     cleanup() {
       h.core.closeAll();
       cleanup();
@@ -148,6 +169,7 @@ export interface BatchOptions {
   producerId?: bigint;
   producerEpoch?: number;
   baseSequence?: number;
+  transactional?: boolean;
 }
 
 /** A real RecordBatch v2, built by the protocol's own encoder, as a client would send it. */
@@ -158,6 +180,7 @@ export function batch(o: BatchOptions = {}): Buffer {
     producerId: o.producerId,
     producerEpoch: o.producerEpoch,
     baseSequence: o.baseSequence,
+    transactional: o.transactional,
     records: Array.from({ length: count }, (_, i) => ({ key: null, value: Buffer.alloc(o.valueBytes ?? 20, i), timestamp: START_WALL_MS + BigInt(i) })),
   });
 }

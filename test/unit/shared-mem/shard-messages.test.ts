@@ -16,7 +16,7 @@ function appendMessage(requestId: number, slot: number, records: Buffer, flags: 
 
 describe('shard messages', () => {
   it('is versioned', () => {
-    expect(SHARD_MESSAGE_FORMAT_VERSION).toBe(4);
+    expect(SHARD_MESSAGE_FORMAT_VERSION).toBe(5);
   });
 
   it('carries an append request with its records as a view, header fields at their named offsets', () => {
@@ -40,6 +40,7 @@ describe('shard messages', () => {
       { op: 'delete-records', slot: 6, offset: -1n },
       { op: 'shutdown' },
       { op: 'describe-producers', slot: 8 },
+      { op: 'write-marker', slot: 9, producerId: BIG, producerEpoch: 32767, coordinatorEpoch: 12, commit: false },
     ];
     for (const [i, request] of requests.entries()) {
       const message = encodeControlRequest(i + 1, request);
@@ -48,6 +49,10 @@ describe('shard messages', () => {
     const deleteRecords = Buffer.from(encodeControlRequest(9, { op: 'delete-records', slot: 6, offset: BIG }));
     expect(deleteRecords.readBigInt64LE(CONTROL_REQUEST_OFFSET_BYTE_OFFSET)).toBe(BIG);
     expect(deleteRecords.toString('utf8')).not.toContain(String(BIG));
+    // A marker's producer id travels in the i64 field too, never in the JSON.
+    const marker = Buffer.from(encodeControlRequest(10, { op: 'write-marker', slot: 9, producerId: BIG, producerEpoch: 1, coordinatorEpoch: 2, commit: true }));
+    expect(marker.readBigInt64LE(CONTROL_REQUEST_OFFSET_BYTE_OFFSET)).toBe(BIG);
+    expect(marker.toString('utf8')).not.toContain(String(BIG));
   });
 
   it('round-trips append and control completions, 64-bit fields exact', () => {
