@@ -28,7 +28,8 @@ public class StaticMember {
     for (int i = 0; i < kv.length; i += 2) {
       b.append(",\"").append(kv[i]).append("\":");
       Object v = kv[i + 1];
-      if (v instanceof String) b.append('"').append(v).append('"'); else b.append(v);
+      // Strings are quoted; a partition list (already JSON) is not.
+      if (v instanceof String && !((String) v).startsWith("[")) b.append('"').append(v).append('"'); else b.append(v);
     }
     System.out.println(b.append('}'));
     System.out.flush();
@@ -116,10 +117,13 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function until(what: string, check: () => boolean, timeoutMs = 60_000): Promise<void> {
+async function until(what: string, check: () => boolean, timeoutMs = 60_000, members: JavaMember[] = []): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) {
+      const said = members.map((m) => `${JSON.stringify(m.status)} ${m.rebalanceEvents.join(' ')}\n${m.stderr}`).join('\n---\n');
+      throw new Error(`timed out waiting for ${what}\n${said}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -145,11 +149,11 @@ test.skipIf(!existsSync(CLASSPATH_FILE))('Java static members keep their generat
     const held = members.flatMap((m) => m.status?.assignment ?? []);
     return held.length === PARTITIONS && new Set(held).size === PARTITIONS && members.every((m) => m.status!.assignment.length > 0);
   };
-  await until('both members to share the partitions', () => split() && members[0]!.status!.generation === members[1]!.status!.generation);
+  await until('both members to share the partitions', () => split() && members[0]!.status!.generation === members[1]!.status!.generation, 60_000, members);
   const producer = kafka.producer();
   await producer.connect();
   await producer.send({ topic, messages: Array.from({ length: 30 }, (_, i) => ({ value: `before-${i}`, partition: i % PARTITIONS })) });
-  await until('30 records before the restart', () => members.flatMap((m) => m.values).length === 30);
+  await until('30 records before the restart', () => members.flatMap((m) => m.values).length === 30, 60_000, members);
   const before = members.map((m) => ({ ...m.status! }));
   const eventsBefore = members.map((m) => m.rebalanceEvents);
   const groupBefore = tb.broker.groupCoordinator.describeGroup(group);
@@ -162,8 +166,7 @@ test.skipIf(!existsSync(CLASSPATH_FILE))('Java static members keep their generat
   await producerAfter.connect();
   await producerAfter.send({ topic, messages: Array.from({ length: 30 }, (_, i) => ({ value: `after-${i}`, partition: i % PARTITIONS })) });
   await producerAfter.disconnect();
-  await until('30 more records after the restart', () => members.flatMap((m) => m.values).length === 60,
-    90_000);
+  await until('30 more records after the restart', () => members.flatMap((m) => m.values).length === 60, 90_000, members);
   // A few heartbeats more, so a rebalance the restart caused would have shown.
   await new Promise((r) => setTimeout(r, 2000));
   for (const [i, m] of members.entries()) {
