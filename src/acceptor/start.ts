@@ -129,6 +129,9 @@ export async function startBroker(config: BrokerConfig, log: Logger): Promise<Ru
     shards: config.shards, clusterId: config.clusterId, partitions: directory, dataDir: config.dataDir,
     maxRecordBytesBetweenSnapshots: config.metadataLogMaxRecordBytesBetweenSnapshots, log,
   }).catch(async (err: unknown) => {
+    // A refused metadata log (e.g. its snapshot lost) must not leave the shard threads behind.
+    await shards.stop().catch(() => undefined);
+    await directory.close().catch(() => undefined);
     await http?.close();
     throw err;
   });

@@ -89,10 +89,14 @@ export class GroupMembership {
    * rebalances, while one that does carries on in its generation.
    */
   loaded(): void {
+    let groups = 0;
+    let members = 0;
     for (const group of this.#groups.values()) {
       for (const member of group.members.values()) this.#rebalance.scheduleSession(group, member);
-      if (group.members.size > 0) this.#log.info({ group: group.groupId, generation: group.generationId, members: group.members.size }, 'classic group loaded');
+      if (group.members.size > 0) groups++;
+      members += group.members.size;
     }
+    if (groups > 0) this.#log.info({ groups, members }, 'classic groups loaded with their members');
   }
 
   /** Drops a restored group whose id a consumer group (KIP-848) holds: its records win. */

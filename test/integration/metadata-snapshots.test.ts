@@ -2,7 +2,7 @@
 // log is given topics (with partitions added, configs altered, one deleted), dynamic broker
 // configs, ACLs, SCRAM users and client quotas; after several snapshots and restarts it serves
 // exactly the same metadata, the log below the newest snapshot is gone, and one snapshot is left.
-import { readdirSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, expect, test } from 'vitest';
 import { Admin } from '@platformatic/kafka';
@@ -186,4 +186,10 @@ test('topics, configs, ACLs, SCRAM users and quotas survive several snapshots an
   await producer.send({ topic: 'snap-0', messages: [{ value: 'x' }] });
   await producer.disconnect();
   expect(tb.broker.metadata.producerIdBlockEnd).toBeGreaterThan(producerIdEnd);
+
+  // Without the snapshot the log below it is gone for good: the broker refuses to start on what
+  // is left rather than serve (and then write over) partial metadata.
+  await tb.stop();
+  rmSync(path.join(tb.dataDir, METADATA_SNAPSHOT_DIR), { recursive: true, force: true });
+  await expect(startBroker({ ...BASE }, tb.dataDir)).rejects.toThrow(/no metadata snapshot covers the records below it/);
 }, 120_000);
