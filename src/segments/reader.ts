@@ -251,18 +251,23 @@ export class PartitionReader {
   }
 
   /**
-   * Fetch read_committed: the aborted transactions overlapping [fetchOffset, upperBound), from the
-   * .txnindex of the segment holding fetchOffset and those after it, as Kafka collects them
-   * (UnifiedLog.collectAbortedTransactions): an entry counts when its marker is at or past
-   * fetchOffset and it began below upperBound; the walk ends at the first entry whose
-   * lastStableOffset reaches upperBound, since no transaction begun below it was open after it.
-   * The caller bounds upperBound by the LSO it read, so an entry written for a marker not yet
-   * published (the shard writes it when it stages the marker) never matches.
+   * Fetch read_committed: the aborted transactions that may overlap a read of [fetchOffset,
+   * servedEnd), from the .txnindex of the segment holding fetchOffset and those after it, as Kafka
+   * collects them (LocalLog.addAbortedTransactions, collectAbortedTransactions): the upper bound is
+   * the base of the segment after the one the read ended in, or the log end (`logEnd`, the HWM)
+   * when that is the last; an entry counts when its marker is at or past fetchOffset and it began
+   * below the bound; the walk ends at the first entry whose lastStableOffset reaches the bound,
+   * since no transaction begun below it was open after it. So, like Kafka's, the list may name
+   * aborted transactions past the records served (clients skip those); it never misses one that
+   * overlaps them. An entry the shard wrote for a marker not yet published names records past the
+   * LSO, which are not served.
    */
-  async abortedTransactions(fetchOffset: bigint, upperBound: bigint, visible: PartitionVisibility): Promise<{ producerId: bigint; firstOffset: bigint }[]> {
+  async abortedTransactions(fetchOffset: bigint, servedEnd: bigint, logEnd: bigint, visible: PartitionVisibility): Promise<{ producerId: bigint; firstOffset: bigint }[]> {
     this.assertOpen();
     await this.files.ensureListed(visible.segmentsVersion);
     const bases = this.files.bases;
+    const last = floorIndex(bases, servedEnd > 0n ? servedEnd - 1n : 0n);
+    const upperBound = last >= 0 && last + 1 < bases.length ? bases[last + 1]! : logEnd;
     const out: { producerId: bigint; firstOffset: bigint }[] = [];
     for (let i = Math.max(0, floorIndex(bases, fetchOffset)); i < bases.length; i++) {
       let bytes: Buffer;
