@@ -23,7 +23,7 @@ import {
 } from './layout.ts';
 import { HeaderWalk, SegmentScanner, type WalkEnd } from './segment-scanner.ts';
 import { SegmentGoneError, SegmentListing } from './segment-listing.ts';
-import { decodeAbortedTxns } from './txn-index.ts';
+import { decodeAbortedTxns, type AbortedTxn } from './txn-index.ts';
 import { segmentPaths } from './layout.ts';
 
 /** What the caller read from the partition's shared-memory slot group, once per request. */
@@ -83,6 +83,16 @@ export class PartitionReader {
   private readonly maxCursors: number;
   // Keyed by the offset a sequential consumer will ask for next.
   private readonly cursors = new Map<bigint, Cursor>();
+  /**
+   * The .txnindex entries of rolled segments (none appends to them after the roll), by base;
+   * emptied by every listing, since a cleaner swap or a recovery rewrites them under the same name.
+   */
+  private readonly rolledAbortedTxns = new Map<bigint, AbortedTxn[]>();
+  /**
+   * The last listed segment's entries, read at a high watermark: every entry comes with an ABORT
+   * marker that moves the HWM when it is published, so at the same HWM no new one can be due.
+   */
+  private activeAbortedTxns: { base: bigint; highWatermark: bigint; entries: AbortedTxn[] } | null = null;
   /** Twice what the last fetch returned, within [MIN, MAX]_FIRST_READ_BYTES. */
   private firstReadBytes = 64 * 1024;
   private closed = false;
@@ -95,6 +105,8 @@ export class PartitionReader {
       maxCachedIndexes: options.maxCachedIndexes ?? 8,
       onListed: (bases) => {
         for (const [key, cursor] of this.cursors) if (!bases.has(cursor.segmentBase)) this.cursors.delete(key);
+        this.rolledAbortedTxns.clear();
+        this.activeAbortedTxns = null;
       },
     });
   }
@@ -270,13 +282,21 @@ export class PartitionReader {
     const upperBound = last >= 0 && last + 1 < bases.length ? bases[last + 1]! : logEnd;
     const out: { producerId: bigint; firstOffset: bigint }[] = [];
     for (let i = Math.max(0, floorIndex(bases, fetchOffset)); i < bases.length; i++) {
-      let bytes: Buffer;
-      try {
-        bytes = await readFile(segmentPaths(this.partitionDir, bases[i]!).txnIndex);
-      } catch {
-        continue; // no aborted transaction ended in this segment (or it was deleted meanwhile)
+      const base = bases[i]!;
+      const rolled = i + 1 < bases.length;
+      const active = this.activeAbortedTxns;
+      let entries = rolled ? this.rolledAbortedTxns.get(base) : active !== null && active.base === base && active.highWatermark === logEnd ? active.entries : undefined;
+      if (entries === undefined) {
+        try {
+          entries = decodeAbortedTxns(await readFile(segmentPaths(this.partitionDir, base).txnIndex));
+        } catch {
+          entries = []; // no aborted transaction ended in this segment (or it was deleted meanwhile)
+        }
+        // Only if the listing it belongs to is still the current one.
+        if (rolled && this.files.bases === bases) this.rolledAbortedTxns.set(base, entries);
+        else if (!rolled && this.files.bases === bases) this.activeAbortedTxns = { base, highWatermark: logEnd, entries };
       }
-      for (const txn of decodeAbortedTxns(bytes)) {
+      for (const txn of entries) {
         if (txn.lastOffset >= fetchOffset && txn.firstOffset < upperBound) out.push({ producerId: txn.producerId, firstOffset: txn.firstOffset });
         if (txn.lastStableOffset >= upperBound) return out;
       }

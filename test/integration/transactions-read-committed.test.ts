@@ -90,5 +90,13 @@ describe('Fetch read_committed', () => {
     expect(f.records.map((r) => r.value!.toString())).toEqual(['x1', 'x2']);
     expect(f.markers).toEqual([2n]);
     expect(f.lastStableOffset).toBe(3n);
+    // The reader caches the active segment's .txnindex per HWM: an ABORT published later is seen.
+    expect((await fetchIsolated(c, 'rc-poll', 1, 0n)).abortedTransactions).toEqual([]);
+    const late = txnProducer(901n);
+    await produceTxn(c, late, 'rc-poll', 1, ['late']);
+    expect(await writeMarker(b.broker, late, 'rc-poll', 1, false)).toMatchObject({ errorCode: ErrorCode.NONE });
+    const after = await fetchIsolated(c, 'rc-poll', 1, 0n);
+    expect(after.abortedTransactions).toEqual([{ producerId: 901n, firstOffset: 3n }]);
+    expect(committedView(after)).toEqual(['x1', 'x2']);
   });
 });
