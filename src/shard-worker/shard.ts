@@ -343,7 +343,13 @@ export class ShardCore {
 
   control(requestId: number, request: ControlRequest): void {
     if (request.op === 'write-marker') {
-      this.#writeMarker(requestId, request.slot, request);
+      try {
+        this.#writeMarker(requestId, request.slot, request);
+      } catch (err) {
+        // A marker that cannot even be built (an epoch out of int16 range): refused, never a crash.
+        this.#log.error({ err, slot: request.slot }, 'write-marker refused');
+        this.#failControl(requestId, errorCodeFor(err), errorMessageFor(err));
+      }
       return;
     }
     // Control requests see (and may close or reopen) logs: nothing may be left staged under them.
