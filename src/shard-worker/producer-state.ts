@@ -213,6 +213,16 @@ export class ProducerStateTable {
     return out;
   }
 
+  /**
+   * Producers whose entry holds no data batch since a marker set its epoch, with that epoch: the
+   * cleaner keeps their markers of that epoch (emptied at most), as Kafka's isBatchLastRecordOfProducer.
+   */
+  markerOnlyEpochs(): Map<bigint, number> {
+    const out = new Map<bigint, number>();
+    for (const [id, e] of this.#producers) if (e.batches.length === 0) out.set(id, e.epoch);
+    return out;
+  }
+
   /** Records an appended batch (live, or replayed from the log). */
   record(batch: BatchIdentity, baseOffset: bigint, lastOffset: bigint, timestamp: bigint): void {
     if (batch.producerId === NO_PRODUCER_ID) return;

@@ -407,7 +407,8 @@ export class ShardCore {
       owned.cleaner.dirtyRatio = plan.dirtyRatio;
       this.#publishCleaner(owned);
       if (!('job' in plan)) continue;
-      const job = { ...plan.job, partitionDir: log.partitionDir, nowMs, producerLastOffsets: owned.producers.lastBatchOffsets(), abortedTxns: log.abortedTxns() };
+      const job = { ...plan.job, partitionDir: log.partitionDir, nowMs, producerLastOffsets: owned.producers.lastBatchOffsets(),
+        abortedTxns: log.abortedTxns(), producerMarkerOnlyEpochs: owned.producers.markerOnlyEpochs() };
       const sizes = new Map(plan.job.segments.map((s) => [s.baseOffset, s.size]));
       owned.cleaner.running = true;
       this.#log.debug({ topic: owned.topic, partition: owned.partition, reason: plan.reason, dirtyRatio: plan.dirtyRatio, segments: job.segments.length }, 'cleaning');
