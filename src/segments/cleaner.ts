@@ -29,7 +29,7 @@ import { closeSync, fdatasyncSync, fstatSync, openSync, readSync, writeSync } fr
 import { compress, decompress, compressionCodecOf } from '../protocol/compression.ts';
 import {
   ATTRIBUTES_POSITION, ATTRIBUTE_CONTROL, BASE_TIMESTAMP_POSITION, BATCH_LENGTH_POSITION, CRC_POSITION, LAST_OFFSET_DELTA_POSITION, LOG_OVERHEAD,
-  MAX_TIMESTAMP_POSITION, RECORDS_POSITION, RECORD_COUNT_POSITION, ATTRIBUTE_TRANSACTIONAL, computeBatchCrc, readProducerId,
+  MAX_TIMESTAMP_POSITION, PRODUCER_EPOCH_POSITION, RECORDS_POSITION, RECORD_COUNT_POSITION, ATTRIBUTE_TRANSACTIONAL, computeBatchCrc, readProducerId,
 } from '../protocol/record-batch.ts';
 import { varintSize, varlongSize, writeVarint, writeVarlong } from '../protocol/varint.ts';
 import { walkBatchesSync } from './batch-walk-sync.ts';
@@ -72,6 +72,8 @@ export interface CleanJob {
   maxMapKeys: number;
   /** Every aborted transaction the partition's .txnindex files list (any order). */
   abortedTxns?: readonly AbortedTxn[];
+  /** Producers with no data batch since their last marker, with its epoch: their markers of that epoch are kept (emptied at most). */
+  producerMarkerOnlyEpochs?: ReadonlyMap<bigint, number>;
   /** Called with the bytes read or written so far: the caller's throttle may block here (a worker may). */
   throttle?: (bytes: number) => void;
 }
@@ -326,7 +328,9 @@ function filterBatch(batch: WalkedBatch, records: WalkedRecords, map: Map<string
 /** A batch whose records all go: nothing, or its empty header when it is its producer's last (RETAIN_EMPTY). */
 function keepOnlyIfLastOfProducer(batch: WalkedBatch, job: CleanJob): Buffer | null {
   const producerId = readProducerId(batch.frame, 0);
-  const lastOfProducer = producerId >= 0n && job.producerLastOffsets.get(producerId) === batch.info.lastOffset;
+  const control = (batch.info.attributes & ATTRIBUTE_CONTROL) !== 0;
+  const lastOfProducer = producerId >= 0n && (job.producerLastOffsets.get(producerId) === batch.info.lastOffset
+    || (control && job.producerMarkerOnlyEpochs?.get(producerId) === batch.frame.readInt16BE(PRODUCER_EPOCH_POSITION)));
   return lastOfProducer ? emptyBatch(batch.frame, batch.info) : null;
 }
 
@@ -427,7 +431,8 @@ function shouldRetain(r: WalkedRecord, map: Map<string, number>, mappedUpTo: num
 function emptyBatch(frame: Buffer, info: BatchInfo): Buffer {
   const out = Buffer.from(frame.subarray(0, RECORDS_POSITION));
   out.writeInt32BE(RECORDS_POSITION - LOG_OVERHEAD, BATCH_LENGTH_POSITION);
-  const attributes = info.attributes & ~0x07;
+  // No codec and no delete horizon: Kafka's writeEmptyHeader sets neither.
+  const attributes = info.attributes & ~0x07 & ~ATTRIBUTE_DELETE_HORIZON;
   out.writeInt16BE(attributes, ATTRIBUTES_POSITION);
   out.writeBigInt64BE(info.maxTimestamp, BASE_TIMESTAMP_POSITION);
   out.writeInt32BE(0, RECORD_COUNT_POSITION);

@@ -23,7 +23,7 @@ import {
 } from './layout.ts';
 import { HeaderWalk, SegmentScanner, type WalkEnd } from './segment-scanner.ts';
 import { SegmentGoneError, SegmentListing } from './segment-listing.ts';
-import { decodeAbortedTxns } from './txn-index.ts';
+import { decodeAbortedTxns, type AbortedTxn } from './txn-index.ts';
 import { segmentPaths } from './layout.ts';
 
 /** What the caller read from the partition's shared-memory slot group, once per request. */
@@ -83,6 +83,16 @@ export class PartitionReader {
   private readonly maxCursors: number;
   // Keyed by the offset a sequential consumer will ask for next.
   private readonly cursors = new Map<bigint, Cursor>();
+  /**
+   * The .txnindex entries of rolled segments (none appends to them after the roll), by base;
+   * emptied by every listing, since a cleaner swap or a recovery rewrites them under the same name.
+   */
+  private readonly rolledAbortedTxns = new Map<bigint, AbortedTxn[]>();
+  /**
+   * The last listed segment's entries, read at a high watermark: every entry comes with an ABORT
+   * marker that moves the HWM when it is published, so at the same HWM no new one can be due.
+   */
+  private activeAbortedTxns: { base: bigint; highWatermark: bigint; entries: AbortedTxn[] } | null = null;
   /** Twice what the last fetch returned, within [MIN, MAX]_FIRST_READ_BYTES. */
   private firstReadBytes = 64 * 1024;
   private closed = false;
@@ -95,6 +105,8 @@ export class PartitionReader {
       maxCachedIndexes: options.maxCachedIndexes ?? 8,
       onListed: (bases) => {
         for (const [key, cursor] of this.cursors) if (!bases.has(cursor.segmentBase)) this.cursors.delete(key);
+        this.rolledAbortedTxns.clear();
+        this.activeAbortedTxns = null;
       },
     });
   }
@@ -251,27 +263,40 @@ export class PartitionReader {
   }
 
   /**
-   * Fetch read_committed: the aborted transactions overlapping [fetchOffset, upperBound), from the
-   * .txnindex of the segment holding fetchOffset and those after it, as Kafka collects them
-   * (UnifiedLog.collectAbortedTransactions): an entry counts when its marker is at or past
-   * fetchOffset and it began below upperBound; the walk ends at the first entry whose
-   * lastStableOffset reaches upperBound, since no transaction begun below it was open after it.
-   * The caller bounds upperBound by the LSO it read, so an entry written for a marker not yet
-   * published (the shard writes it when it stages the marker) never matches.
+   * Fetch read_committed: the aborted transactions that may overlap a read of [fetchOffset,
+   * servedEnd), from the .txnindex of the segment holding fetchOffset and those after it, as Kafka
+   * collects them (LocalLog.addAbortedTransactions, collectAbortedTransactions): the upper bound is
+   * the base of the segment after the one the read ended in, or the log end (`logEnd`, the HWM)
+   * when that is the last; an entry counts when its marker is at or past fetchOffset and it began
+   * below the bound; the walk ends at the first entry whose lastStableOffset reaches the bound,
+   * since no transaction begun below it was open after it. So, like Kafka's, the list may name
+   * aborted transactions past the records served (clients skip those); it never misses one that
+   * overlaps them. An entry the shard wrote for a marker not yet published names records past the
+   * LSO, which are not served.
    */
-  async abortedTransactions(fetchOffset: bigint, upperBound: bigint, visible: PartitionVisibility): Promise<{ producerId: bigint; firstOffset: bigint }[]> {
+  async abortedTransactions(fetchOffset: bigint, servedEnd: bigint, logEnd: bigint, visible: PartitionVisibility): Promise<{ producerId: bigint; firstOffset: bigint }[]> {
     this.assertOpen();
     await this.files.ensureListed(visible.segmentsVersion);
     const bases = this.files.bases;
+    const last = floorIndex(bases, servedEnd > 0n ? servedEnd - 1n : 0n);
+    const upperBound = last >= 0 && last + 1 < bases.length ? bases[last + 1]! : logEnd;
     const out: { producerId: bigint; firstOffset: bigint }[] = [];
     for (let i = Math.max(0, floorIndex(bases, fetchOffset)); i < bases.length; i++) {
-      let bytes: Buffer;
-      try {
-        bytes = await readFile(segmentPaths(this.partitionDir, bases[i]!).txnIndex);
-      } catch {
-        continue; // no aborted transaction ended in this segment (or it was deleted meanwhile)
+      const base = bases[i]!;
+      const rolled = i + 1 < bases.length;
+      const active = this.activeAbortedTxns;
+      let entries = rolled ? this.rolledAbortedTxns.get(base) : active !== null && active.base === base && active.highWatermark === logEnd ? active.entries : undefined;
+      if (entries === undefined) {
+        try {
+          entries = decodeAbortedTxns(await readFile(segmentPaths(this.partitionDir, base).txnIndex));
+        } catch {
+          entries = []; // no aborted transaction ended in this segment (or it was deleted meanwhile)
+        }
+        // Only if the listing it belongs to is still the current one.
+        if (rolled && this.files.bases === bases) this.rolledAbortedTxns.set(base, entries);
+        else if (!rolled && this.files.bases === bases) this.activeAbortedTxns = { base, highWatermark: logEnd, entries };
       }
-      for (const txn of decodeAbortedTxns(bytes)) {
+      for (const txn of entries) {
         if (txn.lastOffset >= fetchOffset && txn.firstOffset < upperBound) out.push({ producerId: txn.producerId, firstOffset: txn.firstOffset });
         if (txn.lastStableOffset >= upperBound) return out;
       }

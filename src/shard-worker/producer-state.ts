@@ -22,8 +22,9 @@ export const NO_PRODUCER_ID = -1n;
  *     "txnIndexes": { "<segment base>": <bytes of its .txnindex> } }
  * Written atomically (temp file + rename) at clean close and deleted at open, so it is never
  * trusted for a log that grew after it, nor when a .txnindex it lists is missing or shorter (the
- * log is then replayed whole, which rebuilds every .txnindex). Version 1 (no transactions) is
- * not trusted either: the log is replayed.
+ * log is then replayed whole, which rebuilds every .txnindex). Version 1 (written before
+ * transactions: no transaction fields, no .txnindex files) is read as having no ongoing
+ * transaction, so an upgrade does not replay every log.
  */
 export const PRODUCER_SNAPSHOT_VERSION = 2;
 export const PRODUCER_SNAPSHOT_FILE = 'producer-state.json';
@@ -213,6 +214,16 @@ export class ProducerStateTable {
     return out;
   }
 
+  /**
+   * Producers whose entry holds no data batch since a marker set its epoch, with that epoch: the
+   * cleaner keeps their markers of that epoch (emptied at most), as Kafka's isBatchLastRecordOfProducer.
+   */
+  markerOnlyEpochs(): Map<bigint, number> {
+    const out = new Map<bigint, number>();
+    for (const [id, e] of this.#producers) if (e.batches.length === 0) out.set(id, e.epoch);
+    return out;
+  }
+
   /** Records an appended batch (live, or replayed from the log). */
   record(batch: BatchIdentity, baseOffset: bigint, lastOffset: bigint, timestamp: bigint): void {
     if (batch.producerId === NO_PRODUCER_ID) return;
@@ -276,18 +287,18 @@ export class ProducerStateTable {
       const body = JSON.parse(raw) as {
         version: number; endOffset: string; txnIndexes?: Record<string, number>;
         producers: {
-          id: string; epoch: number; lastTimestamp: string; coordinatorEpoch: number; markerOnly: boolean; txnFirstOffset: string | null;
+          id: string; epoch: number; lastTimestamp: string; coordinatorEpoch?: number; markerOnly?: boolean; txnFirstOffset?: string | null;
           batches: { firstSeq: number; lastSeq: number; baseOffset: string; lastOffset: string }[];
         }[];
       };
       const endOffset = BigInt(body.endOffset);
-      if (body.version !== PRODUCER_SNAPSHOT_VERSION || endOffset > logEndOffset || endOffset < logStartOffset) return { table, replayFrom: logStartOffset };
+      if ((body.version !== PRODUCER_SNAPSHOT_VERSION && body.version !== 1) || endOffset > logEndOffset || endOffset < logStartOffset) return { table, replayFrom: logStartOffset };
       if (!txnIndexesMatch(body.txnIndexes ?? {})) return { table, replayFrom: logStartOffset };
       for (const p of body.producers) {
         const id = BigInt(p.id);
-        const txnFirstOffset = p.txnFirstOffset === null ? null : BigInt(p.txnFirstOffset);
+        const txnFirstOffset = p.txnFirstOffset == null ? null : BigInt(p.txnFirstOffset);
         table.#producers.set(id, {
-          epoch: p.epoch, lastTimestamp: BigInt(p.lastTimestamp), coordinatorEpoch: p.coordinatorEpoch, markerOnly: p.markerOnly, txnFirstOffset,
+          epoch: p.epoch, lastTimestamp: BigInt(p.lastTimestamp), coordinatorEpoch: p.coordinatorEpoch ?? -1, markerOnly: p.markerOnly ?? false, txnFirstOffset,
           batches: p.batches.map((b) => ({ firstSeq: b.firstSeq, lastSeq: b.lastSeq, baseOffset: BigInt(b.baseOffset), lastOffset: BigInt(b.lastOffset) })),
         });
         if (txnFirstOffset !== null) table.#ongoing.set(id, txnFirstOffset);

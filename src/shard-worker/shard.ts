@@ -343,7 +343,13 @@ export class ShardCore {
 
   control(requestId: number, request: ControlRequest): void {
     if (request.op === 'write-marker') {
-      this.#writeMarker(requestId, request.slot, request);
+      try {
+        this.#writeMarker(requestId, request.slot, request);
+      } catch (err) {
+        // A marker that cannot even be built (an epoch out of int16 range): refused, never a crash.
+        this.#log.error({ err, slot: request.slot }, 'write-marker refused');
+        this.#failControl(requestId, errorCodeFor(err), errorMessageFor(err));
+      }
       return;
     }
     // Control requests see (and may close or reopen) logs: nothing may be left staged under them.
@@ -401,7 +407,8 @@ export class ShardCore {
       owned.cleaner.dirtyRatio = plan.dirtyRatio;
       this.#publishCleaner(owned);
       if (!('job' in plan)) continue;
-      const job = { ...plan.job, partitionDir: log.partitionDir, nowMs, producerLastOffsets: owned.producers.lastBatchOffsets(), abortedTxns: log.abortedTxns() };
+      const job = { ...plan.job, partitionDir: log.partitionDir, nowMs, producerLastOffsets: owned.producers.lastBatchOffsets(),
+        abortedTxns: log.abortedTxns(), producerMarkerOnlyEpochs: owned.producers.markerOnlyEpochs() };
       const sizes = new Map(plan.job.segments.map((s) => [s.baseOffset, s.size]));
       owned.cleaner.running = true;
       this.#log.debug({ topic: owned.topic, partition: owned.partition, reason: plan.reason, dirtyRatio: plan.dirtyRatio, segments: job.segments.length }, 'cleaning');

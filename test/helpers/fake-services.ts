@@ -88,8 +88,8 @@ function fakeReader(p: () => FakePartition): PartitionLogReader {
       }
       return { records: Buffer.concat(out), firstOffset: fetchOffset, nextOffset };
     },
-    async abortedTransactions(fetchOffset: bigint, upperBound: bigint): Promise<{ producerId: bigint; firstOffset: bigint }[]> {
-      return (p().abortedTxns ?? []).filter((t) => t.lastOffset >= fetchOffset && t.firstOffset < upperBound).map((t) => ({ producerId: t.producerId, firstOffset: t.firstOffset }));
+    async abortedTransactions(fetchOffset: bigint, _servedEnd: bigint, logEnd: bigint): Promise<{ producerId: bigint; firstOffset: bigint }[]> {
+      return (p().abortedTxns ?? []).filter((t) => t.lastOffset >= fetchOffset && t.firstOffset < logEnd).map((t) => ({ producerId: t.producerId, firstOffset: t.firstOffset }));
     },
     async maxTimestamp(visible: PartitionVisibility): Promise<OffsetAndTimestamp | null> {
       let best: OffsetAndTimestamp | null = null;

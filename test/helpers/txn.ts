@@ -23,11 +23,11 @@ export function txnProducer(producerId: bigint, transactionalId = `tx-${producer
 }
 
 /** Produces `values` as one transactional batch (or a plain one with `transactional: false`); returns the base offset. */
-export async function produceTxn(c: KafkaConnection, p: TxnProducer, topic: string, partition: number, values: string[], options: { transactional?: boolean } = {}): Promise<{ errorCode: number; baseOffset: bigint }> {
+export async function produceTxn(c: KafkaConnection, p: TxnProducer, topic: string, partition: number, values: string[], options: { transactional?: boolean; timestamp?: bigint } = {}): Promise<{ errorCode: number; baseOffset: bigint }> {
   const transactional = options.transactional ?? true;
   const seq = p.sequences.get(partition) ?? 0;
   const records = buildRecordBatch({
-    baseTimestamp: BigInt(Date.now()), producerId: p.producerId, producerEpoch: p.producerEpoch, baseSequence: seq, transactional,
+    baseTimestamp: options.timestamp ?? BigInt(Date.now()), producerId: p.producerId, producerEpoch: p.producerEpoch, baseSequence: seq, transactional,
     records: values.map((v) => ({ key: Buffer.from(v), value: Buffer.from(v) })),
   });
   const res = await c.request<ProduceResponse>(ApiKey.Produce, 9, {
@@ -89,10 +89,16 @@ export async function fetchIsolated(c: KafkaConnection, topic: string, partition
 }
 
 export async function listLatest(c: KafkaConnection, topic: string, partition: number, isolationLevel: number): Promise<bigint> {
+  return (await listOffsetAt(c, topic, partition, -1n, isolationLevel)).offset;
+}
+
+/** ListOffsets v7 for one partition: latest (-1), earliest (-2), max timestamp (-3) or a timestamp. */
+export async function listOffsetAt(c: KafkaConnection, topic: string, partition: number, timestamp: bigint, isolationLevel: number): Promise<{ errorCode: number; offset: bigint; timestamp: bigint }> {
   const res = await c.request<ListOffsetsResponse>(ApiKey.ListOffsets, 7, {
-    replicaId: -1, isolationLevel, topics: [{ name: topic, partitions: [{ partitionIndex: partition, timestamp: -1n }] }],
+    replicaId: -1, isolationLevel, topics: [{ name: topic, partitions: [{ partitionIndex: partition, timestamp }] }],
   });
-  return res.topics[0]!.partitions[0]!.offset;
+  const p = res.topics[0]!.partitions[0]!;
+  return { errorCode: p.errorCode, offset: p.offset, timestamp: p.timestamp };
 }
 
 /**

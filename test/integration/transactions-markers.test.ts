@@ -8,7 +8,7 @@ import { ErrorCode } from '../../src/protocol/errors.ts';
 import { startBroker, type TestBroker } from '../helpers/broker.ts';
 import { connect } from '../helpers/fetch.ts';
 import { kafkajs } from '../helpers/kafkajs.ts';
-import { listLatest, produceTxn, txnProducer, writeMarker } from '../helpers/txn.ts';
+import { listLatest, listOffsetAt, produceTxn, txnProducer, writeMarker } from '../helpers/txn.ts';
 
 let b: TestBroker;
 let c: KafkaConnection;
@@ -32,12 +32,21 @@ describe('markers and the LSO through the shard pool', () => {
     const p = txnProducer(4242n);
     for (const partition of [0, 1, 2, 3]) {
       expect((await produceTxn(c, txnProducer(-1n), 'txn-lso', partition, ['plain'], { transactional: false })).errorCode).toBe(ErrorCode.NONE);
-      expect(await produceTxn(c, p, 'txn-lso', partition, ['a', 'b'])).toEqual({ errorCode: ErrorCode.NONE, baseOffset: 1n });
+      // Later than the plain record's time, so the partition's largest timestamp is the transaction's.
+      expect(await produceTxn(c, p, 'txn-lso', partition, ['a', 'b'], { timestamp: BigInt(Date.now()) + 60_000n })).toEqual({ errorCode: ErrorCode.NONE, baseOffset: 1n });
     }
     for (const partition of [0, 1, 2, 3]) {
       expect(await listLatest(c, 'txn-lso', partition, 0)).toBe(3n);
       expect(await listLatest(c, 'txn-lso', partition, 1)).toBe(1n);
     }
+    // A timestamp lookup whose answer is at or past the LSO answers -1 for read_committed (Kafka's
+    // last fetchable offset, Partition.fetchOffsetForTimestamp): the largest timestamp is the open
+    // transaction's, and so is the first record at or after it.
+    const max = await listOffsetAt(c, 'txn-lso', 0, -3n, 0);
+    expect(max.offset).toBe(1n);
+    expect(await listOffsetAt(c, 'txn-lso', 0, -3n, 1)).toMatchObject({ errorCode: ErrorCode.NONE, offset: -1n, timestamp: -1n });
+    expect(await listOffsetAt(c, 'txn-lso', 0, max.timestamp, 1)).toMatchObject({ offset: -1n });
+    expect((await listOffsetAt(c, 'txn-lso', 0, 0n, 1)).offset).toBe(0n);
     // DescribeProducers' transaction fields come from the same state.
     const handle = b.broker.partitions('txn-lso')![0]!;
     const described = async () => (await b.broker.shards.describeProducers(handle.shard, handle.slot)).producers.find((x) => x.producerId === p.producerId);

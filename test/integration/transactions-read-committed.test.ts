@@ -45,7 +45,9 @@ describe('Fetch read_committed', () => {
       let f = await fetchIsolated(c, 'rc', partition, 0n);
       expect(f).toMatchObject({ errorCode: ErrorCode.NONE, highWatermark: 8n, lastStableOffset: 1n });
       expect(f.records.map((r) => r.value!.toString())).toEqual(['p0']);
-      expect(f.abortedTransactions).toEqual([]);
+      // As Kafka 4.4 answers (probed): the aborted transaction past the LSO is listed too, since the
+      // read ended in the last segment (the upper bound is the log end); clients skip it.
+      expect(f.abortedTransactions).toEqual([{ producerId: aborter.producerId, firstOffset: 3n }]);
       // read_uncommitted sees everything up to the HWM, with null aborted_transactions.
       const all = await fetchIsolated(c, 'rc', partition, 0n, { isolationLevel: 0 });
       expect(all.records.length).toBe(7);
@@ -88,5 +90,13 @@ describe('Fetch read_committed', () => {
     expect(f.records.map((r) => r.value!.toString())).toEqual(['x1', 'x2']);
     expect(f.markers).toEqual([2n]);
     expect(f.lastStableOffset).toBe(3n);
+    // The reader caches the active segment's .txnindex per HWM: an ABORT published later is seen.
+    expect((await fetchIsolated(c, 'rc-poll', 1, 0n)).abortedTransactions).toEqual([]);
+    const late = txnProducer(901n);
+    await produceTxn(c, late, 'rc-poll', 1, ['late']);
+    expect(await writeMarker(b.broker, late, 'rc-poll', 1, false)).toMatchObject({ errorCode: ErrorCode.NONE });
+    const after = await fetchIsolated(c, 'rc-poll', 1, 0n);
+    expect(after.abortedTransactions).toEqual([{ producerId: 901n, firstOffset: 3n }]);
+    expect(committedView(after)).toEqual(['x1', 'x2']);
   });
 });

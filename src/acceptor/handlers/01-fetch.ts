@@ -16,8 +16,9 @@
 // session_id it names, as Kafka serves it; an incremental one (any other epoch) names a session
 // we do not have and gets FETCH_SESSION_ID_NOT_FOUND.
 // read_committed (isolation_level 1): the read stops at the last stable offset (whole batches below
-// it, the first one whole whatever its size), and aborted_transactions lists every aborted
-// transaction overlapping [fetch_offset, end of what is served], from the segments' .txnindex; a
+// it, the first one whole whatever its size), and aborted_transactions lists, from the segments'
+// .txnindex, the aborted transactions from fetch_offset up to the end of the segment the read ended
+// in, as Kafka 4.4 does (it too names aborted transactions past the LSO; docs/notes/transactions.md); a
 // long poll waits while nothing is below the LSO. An offset in [LSO, HWM] is in range and gets an
 // empty answer, as in Kafka.
 import { defineHandler, type PartitionHandle, type PartitionWatermarks } from '../registry.ts';
@@ -109,7 +110,7 @@ async function readRound(watermarks: PartitionWatermarks, wanted: Wanted[], maxB
       // exceed the limits with it.
       if (read.records.length <= budget || bytes === 0) {
         records = read.records;
-        if (readCommitted && records.length > 0) abortedTransactions = await w.handle.reader.abortedTransactions(w.fetchOffset, read.nextOffset, visible);
+        if (readCommitted && records.length > 0) abortedTransactions = await w.handle.reader.abortedTransactions(w.fetchOffset, read.nextOffset, highWatermark, visible);
       }
     }
     bytes += records.length;

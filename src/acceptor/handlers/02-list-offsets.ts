@@ -1,9 +1,9 @@
 // ListOffsets (key 2), v1-10. latest (-1) is the high watermark (or, for read_committed, the last
 // stable offset the shard publishes: the first offset of the oldest open transaction), read from
-// the watermark slot: the
-// one source of the end of the log. earliest (-2) and earliest-local (-4, v8+) are the log start
+// the watermark slot: the one source of the end of the log. earliest (-2) and earliest-local (-4, v8+) are the log start
 // offset. max timestamp (-3, v7+) and a timestamp >= 0 are looked up in the time index below the
-// HWM; no such record answers offset -1. earliest-pending-upload (-5, v9+) is -1: no tiered storage.
+// HWM; no such record answers offset -1, and so does one at or past the LSO for read_committed
+// (Kafka's last fetchable offset). earliest-pending-upload (-5, v9+) is -1: no tiered storage.
 // A special timestamp below the version that introduced it is UNSUPPORTED_VERSION for that
 // partition, checked before the partition is looked up (Kafka's ReplicaManager.fetchOffset).
 import { defineHandler } from '../registry.ts';
@@ -46,23 +46,27 @@ export default defineHandler<ListOffsetsRequest, ListOffsetsResponseInput>({
         if (!handle) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
         if (p.currentLeaderEpoch > 0) return { ...base, errorCode: ErrorCode.UNKNOWN_LEADER_EPOCH };
         const ok = { ...base, errorCode: ErrorCode.NONE, leaderEpoch: 0 };
-        const { highWatermark, logStartOffset } = watermarks.readOffsets(handle.slot);
+        const { highWatermark, logStartOffset, lastStableOffset } = watermarks.readOffsets(handle.slot);
         const visible = { highWatermark, logStartOffset, segmentsVersion: watermarks.segmentEpoch(handle.slot) };
+        // Kafka's last fetchable offset (Partition.fetchOffsetForTimestamp): a lookup is made over
+        // the log and its answer dropped when it is at or past it (ReplicaManager.fetchOffset).
+        const lastFetchable = request.isolationLevel === 1 ? lastStableOffset : highWatermark;
+        const fetchable = <T extends { offset: bigint }>(found: T | null): T | null => (found !== null && found.offset < lastFetchable ? found : null);
         switch (p.timestamp) {
           case OffsetSpec.LATEST:
-            return { ...ok, offset: request.isolationLevel === 1 ? watermarks.lastStableOffset(handle.slot) : highWatermark };
+            return { ...ok, offset: lastFetchable };
           case OffsetSpec.EARLIEST:
           case OffsetSpec.EARLIEST_LOCAL:
             return { ...ok, offset: logStartOffset };
           case OffsetSpec.EARLIEST_PENDING_UPLOAD:
             return ok;
           case OffsetSpec.MAX_TIMESTAMP: {
-            const found = await handle.reader.maxTimestamp(visible);
+            const found = fetchable(await handle.reader.maxTimestamp(visible));
             return found ? foundAt(ok, found) : { ...ok, leaderEpoch: -1 };
           }
           default: {
             if (p.timestamp < 0n) return { ...base, errorCode: ErrorCode.INVALID_REQUEST };
-            const found = await handle.reader.offsetForTimestamp(p.timestamp, visible);
+            const found = fetchable(await handle.reader.offsetForTimestamp(p.timestamp, visible));
             return found ? foundAt(ok, found) : { ...ok, leaderEpoch: -1 };
           }
         }

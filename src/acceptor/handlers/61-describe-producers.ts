@@ -1,8 +1,8 @@
 // DescribeProducers (key 61), v0: the active idempotent producers of each partition asked for,
 // read from the producer state that only the partition's owning shard keeps (a control request to
 // it; see src/shard-worker/producer-state.ts): producer id, epoch, last sequence and the time of
-// its last append. Without transactions the coordinator epoch and the current transaction's start
-// offset are always -1, as Kafka reports a producer with no open transaction.
+// its last append, the coordinator epoch of its last transaction marker and the first offset of
+// its open transaction in the partition (-1 for none, as Kafka reports them).
 // An unknown topic or partition is UNKNOWN_TOPIC_OR_PARTITION for that partition.
 import { defineHandler } from '../registry.ts';
 import { ApiKey } from '../../protocol/generated/index.ts';

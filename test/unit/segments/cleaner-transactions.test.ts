@@ -43,12 +43,12 @@ function read(path: string): Seen[] {
 }
 
 /** Cleans the one segment, then swaps the cleaned files in by hand (as the shard's swap does). */
-function cleanAndSwap(dir: string, nowMs: number, abortedTxns: AbortedTxn[]) {
+function cleanAndSwap(dir: string, nowMs: number, abortedTxns: AbortedTxn[], more: Partial<CleanJob> = {}) {
   const paths = segmentPaths(dir, 0n);
   const size = readFileSync(paths.log).length;
   const job: CleanJob = {
     partitionDir: dir, segments: [{ baseOffset: 0n, nextOffset: 6n, size }], firstDirtyOffset: 0n, endOffset: 6n, nowMs, deleteRetentionMs: 1_000,
-    segmentBytes: 1 << 20, indexIntervalBytes: 4096, producerLastOffsets: new Map(), maxMapKeys: 1000, abortedTxns,
+    segmentBytes: 1 << 20, indexIntervalBytes: 4096, producerLastOffsets: new Map(), maxMapKeys: 1000, abortedTxns, ...more,
   };
   const result = cleanSegments(job);
   for (const p of [paths.log, paths.offsetIndex, paths.timeIndex]) renameSync(p + CLEANED_SUFFIX, p);
@@ -120,5 +120,29 @@ test('an aborted value does not shadow the committed value of its key', () => {
     expect(pass.batches.filter((b) => !b.control).map((b) => b.values[0])).toEqual(['v-committed', 'x1', 'y1', 'z1']);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a marker of a producer with no data since it (its epoch\'s last record) stays, emptied, after its horizon', () => {
+  for (const markerOnly of [false, true]) {
+    const dir = mkdtempSync(join(tmpdir(), 'cleaner-txn-'));
+    try {
+      const paths = segmentPaths(dir, 0n);
+      writeFileSync(paths.log, Buffer.concat([
+        data(0n, 9n, 'a', 'txn-a', true), marker(1n, 9n, true),
+        data(2n, -1n, 'a', 'a2', false), data(3n, -1n, 'b', 'b1', false), data(4n, -1n, 'c', 'c1', false), data(5n, -1n, 'd', 'd1', false),
+      ]));
+      writeFileSync(paths.offsetIndex, Buffer.alloc(0));
+      writeFileSync(paths.timeIndex, Buffer.alloc(0));
+      const more = markerOnly ? { producerMarkerOnlyEpochs: new Map([[9n, 0]]) } : {};
+      cleanAndSwap(dir, 10_000, [], more); // 'a' at 0 superseded; the marker stays (its batch was seen)
+      cleanAndSwap(dir, 10_000, [], more); // no batch left: horizon set
+      const last = cleanAndSwap(dir, 11_000, [], more); // past the horizon
+      const control = last.batches.filter((b) => b.control);
+      if (markerOnly) expect(control).toEqual([{ offset: 1n, control: true, horizon: false, values: [], commit: undefined }]);
+      else expect(control).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
 });

@@ -1,9 +1,9 @@
 // The idempotent-producer checks a shard makes before appending a batch.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, test } from 'vitest';
-import { ProducerStateTable } from '../../../src/shard-worker/producer-state.ts';
+import { PRODUCER_SNAPSHOT_FILE, ProducerStateTable } from '../../../src/shard-worker/producer-state.ts';
 import { ErrorCode } from '../../../src/protocol/errors.ts';
 
 const batch = (producerId: bigint, producerEpoch: number, baseSequence: number, count: number) => ({ producerId, producerEpoch, baseSequence, lastOffsetDelta: count - 1 });
@@ -56,6 +56,22 @@ test('the snapshot round-trips and is refused when it does not fit the log', () 
     expect(ProducerStateTable.loadSnapshot(dir, 0n, 20n).replayFrom).toBe(0n);
     t.writeSnapshot(dir, 14n);
     expect(ProducerStateTable.loadSnapshot(dir, 0n, 12n).replayFrom).toBe(0n);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a version 1 snapshot (written before transactions) is read as having no ongoing transaction', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'hw-producers-'));
+  try {
+    writeFileSync(path.join(dir, PRODUCER_SNAPSHOT_FILE), JSON.stringify({
+      version: 1, endOffset: '14', producers: [{ id: '9', epoch: 1, lastTimestamp: '5', batches: [{ firstSeq: 0, lastSeq: 3, baseOffset: '10', lastOffset: '13' }] }],
+    }));
+    const { table, replayFrom } = ProducerStateTable.loadSnapshot(dir, 0n, 20n);
+    expect(replayFrom).toBe(14n);
+    expect(table.check(batch(9n, 1, 0, 4))).toEqual({ kind: 'duplicate', baseOffset: 10n, lastOffset: 13n });
+    expect(table.firstUnstableOffset()).toBeNull();
+    expect(table.describe()).toMatchObject([{ producerId: 9n, coordinatorEpoch: -1, currentTxnStartOffset: -1n }]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

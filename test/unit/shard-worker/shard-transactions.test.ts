@@ -202,3 +202,13 @@ describe('ShardCore cleaning a compacted partition with transactions', () => {
     expect(h.reader.highWatermark(0)).toBe(11n);
   });
 });
+
+describe('ShardCore refuses a marker it cannot build', () => {
+  it('answers an out-of-range epoch with an error and keeps serving', async () => {
+    h = shardHarness();
+    h.open(0);
+    const bad = await h.marker(0, { producerId: 1n, producerEpoch: 70_000, coordinatorEpoch: 0, commit: true });
+    expect(bad.errorCode).not.toBe(ErrorCode.NONE);
+    expect(await h.marker(0, { producerId: 1n, producerEpoch: 1, coordinatorEpoch: 0, commit: true })).toMatchObject({ errorCode: ErrorCode.NONE, offset: 0n });
+  });
+});
