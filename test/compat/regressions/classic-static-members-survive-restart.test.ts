@@ -47,7 +47,8 @@ public class StaticMember {
     props.put(ConsumerConfig.GROUP_ID_CONFIG, args[2]);
     props.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, args[3]);
     props.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "classic");
-    props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "10000");
+    // Long enough that a member slowed by a loaded machine still heartbeats within it after the restart.
+    props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "30000");
     props.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "500");
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     props.put(ConsumerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, "500");
