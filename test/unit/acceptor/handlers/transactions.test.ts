@@ -10,6 +10,8 @@ import txnOffsetCommit from '../../../../src/acceptor/handlers/28-txn-offset-com
 import describeTransactions from '../../../../src/acceptor/handlers/65-describe-transactions.ts';
 import listTransactions from '../../../../src/acceptor/handlers/66-list-transactions.ts';
 import produce from '../../../../src/acceptor/handlers/00-produce.ts';
+import offsetFetch from '../../../../src/acceptor/handlers/09-offset-fetch.ts';
+import type { OffsetFetchResponse } from '../../../../src/protocol/generated/offset-fetch-response.ts';
 import { ErrorCode } from '../../../../src/protocol/errors.ts';
 import { buildRecordBatch } from '../../../../src/protocol/records.ts';
 import type { InitProducerIdResponse } from '../../../../src/protocol/generated/init-producer-id-response.ts';
@@ -137,4 +139,20 @@ test('ListTransactions filters by state and producer id, and reports unknown sta
   expect((await list({ stateFilters: ['Ongoing'], producerIdFilters: [] })).transactionStates.map((t) => [t.transactionalId, t.transactionState])).toEqual([['la', 'Ongoing']]);
   expect((await list({ stateFilters: [], producerIdFilters: [a.producerId] })).transactionStates.map((t) => t.transactionalId)).toEqual(['la']);
   expect(await list({ stateFilters: ['Bogus'], producerIdFilters: [] })).toMatchObject({ errorCode: 0, unknownStateFilters: ['Bogus'], transactionStates: [] });
+});
+
+test('OffsetFetch with require_stable answers UNSTABLE_OFFSET_COMMIT for a partition with offsets pending in a transaction', async () => {
+  const { producerId, producerEpoch } = await init('st');
+  await call(addOffsetsToTxn, s, 1, { transactionalId: 'st', producerId, producerEpoch, groupId: 'sg' });
+  await call(txnOffsetCommit, s, 2, {
+    transactionalId: 'st', groupId: 'sg', producerId, producerEpoch, generationId: -1, memberId: '', groupInstanceId: null,
+    topics: [{ name: 'a', partitions: [{ partitionIndex: 1, committedOffset: 3n, committedLeaderEpoch: -1, committedMetadata: null }] }],
+  });
+  const fetch = async (requireStable: boolean) => (await call<OffsetFetchResponse>(offsetFetch, s, 7, { groupId: 'sg', topics: [{ name: 'a', partitionIndexes: [0, 1] }], requireStable }))!
+    .topics[0]!.partitions.map((p) => [p.partitionIndex, p.errorCode, p.committedOffset]);
+  expect(await fetch(true)).toEqual([[0, ErrorCode.NONE, -1n], [1, ErrorCode.UNSTABLE_OFFSET_COMMIT, -1n]]);
+  expect(await fetch(false)).toEqual([[0, ErrorCode.NONE, -1n], [1, ErrorCode.NONE, -1n]]);
+  await end('st', producerId, producerEpoch, true);
+  await s.txns.settled();
+  expect(await fetch(true)).toEqual([[0, ErrorCode.NONE, -1n], [1, ErrorCode.NONE, 3n]]);
 });
