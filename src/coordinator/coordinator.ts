@@ -52,6 +52,8 @@ export class GroupCoordinator {
   readonly #onClose: (() => Promise<void>) | undefined;
   readonly #offsets: CommittedOffsets;
   readonly #membership: GroupMembership;
+  /** Groups whose offsets a committed transaction wrote since start-up: read_committed consumers, so lag is measured against the LSO. */
+  readonly #transactionalGroups = new Set<string>();
   readonly #consumerGroups: ConsumerGroups;
   readonly #store: OffsetsStore;
   #loading = true;
@@ -229,6 +231,12 @@ export class GroupCoordinator {
     }
     const { written } = await this.#offsets.commit(groupId, [...topics].map(([name, partitions]) => ({ name, partitions })));
     if (written && !this.#consumerGroups.group(groupId)) this.#membership.groupOrCreate(groupId);
+    this.#transactionalGroups.add(groupId);
+  }
+
+  /** Whether the group has committed through a transaction since start-up (lag against the LSO). */
+  transactionalGroup(groupId: string): boolean {
+    return this.#transactionalGroups.has(groupId);
   }
 
   /** TxnOffsetCommit's group checks (Kafka's validateOffsetCommit for a transactional commit): NONE to accept. */
