@@ -65,6 +65,12 @@ export const DEFAULT_GROUP_COORDINATOR_SETTINGS: Readonly<GroupCoordinatorSettin
 });
 
 export interface BrokerConfig extends GroupCoordinatorSettings {
+  /** transaction.max.timeout.ms: the longest transaction timeout a producer may ask for. */
+  transactionMaxTimeoutMs: number;
+  /** transactional.id.expiration.ms: an idle transactional id is forgotten after this. */
+  transactionalIdExpirationMs: number;
+  /** transaction.partition.verification.enable: Produce checks a transactional batch's partition is in its transaction (KIP-890). */
+  transactionPartitionVerificationEnable: boolean;
   host: string;
   port: number;
   advertisedHost: string;
@@ -189,6 +195,9 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'offsetsRetentionMs', flag: 'offsets-retention-ms', kind: 'int', description: 'committed offsets of an empty group expire after this (offsets.retention.minutes)', defaultValue: () => DEFAULT_GROUP_COORDINATOR_SETTINGS.offsetsRetentionMs },
   { key: 'offsetsRetentionCheckIntervalMs', flag: 'offsets-retention-check-interval-ms', kind: 'int', description: 'how often expired offsets are removed (offsets.retention.check.interval.ms)', defaultValue: () => DEFAULT_GROUP_COORDINATOR_SETTINGS.offsetsRetentionCheckIntervalMs },
   { key: 'offsetMetadataMaxBytes', flag: 'offset-metadata-max-bytes', kind: 'int', description: 'largest metadata string accepted with a commit (offset.metadata.max.bytes)', defaultValue: () => DEFAULT_GROUP_COORDINATOR_SETTINGS.offsetMetadataMaxBytes },
+  { key: 'transactionMaxTimeoutMs', flag: 'transaction-max-timeout-ms', kind: 'int', description: 'longest transaction.timeout.ms a producer may ask for (transaction.max.timeout.ms)', defaultValue: () => 900_000 },
+  { key: 'transactionalIdExpirationMs', flag: 'transactional-id-expiration-ms', kind: 'int', description: 'a transactional id idle this long is forgotten (transactional.id.expiration.ms)', defaultValue: () => 604_800_000 },
+  { key: 'transactionPartitionVerificationEnable', flag: 'transaction-partition-verification-enable', kind: 'bool', description: 'refuse a transactional batch for a partition not in its producer\'s transaction (transaction.partition.verification.enable, KIP-890)', defaultValue: () => true },
   { key: 'authorizerClassName', flag: 'authorizer-class-name', kind: 'string', description: `authorizer.class.name: empty (no authorizer: everything allowed) or ${STANDARD_AUTHORIZER_CLASS} (ACLs, see docs/security.md)`, defaultValue: () => '' },
   { key: 'superUsers', flag: 'super-users', kind: 'string', description: 'super.users: principals the authorizer allows everything, separated by ";" (e.g. User:admin;User:ops)', defaultValue: () => '' },
   { key: 'allowEveryoneIfNoAclFound', flag: 'allow-everyone-if-no-acl-found', kind: 'bool', description: 'allow.everyone.if.no.acl.found: with the authorizer on, allow a resource no ACL covers', defaultValue: () => false },

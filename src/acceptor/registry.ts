@@ -9,6 +9,7 @@ import type { PartitionOffsets } from '../shared-mem/watermarks.ts';
 import type { ActiveProducer, AppendCompletion } from '../shared-mem/shard-messages.ts';
 import type { Backpressure } from './shards.ts';
 import type { GroupCoordinator } from '../coordinator/coordinator.ts';
+import type { TransactionCoordinator } from '../coordinator/transaction-coordinator.ts';
 import type { Authorizer } from './authorized-operations.ts';
 import type { LogDirsService } from './log-dirs.ts';
 import type { AclAdmin } from './acl/standard-authorizer.ts';
@@ -127,12 +128,18 @@ export interface BrokerEndpoint {
 /** The settings handlers read. */
 export type HandlerConfig = Pick<BrokerConfig, 'autoCreateTopics' | 'numPartitions' | 'topicDefaults' | 'maxFrameBytes' | 'fsync' | 'shards'
   | 'retentionCheckMs' | 'groupMinSessionTimeoutMs' | 'groupMaxSessionTimeoutMs' | 'groupInitialRebalanceDelayMs' | 'offsetsRetentionMs'
-  | 'offsetsRetentionCheckIntervalMs' | 'offsetMetadataMaxBytes' | 'partitionBudget'>;
+  | 'offsetsRetentionCheckIntervalMs' | 'offsetMetadataMaxBytes' | 'partitionBudget' | 'transactionPartitionVerificationEnable'>;
 
 /** The parts of the group coordinator (src/coordinator/) the group and offset APIs call. */
 export type GroupCoordinatorService = Pick<GroupCoordinator,
   'loading' | 'ownsGroup' | 'joinGroup' | 'syncGroup' | 'heartbeat' | 'leaveGroup' | 'commitOffsets' | 'fetchOffsets'
-  | 'describeGroup' | 'listGroups' | 'deleteGroups' | 'deleteOffsets' | 'consumerGroupHeartbeat' | 'consumerGroupDescribe'>;
+  | 'describeGroup' | 'listGroups' | 'deleteGroups' | 'deleteOffsets' | 'consumerGroupHeartbeat' | 'consumerGroupDescribe'
+  | 'checkTransactionalCommit'>;
+
+/** The transaction coordinator (src/coordinator/transaction-coordinator.ts) the transactional APIs call. */
+export type TransactionCoordinatorService = Pick<TransactionCoordinator,
+  'loading' | 'settings' | 'initProducerId' | 'addPartitions' | 'verifyPartitions' | 'verifyProduce' | 'addOffsets' | 'addPendingOffsets'
+  | 'hasPendingOffsets' | 'endTxn' | 'describe' | 'list'>;
 
 /** The parts of the client quotas (src/acceptor/quotas/) the handlers call. */
 export type ClientQuotaService = Pick<ClientQuotas, 'record' | 'unrecord' | 'hasQuotas' | 'describe' | 'alter' | 'maxRequestThrottleMs'>;
@@ -162,6 +169,7 @@ export interface HandlerServices {
   readonly metadata: MetadataService;
   readonly node: BrokerEndpoint;
   readonly coordinator: GroupCoordinatorService;
+  readonly transactions: TransactionCoordinatorService;
   readonly config: HandlerConfig;
   readonly metrics: HandlerMetrics;
   readonly log: Logger;

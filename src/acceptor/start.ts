@@ -15,6 +15,7 @@ import { brokerConfigLayers } from './topic-configs-view.ts';
 import { WatermarkReader } from '../shared-mem/watermarks.ts';
 import { openGroupCoordinator } from '../coordinator/broker-coordinator.ts';
 import type { GroupCoordinator } from '../coordinator/coordinator.ts';
+import { openTransactionCoordinator } from '../coordinator/broker-transactions.ts';
 import { startHttpServer, type HttpSurface } from '../http/server.ts';
 import type { HttpBrokerView } from '../http/broker-view.ts';
 import { DataDirLogDirs } from './log-dirs.ts';
@@ -158,6 +159,18 @@ export async function startBroker(config: BrokerConfig, log: Logger): Promise<Ru
     config,
   });
 
+  notReady = 'loading transactions';
+  const transactions = await openTransactionCoordinator({
+    shardCount: config.shards,
+    openInternalLog: (name, shard, logConfig) => directory.openInternalLog(name, shard, logConfig),
+    partitions: directory,
+    markers: shards,
+    allocateProducerId: () => store.allocateProducerId(),
+    groups: groupCoordinator,
+    settings: { transactionMaxTimeoutMs: config.transactionMaxTimeoutMs, transactionalIdExpirationMs: config.transactionalIdExpirationMs },
+    log,
+  });
+
   const registry = new HandlerRegistry(allHandlers);
   // ACLs and quotas are read from the replayed metadata and written through the metadata store.
   const aclStore = {
@@ -190,6 +203,7 @@ export async function startBroker(config: BrokerConfig, log: Logger): Promise<Ru
     metadata: store,
     node,
     coordinator: groupCoordinator,
+    transactions: transactions.coordinator,
     config,
     metrics,
     log,
@@ -262,6 +276,7 @@ export async function startBroker(config: BrokerConfig, log: Logger): Promise<Ru
       http = undefined;
       await server.stop(options.drainMs ?? 5000);
       await metadataStore.settled();
+      await transactions.close();
       await groupCoordinator.close();
       await shards.stop();
       await directory.close();

@@ -53,6 +53,8 @@ export class GroupCoordinator {
   readonly #onClose: (() => Promise<void>) | undefined;
   readonly #offsets: CommittedOffsets;
   readonly #membership: GroupMembership;
+  /** Groups whose offsets a committed transaction wrote since start-up: read_committed consumers, so lag is measured against the LSO. */
+  readonly #transactionalGroups = new Set<string>();
   readonly #consumerGroups: ConsumerGroups;
   readonly #store: OffsetsStore;
   #loading = true;
@@ -223,6 +225,42 @@ export class GroupCoordinator {
     const { results, written } = await this.#offsets.commit(p.groupId, p.topics);
     if (written && !this.#consumerGroups.group(p.groupId)) this.#membership.groupOrCreate(p.groupId);
     return results;
+  }
+
+  /**
+   * A committed transaction's offsets (TxnOffsetCommit), made the group's committed offsets by the
+   * transaction coordinator before it writes CompleteCommit. No membership check: that was done
+   * when they were sent; the transaction decides now.
+   */
+  async commitTransactionalOffsets(groupId: string, offsets: readonly { topic: string; partition: number; offset: bigint; leaderEpoch: number; metadata: string | null }[]): Promise<void> {
+    const topics = new Map<string, OffsetCommitParams['topics'][number]['partitions']>();
+    for (const o of offsets) {
+      const list = topics.get(o.topic) ?? [];
+      list.push({ partitionIndex: o.partition, committedOffset: o.offset, committedLeaderEpoch: o.leaderEpoch, committedMetadata: o.metadata });
+      topics.set(o.topic, list);
+    }
+    const { written } = await this.#offsets.commit(groupId, [...topics].map(([name, partitions]) => ({ name, partitions })));
+    if (written && !this.#consumerGroups.group(groupId)) this.#membership.groupOrCreate(groupId);
+    this.#transactionalGroups.add(groupId);
+  }
+
+  /** Whether the group has committed through a transaction since start-up (lag against the LSO). */
+  transactionalGroup(groupId: string): boolean {
+    return this.#transactionalGroups.has(groupId);
+  }
+
+  /** TxnOffsetCommit's group checks (Kafka's validateOffsetCommit for a transactional commit): NONE to accept. */
+  checkTransactionalCommit(p: { groupId: string; generationId: number; memberId: string; groupInstanceId: string | null; apiVersion: number }): number {
+    const gate = this.#gate(p.groupId);
+    if (gate !== ErrorCode.NONE) return gate;
+    // v0-2 carry no member: Kafka accepts them as from outside the group.
+    if (p.memberId === '' && p.generationId < 0) return ErrorCode.NONE;
+    const consumerGroup = this.#consumerGroups.group(p.groupId);
+    if (consumerGroup) {
+      const check = this.#consumerGroups.validateCommit(consumerGroup, p.memberId, p.generationId, 8);
+      return typeof check === 'function' ? ErrorCode.NONE : check;
+    }
+    return this.#membership.acceptCommit({ ...p, apiVersion: 8 });
   }
 
   /** Commits the partitions `check` accepts; the others answer its error, all in request order. */

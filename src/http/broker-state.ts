@@ -89,12 +89,16 @@ export interface GroupLagRow {
  */
 export async function groupLag(broker: HttpBrokerView, groups: GroupView, groupId: string): Promise<GroupLagRow[]> {
   const rows: GroupLagRow[] = [];
+  // A group committing through transactions reads read_committed (the broker cannot know a
+  // consumer's isolation otherwise): its end is the LSO, which an open transaction holds back.
+  const readCommitted = groups.readCommitted(groupId);
   for (const c of await groups.committedOffsets(groupId)) {
     if (c.offset < 0n) continue;
     const handle = broker.partition(c.topic, c.partition);
     if (!handle) continue;
     const highWatermark = broker.watermarks.highWatermark(handle.slot);
-    const lag = highWatermark > c.offset ? highWatermark - c.offset : 0n;
+    const end = readCommitted ? broker.watermarks.lastStableOffset(handle.slot) : highWatermark;
+    const lag = end > c.offset ? end - c.offset : 0n;
     rows.push({ topic: c.topic, partition: c.partition, committedOffset: c.offset, highWatermark, lag });
   }
   rows.sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));

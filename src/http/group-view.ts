@@ -29,6 +29,8 @@ export interface GroupView {
   readonly available: boolean;
   groups(): Promise<GroupSummary[]>;
   committedOffsets(groupId: string): Promise<CommittedOffset[]>;
+  /** The group commits through transactions (TxnOffsetCommit): its lag is measured against the LSO. */
+  readCommitted(groupId: string): boolean;
 }
 
 /** The part of the group coordinator this surface reads; GroupCoordinator satisfies it. */
@@ -37,12 +39,14 @@ export interface CoordinatorReadApi {
   describeGroup(groupId: string): { members: readonly GroupMemberSummary[] };
   consumerGroupDescribe?(groupId: string): { members: readonly { memberId: string; clientId: string; clientHost: string; instanceId: string | null }[] };
   committedOffsets(groupId: string): readonly CommittedOffset[];
+  transactionalGroup?(groupId: string): boolean;
 }
 
 const NO_GROUPS: GroupView = {
   available: false,
   groups: async () => [],
   committedOffsets: async () => [],
+  readCommitted: () => false,
 };
 
 export function groupViewOf(coordinator: CoordinatorReadApi | undefined): GroupView {
@@ -66,6 +70,9 @@ export function groupViewOf(coordinator: CoordinatorReadApi | undefined): GroupV
     },
     async committedOffsets(groupId: string) {
       return coordinator.committedOffsets(groupId).map((c) => ({ topic: c.topic, partition: c.partition, offset: c.offset }));
+    },
+    readCommitted(groupId: string) {
+      return coordinator.transactionalGroup?.(groupId) ?? false;
     },
   };
 }

@@ -4,6 +4,9 @@
 import pino from 'pino';
 import { ClusterMetadata, newTopicId, type MetadataRecord, type TopicInfo } from '../../src/metadata/cluster-metadata.ts';
 import { GroupCoordinator } from '../../src/coordinator/coordinator.ts';
+import { TransactionCoordinator } from '../../src/coordinator/transaction-coordinator.ts';
+import type { TxnLogEntry, TxnStore } from '../../src/coordinator/transaction-log.ts';
+import type { TxnMarker } from '../../src/shared-mem/txn-marker.ts';
 import type { OffsetLogEntry, OffsetsStore } from '../../src/coordinator/offsets-log.ts';
 import type { ActiveProducer, AppendCompletion } from '../../src/shared-mem/shard-messages.ts';
 import type { Backpressure } from '../../src/acceptor/shards.ts';
@@ -48,6 +51,12 @@ export interface FakeServices extends HandlerServices {
   quotas: ClientQuotas;
   readonly cluster: ClusterMetadata;
   readonly groups: GroupCoordinator;
+  /** A real transaction coordinator over an in-memory transaction log and the marker fake below. */
+  readonly txns: TransactionCoordinator;
+  /** Every transaction-log entry written, in order. */
+  readonly txnLog: TxnLogEntry[];
+  /** Every marker the coordinator had written, in order. */
+  readonly markers: { shard: number; slot: number; marker: TxnMarker }[];
   /** Every metadata write, in order. */
   readonly metadataWrites: MetadataRecord[][];
   readonly appends: AppendCall[];
@@ -149,12 +158,28 @@ export function fakeServices(options: { shards?: number; nodeId?: number; port?:
     topics: () => [...cluster.topics].map((t) => ({ name: t.name, topicId: t.topicId, partitions: t.partitions.length, internal: t.internal })),
   });
   groups.markLoaded();
+  const txnLog: TxnLogEntry[] = [];
+  const markers: { shard: number; slot: number; marker: TxnMarker }[] = [];
+  const txnStore: TxnStore = { async append(entries) { txnLog.push(...entries); } };
+  const txns = new TransactionCoordinator({
+    store: txnStore,
+    markers: { async writeMarker(shard, slot, marker) { markers.push({ shard, slot, marker }); return { errorCode: ErrorCode.NONE, errorMessage: '' }; } },
+    partition: (topic, partition) => partitions.partition(topic, partition),
+    allocateProducerId: () => services.metadata.allocateProducerId(),
+    commitOffsets: (group, offsets) => groups.commitTransactionalOffsets(group, offsets),
+    log: pino({ level: 'silent' }),
+  });
+  void txns.load(async () => {});
   const registry = new HandlerRegistry(allHandlers);
   let nextProducerId = 0n;
 
   const services: FakeServices = {
     cluster,
     groups,
+    txns,
+    txnLog,
+    markers,
+    transactions: txns,
     metadataWrites: [],
     appends: [],
     appendResult: undefined,
@@ -255,7 +280,7 @@ export function fakeServices(options: { shards?: number; nodeId?: number; port?:
       p.offsets.lastStableOffset = p.offsets.highWatermark;
       return bytes;
     },
-    close: () => groups.close(),
+    close: async () => { await txns.close(); await groups.close(); },
   };
   return services;
 }

@@ -14,7 +14,7 @@ let b: TestBroker;
 let c: KafkaConnection;
 
 beforeAll(async () => {
-  b = await startBroker();
+  b = await startBroker({ transactionPartitionVerificationEnable: false }); // raw markers, no coordinator
   const admin = kafkajs(b.bootstrap).admin();
   await admin.connect();
   await admin.createTopics({ topics: [{ topic: 'rc', numPartitions: 3 }, { topic: 'rc-poll', numPartitions: 2 }] });

@@ -59,7 +59,7 @@ for (const steps of [25, 26, 23]) {
     dirs.push(dataDir);
     const acks = await runAndKill(dataDir, steps);
     expect(acks.length).toBeGreaterThanOrEqual(steps);
-    const b = await startBroker({}, dataDir);
+    const b = await startBroker({ transactionPartitionVerificationEnable: false }, dataDir);
     const c = await connect(b.bootstrap);
     try {
       const lastTxn = Number(acks.at(-1)!.split(' ')[0]);

@@ -57,7 +57,7 @@ describe('transactions survive kill -9', () => {
       if (!name.startsWith('crash-txn-')) continue;
       for (const file of readdirSync(path.join(dataDir, name))) if (file.endsWith('.txnindex')) rmSync(path.join(dataDir, name, file));
     }
-    const b = await startBroker({}, dataDir);
+    const b = await startBroker({ transactionPartitionVerificationEnable: false }, dataDir);
     const c = await connect(b.bootstrap);
     try {
       for (const partition of [0, 1]) {
@@ -88,7 +88,7 @@ describe('transactions survive kill -9', () => {
     const dataDir = tempDataDir();
     dirs.push(dataDir);
     expect(await runAndKill(dataDir, 'between-markers')).toEqual(['mid-transaction', 'between-markers', 'ready']);
-    const b = await startBroker({}, dataDir);
+    const b = await startBroker({ transactionPartitionVerificationEnable: false }, dataDir);
     const c = await connect(b.bootstrap);
     try {
       expect(await listLatest(c, 'crash-txn', 0, 1)).toBe(10n);

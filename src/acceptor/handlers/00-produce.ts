@@ -9,6 +9,11 @@
 // of a compacted topic that have no key, as Kafka's LogValidator.validateKey. log_append_time (v2+) is set for LogAppendTime topics; log_start_offset (v5+) and
 // error_message (v8+) are filled. With one broker there is no replication: acks=1 and acks=-1
 // wait for the same thing.
+// KIP-890 part 1: a transactional batch for a partition that is not in its producer's ongoing
+// transaction is refused with INVALID_TXN_STATE, a stale epoch with INVALID_PRODUCER_EPOCH, as
+// Kafka's AddPartitionsToTxnManager maps the coordinator's verification for Produce v11 and older.
+// Read from the first batch's header only: one check per partition, no per-record work. Off with
+// transaction.partition.verification.enable=false, as in Kafka.
 import { defineHandler, NO_RESPONSE } from '../registry.ts';
 import { ApiKey } from '../../protocol/generated/index.ts';
 import type { ProduceRequest } from '../../protocol/generated/produce-request.ts';
@@ -25,6 +30,10 @@ const ATTRIBUTES_OFFSET = 21;
 const isTransactional = (records: Buffer | null) => records !== null && records.length > ATTRIBUTES_OFFSET + 1
   && (records.readInt16BE(ATTRIBUTES_OFFSET) & TRANSACTIONAL_ATTRIBUTE) !== 0;
 
+/** RecordBatch v2 header: producerId (int64) at 43, producerEpoch (int16) at 51. */
+const PRODUCER_ID_OFFSET = 43;
+const PRODUCER_EPOCH_OFFSET = 51;
+
 const failed = (index: number, errorCode: number, errorMessage: string | null = null): PartitionProduceResponseInput =>
   ({ index, errorCode, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, errorMessage });
 
@@ -34,7 +43,7 @@ export default defineHandler<ProduceRequest, ProduceResponseInput>({
   minVersion: 3,
   maxVersion: 11,
   async handle(ctx, request) {
-    const { partitions, append, metrics } = ctx.services;
+    const { partitions, append, metrics, transactions } = ctx.services;
     const acks = request.acks;
     const validAcks = acks === 0 || acks === 1 || acks === -1;
     // Kafka's order (KafkaApis.handleProduceRequest): transactional records need WRITE on the
@@ -62,6 +71,11 @@ export default defineHandler<ProduceRequest, ProduceResponseInput>({
         const handle = partitions.partition(topic.name, p.index);
         if (!handle) return failed(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
         if (p.records === null || p.records.length === 0) return failed(p.index, ErrorCode.INVALID_RECORD, 'No records in the produce request');
+        if (ctx.services.config.transactionPartitionVerificationEnable && request.transactionalId !== null && isTransactional(p.records) && p.records.length >= PRODUCER_EPOCH_OFFSET + 2) {
+          const verified = transactions.verifyProduce(request.transactionalId, p.records.readBigInt64BE(PRODUCER_ID_OFFSET),
+            p.records.readInt16BE(PRODUCER_EPOCH_OFFSET), topic.name, p.index);
+          if (verified !== ErrorCode.NONE) return failed(p.index, verified, verified === ErrorCode.INVALID_TXN_STATE ? 'Partition was not added to the transaction' : null);
+        }
         if (p.records.length > append.maxAppendBytes) {
           return failed(p.index, ErrorCode.RECORD_LIST_TOO_LARGE, `${p.records.length} bytes of records for one partition is more than ${append.maxAppendBytes}`);
         }

@@ -1,7 +1,8 @@
 // OffsetFetch (key 9), v0-9. -1 for a partition without a commit; topics null (v2+) means every
 // partition the group has committed. v0-1 report a group-level error on every partition, v2-7 at
-// the top level, v8+ per group (v8+ fetch several groups at once). require_stable (v7+) needs
-// nothing: there are no pending transactional offsets.
+// the top level, v8+ per group (v8+ fetch several groups at once). require_stable (v7+): a
+// partition with offsets pending in an open transaction (TxnOffsetCommit) answers
+// UNSTABLE_OFFSET_COMMIT and offset -1, as Kafka's GroupMetadataManager.getOffsets.
 // v9: a consumer group (KIP-848) checks the member id and epoch given (UNKNOWN_MEMBER_ID,
 // STALE_MEMBER_EPOCH); without them (null, -1) the admin client reads freely.
 // Differences from Kafka: none known.
@@ -20,7 +21,21 @@ export default defineHandler<OffsetFetchRequest, OffsetFetchResponseInput>({
   maxVersion: 9,
   handle(ctx, request) {
     const { apiVersion } = ctx;
-    const { coordinator } = ctx.services;
+    const { coordinator, transactions } = ctx.services;
+    const requireStable = apiVersion >= 7 && request.requireStable;
+    type Fetched = { errorCode: number; topics: { name: string; partitions: { partitionIndex: number; committedOffset: bigint; committedLeaderEpoch?: number; metadata: string | null; errorCode: number }[] }[] };
+    const stable = <R extends Fetched>(groupId: string, r: R): R => {
+      if (!requireStable || r.errorCode !== ErrorCode.NONE) return r;
+      return {
+        ...r,
+        topics: r.topics.map((t) => ({
+          ...t,
+          partitions: t.partitions.map((p) => p.errorCode === ErrorCode.NONE && transactions.hasPendingOffsets(groupId, t.name, p.partitionIndex)
+            ? { ...p, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT }
+            : p),
+        })),
+      };
+    };
     // DESCRIBE on the group, then on each topic: a topic asked for by name is refused, and of
     // "every topic" only the describable ones are listed (KafkaApis.handleOffsetFetchRequest).
     const fetchOffsets = (groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null, member?: Parameters<typeof coordinator.fetchOffsets>[2]) => {
@@ -44,12 +59,12 @@ export default defineHandler<OffsetFetchRequest, OffsetFetchResponseInput>({
         throttleTimeMs: 0,
         groups: request.groups.map((g) => {
           const member = apiVersion >= 9 ? { memberId: g.memberId, memberEpoch: g.memberEpoch } : undefined;
-          const r = fetchOffsets(g.groupId, g.topics, member);
+          const r = stable(g.groupId, fetchOffsets(g.groupId, g.topics, member));
           return { groupId: g.groupId, topics: r.topics, errorCode: r.errorCode };
         }),
       };
     }
-    const r = fetchOffsets(request.groupId, apiVersion >= 2 ? request.topics : request.topics ?? []);
+    const r = stable(request.groupId, fetchOffsets(request.groupId, apiVersion >= 2 ? request.topics : request.topics ?? []));
     if (apiVersion >= 2) return { throttleTimeMs: 0, errorCode: r.errorCode, topics: r.topics };
     if (r.errorCode === ErrorCode.NONE) return { topics: r.topics };
     return everyPartitionFailed(request, r.errorCode);

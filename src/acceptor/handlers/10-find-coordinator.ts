@@ -1,7 +1,8 @@
-// FindCoordinator (key 10), v0-6. This broker is the coordinator of every group. v0-3 ask for one
-// key, v4+ for a batch of coordinator_keys, each answered on its own. key_type 1 (transaction)
-// gets COORDINATOR_NOT_AVAILABLE, as a Kafka cluster without a transaction coordinator answers;
-// other key types get INVALID_REQUEST.
+// FindCoordinator (key 10), v0-6. This broker is the coordinator of every group and every
+// transactional id (key_type 1). v0-3 ask for one key, v4+ for a batch of coordinator_keys, each
+// answered on its own. While the transaction log loads, a transaction key is still answered with
+// this broker (as Kafka, which finds the coordinator by partition leadership); the transactional APIs
+// answer COORDINATOR_LOAD_IN_PROGRESS meanwhile. Other key types get INVALID_REQUEST.
 // A found coordinator's message is "NONE" (v1-3, Errors.NONE.message()) or "" (v4+, per key), as
 // Kafka sends them.
 // Differences from Kafka: none on the wire; with one broker NOT_COORDINATOR never comes up.
@@ -35,8 +36,7 @@ export default defineHandler<FindCoordinatorRequest, FindCoordinatorResponseInpu
         errorCode = ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
         errorMessage = 'Transactional Id authorization failed.';
       } else if (request.keyType === KEY_TYPE_TRANSACTION) {
-        errorCode = ErrorCode.COORDINATOR_NOT_AVAILABLE;
-        errorMessage = 'This broker does not serve transactions';
+        // This broker is the transaction coordinator of every transactional id.
       } else if (request.keyType !== KEY_TYPE_GROUP) {
         errorCode = ErrorCode.INVALID_REQUEST;
         errorMessage = `Unknown coordinator key type ${request.keyType}`;

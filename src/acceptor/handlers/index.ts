@@ -21,6 +21,10 @@ import deleteTopics from './20-delete-topics.ts';
 import deleteRecords from './21-delete-records.ts';
 import initProducerId from './22-init-producer-id.ts';
 import offsetForLeaderEpoch from './23-offset-for-leader-epoch.ts';
+import addPartitionsToTxn from './24-add-partitions-to-txn.ts';
+import addOffsetsToTxn from './25-add-offsets-to-txn.ts';
+import endTxn from './26-end-txn.ts';
+import txnOffsetCommit from './28-txn-offset-commit.ts';
 import describeAcls from './29-describe-acls.ts';
 import createAcls from './30-create-acls.ts';
 import deleteAcls from './31-delete-acls.ts';
@@ -38,6 +42,8 @@ import describeUserScramCredentials from './50-describe-user-scram-credentials.t
 import alterUserScramCredentials from './51-alter-user-scram-credentials.ts';
 import describeCluster from './60-describe-cluster.ts';
 import describeProducers from './61-describe-producers.ts';
+import describeTransactions from './65-describe-transactions.ts';
+import listTransactions from './66-list-transactions.ts';
 import consumerGroupHeartbeat from './68-consumer-group-heartbeat.ts';
 import consumerGroupDescribe from './69-consumer-group-describe.ts';
 
@@ -47,6 +53,7 @@ export const allHandlers: ApiHandler[] = [
   offsetCommit, offsetFetch, findCoordinator, joinGroup, heartbeat, leaveGroup, syncGroup, describeGroups,
   listGroups, deleteGroups, offsetDelete, describeLogDirs,
   describeProducers,
+  addPartitionsToTxn, addOffsetsToTxn, endTxn, txnOffsetCommit, describeTransactions, listTransactions,
   describeAcls, createAcls, deleteAcls, describeClientQuotas, alterClientQuotas,
   saslHandshake, saslAuthenticate, describeUserScramCredentials, alterUserScramCredentials,
   consumerGroupHeartbeat, consumerGroupDescribe,

@@ -14,11 +14,11 @@ test('v3: a group key finds this broker at its advertised endpoint', async () =>
   expect(res).toMatchObject({ errorCode: ErrorCode.NONE, nodeId: 3, host: 'broker.test', port: 9093 });
 });
 
-test('v4+: each key is answered; transaction keys get COORDINATOR_NOT_AVAILABLE, unknown types INVALID_REQUEST', async () => {
+test('v4+: each key is answered; transaction keys are served by this broker too, unknown types INVALID_REQUEST', async () => {
   const groups = await call<FindCoordinatorResponse>(findCoordinator, s, 4, { keyType: 0, coordinatorKeys: ['a', 'b'] });
   expect(groups!.coordinators.map((c) => [c.key, c.nodeId, c.errorCode])).toEqual([['a', 3, ErrorCode.NONE], ['b', 3, ErrorCode.NONE]]);
   const txn = await call<FindCoordinatorResponse>(findCoordinator, s, 4, { keyType: 1, coordinatorKeys: ['tx'] });
-  expect(txn!.coordinators[0]).toMatchObject({ errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, nodeId: -1, port: -1 });
+  expect(txn!.coordinators[0]).toMatchObject({ key: 'tx', errorCode: ErrorCode.NONE, nodeId: 3 });
   const odd = await call<FindCoordinatorResponse>(findCoordinator, s, 4, { keyType: 9, coordinatorKeys: ['x'] });
   expect(odd!.coordinators[0]!.errorCode).toBe(ErrorCode.INVALID_REQUEST);
 });

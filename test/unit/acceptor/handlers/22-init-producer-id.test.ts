@@ -1,4 +1,4 @@
-// InitProducerId: fresh ids from durable blocks, for every idempotent producer; transactional ids refused.
+// InitProducerId: fresh ids from durable blocks, for every idempotent producer; transactional ids get epochs.
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import initProducerId from '../../../../src/acceptor/handlers/22-init-producer-id.ts';
 import { ErrorCode } from '../../../../src/protocol/errors.ts';
@@ -32,6 +32,9 @@ test('an id without an epoch, or an epoch without an id, is INVALID_REQUEST', as
   expect((await init(-1n, 2))!.errorCode).toBe(ErrorCode.INVALID_REQUEST);
 });
 
-test('a transactional id is refused', async () => {
-  expect((await init(-1n, -1, 'tx'))!.errorCode).toBe(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+test('a transactional id keeps its producer id and gets the next epoch each time', async () => {
+  const first = (await init(-1n, -1, 'tx'))!;
+  expect(first).toMatchObject({ errorCode: ErrorCode.NONE, producerEpoch: 0 });
+  const second = (await init(-1n, -1, 'tx'))!;
+  expect(second).toMatchObject({ errorCode: ErrorCode.NONE, producerId: first.producerId, producerEpoch: 1 });
 });
