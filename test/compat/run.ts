@@ -36,6 +36,7 @@ export const SCENARIOS = [
   'list-offsets',
   'idempotent',
   'long-poll',
+  'transactions',
   'group-resume',
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];

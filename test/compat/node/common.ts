@@ -23,8 +23,47 @@ export const ALL_SCENARIOS = [
   'list-offsets',
   'idempotent',
   'long-poll',
+  'transactions',
   'group-resume-1',
 ];
+
+/** The transactions scenario (docs/compat.md): input records, the aborted ones, partitions. */
+export const TXN_INPUT = 300;
+export const TXN_ABORTED = 10;
+export const TXN_PARTITIONS = 3;
+
+/** A record of the transactions scenario's output topic as read back. */
+export interface TxnRecord {
+  partition: number;
+  key: string;
+  value: string;
+}
+
+/**
+ * The output of the transactions scenario: every input record transformed exactly once (value
+ * + "-out", same partition), the committed "tail" record written after the abort, and the aborted
+ * records only when read_uncommitted.
+ */
+export function checkTxnOutput(records: TxnRecord[], withAborted: boolean): void {
+  const what = withAborted ? 'read_uncommitted' : 'read_committed';
+  const seen = new Set<string>();
+  let aborted = 0;
+  for (const record of records) {
+    if (seen.has(record.key)) throw new Check(`${what}: key ${record.key} read twice`);
+    seen.add(record.key);
+    if (record.key.startsWith('aborted-')) {
+      aborted++;
+      continue;
+    }
+    if (record.key === 'tail') continue;
+    const i = Number(record.key.slice('key-'.length));
+    if (record.value !== `${value(i).toString()}-out`) throw new Check(`${what}: value of ${record.key} differs`);
+    if (record.partition !== i % TXN_PARTITIONS) throw new Check(`${what}: ${record.key} in partition ${record.partition}`);
+  }
+  expect(`${what}: aborted records`, aborted, withAborted ? TXN_ABORTED : 0);
+  expect(`${what}: records`, records.length, TXN_INPUT + 1 + (withAborted ? TXN_ABORTED : 0));
+  if (!seen.has('tail')) throw new Check(`${what}: the committed record after the abort was not read`);
+}
 
 const PAD = '0123456789'.repeat(8);
 

@@ -11,7 +11,11 @@ import {
   LONG_POLL_MAX_WAIT_MS,
   PARTITIONS,
   RECORDS,
+  TXN_ABORTED,
+  TXN_INPUT,
+  TXN_PARTITIONS,
   Check,
+  checkTxnOutput,
   Skip,
   acksName,
   expect,
@@ -27,6 +31,7 @@ import {
   type DriverArgs,
   type ReadRecord,
   type Scenarios,
+  type TxnRecord,
 } from './common.ts';
 
 const CLIENT = 'kafkajs';
@@ -287,7 +292,99 @@ async function groupResumeCheck(args: DriverArgs): Promise<string> {
   return `resumed at offset ${GROUP_COMMIT_OFFSET} on 4 partitions`;
 }
 
+/** Reads the output topic from the start until `count` records arrived, then 2 s more for extras. */
+async function readTxnOutput(args: DriverArgs, topic: string, readUncommitted: boolean, count: number): Promise<TxnRecord[]> {
+  const consumer = connect(args).consumer({ groupId: `${topic}-reader-${readUncommitted}-${Date.now()}`, maxWaitTimeInMs: 500, readUncommitted });
+  const records: TxnRecord[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ partition, message: m }) => {
+        records.push({ partition, key: m.key?.toString() ?? '', value: m.value?.toString() ?? '' });
+      },
+    });
+    await until(`${count} records read ${readUncommitted ? 'read_uncommitted' : 'read_committed'} (got ${records.length})`, 30_000, async () =>
+      records.length >= count ? true : undefined,
+    );
+    await sleep(2000);
+  } finally {
+    await consumer.disconnect();
+  }
+  return records;
+}
+
+async function transactions(args: DriverArgs): Promise<string> {
+  const input = `${args.prefix}-txn-in`;
+  const output = `${args.prefix}-txn-out`;
+  const group = `${args.prefix}-txn-group`;
+  await createTopic(args, input, TXN_PARTITIONS);
+  await createTopic(args, output, TXN_PARTITIONS);
+  await produce(args, input, TXN_INPUT, TXN_PARTITIONS, -1, 'none', true);
+
+  const producer = connect(args).producer({ transactionalId: `${args.prefix}-txn`, idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const consumer = connect(args).consumer({ groupId: group, readUncommitted: false, maxBytesPerPartition: 8 * 1024 });
+  let processed = 0;
+  let transactionsDone = 0;
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topic: input, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset }) => {
+        if (batch.messages.length === 0) return;
+        const txn = await producer.transaction();
+        try {
+          await txn.send({
+            topic: output,
+            acks: -1,
+            messages: batch.messages.map((m) => ({ key: m.key, value: `${m.value?.toString()}-out`, partition: batch.partition })),
+          });
+          const next = String(BigInt(batch.lastOffset()) + 1n);
+          await txn.sendOffsets({ consumerGroupId: group, topics: [{ topic: input, partitions: [{ partition: batch.partition, offset: next }] }] });
+          await txn.commit();
+        } catch (error) {
+          await txn.abort();
+          throw error;
+        }
+        for (const m of batch.messages) resolveOffset(m.offset);
+        processed += batch.messages.length;
+        transactionsDone++;
+      },
+    });
+    await until(`all ${TXN_INPUT} input records processed (got ${processed})`, 60_000, async () => (processed >= TXN_INPUT ? true : undefined));
+    await consumer.stop();
+    // One transaction aborted, then a committed one a read_committed reader must get past it to.
+    const aborted = await producer.transaction();
+    await aborted.send({
+      topic: output,
+      acks: -1,
+      messages: Array.from({ length: TXN_ABORTED }, (_, i) => ({ key: `aborted-${i}`, value: 'aborted', partition: i % TXN_PARTITIONS })),
+    });
+    await aborted.abort();
+    const tail = await producer.transaction();
+    await tail.send({ topic: output, acks: -1, messages: [{ key: 'tail', value: 'tail', partition: 0 }] });
+    await tail.commit();
+  } finally {
+    await consumer.disconnect();
+    await producer.disconnect();
+  }
+  const committed = await readTxnOutput(args, output, false, TXN_INPUT + 1);
+  checkTxnOutput(committed, false);
+  const uncommitted = await readTxnOutput(args, output, true, TXN_INPUT + 1 + TXN_ABORTED);
+  checkTxnOutput(uncommitted, true);
+  const offsets = await withAdmin(args, (admin) => admin.fetchOffsets({ groupId: group, topics: [input] }));
+  for (let p = 0; p < TXN_PARTITIONS; p++) {
+    expect(`group's committed offset of ${input}-${p}`, offsets[0]?.partitions.find((o) => o.partition === p)?.offset, TXN_INPUT / TXN_PARTITIONS);
+  }
+  return `${TXN_INPUT} records in ${transactionsDone} transactions (eachBatch + sendOffsets), ${TXN_ABORTED} aborted: read_committed ${committed.length}, read_uncommitted ${uncommitted.length}`;
+}
+
 const scenarios: Scenarios = {
+  transactions,
   metadata,
   'list-offsets': listOffsets,
   idempotent,

@@ -10,7 +10,11 @@ import {
   LONG_POLL_MAX_WAIT_MS,
   PARTITIONS,
   RECORDS,
+  TXN_ABORTED,
+  TXN_INPUT,
+  TXN_PARTITIONS,
   Check,
+  checkTxnOutput,
   acksName,
   expect,
   headers,
@@ -25,6 +29,7 @@ import {
   type DriverArgs,
   type ReadRecord,
   type Scenarios,
+  type TxnRecord,
 } from './common.ts';
 
 const CLIENT = 'platformatic-kafka';
@@ -268,7 +273,97 @@ async function groupResumeCheck(args: DriverArgs): Promise<string> {
   return `resumed at offset ${GROUP_COMMIT_OFFSET} on 4 partitions`;
 }
 
+/** Reads the output topic from the start until `count` records arrived, then 2 s more for extras. */
+async function readTxnOutput(args: DriverArgs, topic: string, isolationLevel: 0 | 1, count: number): Promise<TxnRecord[]> {
+  const consumer = reader(args, `${topic}-reader-${isolationLevel}-${Date.now()}`, { isolationLevel });
+  const records: TxnRecord[] = [];
+  try {
+    const stream = await consumer.consume({ topics: [topic], mode: 'earliest', autocommit: false, maxWaitTime: 500 });
+    stream.on('data', (m: Message) => {
+      records.push({ partition: m.partition, key: m.key?.toString() ?? '', value: m.value?.toString() ?? '' });
+    });
+    try {
+      await until(`${count} records read with isolation level ${isolationLevel} (got ${records.length})`, 30_000, async () =>
+        records.length >= count ? true : undefined,
+      );
+      await sleep(2000);
+    } finally {
+      await stream.close();
+    }
+  } finally {
+    await consumer.close(true);
+  }
+  return records;
+}
+
+async function transactions(args: DriverArgs): Promise<string> {
+  const input = `${args.prefix}-txn-in`;
+  const output = `${args.prefix}-txn-out`;
+  const group = `${args.prefix}-txn-group`;
+  await createTopic(args, input, TXN_PARTITIONS);
+  await createTopic(args, output, TXN_PARTITIONS);
+  await produce(args, input, TXN_INPUT, TXN_PARTITIONS, -1, 'none', true);
+
+  const producer = new Producer({ ...base(args, 'txn-producer'), acks: -1, idempotent: true, transactionalId: `${args.prefix}-txn` });
+  const consumer = reader(args, group, { isolationLevel: 1, sessionTimeout: 10_000, heartbeatInterval: 1000 });
+  const pending: Message[] = [];
+  let processed = 0;
+  let committedTxns = 0;
+  try {
+    const stream = await consumer.consume({ topics: [input], mode: 'committed', fallbackMode: 'earliest', autocommit: false, maxWaitTime: 500 });
+    stream.on('data', (m: Message) => pending.push(m));
+    try {
+      const deadline = Date.now() + 60_000;
+      while (processed < TXN_INPUT) {
+        if (Date.now() > deadline) throw new Check(`processed ${processed} of ${TXN_INPUT} input records in 60 s`);
+        if (pending.length === 0) {
+          await sleep(100);
+          continue;
+        }
+        const batch = pending.splice(0, 50);
+        const txn = await producer.beginTransaction();
+        await txn.send({
+          messages: batch.map((m) => ({ topic: output, partition: m.partition, key: m.key, value: Buffer.from(`${m.value.toString()}-out`) })),
+        });
+        await txn.addConsumer(consumer);
+        const last = new Map<number, Message>();
+        for (const m of batch) last.set(m.partition, m);
+        for (const m of last.values()) await txn.addOffset(m);
+        await txn.commit();
+        processed += batch.length;
+        committedTxns++;
+      }
+    } finally {
+      await stream.close();
+    }
+    // One transaction aborted, then a committed one a read_committed reader must get past it to.
+    const aborted = await producer.beginTransaction();
+    await aborted.send({
+      messages: Array.from({ length: TXN_ABORTED }, (_, i) => ({ topic: output, partition: i % TXN_PARTITIONS, key: Buffer.from(`aborted-${i}`), value: Buffer.from('aborted') })),
+    });
+    await aborted.abort();
+    const tail = await producer.beginTransaction();
+    await tail.send({ messages: [{ topic: output, partition: 0, key: Buffer.from('tail'), value: Buffer.from('tail') }] });
+    await tail.commit();
+  } finally {
+    await consumer.close(true);
+    await producer.close();
+  }
+  const committed = await readTxnOutput(args, output, 1, TXN_INPUT + 1);
+  checkTxnOutput(committed, false);
+  const uncommitted = await readTxnOutput(args, output, 0, TXN_INPUT + 1 + TXN_ABORTED);
+  checkTxnOutput(uncommitted, true);
+  const offsets = await withAdmin(args, (admin) => admin.listConsumerGroupOffsets({ groups: [group] }));
+  const partitions = offsets[0]?.topics.find((t) => t.name === input)?.partitions ?? [];
+  for (let p = 0; p < TXN_PARTITIONS; p++) {
+    const got = partitions.find((o) => o.partitionIndex === p);
+    expect(`group's committed offset of ${input}-${p}`, got?.committedOffset, TXN_INPUT / TXN_PARTITIONS);
+  }
+  return `${TXN_INPUT} records in ${committedTxns} transactions (beginTransaction + addConsumer/addOffset), ${TXN_ABORTED} aborted: read_committed ${committed.length}, read_uncommitted ${uncommitted.length}`;
+}
+
 const scenarios: Scenarios = {
+  transactions,
   metadata,
   'list-offsets': listOffsets,
   idempotent,

@@ -11,6 +11,7 @@ import {
   PARTITIONS,
   RECORDS,
   Check,
+  Skip,
   acksName,
   expect,
   headers,
@@ -367,5 +368,10 @@ export async function runRdkafkaDriver(lib: Untyped, client: string, versions: s
     'group-resume-2': groupResumeCheck,
   };
   for (const codec of CODECS) scenarios[`produce-consume-${codec}`] = produceConsume(codec);
+  scenarios['transactions'] = async () => {
+    // librdkafka has transactions (confluent-kafka-python runs this scenario on it); this driver
+    // does not drive them yet.
+    throw new Skip('not run by this driver yet (the librdkafka transactions are covered by confluent-kafka-python)');
+  };
   return runDriver(versions, scenarios);
 }

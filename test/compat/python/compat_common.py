@@ -13,7 +13,11 @@ GROUP_COMMIT_OFFSET = 50
 LONG_POLL_MAX_WAIT_MS = 5000
 CODECS = ["none", "gzip", "snappy", "lz4", "zstd"]
 ALL = (["metadata"] + [f"produce-consume-{c}" for c in CODECS]
-       + ["list-offsets", "idempotent", "long-poll", "group-resume-1"])
+       + ["list-offsets", "idempotent", "long-poll", "transactions", "group-resume-1"])
+# The transactions scenario (docs/compat.md): input records, aborted records, partitions.
+TXN_INPUT = 300
+TXN_ABORTED = 10
+TXN_PARTITIONS = 3
 PAD = "0123456789" * 8
 NOT_INSTALLED_EXIT = 3
 
@@ -57,6 +61,37 @@ def verify(by_partition, count, partitions, client):
         total += len(records)
     if total != count:
         raise Check(f"{total} records read, expected {count}")
+
+
+def check_txn_output(records, with_aborted):
+    """records: [(partition, key bytes, value bytes)] of the transactions scenario's output topic:
+    every input record transformed exactly once (value + b"-out", same partition), the committed
+    b"tail" record written after the abort, and the aborted records only when read_uncommitted."""
+    what = "read_uncommitted" if with_aborted else "read_committed"
+    seen = set()
+    aborted = 0
+    for partition, k, v in records:
+        if k in seen:
+            raise Check(f"{what}: key {k!r} read twice")
+        seen.add(k)
+        if k.startswith(b"aborted-"):
+            aborted += 1
+            continue
+        if k == b"tail":
+            continue
+        i = int(k[len(b"key-"):])
+        if v != value(i) + b"-out":
+            raise Check(f"{what}: value of {k!r} differs")
+        if partition != i % TXN_PARTITIONS:
+            raise Check(f"{what}: {k!r} in partition {partition}")
+    want_aborted = TXN_ABORTED if with_aborted else 0
+    if aborted != want_aborted:
+        raise Check(f"{what}: {aborted} aborted records, expected {want_aborted}")
+    want = TXN_INPUT + 1 + want_aborted
+    if len(records) != want:
+        raise Check(f"{what}: {len(records)} records, expected {want}")
+    if b"tail" not in seen:
+        raise Check(f"{what}: the committed record after the abort was not read")
 
 
 def main(client_versions, scenarios):

@@ -282,10 +282,90 @@ def group_resume_check(bootstrap, prefix):
     return f"resumed at offset {c.GROUP_COMMIT_OFFSET} on 4 partitions"
 
 
+def read_txn_output(bootstrap, topic, isolation, count):
+    """Reads the output topic from the start until `count` records arrived, then 2 s more for extras."""
+    cons = consumer(bootstrap, extra={"isolation.level": isolation})
+    records = []
+    try:
+        cons.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in range(c.TXN_PARTITIONS)])
+        deadline = time.time() + 30
+        grace = None
+        while time.time() < deadline and (grace is None or time.time() < grace):
+            for msg in cons.consume(num_messages=1000, timeout=0.5):
+                if msg.error():
+                    if msg.error().code() == confluent_kafka.KafkaError._PARTITION_EOF:
+                        continue
+                    raise c.Check(f"consume error: {msg.error()}")
+                records.append((msg.partition(), msg.key(), msg.value()))
+            if grace is None and len(records) >= count:
+                grace = time.time() + 2
+    finally:
+        cons.close()
+    return records
+
+
+def transactions(bootstrap, prefix):
+    source, sink, group = f"{prefix}-txn-in", f"{prefix}-txn-out", f"{prefix}-txn-group"
+    create_topic(bootstrap, source, c.TXN_PARTITIONS)
+    create_topic(bootstrap, sink, c.TXN_PARTITIONS)
+    p = producer(bootstrap, "all", "none", idempotent=True)
+    for i in range(c.TXN_INPUT):
+        p.produce(source, value=c.value(i), key=c.key(i), partition=i % c.TXN_PARTITIONS)
+    if p.flush(30):
+        raise c.Check("input not delivered after 30 s")
+
+    tp = Producer({**c.librdkafka_security(), "bootstrap.servers": bootstrap, "client.id": CLIENT_ID,
+                   "transactional.id": f"{prefix}-txn", "linger.ms": 5})
+    tp.init_transactions(30)
+    cons = consumer(bootstrap, group, {"isolation.level": "read_committed"})
+    processed = 0
+    done = 0
+    try:
+        cons.subscribe([source])
+        deadline = time.time() + 60
+        while processed < c.TXN_INPUT:
+            if time.time() > deadline:
+                raise c.Check(f"processed {processed} of {c.TXN_INPUT} input records in 60 s")
+            msgs = [m for m in cons.consume(num_messages=50, timeout=0.5) if not m.error()]
+            if not msgs:
+                continue
+            tp.begin_transaction()
+            for m in msgs:
+                tp.produce(sink, key=m.key(), value=m.value() + b"-out", partition=m.partition())
+            tp.send_offsets_to_transaction(cons.position(cons.assignment()), cons.consumer_group_metadata(), 30)
+            tp.commit_transaction(30)
+            processed += len(msgs)
+            done += 1
+    finally:
+        cons.close()
+    # One transaction aborted, then a committed one a read_committed reader must get past it to.
+    tp.begin_transaction()
+    for i in range(c.TXN_ABORTED):
+        tp.produce(sink, key=f"aborted-{i}".encode(), value=b"aborted", partition=i % c.TXN_PARTITIONS)
+    tp.flush(30)
+    tp.abort_transaction(30)
+    tp.begin_transaction()
+    tp.produce(sink, key=b"tail", value=b"tail", partition=0)
+    tp.commit_transaction(30)
+
+    committed = read_txn_output(bootstrap, sink, "read_committed", c.TXN_INPUT + 1)
+    c.check_txn_output(committed, False)
+    uncommitted = read_txn_output(bootstrap, sink, "read_uncommitted", c.TXN_INPUT + 1 + c.TXN_ABORTED)
+    c.check_txn_output(uncommitted, True)
+    check = consumer(bootstrap, group)
+    try:
+        for tpo in check.committed([TopicPartition(source, p) for p in range(c.TXN_PARTITIONS)], timeout=20):
+            expect(f"group's committed offset of {source}-{tpo.partition}", tpo.offset, c.TXN_INPUT // c.TXN_PARTITIONS)
+    finally:
+        check.close()
+    return (f"{c.TXN_INPUT} records in {done} transactions (send_offsets_to_transaction), {c.TXN_ABORTED} aborted: "
+            f"read_committed {len(committed)}, read_uncommitted {len(uncommitted)}")
+
+
 if __name__ == "__main__":
     scenarios = {
         "metadata": metadata, "list-offsets": list_offsets, "idempotent": idempotent, "long-poll": long_poll,
-        "group-resume-1": group_resume_commit, "group-resume-2": group_resume_check,
+        "transactions": transactions, "group-resume-1": group_resume_commit, "group-resume-2": group_resume_check,
     }
     for codec in c.CODECS:
         scenarios[f"produce-consume-{codec}"] = produce_consume(codec)

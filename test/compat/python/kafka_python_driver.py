@@ -274,8 +274,91 @@ def group_resume_check(bootstrap, prefix):
     return f"resumed at offset {c.GROUP_COMMIT_OFFSET} on 4 partitions"
 
 
+def read_txn_output(bootstrap, topic, isolation, count):
+    """Reads the output topic from the start until `count` records arrived, then 2 s more for extras."""
+    cons = consumer(bootstrap, isolation_level=isolation)
+    records = []
+    try:
+        tps = [TopicPartition(topic, p) for p in range(c.TXN_PARTITIONS)]
+        cons.assign(tps)
+        cons.seek_to_beginning(*tps)
+        deadline = time.time() + 30
+        grace = None
+        while time.time() < deadline and (grace is None or time.time() < grace):
+            for tp, batch in cons.poll(timeout_ms=500).items():
+                records.extend((tp.partition, r.key, r.value) for r in batch)
+            if grace is None and len(records) >= count:
+                grace = time.time() + 2
+    finally:
+        cons.close(autocommit=False)
+    return records
+
+
+def transactions(bootstrap, prefix):
+    source, sink, group = f"{prefix}-txn-in", f"{prefix}-txn-out", f"{prefix}-txn-group"
+    create_topic(bootstrap, source, c.TXN_PARTITIONS).close()
+    create_topic(bootstrap, sink, c.TXN_PARTITIONS).close()
+    p = producer(bootstrap, "all", "none", idempotent=True)
+    for i in range(c.TXN_INPUT):
+        p.send(source, key=c.key(i), value=c.value(i), partition=i % c.TXN_PARTITIONS)
+    p.flush(timeout=30)
+    p.close(timeout=10)
+
+    tp = KafkaProducer(bootstrap_servers=bootstrap, client_id=CLIENT_ID, transactional_id=f"{prefix}-txn", linger_ms=5)
+    tp.init_transactions()
+    cons = consumer(bootstrap, group, isolation_level="read_committed", max_poll_records=50)
+    processed = 0
+    done = 0
+    try:
+        cons.subscribe([source])
+        deadline = time.time() + 60
+        while processed < c.TXN_INPUT:
+            if time.time() > deadline:
+                raise c.Check(f"processed {processed} of {c.TXN_INPUT} input records in 60 s")
+            polled = cons.poll(timeout_ms=500)
+            if not polled:
+                continue
+            tp.begin_transaction()
+            offsets = {}
+            for part, batch in polled.items():
+                for r in batch:
+                    tp.send(sink, key=r.key, value=r.value + b"-out", partition=part.partition)
+                    processed += 1
+                offsets[part] = OffsetAndMetadata(batch[-1].offset + 1, "", -1)
+            tp.send_offsets_to_transaction(offsets, cons.group_metadata())
+            tp.commit_transaction()
+            done += 1
+    finally:
+        cons.close(autocommit=False)
+    # One transaction aborted, then a committed one a read_committed reader must get past it to.
+    tp.begin_transaction()
+    for i in range(c.TXN_ABORTED):
+        tp.send(sink, key=f"aborted-{i}".encode(), value=b"aborted", partition=i % c.TXN_PARTITIONS)
+    tp.flush(timeout=30)
+    tp.abort_transaction()
+    tp.begin_transaction()
+    tp.send(sink, key=b"tail", value=b"tail", partition=0)
+    tp.commit_transaction()
+    tp.close(timeout=10)
+
+    committed = read_txn_output(bootstrap, sink, "read_committed", c.TXN_INPUT + 1)
+    c.check_txn_output(committed, False)
+    uncommitted = read_txn_output(bootstrap, sink, "read_uncommitted", c.TXN_INPUT + 1 + c.TXN_ABORTED)
+    c.check_txn_output(uncommitted, True)
+    check = consumer(bootstrap, group)
+    try:
+        for part in range(c.TXN_PARTITIONS):
+            expect(f"group's committed offset of {source}-{part}", check.committed(TopicPartition(source, part)),
+                   c.TXN_INPUT // c.TXN_PARTITIONS)
+    finally:
+        check.close(autocommit=False)
+    return (f"{c.TXN_INPUT} records in {done} transactions (send_offsets_to_transaction), {c.TXN_ABORTED} aborted: "
+            f"read_committed {len(committed)}, read_uncommitted {len(uncommitted)}")
+
+
 if __name__ == "__main__":
     scenarios = {
+        "transactions": transactions,
         "metadata": metadata, "list-offsets": list_offsets, "idempotent": idempotent, "long-poll": long_poll,
         "group-resume-1": group_resume_commit, "group-resume-2": group_resume_check,
     }

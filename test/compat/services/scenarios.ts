@@ -2,6 +2,7 @@
 // failed is not run and FAILs with that reason (it has not shown anything).
 import { ConnectCluster, connectConfigRestart, connectKillResume, connectPipeline } from './connect.ts';
 import type { BrokerClient } from './kafka.ts';
+import { streamsExactlyOnce } from './streams-eos.ts';
 import { streamsRestore } from './streams.ts';
 
 export interface ScenarioContext {
@@ -55,6 +56,13 @@ export function scenarios(): Scenario[] {
         'a Kafka Streams app (kafka-streams, at_least_once) counts records per key (40 keys) in a persistent RocksDB store; 3,000 input records processed and committed; kill -9; restarted on an EMPTY state dir, so the store is restored from its changelog (checked: cleanup.policy=compact); 2,000 more records; the last count per key in the output topic equals the runner\'s own count of all 5,000',
       timeoutMs: 160_000,
       run: streamsRestore,
+    },
+    {
+      name: 'streams-eos',
+      checks:
+        'the same count app with processing.guarantee=exactly_once_v2 while the runner produces keyed input (30 keys, batches of 50 every 100 ms); kill -9 three times at random points of the load, restarted each time on the same state dir; once the whole input is committed, the output read with read_committed holds for every key exactly the count updates 1, 2, ..., N (N = the runner\'s own count): no duplicate, no loss',
+      timeoutMs: 240_000,
+      run: streamsExactlyOnce,
     },
   ];
 }

@@ -23,6 +23,15 @@ const client = "franz-go"
 var args compat.Args
 
 func newClient(opts ...kgo.Opt) (*kgo.Client, error) {
+	all, err := clientOpts(opts...)
+	if err != nil {
+		return nil, err
+	}
+	return kgo.NewClient(all...)
+}
+
+// clientOpts are the seed broker, client id and the runner's security settings, then opts.
+func clientOpts(opts ...kgo.Opt) ([]kgo.Opt, error) {
 	base := []kgo.Opt{kgo.SeedBrokers(args.Bootstrap), kgo.ClientID("highwater-compat-franz-go")}
 	// The runner's security mode (test/compat/run.ts --security).
 	sec := compat.SecurityFromEnv()
@@ -43,7 +52,7 @@ func newClient(opts ...kgo.Opt) (*kgo.Client, error) {
 			base = append(base, kgo.SASL(scram.Auth{User: sec.Username, Pass: sec.Password}.AsSha512Mechanism()))
 		}
 	}
-	return kgo.NewClient(append(base, opts...)...)
+	return append(base, opts...), nil
 }
 
 func withTimeout(d time.Duration) (context.Context, context.CancelFunc) {
@@ -570,7 +579,8 @@ func groupResumeCheck() (string, error) {
 func main() {
 	args = compat.ParseArgs()
 	scenarios := compat.Scenarios{Metadata: metadata, ListOffsets: listOffsets, Idempotent: idempotent, LongPoll: longPoll,
-		GroupResumeCommit: groupResumeCommit, GroupResumeCheck: groupResumeCheck, ProduceConsume: produceConsume}.Map()
+		GroupResumeCommit: groupResumeCommit, GroupResumeCheck: groupResumeCheck, ProduceConsume: produceConsume,
+		Transactions: transactions}.Map()
 	compat.Run(args, []string{fmt.Sprintf("franz-go %s (kadm %s)", compat.ModuleVersion("github.com/twmb/franz-go"),
 		compat.ModuleVersion("github.com/twmb/franz-go/pkg/kadm"))}, scenarios)
 }

@@ -578,7 +578,8 @@ func groupResumeCheck() (string, error) {
 func main() {
 	args = compat.ParseArgs()
 	scenarios := compat.Scenarios{Metadata: metadata, ListOffsets: listOffsets, Idempotent: idempotent, LongPoll: longPoll,
-		GroupResumeCommit: groupResumeCommit, GroupResumeCheck: groupResumeCheck, ProduceConsume: produceConsume}.Map()
+		GroupResumeCommit: groupResumeCommit, GroupResumeCheck: groupResumeCheck, ProduceConsume: produceConsume,
+		Transactions: transactions}.Map()
 	compat.Run(args, []string{fmt.Sprintf("sarama %s (config.Version %s)", compat.ModuleVersion("github.com/IBM/sarama"),
 		sarama.NewConfig().Version)}, scenarios)
 }

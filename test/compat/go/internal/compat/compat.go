@@ -20,6 +20,10 @@ const (
 	GroupRecordsPerPartition = 100
 	GroupCommitOffset        = 50
 	LongPollMaxWaitMs        = 5000
+	// The transactions scenario (docs/compat.md): input records, aborted records, partitions.
+	TxnInput      = 300
+	TxnAborted    = 10
+	TxnPartitions = 3
 )
 
 var Codecs = []string{"none", "gzip", "snappy", "lz4", "zstd"}
@@ -30,7 +34,7 @@ func All() []string {
 	for _, codec := range Codecs {
 		names = append(names, "produce-consume-"+codec)
 	}
-	return append(names, "list-offsets", "idempotent", "long-poll", "group-resume-1")
+	return append(names, "list-offsets", "idempotent", "long-poll", "transactions", "group-resume-1")
 }
 
 var pad = strings.Repeat("0123456789", 8)
@@ -53,6 +57,59 @@ type Record struct {
 	Key     []byte
 	Value   []byte
 	Headers []Header
+}
+
+// TxnRecord is a record of the transactions scenario's output topic as read back.
+type TxnRecord struct {
+	Partition  int32
+	Key, Value []byte
+}
+
+// CheckTxnOutput: every input record transformed exactly once (value + "-out", same partition),
+// the committed "tail" record written after the abort, and the aborted records only when
+// read_uncommitted.
+func CheckTxnOutput(records []TxnRecord, withAborted bool) error {
+	what := "read_committed"
+	wantAborted := 0
+	if withAborted {
+		what, wantAborted = "read_uncommitted", TxnAborted
+	}
+	seen := map[string]bool{}
+	aborted := 0
+	for _, r := range records {
+		k := string(r.Key)
+		if seen[k] {
+			return fmt.Errorf("%s: key %s read twice", what, k)
+		}
+		seen[k] = true
+		if strings.HasPrefix(k, "aborted-") {
+			aborted++
+			continue
+		}
+		if k == "tail" {
+			continue
+		}
+		i, err := strconv.Atoi(strings.TrimPrefix(k, "key-"))
+		if err != nil {
+			return fmt.Errorf("%s: unexpected key %q", what, k)
+		}
+		if !bytes.Equal(r.Value, append(Value(i), []byte("-out")...)) {
+			return fmt.Errorf("%s: value of %s differs", what, k)
+		}
+		if int(r.Partition) != i%TxnPartitions {
+			return fmt.Errorf("%s: %s in partition %d", what, k, r.Partition)
+		}
+	}
+	if aborted != wantAborted {
+		return fmt.Errorf("%s: %d aborted records, expected %d", what, aborted, wantAborted)
+	}
+	if len(records) != TxnInput+1+wantAborted {
+		return fmt.Errorf("%s: %d records, expected %d", what, len(records), TxnInput+1+wantAborted)
+	}
+	if !seen["tail"] {
+		return fmt.Errorf("%s: the committed record after the abort was not read", what)
+	}
+	return nil
 }
 
 // ErrSkip marks a scenario the client cannot do.
@@ -152,7 +209,9 @@ func Run(args Args, versions []string, scenarios map[string]func() (string, erro
 type Scenarios struct {
 	Metadata, ListOffsets, Idempotent, LongPoll func() (string, error)
 	GroupResumeCommit, GroupResumeCheck         func() (string, error)
-	ProduceConsume                              func(codec string) func() (string, error)
+	// Transactions is nil for a client without transactions: the scenario is then SKIPped.
+	Transactions   func() (string, error)
+	ProduceConsume func(codec string) func() (string, error)
 }
 
 func (s Scenarios) Map() map[string]func() (string, error) {
@@ -163,6 +222,10 @@ func (s Scenarios) Map() map[string]func() (string, error) {
 		"long-poll":      s.LongPoll,
 		"group-resume-1": s.GroupResumeCommit,
 		"group-resume-2": s.GroupResumeCheck,
+		"transactions":   s.Transactions,
+	}
+	if s.Transactions == nil {
+		named["transactions"] = func() (string, error) { return "", ErrSkip{"not supported by the client (no transactional producer)"} }
 	}
 	for _, codec := range Codecs {
 		named["produce-consume-"+codec] = s.ProduceConsume(codec)

@@ -47,7 +47,7 @@ public final class Driver {
   static final String PAD = "0123456789".repeat(8);
   static final List<String> ALL = List.of("metadata", "produce-consume-none", "produce-consume-gzip",
       "produce-consume-snappy", "produce-consume-lz4", "produce-consume-zstd", "list-offsets",
-      "idempotent", "long-poll", "group-resume-1");
+      "idempotent", "long-poll", "transactions", "group-resume-1");
 
   static final class Skip extends RuntimeException {
     Skip(String why) { super(why); }
@@ -124,6 +124,7 @@ public final class Driver {
       case "list-offsets" -> listOffsets();
       case "idempotent" -> idempotent();
       case "long-poll" -> longPoll();
+      case "transactions" -> new Transactions(this).run();
       case "group-resume-1" -> groupResumeCommit();
       case "group-resume-2" -> groupResumeCheck();
       default -> throw new Skip("unknown scenario");

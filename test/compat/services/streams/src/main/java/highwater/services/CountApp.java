@@ -19,22 +19,23 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * topic in a persistent (RocksDB) key-value store, and writes every updated count to the output
  * topic. The store's changelog is a compacted topic Streams creates itself.
  *
- * <p>Usage: CountApp BOOTSTRAP APPLICATION_ID INPUT_TOPIC OUTPUT_TOPIC STATE_DIR. Prints "RUNNING"
- * on stdout once the instance has its tasks, and runs until killed.
+ * <p>Usage: CountApp BOOTSTRAP APPLICATION_ID INPUT_TOPIC OUTPUT_TOPIC STATE_DIR [GUARANTEE]
+ * (GUARANTEE: at_least_once, the default, or exactly_once_v2). Prints "RUNNING" on stdout once
+ * the instance has its tasks, and runs until killed.
  */
 public final class CountApp {
   private CountApp() {}
 
   public static void main(String[] args) throws InterruptedException {
-    if (args.length != 5) {
-      System.err.println("usage: CountApp BOOTSTRAP APPLICATION_ID INPUT_TOPIC OUTPUT_TOPIC STATE_DIR");
+    if (args.length != 5 && args.length != 6) {
+      System.err.println("usage: CountApp BOOTSTRAP APPLICATION_ID INPUT_TOPIC OUTPUT_TOPIC STATE_DIR [GUARANTEE]");
       System.exit(2);
     }
     Properties props = new Properties();
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, args[0]);
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, args[1]);
     props.put(StreamsConfig.STATE_DIR_CONFIG, args[4]);
-    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
+    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, args.length == 6 ? args[5] : StreamsConfig.AT_LEAST_ONCE);
     props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
     props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 500);
     // No record cache: every count update goes to the changelog and the output, so the changelog
