@@ -6,7 +6,7 @@
 // the classic ones stay in it as classic members), then one by one back to classic (the last
 // consumer-protocol member leaving downgrades it). No acknowledged record is lost, none is
 // committed twice, no partition is owned by two members at once.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, expect, test } from 'vitest';
@@ -18,6 +18,8 @@ import {
 } from './consumer-protocol.ts';
 
 const cleanups: (() => Promise<unknown>)[] = [];
+/** ROLLING_TRACE=<file>: each step with its time, to see where a slow run spends it. */
+const trace = (what: string) => { if (process.env.ROLLING_TRACE) appendFileSync(process.env.ROLLING_TRACE, `${new Date().toISOString()} ${what}\n`); };
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
 });
@@ -69,17 +71,23 @@ async function scenario(target: Target): Promise<void> {
   };
   for (const name of ['a', 'b', 'c']) {
     start(`${name}-classic`, 'classic');
-    await until(`${name}-classic to get partitions`, () => settled(live));
+    await until(`${name}-classic to get partitions`, () => settled(live)).catch((err: Error) => {
+      throw new Error(`${err.message}\n${live.map((m) => `${m.name}: owned [${[...m.owned]}], events ${m.events.slice(-8).join(' ')}; stderr ${m.stderr.slice(-1500)}`).join('\n')}`);
+    });
   }
   expect(target.groupType?.(group) ?? 'classic').toBe('classic');
+  trace('three classic members settled');
 
   // Restart each member with the other protocol, one at a time, waiting for the group to settle.
   const roll = async (protocol: 'classic' | 'consumer') => {
     for (const name of ['a', 'b', 'c']) {
       const old = live.find((m) => m.name.startsWith(`${name}-`))!;
+      trace(`${old.name} leaving`);
       await old.leave();
+      trace(`${old.name} left`);
       live.splice(live.indexOf(old), 1);
       start(`${name}-${protocol}-${all.length}`, protocol);
+      trace(`${name} started on ${protocol}`);
       await until(`${name} on the ${protocol} protocol to get partitions`, () => settled(live)).catch((err: Error) => {
         throw new Error(`${err.message}\n${live.map((m) => `${m.name}: owned [${[...m.owned]}], events ${m.events.slice(-8).join(' ')}; stderr ${m.stderr.slice(-1500)}`).join('\n')}`);
       });
@@ -92,6 +100,7 @@ async function scenario(target: Target): Promise<void> {
   await roll('classic');
   expect(target.groupType?.(group) ?? 'classic').toBe('classic');
 
+  trace('rolled back to classic');
   await producer.stop();
   const missing = () => {
     const read = new Set(all.flatMap((m) => [...m.records, ...(m.exited ? m.inflight : [])].map(([p, o]) => `${p}:${o}`)));
@@ -110,7 +119,7 @@ async function scenario(target: Target): Promise<void> {
 
 test.skipIf(!memberInstalled('java'))('Java members rolled classic -> consumer -> classic on Highwater: upgrade and downgrade online, nothing lost or read twice', async () => {
   await scenario(await highwater());
-}, 300_000);
+}, 400_000);
 
 test.skipIf(!memberInstalled('java') || !kafkaAvailable())('Java members rolled classic -> consumer -> classic on Apache Kafka: the same scenario', async () => {
   await scenario(await kafka());
