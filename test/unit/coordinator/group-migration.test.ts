@@ -162,3 +162,11 @@ test('classic members inside a consumer group survive a restart', async () => {
   expect(coordinator.heartbeat({ groupId: 'g', generationId: 1, memberId: classicId, groupInstanceId: null })).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
   expect(coordinator.heartbeat({ groupId: 'g', generationId: 1, memberId: 'a', groupInstanceId: null })).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
 });
+
+test('group.consumer.migration.policy: Kafka\'s four names in any case, bidirectional by default, from flag or environment', async () => {
+  const { loadConfig } = await import('../../../src/config.ts');
+  expect(loadConfig({}, {}).groupConsumerMigrationPolicy).toBe('bidirectional');
+  expect(loadConfig({ groupConsumerMigrationPolicy: 'UPGRADE' }, {}).groupConsumerMigrationPolicy).toBe('UPGRADE');
+  expect(loadConfig({}, { HIGHWATER_GROUP_CONSUMER_MIGRATION_POLICY: 'disabled' }).groupConsumerMigrationPolicy).toBe('disabled');
+  expect(() => loadConfig({ groupConsumerMigrationPolicy: 'sideways' }, {})).toThrow(/--group-consumer-migration-policy must be one of bidirectional, upgrade, downgrade, disabled/);
+});
