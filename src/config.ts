@@ -43,6 +43,11 @@ export interface GroupCoordinatorSettings {
   groupConsumerAssignors: string;
   /** group.consumer.assignment.interval.ms: a group's target assignment is recomputed at most this often. */
   groupConsumerAssignmentIntervalMs: number;
+  /**
+   * group.consumer.migration.policy: whether a non-empty classic group converts online into a
+   * consumer group (upgrade) and back (downgrade): bidirectional, upgrade, downgrade, disabled.
+   */
+  groupConsumerMigrationPolicy: string;
 }
 
 export const DEFAULT_GROUP_COORDINATOR_SETTINGS: Readonly<GroupCoordinatorSettings> = Object.freeze({
@@ -62,6 +67,7 @@ export const DEFAULT_GROUP_COORDINATOR_SETTINGS: Readonly<GroupCoordinatorSettin
   groupConsumerMaxSize: 2_147_483_647,
   groupConsumerAssignors: 'uniform,range',
   groupConsumerAssignmentIntervalMs: 1_000,
+  groupConsumerMigrationPolicy: 'bidirectional',
 });
 
 export interface BrokerConfig extends GroupCoordinatorSettings {
@@ -212,6 +218,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'groupConsumerMaxSize', flag: 'group-consumer-max-size', kind: 'int', description: 'most members of one consumer-protocol group (group.consumer.max.size)', defaultValue: () => DEFAULT_GROUP_COORDINATOR_SETTINGS.groupConsumerMaxSize },
   { key: 'groupConsumerAssignors', flag: 'group-consumer-assignors', kind: 'string', description: 'server-side assignors, comma-separated, the first is the default: uniform, range (group.consumer.assignors)', defaultValue: () => DEFAULT_GROUP_COORDINATOR_SETTINGS.groupConsumerAssignors },
   { key: 'groupConsumerAssignmentIntervalMs', flag: 'group-consumer-assignment-interval-ms', kind: 'int', description: 'a consumer-protocol group\'s target assignment is recomputed at most this often, 0-15000 (group.consumer.assignment.interval.ms)', defaultValue: () => DEFAULT_GROUP_COORDINATOR_SETTINGS.groupConsumerAssignmentIntervalMs },
+  { key: 'groupConsumerMigrationPolicy', flag: 'group-consumer-migration-policy', kind: 'string', description: 'online conversion of a non-empty group between the classic and the consumer protocol during a rolling upgrade: bidirectional, upgrade, downgrade, disabled (group.consumer.migration.policy)', defaultValue: () => DEFAULT_GROUP_COORDINATOR_SETTINGS.groupConsumerMigrationPolicy },
   { key: 'topicDefaults', flag: 'topic-defaults', kind: 'json', description: 'JSON object of default topic configs, e.g. {"segment.bytes":"1073741824"}', defaultValue: () => ({}) },
   { key: 'listeners', flag: 'listeners', kind: 'string', description: 'Kafka listeners NAME://host:port,... (listeners); empty: one PLAINTEXT listener on --host/--port', defaultValue: () => '' },
   { key: 'advertisedListeners', flag: 'advertised-listeners', kind: 'string', description: 'NAME://host:port,... told to clients in Metadata (advertised.listeners); a listener not named advertises its own address', defaultValue: () => '' },
@@ -421,6 +428,15 @@ export function loadConfig(flags: Partial<Record<keyof BrokerConfig, unknown>>, 
   return config;
 }
 
+export const MIGRATION_POLICIES = ['bidirectional', 'upgrade', 'downgrade', 'disabled'] as const;
+export type MigrationPolicy = typeof MIGRATION_POLICIES[number];
+
+/** group.consumer.migration.policy as Kafka's ConsumerGroupMigrationPolicy reads it (case-insensitive). */
+export function migrationPolicy(value: string): { upgrade: boolean; downgrade: boolean } {
+  const v = value.toLowerCase();
+  return { upgrade: v === 'bidirectional' || v === 'upgrade', downgrade: v === 'bidirectional' || v === 'downgrade' };
+}
+
 /** Kafka's start-up checks of the consumer group protocol's settings (GroupCoordinatorConfig). */
 function checkConsumerGroupSettings(c: BrokerConfig): void {
   const within = (name: string, v: number, min: number, max: number) => {
@@ -437,6 +453,10 @@ function checkConsumerGroupSettings(c: BrokerConfig): void {
     throw new ConfigError('--group-consumer-assignment-interval-ms must be between 0 and 15000');
   }
   if (c.groupConsumerMaxSize < 1) throw new ConfigError('--group-consumer-max-size must be at least 1');
+  // Kafka's CaseInsensitiveValidString: any case of the four names.
+  if (!MIGRATION_POLICIES.includes(c.groupConsumerMigrationPolicy.toLowerCase() as MigrationPolicy)) {
+    throw new ConfigError(`--group-consumer-migration-policy must be one of ${MIGRATION_POLICIES.join(', ')}, not '${c.groupConsumerMigrationPolicy}'`);
+  }
   const assignors = c.groupConsumerAssignors.split(',').map((s) => s.trim()).filter((s) => s !== '');
   const known = ['uniform', 'range'];
   if (assignors.length === 0 || assignors.some((a) => !known.includes(a))) {

@@ -1,6 +1,7 @@
 // One consumer group of the classic rebalance protocol: its members, generation, selected protocol
 // and state. Pure bookkeeping; the GroupCoordinator drives the transitions and owns the timers.
-// Member metadata and assignments are opaque bytes, stored and relayed untouched (DESIGN.md §7).
+// Member metadata and assignments are opaque bytes, stored and relayed untouched (DESIGN.md §7);
+// only the online migration to and from a consumer group (group-migration.ts) decodes them, as Kafka does.
 //
 //            join (first member)            all members joined / rebalance timeout
 //   Empty ────────────────────▶ Preparing ──────────────────────────────────▶ Completing

@@ -11,11 +11,14 @@
 //   value = JSON { instanceId, rackId, clientId, clientHost, rebalanceTimeoutMs, serverAssignor,
 //                  subscribedTopicNames, subscribedTopicRegex, memberEpoch, previousMemberEpoch,
 //                  state, assigned, pendingRevocation, target,
-//                  assignmentEpochs: [["topicId:partition", epoch], ...] } | null (member removed)
+//                  assignmentEpochs: [["topicId:partition", epoch], ...],
+//                  classic: null | { sessionTimeoutMs, protocols: [[name, base64 metadata], ...] } }
+//           | null (member removed); classic is set for a member using the classic protocol
+//           inside the consumer group (rolling upgrade), absent in older records (= null)
 //           where an assignment is [[topicId, [partition, ...]], ...]
 import type { RecordInput } from '../protocol/records.ts';
 import type { Assignment } from './consumer-assignors.ts';
-import type { ConsumerGroupMember, MemberState } from './consumer-group.ts';
+import type { ClassicMemberMetadata, ConsumerGroupMember, MemberState } from './consumer-group.ts';
 
 export const CONSUMER_GROUP_LOG_FORMAT = 1;
 
@@ -40,6 +43,13 @@ function fromWire(w: unknown): Assignment {
   return new Map((w as WireAssignment).map(([t, ps]) => [String(t), new Set(ps.map(Number))]));
 }
 
+function decodeClassic(v: unknown): ClassicMemberMetadata | null {
+  if (v === null || typeof v !== 'object') return null;
+  const c = v as { sessionTimeoutMs?: unknown; protocols?: unknown };
+  const protocols = Array.isArray(c.protocols) ? (c.protocols as [string, string][]).map(([name, b64]) => ({ name: String(name), metadata: Buffer.from(String(b64), 'base64') })) : [];
+  return { sessionTimeoutMs: Number(c.sessionTimeoutMs), protocols };
+}
+
 export function isConsumerGroupEntry(entry: object): entry is ConsumerGroupLogEntry {
   return 'kind' in entry && (entry.kind === 'cg-group' || entry.kind === 'cg-member');
 }
@@ -58,6 +68,7 @@ export function encodeConsumerGroupEntry(entry: ConsumerGroupLogEntry): RecordIn
     memberEpoch: m.memberEpoch, previousMemberEpoch: m.previousMemberEpoch, state: m.state,
     assigned: toWire(m.assigned), pendingRevocation: toWire(m.pendingRevocation), target: toWire(target),
     assignmentEpochs: [...m.assignmentEpochs],
+    classic: m.classic === null ? null : { sessionTimeoutMs: m.classic.sessionTimeoutMs, protocols: m.classic.protocols.map((x) => [x.name, x.metadata.toString('base64')]) },
   }));
   return { key, value, headers: [] };
 }
@@ -97,6 +108,7 @@ export function decodeConsumerGroupEntry(key: Buffer | null, value: Buffer | nul
       assigned: fromWire(v.assigned),
       pendingRevocation: fromWire(v.pendingRevocation),
       assignmentEpochs: new Map(Array.isArray(v.assignmentEpochs) ? (v.assignmentEpochs as [string, number][]).map(([k, e]) => [String(k), Number(e)]) : []),
+      classic: decodeClassic(v.classic),
     };
     return { kind: 'cg-member', group: k[2], memberId, value: { member, target: fromWire(v.target) } };
   }

@@ -24,6 +24,16 @@ export interface OwnedTopicPartitions {
   partitions: number[];
 }
 
+/**
+ * A member that speaks the classic protocol inside a consumer group (a rolling upgrade, KIP-848's
+ * migration): what it sent in its last JoinGroup. Kafka keeps the same in the member record's
+ * classic_member_metadata.
+ */
+export interface ClassicMemberMetadata {
+  sessionTimeoutMs: number;
+  protocols: { name: string; metadata: Buffer }[];
+}
+
 export interface ConsumerGroupMember {
   memberId: string;
   instanceId: string | null;
@@ -44,13 +54,15 @@ export interface ConsumerGroupMember {
    * commit at an older epoch is still accepted for a partition the member has held since then.
    */
   assignmentEpochs: Map<string, number>;
+  /** Set when the member uses the classic protocol (JoinGroup/SyncGroup/Heartbeat), null otherwise. */
+  classic: ClassicMemberMetadata | null;
 }
 
 export function newMember(memberId: string): ConsumerGroupMember {
   return {
     memberId, instanceId: null, rackId: null, clientId: '', clientHost: '', rebalanceTimeoutMs: -1, serverAssignor: null,
     subscribedTopicNames: [], subscribedTopicRegex: null, memberEpoch: 0, previousMemberEpoch: 0, state: 'stable',
-    assigned: emptyAssignment(), pendingRevocation: emptyAssignment(), assignmentEpochs: new Map(),
+    assigned: emptyAssignment(), pendingRevocation: emptyAssignment(), assignmentEpochs: new Map(), classic: null,
   };
 }
 

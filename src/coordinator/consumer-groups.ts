@@ -19,6 +19,17 @@ import {
   LEAVE_GROUP_STATIC_MEMBER_EPOCH, newMember, type OwnedTopicPartitions, reconcile, sameAssignment,
 } from './consumer-group.ts';
 import type { ConsumerGroupLogEntry } from './consumer-group-log.ts';
+import { migrationPolicy } from '../config.ts';
+import type { ClassicGroup, JoinGroupParams, JoinResult, MemberIdentity, SyncGroupParams, SyncResult } from './classic-group.ts';
+import { classicGroupEntry, type ClassicGroupLogEntry } from './classic-group-log.ts';
+import {
+  allClassicExcept, classicGroupFromConsumer, CONSUMER_PROTOCOL_TYPE, consumerGroupFromClassic, decodeSubscription, encodeAssignment,
+  ownedPartitions, protocolVersion, type TopicNames,
+} from './group-migration.ts';
+import type { ConsumerProtocolSubscription } from '../protocol/generated/consumer-protocol-subscription.ts';
+import { failedJoin, failedSync } from './rebalance.ts';
+
+type LogEntry = ConsumerGroupLogEntry | ClassicGroupLogEntry;
 
 /** A topic as the assignors see it. */
 export interface TopicView {
@@ -88,12 +99,18 @@ export interface ConsumerGroupsOptions {
   log: Logger;
   now: () => number;
   /** Durable before it resolves (the coordinator's log). */
-  write: (entries: ConsumerGroupLogEntry[]) => Promise<void>;
+  write: (entries: LogEntry[]) => Promise<void>;
   topics: () => Iterable<TopicView>;
   /** Whether a classic group of this id exists, and whether it is empty (a consumer group may replace it then). */
   classicGroup: (groupId: string) => 'none' | 'empty' | 'not-empty';
   /** Forgets the empty classic group a new consumer group replaces (Kafka keeps its offsets). */
   dropEmptyClassicGroup: (groupId: string) => void;
+  /** The classic group of this id with members (online upgrade), if any. */
+  classicGroupWithMembers?: (groupId: string) => ClassicGroup | undefined;
+  /** The classic group leaves the classic protocol (upgrade): its waiters are answered; returns its tombstone. */
+  detachClassicGroup?: (group: ClassicGroup) => ClassicGroupLogEntry[];
+  /** A downgraded group joins the classic groups and rebalances. */
+  adoptClassicGroup?: (group: ClassicGroup) => void;
 }
 
 function failed(errorCode: number, errorMessage: string | null): ConsumerGroupHeartbeatResult {
@@ -108,7 +125,12 @@ export class ConsumerGroups {
   readonly #settings: Readonly<GroupCoordinatorSettings>;
   readonly #log: Logger;
   readonly #now: () => number;
-  readonly #write: (entries: ConsumerGroupLogEntry[]) => Promise<void>;
+  readonly #write: (entries: LogEntry[]) => Promise<void>;
+  readonly #options: ConsumerGroupsOptions;
+  readonly #policy: { upgrade: boolean; downgrade: boolean };
+  /** Classic members' join (rebalance) and sync timers, by group and member. */
+  readonly #joinTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  readonly #syncTimers = new Map<string, ReturnType<typeof setTimeout>>();
   readonly #topics: () => Iterable<TopicView>;
   readonly #classicGroup: ConsumerGroupsOptions['classicGroup'];
   readonly #dropEmptyClassicGroup: ConsumerGroupsOptions['dropEmptyClassicGroup'];
@@ -126,6 +148,8 @@ export class ConsumerGroups {
     this.#log = options.log;
     this.#now = options.now;
     this.#write = options.write;
+    this.#options = options;
+    this.#policy = migrationPolicy(options.settings.groupConsumerMigrationPolicy ?? 'bidirectional');
     this.#topics = options.topics;
     this.#classicGroup = options.classicGroup;
     this.#dropEmptyClassicGroup = options.dropEmptyClassicGroup;
@@ -174,7 +198,7 @@ export class ConsumerGroups {
         this.#write(entries).catch((err: unknown) => this.#log.error({ err, group: g.groupId }, 'target assignment could not be written'));
       }
       for (const m of g.members.values()) {
-        this.#scheduleSession(g.groupId, m.memberId);
+        this.#scheduleSession(g.groupId, m.memberId, m.classic?.sessionTimeoutMs);
         if (m.state === 'unrevoked_partitions') this.#scheduleRebalanceTimeout(g.groupId, m);
       }
     }
@@ -184,6 +208,10 @@ export class ConsumerGroups {
     for (const t of this.#sessionTimers.values()) clearTimeout(t);
     for (const t of this.#rebalanceTimers.values()) clearTimeout(t);
     for (const t of this.#assignTimers.values()) clearTimeout(t);
+    for (const t of this.#joinTimers.values()) clearTimeout(t);
+    for (const t of this.#syncTimers.values()) clearTimeout(t);
+    this.#joinTimers.clear();
+    this.#syncTimers.clear();
     this.#assignTimers.clear();
     this.#sessionTimers.clear();
     this.#rebalanceTimers.clear();
@@ -201,7 +229,7 @@ export class ConsumerGroups {
   // ---- ConsumerGroupHeartbeat ----
 
   async heartbeat(p: ConsumerGroupHeartbeatParams): Promise<ConsumerGroupHeartbeatResult> {
-    let outcome: { result: ConsumerGroupHeartbeatResult; entries: ConsumerGroupLogEntry[] };
+    let outcome: { result: ConsumerGroupHeartbeatResult; entries: LogEntry[] };
     try {
       this.#validate(p);
       outcome = p.memberEpoch === LEAVE_GROUP_MEMBER_EPOCH || p.memberEpoch === LEAVE_GROUP_STATIC_MEMBER_EPOCH ? this.#leave(p) : this.#heartbeat(p);
@@ -264,10 +292,14 @@ export class ConsumerGroups {
     return compiled;
   }
 
-  #consumerGroup(groupId: string, create: boolean): { group: ConsumerGroup; created: boolean } {
+  #consumerGroup(groupId: string, create: boolean): { group: ConsumerGroup; created: boolean; converted: LogEntry[] | null } {
     const existing = this.#groups.get(groupId);
-    if (existing) return { group: existing, created: false };
+    if (existing) return { group: existing, created: false, converted: null };
     const classic = this.#classicGroup(groupId);
+    if (classic === 'not-empty' && create) {
+      const converted = this.#maybeUpgrade(groupId);
+      if (converted) return { ...converted, created: false };
+    }
     // Kafka's getOrMaybeCreateConsumerGroup: an empty classic group is replaced by a joining member;
     // one with members is not a consumer group (online upgrade is not served here).
     if (classic === 'not-empty' || (classic === 'empty' && !create)) throw new GroupApiError(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} is not a consumer group.`);
@@ -276,17 +308,50 @@ export class ConsumerGroups {
       this.#dropEmptyClassicGroup(groupId);
       this.#log.info({ group: groupId }, 'empty classic group converted to a consumer group');
     }
-    return { group: this.#groupOrCreate(groupId), created: true };
+    return { group: this.#groupOrCreate(groupId), created: true, converted: null };
   }
 
-  #heartbeat(p: ConsumerGroupHeartbeatParams): { result: ConsumerGroupHeartbeatResult; entries: ConsumerGroupLogEntry[] } {
+  /** Kafka's validateOnlineUpgrade and convertToConsumerGroup; undefined when the upgrade is not allowed. */
+  #maybeUpgrade(groupId: string): { group: ConsumerGroup; converted: LogEntry[] } | undefined {
+    const classic = this.#options.classicGroupWithMembers?.(groupId);
+    if (!classic || !this.#options.detachClassicGroup) return undefined;
+    if (!this.#policy.upgrade) {
+      this.#log.info({ group: groupId }, 'classic group not upgraded: the online upgrade is disabled (group.consumer.migration.policy)');
+      return undefined;
+    }
+    if (classic.protocolType !== CONSUMER_PROTOCOL_TYPE) return undefined;
+    if (classic.members.size > this.#settings.groupConsumerMaxSize) return undefined;
+    let group: ConsumerGroup;
+    try {
+      group = consumerGroupFromClassic(classic, this.#topicNames(), this.#now());
+    } catch (err) {
+      this.#log.warn({ err, group: groupId }, 'classic group not upgraded: its embedded consumer protocol is malformed');
+      throw new GroupApiError(ErrorCode.GROUP_ID_NOT_FOUND, `Cannot upgrade the classic group ${groupId} to consumer group because the embedded consumer protocol is malformed.`);
+    }
+    const converted: LogEntry[] = this.#options.detachClassicGroup(classic);
+    group.subscriptionSignature = this.#subscriptionSignature(group);
+    this.#groups.set(groupId, group);
+    this.#lastAssignment.delete(groupId);
+    for (const m of group.members.values()) this.#scheduleSession(groupId, m.memberId, m.classic?.sessionTimeoutMs);
+    this.#log.info({ group: groupId, members: group.members.size, groupEpoch: group.groupEpoch }, 'classic group upgraded online to a consumer group');
+    return { group, converted };
+  }
+
+  #topicNames(): TopicNames {
+    const all = [...this.#topics()];
+    const byName = new Map(all.map((t) => [t.name, t.topicId]));
+    const byId = new Map(all.map((t) => [t.topicId, t.name]));
+    return { idOf: (n) => byName.get(n), nameOf: (id) => byId.get(id) };
+  }
+
+  #heartbeat(p: ConsumerGroupHeartbeatParams): { result: ConsumerGroupHeartbeatResult; entries: LogEntry[] } {
     const joining = p.memberEpoch === 0;
     if (!joining && !this.#groups.has(p.groupId)) this.#consumerGroup(p.groupId, false);
-    const { group, created } = joining ? this.#consumerGroup(p.groupId, true) : { group: this.#groups.get(p.groupId)!, created: false };
+    const { group, created, converted } = joining ? this.#consumerGroup(p.groupId, true) : { group: this.#groups.get(p.groupId)!, created: false, converted: null };
     // Kafka 4.4 starts a new group at epoch 1 (a first member subscribed to nothing gets epoch 1,
     // one subscribed to a topic epoch 2: the subscription bumps it once more).
     if (created) group.groupEpoch = 1;
-    const entries: ConsumerGroupLogEntry[] = [];
+    const entries: LogEntry[] = [...(converted ?? [])];
     const maxSize = this.#settings.groupConsumerMaxSize;
     if (group.members.size >= maxSize && (p.memberId === '' || !group.members.has(p.memberId))) {
       if (group.members.size === 0) this.#groups.delete(group.groupId);
@@ -324,7 +389,7 @@ export class ConsumerGroups {
       group.subscriptionSignature = signature;
       this.#log.info({ group: group.groupId, groupEpoch: group.groupEpoch }, 'consumer group epoch bumped');
     }
-    if (bump || created) {
+    if (bump || created || converted) {
       this.#maybeAssign(group);
       entries.push(this.#groupRecord(group));
       for (const m of group.members.values()) entries.push(this.#memberRecord(group, m));
@@ -340,7 +405,7 @@ export class ConsumerGroups {
         else this.#cancelRebalanceTimeout(group.groupId, next.memberId);
       }
     }
-    if (!(bump || created) && !sameMember(current, member)) entries.push(this.#memberRecord(group, current));
+    if (!(bump || created || converted) && !sameMember(current, member)) entries.push(this.#memberRecord(group, current));
     this.#scheduleSession(group.groupId, current.memberId);
 
     const full = joining || (p.rebalanceTimeoutMs !== -1 && p.subscribedTopicNames !== null && p.topicPartitions !== null);
@@ -391,7 +456,7 @@ export class ConsumerGroups {
     return { member: existing, replaced: null };
   }
 
-  #leave(p: ConsumerGroupHeartbeatParams): { result: ConsumerGroupHeartbeatResult; entries: ConsumerGroupLogEntry[] } {
+  #leave(p: ConsumerGroupHeartbeatParams): { result: ConsumerGroupHeartbeatResult; entries: LogEntry[] } {
     const group = this.#groups.get(p.groupId);
     if (!group) this.#consumerGroup(p.groupId, false);
     const g = group!;
@@ -422,7 +487,9 @@ export class ConsumerGroups {
   }
 
   /** Removes a member and bumps the group epoch: its partitions go to the others. */
-  #fence(group: ConsumerGroup, memberId: string): ConsumerGroupLogEntry[] {
+  #fence(group: ConsumerGroup, memberId: string): LogEntry[] {
+    const downgraded = this.#maybeDowngrade(group, memberId);
+    if (downgraded) return downgraded;
     this.#cancelTimers(group.groupId, memberId);
     group.removeMember(memberId);
     group.groupEpoch += 1;
@@ -443,15 +510,284 @@ export class ConsumerGroups {
     this.#write(this.#fence(group, memberId)).catch((err: unknown) => this.#log.error({ err, group: groupId }, 'fencing could not be written'));
   }
 
+  // ---- online migration: the downgrade, and classic members inside a consumer group ----
+
+  /** Kafka's validateOnlineDowngradeWithFencedMember and convertToClassicGroup; undefined when the group stays. */
+  #maybeDowngrade(group: ConsumerGroup, leavingMemberId: string): LogEntry[] | undefined {
+    if (!this.#options.adoptClassicGroup || !allClassicExcept(group, leavingMemberId) || group.members.size <= 1) return undefined;
+    if (!this.#policy.downgrade) {
+      this.#log.info({ group: group.groupId }, 'consumer group not downgraded: the online downgrade is disabled (group.consumer.migration.policy)');
+      return undefined;
+    }
+    const classic = classicGroupFromConsumer(group, leavingMemberId, this.#topicNames(), this.#now());
+    for (const m of group.members.values()) this.#cancelTimers(group.groupId, m.memberId);
+    const entries: LogEntry[] = [...group.members.keys()].map((memberId) => ({ kind: 'cg-member' as const, group: group.groupId, memberId, value: null }));
+    entries.push(...this.tombstones(group));
+    entries.push(classicGroupEntry(classic, new Map([...classic.members.values()].map((m) => [m.memberId, m.assignment]))));
+    this.#groups.delete(group.groupId);
+    this.#lastAssignment.delete(group.groupId);
+    clearTimeout(this.#assignTimers.get(group.groupId));
+    this.#assignTimers.delete(group.groupId);
+    this.#log.info({ group: group.groupId, members: classic.members.size, generation: classic.generationId }, 'consumer group downgraded online to a classic group');
+    this.#options.adoptClassicGroup(classic);
+    return entries;
+  }
+
+  #classicMember(group: ConsumerGroup, memberId: string, instanceId: string | null): ConsumerGroupMember {
+    let member: ConsumerGroupMember | undefined;
+    if (instanceId === null) {
+      member = group.members.get(memberId);
+      if (!member) throw new GroupApiError(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${memberId} is not a member of group ${group.groupId}.`);
+    } else {
+      member = group.staticMember(instanceId);
+      if (!member) throw new GroupApiError(ErrorCode.UNKNOWN_MEMBER_ID, `Member with instance id ${instanceId} is not a member of group ${group.groupId}.`);
+      if (member.memberId !== memberId) {
+        throw new GroupApiError(ErrorCode.FENCED_INSTANCE_ID, `Static member ${memberId} with instance id ${instanceId} was fenced by member ${member.memberId}.`);
+      }
+    }
+    if (member.classic === null) throw new GroupApiError(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${member.memberId} does not use the classic protocol.`);
+    return member;
+  }
+
+  #timer(timers: Map<string, ReturnType<typeof setTimeout>>, groupId: string, memberId: string, ms: number, why: string, ifAbsent: boolean): void {
+    const key = `${groupId}\0${memberId}`;
+    if (ifAbsent && timers.has(key)) return;
+    clearTimeout(timers.get(key));
+    const t = setTimeout(() => {
+      timers.delete(key);
+      this.#fenceFromTimer(groupId, memberId, why);
+    }, Math.max(0, ms));
+    t.unref?.();
+    timers.set(key, t);
+  }
+
+  #cancelTimer(timers: Map<string, ReturnType<typeof setTimeout>>, groupId: string, memberId: string): void {
+    const key = `${groupId}\0${memberId}`;
+    clearTimeout(timers.get(key));
+    timers.delete(key);
+  }
+
+  /** Kafka's classicGroupJoinToConsumerGroup: a classic JoinGroup into a consumer group with members. */
+  async classicJoin(p: JoinGroupParams, apiVersion: number): Promise<JoinResult> {
+    let outcome: { result: JoinResult; entries: LogEntry[] };
+    try {
+      outcome = this.#classicJoin(p, apiVersion);
+    } catch (err) {
+      if (err instanceof GroupApiError) return failedJoin(err.errorCode, p.memberId);
+      throw err;
+    }
+    if (outcome.entries.length > 0) {
+      try {
+        await this.#write(outcome.entries);
+      } catch (err) {
+        this.#log.error({ err, group: p.groupId }, 'consumer group change could not be written');
+        return failedJoin(ErrorCode.COORDINATOR_NOT_AVAILABLE, p.memberId);
+      }
+    }
+    const member = this.#groups.get(p.groupId)?.members.get(outcome.result.memberId);
+    if (outcome.result.errorCode === ErrorCode.NONE && member) {
+      this.#cancelTimer(this.#joinTimers, p.groupId, member.memberId);
+      this.#scheduleSession(p.groupId, member.memberId, p.sessionTimeoutMs);
+      this.#timer(this.#syncTimers, p.groupId, member.memberId, p.rebalanceTimeoutMs, 'the member failed to sync within timeout', false);
+    }
+    return outcome.result;
+  }
+
+  #classicJoin(p: JoinGroupParams, _apiVersion: number): { result: JoinResult; entries: LogEntry[] } {
+    const group = this.#groups.get(p.groupId)!;
+    const { groupMinSessionTimeoutMs: min, groupMaxSessionTimeoutMs: max } = this.#settings;
+    if (p.sessionTimeoutMs < min || p.sessionTimeoutMs > max) throw new GroupApiError(ErrorCode.INVALID_SESSION_TIMEOUT, 'invalid session timeout');
+    const isUnknown = p.memberId === '';
+    const memberId = isUnknown ? randomBytes(16).toString('base64url') : p.memberId;
+    const maxSize = this.#settings.groupConsumerMaxSize;
+    if (group.members.size >= maxSize && !group.members.has(memberId)) {
+      throw new GroupApiError(ErrorCode.GROUP_MAX_SIZE_REACHED, `The consumer group has reached its maximum capacity of ${maxSize} members.`);
+    }
+    // Kafka's ConsumerGroup.supportsClassicProtocols: type "consumer" and a protocol every classic member has.
+    const classicMembers = [...group.members.values()].filter((m) => m.classic !== null);
+    const names = p.protocols.map((x) => x.name);
+    const supported = p.protocolType === CONSUMER_PROTOCOL_TYPE && names.length > 0
+      && (classicMembers.length === 0 || names.some((n) => classicMembers.every((m) => m.classic!.protocols.some((x) => x.name === n))));
+    if (!supported) throw new GroupApiError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, `Member ${memberId}'s protocols are not supported.`);
+    if (p.requireKnownMemberId && isUnknown && p.groupInstanceId === null) {
+      this.#log.info({ group: p.groupId, memberId }, 'classic member with unknown member id joins the consumer group: member id required');
+      return { result: { ...failedJoin(ErrorCode.MEMBER_ID_REQUIRED, memberId) }, entries: [] };
+    }
+    const entries: LogEntry[] = [];
+    let member: ConsumerGroupMember;
+    let replaced: ConsumerGroupMember | null = null;
+    if (p.groupInstanceId === null) {
+      member = group.members.get(memberId) ?? newMember(memberId);
+    } else {
+      const existing = group.staticMember(p.groupInstanceId);
+      if (!existing) member = group.members.get(memberId) ?? newMember(memberId);
+      else if (existing.memberId === memberId) member = existing;
+      else if (isUnknown) {
+        // A new incarnation of the static member takes its place and its assignment (Kafka's replaceMember).
+        replaced = existing;
+        this.#cancelTimers(group.groupId, existing.memberId);
+        member = { ...existing, memberId, memberEpoch: 0, previousMemberEpoch: 0 };
+      } else {
+        throw new GroupApiError(ErrorCode.FENCED_INSTANCE_ID, `Static member ${memberId} with instance id ${p.groupInstanceId} was fenced by member ${existing.memberId}.`);
+      }
+    }
+    let sub: ConsumerProtocolSubscription;
+    try {
+      sub = decodeSubscription(p.protocols[0]!.metadata);
+    } catch {
+      throw new GroupApiError(ErrorCode.UNKNOWN_SERVER_ERROR, 'Malformed embedded consumer protocol in subscription deserialization.');
+    }
+    const updated: ConsumerGroupMember = {
+      ...member,
+      instanceId: p.groupInstanceId ?? member.instanceId,
+      rackId: sub.rackId ?? member.rackId,
+      rebalanceTimeoutMs: p.rebalanceTimeoutMs !== -1 ? p.rebalanceTimeoutMs : member.rebalanceTimeoutMs,
+      serverAssignor: null,
+      subscribedTopicNames: [...sub.topics],
+      clientId: p.clientId,
+      clientHost: p.clientHost,
+      classic: { sessionTimeoutMs: p.sessionTimeoutMs, protocols: p.protocols.map((x) => ({ name: x.name, metadata: x.metadata })) },
+    };
+    const isNew = !group.members.has(updated.memberId) && replaced === null;
+    let bump = isNew ? updated.subscribedTopicNames.length > 0 : !sameList(updated.subscribedTopicNames, member.subscribedTopicNames) || updated.subscribedTopicRegex !== member.subscribedTopicRegex;
+    if (replaced !== null) {
+      const target = group.targetOf(replaced.memberId);
+      group.removeMember(replaced.memberId);
+      group.targetAssignment.set(updated.memberId, target);
+      entries.push({ kind: 'cg-member', group: group.groupId, memberId: replaced.memberId, value: null });
+    }
+    group.updateMember(updated);
+    const signature = this.#subscriptionSignature(group);
+    if (signature !== group.subscriptionSignature) bump = true;
+    if (bump) {
+      group.groupEpoch += 1;
+      group.subscriptionSignature = signature;
+      this.#log.info({ group: group.groupId, groupEpoch: group.groupEpoch }, 'consumer group epoch bumped');
+      this.#maybeAssign(group);
+      entries.push(this.#groupRecord(group));
+    }
+    let current = group.members.get(updated.memberId)!;
+    if (!isReconciledTo(current, group.assignmentEpoch)) {
+      const owned = ownedPartitions(sub, this.#topicNames());
+      const next = reconcile(current, group.assignmentEpoch, group.targetOf(current.memberId), (t, x) => group.currentPartitionEpoch(t, x), owned);
+      if (next !== current) {
+        group.updateMember(next);
+        current = next;
+      }
+    }
+    if (bump) for (const m of group.members.values()) entries.push(this.#memberRecord(group, m));
+    else entries.push(this.#memberRecord(group, current));
+    return {
+      result: {
+        errorCode: ErrorCode.NONE, generationId: current.memberEpoch, protocolType: CONSUMER_PROTOCOL_TYPE, protocolName: p.protocols[0]!.name,
+        leader: '', skipAssignment: false, memberId: current.memberId, members: [],
+      },
+      entries,
+    };
+  }
+
+  /** Kafka's throwIfRebalanceInProgress: the group moved on and the member has not started revoking. */
+  #rebalanceInProgress(group: ConsumerGroup, member: ConsumerGroupMember): void {
+    if (group.groupEpoch > member.memberEpoch && member.state !== 'unrevoked_partitions') {
+      this.#timer(this.#joinTimers, group.groupId, member.memberId, member.rebalanceTimeoutMs, 'the classic member failed to join within the rebalance timeout', true);
+      throw new GroupApiError(ErrorCode.REBALANCE_IN_PROGRESS, `A new rebalance is triggered in group ${group.groupId} and member ${member.memberId} should rejoin to catch up.`);
+    }
+  }
+
+  /** Kafka's classicGroupSyncToConsumerGroup: the member's current assignment, as a ConsumerProtocol assignment. */
+  classicSync(p: SyncGroupParams): SyncResult {
+    try {
+      const group = this.#groups.get(p.groupId)!;
+      const member = this.#classicMember(group, p.memberId, p.groupInstanceId);
+      if (member.memberEpoch !== p.generationId) {
+        throw new GroupApiError(ErrorCode.ILLEGAL_GENERATION, `The request generation id ${p.generationId} is not equal to the member epoch ${member.memberEpoch} of member ${member.memberId}.`);
+      }
+      const protocolName = member.classic!.protocols[0]!.name;
+      if ((p.protocolType !== null && p.protocolType !== CONSUMER_PROTOCOL_TYPE) || (p.protocolName !== null && p.protocolName !== protocolName)) {
+        throw new GroupApiError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, 'The protocol type or name is not the one returned in the join response.');
+      }
+      this.#rebalanceInProgress(group, member);
+      this.#cancelTimer(this.#syncTimers, group.groupId, member.memberId);
+      this.#scheduleSession(group.groupId, member.memberId, member.classic!.sessionTimeoutMs);
+      const version = protocolVersion(member.classic!.protocols[0]!.metadata);
+      return { errorCode: ErrorCode.NONE, protocolType: p.protocolType, protocolName: p.protocolName, assignment: encodeAssignment(member.assigned, version, this.#topicNames()) };
+    } catch (err) {
+      if (err instanceof GroupApiError) return failedSync(err.errorCode);
+      throw err;
+    }
+  }
+
+  /** Kafka's classicGroupHeartbeatToConsumerGroup: REBALANCE_IN_PROGRESS drives the member's reconciliation. */
+  classicHeartbeat(p: { groupId: string; generationId: number; memberId: string; groupInstanceId: string | null }): number {
+    try {
+      const group = this.#groups.get(p.groupId)!;
+      const member = this.#classicMember(group, p.memberId, p.groupInstanceId);
+      if (member.memberEpoch !== p.generationId) return ErrorCode.ILLEGAL_GENERATION;
+      this.#scheduleSession(group.groupId, member.memberId, member.classic!.sessionTimeoutMs);
+      const waitingOnUnreleased = member.state === 'unreleased_partitions' && [...group.targetOf(member.memberId)].some(([t, parts]) =>
+        [...parts].some((x) => !member.assigned.get(t)?.has(x) && group.currentPartitionEpoch(t, x) !== -1));
+      if (member.memberEpoch < group.groupEpoch || member.state === 'unrevoked_partitions' || (member.state === 'unreleased_partitions' && !waitingOnUnreleased)) {
+        this.#timer(this.#joinTimers, group.groupId, member.memberId, member.rebalanceTimeoutMs, 'the classic member failed to join within the rebalance timeout', true);
+        return ErrorCode.REBALANCE_IN_PROGRESS;
+      }
+      return ErrorCode.NONE;
+    } catch (err) {
+      if (err instanceof GroupApiError) return err.errorCode;
+      throw err;
+    }
+  }
+
+  /** Kafka's classicGroupLeaveToConsumerGroup: each classic member named leaves; the group epoch is bumped once. */
+  async classicLeave(groupId: string, leaving: MemberIdentity[]): Promise<{ errorCode: number; members: (MemberIdentity & { errorCode: number })[] }> {
+    const group = this.#groups.get(groupId)!;
+    const results: (MemberIdentity & { errorCode: number })[] = [];
+    const entries: LogEntry[] = [];
+    for (const who of leaving) {
+      try {
+        let member: ConsumerGroupMember | undefined;
+        if (who.groupInstanceId === null) member = this.#classicMember(group, who.memberId, null);
+        else {
+          member = group.staticMember(who.groupInstanceId);
+          if (!member) throw new GroupApiError(ErrorCode.UNKNOWN_MEMBER_ID, `Instance id ${who.groupInstanceId} is unknown.`);
+          if (who.memberId !== '' && who.memberId !== member.memberId) throw new GroupApiError(ErrorCode.FENCED_INSTANCE_ID, 'fenced');
+          if (member.classic === null) throw new GroupApiError(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${member.memberId} does not use the classic protocol.`);
+        }
+        this.#cancelTimers(groupId, member.memberId);
+        group.removeMember(member.memberId);
+        entries.push({ kind: 'cg-member', group: groupId, memberId: member.memberId, value: null });
+        results.push({ memberId: member.memberId, groupInstanceId: who.groupInstanceId, errorCode: ErrorCode.NONE });
+        this.#log.info({ group: groupId, memberId: member.memberId }, 'classic member left the consumer group');
+      } catch (err) {
+        if (!(err instanceof GroupApiError)) throw err;
+        results.push({ ...who, errorCode: err.errorCode });
+      }
+    }
+    if (entries.length > 0) {
+      group.groupEpoch += 1;
+      group.subscriptionSignature = this.#subscriptionSignature(group);
+      this.#maybeAssign(group);
+      if (group.members.size === 0) group.stateSince = this.#now();
+      entries.push(this.#groupRecord(group));
+      for (const m of group.members.values()) entries.push(this.#memberRecord(group, m));
+      try {
+        await this.#write(entries);
+      } catch (err) {
+        this.#log.error({ err, group: groupId }, 'consumer group change could not be written');
+        return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, members: [] };
+      }
+    }
+    return { errorCode: ErrorCode.NONE, members: results };
+  }
+
   // ---- timers ----
 
-  #scheduleSession(groupId: string, memberId: string): void {
+  #scheduleSession(groupId: string, memberId: string, timeoutMs?: number): void {
     const key = `${groupId}\0${memberId}`;
     clearTimeout(this.#sessionTimers.get(key));
     const t = setTimeout(() => {
       this.#sessionTimers.delete(key);
       this.#fenceFromTimer(groupId, memberId, 'the member session expired');
-    }, this.#settings.groupConsumerSessionTimeoutMs);
+    }, timeoutMs ?? this.#settings.groupConsumerSessionTimeoutMs);
     t.unref?.();
     this.#sessionTimers.set(key, t);
   }
@@ -478,6 +814,10 @@ export class ConsumerGroups {
     const key = `${groupId}\0${memberId}`;
     clearTimeout(this.#sessionTimers.get(key));
     this.#sessionTimers.delete(key);
+    clearTimeout(this.#joinTimers.get(key));
+    this.#joinTimers.delete(key);
+    clearTimeout(this.#syncTimers.get(key));
+    this.#syncTimers.delete(key);
     this.#cancelRebalanceTimeout(groupId, memberId);
   }
 
@@ -599,6 +939,8 @@ export class ConsumerGroups {
     if (memberEpoch < 0 && group.members.size === 0) return ErrorCode.NONE;
     const member = group.members.get(memberId);
     if (!member) return ErrorCode.UNKNOWN_MEMBER_ID;
+    // A classic member commits with its generation (the member epoch), any version (Kafka's validateMemberEpoch).
+    if (member.classic !== null) return memberEpoch === member.memberEpoch ? ErrorCode.NONE : ErrorCode.ILLEGAL_GENERATION;
     if (apiVersion < 9) return ErrorCode.UNSUPPORTED_VERSION;
     if (memberEpoch === member.memberEpoch) return ErrorCode.NONE;
     if (memberEpoch > member.memberEpoch) return ErrorCode.STALE_MEMBER_EPOCH;
@@ -616,7 +958,8 @@ export class ConsumerGroups {
     if (memberId === null && memberEpoch < 0) return ErrorCode.NONE;
     const member = memberId === null ? undefined : group.members.get(memberId);
     if (!member) return ErrorCode.UNKNOWN_MEMBER_ID;
-    return memberEpoch === member.memberEpoch ? ErrorCode.NONE : ErrorCode.STALE_MEMBER_EPOCH;
+    if (memberEpoch === member.memberEpoch) return ErrorCode.NONE;
+    return member.classic !== null ? ErrorCode.ILLEGAL_GENERATION : ErrorCode.STALE_MEMBER_EPOCH;
   }
 
   // ---- ConsumerGroupDescribe, ListGroups, DeleteGroups, OffsetDelete ----

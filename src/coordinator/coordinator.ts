@@ -86,6 +86,12 @@ export class GroupCoordinator {
         const g = this.#membership.group(groupId);
         if (g) this.#membership.forget(g);
       },
+      classicGroupWithMembers: (groupId) => {
+        const g = this.#membership.group(groupId);
+        return g && g.members.size > 0 ? g : undefined;
+      },
+      detachClassicGroup: (group) => this.#membership.detachForUpgrade(group),
+      adoptClassicGroup: (group) => this.#membership.adoptDowngraded(group),
     });
   }
 
@@ -154,9 +160,9 @@ export class GroupCoordinator {
     if (gate !== ErrorCode.NONE) return failedJoin(gate, p.memberId);
     const consumerGroup = this.#consumerGroups.group(p.groupId);
     if (consumerGroup) {
-      // Kafka takes classic members into a consumer group only under its migration policy, which
-      // is not served here: a consumer group with members refuses them, an empty one becomes classic.
-      if (consumerGroup.members.size > 0) return failedJoin(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, p.memberId);
+      // Kafka's classicGroupJoin: a consumer group with members takes the classic member in
+      // (group-migration.ts); an empty one becomes a classic group.
+      if (consumerGroup.members.size > 0) return this.#consumerGroups.classicJoin(p, 0);
       try {
         await this.#store.append(this.#consumerGroups.tombstones(consumerGroup));
       } catch (err) {
@@ -192,20 +198,23 @@ export class GroupCoordinator {
   syncGroup(p: SyncGroupParams): Promise<SyncResult> {
     const gate = this.#gate(p.groupId);
     if (gate !== ErrorCode.NONE) return Promise.resolve(failedSync(gate));
+    if (this.#consumerGroups.group(p.groupId)) return Promise.resolve(this.#consumerGroups.classicSync(p));
     return this.#membership.sync(p);
   }
 
   heartbeat(p: { groupId: string; generationId: number; memberId: string; groupInstanceId: string | null }): number {
     const gate = this.#gate(p.groupId);
     if (gate !== ErrorCode.NONE) return gate;
+    if (this.#consumerGroups.group(p.groupId)) return this.#consumerGroups.classicHeartbeat(p);
     return this.#membership.heartbeat(p);
   }
 
   /** Returns the group-level error and one error per member asked for. */
-  leaveGroup(groupId: string, leaving: MemberIdentity[]): { errorCode: number; members: (MemberIdentity & { errorCode: number })[] } {
+  leaveGroup(groupId: string, leaving: MemberIdentity[]): Promise<{ errorCode: number; members: (MemberIdentity & { errorCode: number })[] }> {
     const gate = this.#gate(groupId);
-    if (gate !== ErrorCode.NONE) return { errorCode: gate, members: [] };
-    return this.#membership.leave(groupId, leaving);
+    if (gate !== ErrorCode.NONE) return Promise.resolve({ errorCode: gate, members: [] });
+    if (this.#consumerGroups.group(groupId)) return this.#consumerGroups.classicLeave(groupId, leaving);
+    return Promise.resolve(this.#membership.leave(groupId, leaving));
   }
 
   // ---- committed offsets: OffsetCommit, OffsetFetch ----

@@ -9,7 +9,7 @@ import {
   type SyncGroupParams, type SyncResult,
 } from './classic-group.ts';
 import { failedJoin, failedSync, joinResponse, Rebalancer, unrefTimer, type ClassicGroupStore } from './rebalance.ts';
-import { restoreClassicGroup, type ClassicGroupLogEntry } from './classic-group-log.ts';
+import { classicGroupTombstone, restoreClassicGroup, type ClassicGroupLogEntry } from './classic-group-log.ts';
 
 /** The group fields of an OffsetCommit: who commits, at which generation. */
 export interface CommitterIdentity extends MemberIdentity {
@@ -131,6 +131,35 @@ export class GroupMembership {
 
   clearTimers(): void {
     for (const group of this.#groups.values()) this.#rebalance.clearTimers(group);
+  }
+
+  /**
+   * Online upgrade (group-migration.ts): the group leaves the classic protocol. Members waiting in
+   * JoinGroup or SyncGroup get REBALANCE_IN_PROGRESS (they rejoin into the consumer group), as
+   * Kafka's convertToConsumerGroup; returns its tombstone when the log holds a record of it.
+   */
+  detachForUpgrade(group: ClassicGroup): ClassicGroupLogEntry[] {
+    for (const m of group.members.values()) {
+      const join = m.awaitingJoin;
+      const sync = m.awaitingSync;
+      m.awaitingJoin = null;
+      m.awaitingSync = null;
+      join?.(failedJoin(ErrorCode.REBALANCE_IN_PROGRESS, m.memberId));
+      sync?.(failedSync(ErrorCode.REBALANCE_IN_PROGRESS));
+    }
+    this.#rebalance.clearTimers(group);
+    if (this.#groups.get(group.groupId) === group) this.#groups.delete(group.groupId);
+    const entries = group.persisted ? [classicGroupTombstone(group.groupId)] : [];
+    group.persisted = false;
+    return entries;
+  }
+
+  /** Online downgrade (group-migration.ts): the converted group takes over and rebalances at once. */
+  adoptDowngraded(group: ClassicGroup): void {
+    this.#groups.set(group.groupId, group);
+    group.persisted = true;
+    for (const m of group.members.values()) this.#rebalance.scheduleSession(group, m);
+    this.#rebalance.prepareRebalance(group, `Downgrade group ${group.groupId} from consumer to classic.`);
   }
 
   // ---- JoinGroup ----

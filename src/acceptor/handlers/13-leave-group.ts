@@ -15,15 +15,15 @@ export default defineHandler<LeaveGroupRequest, LeaveGroupResponseInput>({
   name: 'LeaveGroup',
   minVersion: 0,
   maxVersion: 5,
-  handle(ctx, request) {
+  async handle(ctx, request) {
     // READ on the group (KafkaApis), answered as Kafka's error response for the request.
     if (!authorizeGroup(ctx, AclOperation.READ, request.groupId)) return this.errorResponse(ctx, request, ErrorCode.GROUP_AUTHORIZATION_FAILED)!;
     const { coordinator } = ctx.services;
     if (ctx.apiVersion < 3) {
-      const r = coordinator.leaveGroup(request.groupId, [{ memberId: request.memberId, groupInstanceId: null }]);
+      const r = await coordinator.leaveGroup(request.groupId, [{ memberId: request.memberId, groupInstanceId: null }]);
       return { throttleTimeMs: 0, errorCode: r.errorCode !== ErrorCode.NONE ? r.errorCode : r.members[0]!.errorCode };
     }
-    const r = coordinator.leaveGroup(request.groupId, request.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId })));
+    const r = await coordinator.leaveGroup(request.groupId, request.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId })));
     return { throttleTimeMs: 0, errorCode: r.errorCode, members: r.members };
   },
   errorResponse(_ctx, _request, errorCode) {

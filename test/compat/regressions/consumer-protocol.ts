@@ -15,7 +15,8 @@ export const PARTITIONS = 6;
 
 export type MemberKind = 'librdkafka' | 'java';
 
-export function memberCommand(kind: MemberKind, bootstrap: string, topic: string, group: string, name: string): [string, string[]] {
+export function memberCommand(kind: MemberKind, bootstrap: string, topic: string, group: string, name: string, protocol: 'consumer' | 'classic' = 'consumer'): [string, string[]] {
+  if (protocol === 'classic') return ['bash', ['test/compat/java/driver-member.sh', bootstrap, topic, group, name, 'classic']];
   if (kind === 'librdkafka') return [PYTHON, ['test/compat/python/consumer_protocol_member.py', '--bootstrap', bootstrap, '--topic', topic, '--group', group, '--name', name]];
   return ['bash', ['test/compat/java/driver-member.sh', bootstrap, topic, group, name]];
 }

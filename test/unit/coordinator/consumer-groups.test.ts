@@ -248,14 +248,19 @@ test('a pattern that makes backtracking engines explode is matched in linear tim
   expect(parts(r)).toEqual([]);
 });
 
-test('a non-empty classic group is not a consumer group; an empty one is converted; a classic join to a consumer group is refused', async () => {
+test('group.consumer.migration.policy=disabled: a non-empty classic group is not a consumer group; an empty one is converted; a classic join must speak the consumer protocol', async () => {
+  await coordinator.close();
+  coordinator = make({ groupConsumerMigrationPolicy: 'disabled' });
+  coordinator.markLoaded();
   const first = await coordinator.joinGroup(joinParams({ requireKnownMemberId: false }));
   expect(first.errorCode).toBe(ErrorCode.NONE);
   expect(await hb({ memberId: 'a' })).toMatchObject({ errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: 'Group g is not a consumer group.' });
-  coordinator.leaveGroup('g', [{ memberId: first.memberId, groupInstanceId: null }]);
+  await coordinator.leaveGroup('g', [{ memberId: first.memberId, groupInstanceId: null }]);
   expect((await hb({ memberId: 'a' })).errorCode).toBe(ErrorCode.NONE);
   expect(coordinator.listGroups().map((g) => g.groupType)).toEqual(['consumer']);
-  expect((await coordinator.joinGroup(joinParams({ requireKnownMemberId: false }))).errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+  expect((await coordinator.joinGroup(joinParams({ requireKnownMemberId: false, protocolType: 'other' }))).errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+  // Kafka reads the classic member's subscription: bytes that are not ConsumerProtocol fail the join.
+  expect((await coordinator.joinGroup(joinParams({ requireKnownMemberId: false }))).errorCode).toBe(ErrorCode.UNKNOWN_SERVER_ERROR);
   expect(coordinator.describeGroup('g').state).toBe('Dead');
   expect(coordinator.consumerGroupDescribe('other')).toMatchObject({ errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: 'Group other not found.' });
 });

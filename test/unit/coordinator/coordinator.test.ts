@@ -129,7 +129,7 @@ test('leaving during CompletingRebalance voids the generation: waiting syncs get
   const follower = ja.leader === a.memberId ? b.memberId : a.memberId;
   const leader = ja.leader;
   const waiting = coordinator.syncGroup({ groupId: 'g', generationId: 1, memberId: follower, groupInstanceId: null, protocolType: null, protocolName: null, assignments: [] });
-  expect(coordinator.leaveGroup('g', [{ memberId: leader, groupInstanceId: null }]).members[0]!.errorCode).toBe(ErrorCode.NONE);
+  expect((await coordinator.leaveGroup('g', [{ memberId: leader, groupInstanceId: null }])).members[0]!.errorCode).toBe(ErrorCode.NONE);
   expect((await waiting).errorCode).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
 });
 

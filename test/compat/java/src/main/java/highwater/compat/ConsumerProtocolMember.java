@@ -3,7 +3,8 @@
 // (assigned / revoked / lost with a timestamp, a batch before its commit and again after the commit
 // succeeded, closed).
 // Commits are manual and synchronous after each poll. SIGTERM closes the consumer (it leaves).
-// Usage: ConsumerProtocolMember <bootstrap> <topic> <group> <name>
+// Usage: ConsumerProtocolMember <bootstrap> <topic> <group> <name> [consumer|classic]
+// (classic: group.protocol=classic with the CooperativeStickyAssignor, for the rolling-upgrade regression).
 package highwater.compat;
 
 import java.time.Duration;
@@ -40,10 +41,14 @@ public final class ConsumerProtocolMember {
 
   public static void main(String[] args) throws Exception {
     String bootstrap = args[0], topic = args[1], group = args[2], name = args[3];
+    String protocol = args.length > 4 ? args[4] : "consumer";
     Properties props = new Properties();
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     props.put(ConsumerConfig.GROUP_ID_CONFIG, group);
-    props.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "consumer");
+    props.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, protocol);
+    if (protocol.equals("classic")) {
+      props.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, "org.apache.kafka.clients.consumer.CooperativeStickyAssignor");
+    }
     props.put(ConsumerConfig.CLIENT_ID_CONFIG, name);
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
