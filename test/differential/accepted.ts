@@ -59,10 +59,6 @@ export const ACCEPTED: Accepted[] = [
   { case: 'offset-for-leader-epoch', label: 'v0 *', path: '*', when: kafkaClosed, reason: KIP_896 },
   { case: 'offset-for-leader-epoch', label: 'v1 *', path: '*', when: kafkaClosed, reason: KIP_896 },
 
-  // ---- the consumer group protocol (KIP-848) ----
-  { case: 'consumer-group-protocol', label: 'classic join to the consumer group', path: '*',
-    reason: 'Kafka 4.4 takes a classic member into a consumer group during a rolling upgrade (group.consumer.migration.policy, MEMBER_ID_REQUIRED first); Highwater does not serve mixed groups and answers INCONSISTENT_GROUP_PROTOCOL (docs/notes/kip848.md)' },
-
   // ---- error messages ----
   { case: '*', label: '*', path: '*errorMessage', when: messageWhereKafkaHasNone,
     reason: 'where Kafka sends a null or empty message with an error, Highwater says what failed; clients show it and none parses it' },
