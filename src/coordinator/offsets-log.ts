@@ -15,7 +15,7 @@
 // do the classic groups (classic-group-log.ts).
 import type { Logger } from 'pino';
 import { buildRecordBatch, type RecordInput } from '../protocol/records.ts';
-import type { InternalLog } from '../metadata/internal-log.ts';
+import { compactedInternalLogConfig, replayKnown, type InternalLog } from '../metadata/internal-log.ts';
 import { RESERVED_TOPIC_PREFIX } from '../metadata/cluster-metadata.ts';
 import { type ConsumerGroupLogEntry, decodeConsumerGroupEntry, encodeConsumerGroupEntry, isConsumerGroupEntry } from './consumer-group-log.ts';
 import { type ClassicGroupLogEntry, decodeClassicGroupEntry, encodeClassicGroupEntry, isClassicGroupEntry } from './classic-group-log.ts';
@@ -88,14 +88,8 @@ export class OffsetsLog implements OffsetsStore {
    * is (the last record per group/topic/partition is all replay needs; tombstones go after
    * delete.retention.ms), so it stops growing.
    */
-  static readonly LOG_CONFIG: Readonly<Record<string, string>> = Object.freeze({
-    'cleanup.policy': 'compact',
-    'segment.bytes': String(64 * 1024 * 1024),
-    'segment.ms': String(365 * 24 * 60 * 60 * 1000),
-    'retention.ms': '-1',
-    'retention.bytes': '-1',
-    'max.message.bytes': String(2 * MAX_BATCH_PAYLOAD_BYTES + 64 * 1024),
-  });
+  static readonly LOG_CONFIG = compactedInternalLogConfig(2 * MAX_BATCH_PAYLOAD_BYTES + 64 * 1024);
+
 
   async open(): Promise<void> {
     await this.#log.open();
@@ -103,17 +97,9 @@ export class OffsetsLog implements OffsetsStore {
 
   /** Calls `apply` for every entry from the log start offset to the high watermark, in order. */
   async replay(apply: (entry: CoordinatorLogEntry) => void): Promise<number> {
-    let count = 0;
-    let unknown = 0;
-    await this.#log.replay((r) => {
-      const entry = decodeOffsetEntry(r.key, r.value) ?? decodeConsumerGroupEntry(r.key, r.value) ?? decodeClassicGroupEntry(r.key, r.value);
-      if (entry) {
-        apply(entry);
-        count++;
-      } else unknown++;
-    });
-    if (unknown > 0) this.#logger.warn({ unknown }, 'offsets log: skipped records of an unknown format');
-    return count;
+    const decode = (key: Buffer | null, value: Buffer | null): CoordinatorLogEntry | undefined =>
+      decodeOffsetEntry(key, value) ?? decodeConsumerGroupEntry(key, value) ?? decodeClassicGroupEntry(key, value);
+    return replayKnown(this.#log, decode, apply, this.#logger, 'offsets log');
   }
 
   async append(entries: readonly CoordinatorLogEntry[]): Promise<void> {

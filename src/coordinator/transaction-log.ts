@@ -15,7 +15,7 @@
 //         | null                     tombstone: the transactional id expired
 import type { Logger } from 'pino';
 import { buildRecordBatch } from '../protocol/records.ts';
-import type { InternalLog } from '../metadata/internal-log.ts';
+import { compactedInternalLogConfig, replayKnown, type InternalLog } from '../metadata/internal-log.ts';
 import { RESERVED_TOPIC_PREFIX } from '../metadata/cluster-metadata.ts';
 
 export const TRANSACTION_TOPIC = `${RESERVED_TOPIC_PREFIX}_transaction_state`;
@@ -114,31 +114,15 @@ export class TransactionLog implements TxnStore {
   }
 
   /** Compacted like Kafka's __transaction_state; time and size retention off (they would forget live ids). */
-  static readonly LOG_CONFIG: Readonly<Record<string, string>> = Object.freeze({
-    'cleanup.policy': 'compact',
-    'segment.bytes': String(64 * 1024 * 1024),
-    'segment.ms': String(365 * 24 * 60 * 60 * 1000),
-    'retention.ms': '-1',
-    'retention.bytes': '-1',
-    'max.message.bytes': String(8 * 1024 * 1024),
-  });
+  static readonly LOG_CONFIG = compactedInternalLogConfig(8 * 1024 * 1024);
+
 
   async open(): Promise<void> {
     await this.#log.open();
   }
 
   async replay(apply: (entry: TxnLogEntry) => void): Promise<number> {
-    let count = 0;
-    let unknown = 0;
-    await this.#log.replay((r) => {
-      const entry = decodeTxnEntry(r.key, r.value);
-      if (entry) {
-        apply(entry);
-        count++;
-      } else unknown++;
-    });
-    if (unknown > 0) this.#logger.warn({ unknown }, 'transaction log: skipped records of an unknown format');
-    return count;
+    return replayKnown(this.#log, decodeTxnEntry, apply, this.#logger, 'transaction log');
   }
 
   async append(entries: readonly TxnLogEntry[]): Promise<void> {

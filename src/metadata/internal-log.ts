@@ -109,3 +109,42 @@ export class InternalLog {
     await this.#reader.close();
   }
 }
+
+/**
+ * The settings of a coordinator's internal log: compacted as Kafka compacts __consumer_offsets and
+ * __transaction_state (the last record per key is all replay needs), time and size retention off
+ * (deleting a segment would forget live state).
+ */
+export function compactedInternalLogConfig(maxMessageBytes: number): Readonly<Record<string, string>> {
+  return Object.freeze({
+    'cleanup.policy': 'compact',
+    'segment.bytes': String(64 * 1024 * 1024),
+    'segment.ms': String(365 * 24 * 60 * 60 * 1000),
+    'retention.ms': '-1',
+    'retention.bytes': '-1',
+    'max.message.bytes': String(maxMessageBytes),
+  });
+}
+
+/**
+ * Replays `log` through `decode`, calling `apply` for each record it knows; returns how many were
+ * applied and warns once (naming the log) about the records of a format this version does not know.
+ */
+export async function replayKnown<T>(
+  log: InternalLog, decode: (key: Buffer | null, value: Buffer | null) => T | undefined, apply: (entry: T) => void,
+  logger: { warn(obj: object, msg: string): void }, name: string,
+): Promise<number> {
+  let count = 0;
+  let unknown = 0;
+  await log.replay((r) => {
+    const entry = decode(r.key, r.value);
+    if (entry === undefined) {
+      unknown++;
+      return;
+    }
+    apply(entry);
+    count++;
+  });
+  if (unknown > 0) logger.warn({ unknown }, `${name}: skipped records of an unknown format`);
+  return count;
+}
