@@ -373,22 +373,8 @@ export class ConsumerGroups {
       clientHost: p.clientHost,
     };
     // A subscription change bumps the group epoch; a member joining with none does not (Kafka 4.4).
-    let bump = !sameList(updated.subscribedTopicNames, member.subscribedTopicNames) || updated.subscribedTopicRegex !== member.subscribedTopicRegex;
-    if (replaced !== null) {
-      // The static member's new incarnation takes over its place and its target.
-      const target = group.targetOf(replaced.memberId);
-      group.removeMember(replaced.memberId);
-      group.targetAssignment.set(updated.memberId, target);
-      entries.push({ kind: 'cg-member', group: group.groupId, memberId: replaced.memberId, value: null });
-    }
-    group.updateMember(updated);
-    const signature = this.#subscriptionSignature(group);
-    if (signature !== group.subscriptionSignature) bump = true;
-    if (bump) {
-      group.groupEpoch += 1;
-      group.subscriptionSignature = signature;
-      this.#log.info({ group: group.groupId, groupEpoch: group.groupEpoch }, 'consumer group epoch bumped');
-    }
+    const subscriptionChanged = !sameList(updated.subscribedTopicNames, member.subscribedTopicNames) || updated.subscribedTopicRegex !== member.subscribedTopicRegex;
+    const bump = this.#applyMemberUpdate(group, updated, replaced, subscriptionChanged, entries);
     if (bump || created || converted) {
       this.#maybeAssign(group);
       entries.push(this.#groupRecord(group));
@@ -649,20 +635,9 @@ export class ConsumerGroups {
       classic: { sessionTimeoutMs: p.sessionTimeoutMs, protocols: p.protocols.map((x) => ({ name: x.name, metadata: x.metadata })) },
     };
     const isNew = !group.members.has(updated.memberId) && replaced === null;
-    let bump = isNew ? updated.subscribedTopicNames.length > 0 : !sameList(updated.subscribedTopicNames, member.subscribedTopicNames) || updated.subscribedTopicRegex !== member.subscribedTopicRegex;
-    if (replaced !== null) {
-      const target = group.targetOf(replaced.memberId);
-      group.removeMember(replaced.memberId);
-      group.targetAssignment.set(updated.memberId, target);
-      entries.push({ kind: 'cg-member', group: group.groupId, memberId: replaced.memberId, value: null });
-    }
-    group.updateMember(updated);
-    const signature = this.#subscriptionSignature(group);
-    if (signature !== group.subscriptionSignature) bump = true;
+    const subscriptionChanged = isNew ? updated.subscribedTopicNames.length > 0 : !sameList(updated.subscribedTopicNames, member.subscribedTopicNames) || updated.subscribedTopicRegex !== member.subscribedTopicRegex;
+    const bump = this.#applyMemberUpdate(group, updated, replaced, subscriptionChanged, entries);
     if (bump) {
-      group.groupEpoch += 1;
-      group.subscriptionSignature = signature;
-      this.#log.info({ group: group.groupId, groupEpoch: group.groupEpoch }, 'consumer group epoch bumped');
       this.#maybeAssign(group);
       entries.push(this.#groupRecord(group));
     }
@@ -859,6 +834,29 @@ export class ConsumerGroups {
       perMember.set(m.memberId, ids);
     }
     return { perMember, topics };
+  }
+
+  /**
+   * The part of a member update both protocols share: a static member's new incarnation takes over
+   * the replaced one's place and target, the member is stored, and the group epoch is bumped when
+   * the subscription changed or the group's subscribed topics did. Returns whether it was bumped.
+   */
+  #applyMemberUpdate(group: ConsumerGroup, updated: ConsumerGroupMember, replaced: ConsumerGroupMember | null, subscriptionChanged: boolean, entries: LogEntry[]): boolean {
+    if (replaced !== null) {
+      const target = group.targetOf(replaced.memberId);
+      group.removeMember(replaced.memberId);
+      group.targetAssignment.set(updated.memberId, target);
+      entries.push({ kind: 'cg-member', group: group.groupId, memberId: replaced.memberId, value: null });
+    }
+    group.updateMember(updated);
+    const signature = this.#subscriptionSignature(group);
+    const bump = subscriptionChanged || signature !== group.subscriptionSignature;
+    if (bump) {
+      group.groupEpoch += 1;
+      group.subscriptionSignature = signature;
+      this.#log.info({ group: group.groupId, groupEpoch: group.groupEpoch }, 'consumer group epoch bumped');
+    }
+    return bump;
   }
 
   #subscriptionSignature(group: ConsumerGroup): string {
