@@ -6,6 +6,7 @@
 // is installed), run over unix sockets in a temp dir so no TCP port is used.
 //
 // Usage: node bench/model/scale-out-model.ts [--measure] [--trials N] [--seed S] [--json]
+//          [--put-p50 MS] [--put-p99 MS]   (the S3 Standard PUT distribution, the least certain input)
 //   --trials  failover trials per case (default 20000); produce: 20000 flush windows per case
 //   --measure 300 fdatasyncs of 64 KiB (~2-10 s) and, with etcd on PATH, 300 puts + 300 txns on a
 //             1-member and a 3-member cluster (~20-60 s on this shared box)
@@ -67,8 +68,9 @@ function quantile(sorted: number[], q: number): number {
 const dists = {
   localFsync: lognormal('local fdatasync, 64 KiB', 2.6, 10,
     'p50: 8 concurrent fdatasyncs on this VM, docs/notes/bench.md; p99 assumed'),
-  s3Put: lognormal('S3 Standard PUT, 1-8 MiB', 70, 400,
-    'p99: AutoMQ docs (performance-tuning-for-client), ~400 ms for a 4 MiB PUT; p50 assumed (AWS: "tens of ms" median for small requests)'),
+  s3Put: lognormal('S3 Standard PUT, 1-8 MiB', option('--put-p50', 70), option('--put-p99', 400),
+    args.includes('--put-p50') || args.includes('--put-p99') ? 'given on the command line'
+      : 'p99: AutoMQ docs (performance-tuning-for-client), ~400 ms for a 4 MiB PUT; p50 assumed (AWS: "tens of ms" median for small requests)'),
   s3ExpressPut: lognormal('S3 Express One Zone PUT', 6, 25,
     'AWS S3 Express One Zone docs: "consistent single-digit millisecond" first-byte latency; p99 assumed'),
   s3Get: lognormal('S3 Standard GET first byte', 30, 200,
