@@ -189,7 +189,14 @@ async function stopEtcd(children: ChildProcess[]): Promise<void> {
 
 async function measureEtcd(members: number, facts: string[]): Promise<{ put: Dist; txn: Dist }> {
   const dir = mkdtempSync(join(tmpdir(), `scale-model-etcd${members}-`));
-  const { children, client } = await startEtcd(dir, members);
+  let started: Awaited<ReturnType<typeof startEtcd>>;
+  try {
+    started = await startEtcd(dir, members);
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  const { children, client } = started;
   try {
     const value = b64(Buffer.alloc(256, 1));
     const puts: number[] = [];
