@@ -128,7 +128,9 @@ export interface BrokerEndpoint {
 /** The settings handlers read. */
 export type HandlerConfig = Pick<BrokerConfig, 'autoCreateTopics' | 'numPartitions' | 'topicDefaults' | 'maxFrameBytes' | 'fsync' | 'shards'
   | 'retentionCheckMs' | 'groupMinSessionTimeoutMs' | 'groupMaxSessionTimeoutMs' | 'groupInitialRebalanceDelayMs' | 'offsetsRetentionMs'
-  | 'offsetsRetentionCheckIntervalMs' | 'offsetMetadataMaxBytes' | 'partitionBudget' | 'transactionPartitionVerificationEnable'>;
+  | 'offsetsRetentionCheckIntervalMs' | 'offsetMetadataMaxBytes' | 'partitionBudget' | 'transactionPartitionVerificationEnable' | 'remoteStorageBucket'
+  | 'remoteStorageEndpoint' | 'remoteStorageRegion' | 'remoteStoragePrefix' | 'remoteLogUploadConcurrency' | 'remoteLogUploadMaxBytesPerSecond'
+  | 'remoteLogChunkCacheBytes' | 'remoteLogManagerTaskIntervalMs'>;
 
 /** The parts of the group coordinator (src/coordinator/) the group and offset APIs call. */
 export type GroupCoordinatorService = Pick<GroupCoordinator,
