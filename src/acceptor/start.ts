@@ -4,6 +4,9 @@
 // recovery runs: issue 15 defect 5), shards, then the metadata log is replayed, then every
 // partition is recovered by its shard, and only then does the Kafka listener accept connections.
 import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FsObjectStore } from '../object-store/fs-store.ts';
 import type { Logger } from 'pino';
 import { ConfigError, formatFsyncPolicy, remoteStorageSystemEnabled, superUserList, type BrokerConfig } from '../config.ts';
 import type { ObjectStore } from '../object-store/object-store.ts';
@@ -384,12 +387,17 @@ async function openTiering(config: BrokerConfig, options: StartOptions, brokerMe
     if (options.objectStore) throw new ConfigError('an object store was given but --remote-storage-bucket is empty: tiering is off');
     return undefined;
   }
-  if (!options.objectStore) {
+  let store: ObjectStore;
+  if (options.objectStore) {
+    store = options.objectStore;
+  } else if (config.remoteStorageEndpoint.startsWith('file:')) {
+    // A directory as the bucket (src/object-store/fs-store.ts).
+    store = new FsObjectStore(path.join(fileURLToPath(config.remoteStorageEndpoint), config.remoteStorageBucket, ...config.remoteStoragePrefix.split('/').filter((p) => p !== '')));
+  } else {
     // The S3 backend (src/object-store/s3-store.ts) is built on arch/tier-store; until it is wired
-    // here, a bucket with no store given is refused rather than accepted and ignored.
-    throw new ConfigError('--remote-storage-bucket: this build has no S3 backend wired yet; tiered storage needs an object store given to startBroker');
+    // here, an S3 endpoint is refused rather than accepted and ignored.
+    throw new ConfigError('--remote-storage-endpoint: this build serves only file:// object stores; the S3 backend is not wired yet');
   }
-  const store = options.objectStore;
   const metrics = new TierMetrics(brokerMetrics.registry);
   const cache = new ChunkCache(config.remoteLogChunkCacheBytes, metrics);
   const deletions = await RemoteDeletions.open(config.dataDir, (topicId) => cache.forgetPrefix(`${topicId}/`));
