@@ -107,4 +107,45 @@ describe('tiered storage data path (in-memory store)', () => {
     }
     checkAll(await consumeAll(b.bootstrap, 'g2', MESSAGES));
   }, 60_000);
+
+  it('keeps segments local while the store is down, says how far behind it is, and catches up when it is back', async () => {
+    const store = new MemoryObjectStore();
+    store.down = true;
+    b = await startBroker({ remoteStorageBucket: 'test', remoteLogManagerTaskIntervalMs: 100, retentionCheckMs: 200 }, undefined, { objectStore: store });
+    const admin = kafkajs(b.bootstrap).admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 1, configEntries: [
+      { name: 'remote.storage.enable', value: 'true' }, { name: 'segment.bytes', value: '4096' }, { name: 'local.retention.bytes', value: '1' },
+    ] }] });
+    await admin.disconnect();
+    const producer = kafkajs(b.bootstrap).producer();
+    await producer.connect();
+    for (let i = 0; i < 10; i++) await producer.send({ topic: TOPIC, messages: Array.from({ length: 20 }, (_, k) => ({ value: `p0-${i}-${k}-${'y'.repeat(100)}` })) });
+    await producer.disconnect();
+    const metricValue = async (name: string) => {
+      const text = await b!.broker.metrics.registry.metrics();
+      return text.split('\n').filter((l) => l.startsWith(name)).map((l) => Number(l.split(' ').pop())).reduce((a, c) => a + c, 0);
+    };
+    await waitFor('upload lag reported and upload errors counted', async () => (await metricValue('highwater_remote_upload_lag_bytes')) > 0 && (await metricValue('highwater_remote_errors_total')) > 0);
+    const h = b.broker.partitions(TOPIC)![0]!;
+    expect(b.broker.watermarks.localLogStartOffset(h.slot)).toBe(0n);
+    expect(readdirSync(path.join(b.dataDir, `${TOPIC}-0`))).toContain('00000000000000000000.log');
+    store.down = false;
+    // Backoff is at most a few seconds after a handful of failures.
+    await waitFor('uploads caught up', () => b!.broker.watermarks.localLogStartOffset(h.slot) > 0n);
+    await waitFor('lag back to the active segment only', async () => (await metricValue('highwater_remote_upload_lag_bytes')) === 0);
+    expect(await metricValue('highwater_remote_upload_segments_total')).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('refuses remote.storage.enable when the broker has no object store, as Kafka does', async () => {
+    b = await startBroker();
+    const admin = kafkajs(b.bootstrap, { retry: { retries: 0 } }).admin();
+    await admin.connect();
+    try {
+      await expect(admin.createTopics({ topics: [{ topic: 'no-store', configEntries: [{ name: 'remote.storage.enable', value: 'true' }] }] }))
+        .rejects.toMatchObject({ errors: [expect.objectContaining({ type: 'INVALID_CONFIG' })] });
+    } finally {
+      await admin.disconnect();
+    }
+  });
 });
