@@ -148,4 +148,29 @@ describe('tiered storage data path (in-memory store)', () => {
       await admin.disconnect();
     }
   });
+
+  it('deletes a deleted topic\'s objects in the background, resuming after a restart', async () => {
+    const store = new MemoryObjectStore();
+    const config = { remoteStorageBucket: 'test', remoteLogManagerTaskIntervalMs: 100, retentionCheckMs: 200 };
+    b = await startBroker(config, undefined, { objectStore: store });
+    const admin = kafkajs(b.bootstrap).admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 1, configEntries: [
+      { name: 'remote.storage.enable', value: 'true' }, { name: 'segment.bytes', value: '4096' },
+    ] }] });
+    const producer = kafkajs(b.bootstrap).producer();
+    await producer.connect();
+    for (let i = 0; i < 10; i++) await producer.send({ topic: TOPIC, messages: Array.from({ length: 20 }, (_, k) => ({ value: `p0-${i}-${k}-${'z'.repeat(100)}` })) });
+    await producer.disconnect();
+    const topicId = b.broker.partitions(TOPIC)![0]!.topic.topicId;
+    await waitFor('segments uploaded', () => store.keys(`${topicId}/`).some((k) => k.endsWith('.manifest.json')));
+    // The store is down when the topic is deleted, and the broker restarts before it is back.
+    store.down = true;
+    await admin.deleteTopics({ topics: [TOPIC] });
+    await admin.disconnect();
+    expect(store.keys(`${topicId}/`).length).toBeGreaterThan(0);
+    b = await b.restart();
+    store.down = false;
+    await waitFor('the deleted topic\'s objects removed', () => store.keys(`${topicId}/`).length === 0);
+  }, 60_000);
 });
