@@ -631,7 +631,23 @@ export class ShardCore {
         if (!owned) return refused(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
         if (owned.remote === null) return refused(ErrorCode.INVALID_REQUEST);
         if (owned.log.offline) return refused(ErrorCode.KAFKA_STORAGE_ERROR);
-        if (applyTierAction(owned, request.action, this.#o.clock.wallMs(), this.#log)) this.#publishLogStarts(owned);
+        const moved = applyTierAction(owned, request.action, this.#o.clock.wallMs(), this.#log);
+        if (moved === 'log-start-lowered') {
+          // A record rebuilt from the manifests extends the log below its published start: the
+          // one move backwards of a log start, done like recovery's reset (state recovering first).
+          // Only the owning shard stores into this slot (STYLE.md rule 1).
+          watermarks.setState(owned.slot, PARTITION_STATE_RECOVERING);
+          watermarks.resetForTruncation(owned.slot, {
+            highWatermark: watermarks.highWatermark(owned.slot),
+            logStartOffset: globalLogStartOffset(owned.log, owned.remote),
+            localLogStartOffset: owned.log.logStartOffset,
+            lastStableOffset: watermarks.lastStableOffset(owned.slot),
+            logEndBytes: BigInt(owned.log.logEndBytes),
+          });
+          watermarks.setState(owned.slot, PARTITION_STATE_ONLINE);
+        } else if (moved) {
+          this.#publishLogStarts(owned);
+        }
         const lastStableOffset = owned.producers.lastStableOffset(owned.log.logEndOffset, owned.log.logStartOffset);
         return { errorCode: ErrorCode.NONE, offset: NO_OFFSET, body: { tier: tierStatus(owned, lastStableOffset) } };
       }

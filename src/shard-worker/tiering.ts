@@ -2,10 +2,12 @@
 // what may be uploaded, local deletion after upload, retention and DeleteRecords over both tiers,
 // and the two log starts it publishes. The object-store I/O is the main thread's tier manager's;
 // the shard stays the only writer of the partition's files, record and slot (DESIGN §1, §2).
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { LogConfig } from '../segments/log-config.ts';
 import {
-  readRemoteRecordSync, remoteEndOffset, segmentFromJson, segmentToJson, tierCrashPoint, writeRemoteRecordSync, type RemoteRecord, type RemoteSegment,
+  REMOTE_RECORD_FILE, readRemoteRecordSync, remoteEndOffset, segmentFromJson, segmentToJson, tierCrashPoint, writeRemoteRecordSync, type RemoteRecord, type RemoteSegment,
 } from '../segments/remote-record.ts';
 import type { TierAction, TierStatusBody } from '../shared-mem/shard-messages.ts';
 import type { PartitionLog } from '../wal/partition-log.ts';
@@ -72,9 +74,10 @@ export function tierStatus(owned: Tiered, lastStableOffset: bigint): TierStatusB
  * Applies a tier manager action. `recorded` appends the segment to the record when it continues
  * it (a segment that no longer belongs to the log, after DeleteRecords or retention, goes to the
  * pending deletions instead, so its objects are removed); then local retention may delete local
- * copies. Returns whether the log starts may have moved (the caller publishes).
+ * copies. Returns whether the log starts may have moved (the caller publishes); 'log-start-lowered'
+ * after `adopt`, which extends the log below the published log start.
  */
-export function applyTierAction(owned: Tiered, action: TierAction, nowMs: bigint, logger: Logger): boolean {
+export function applyTierAction(owned: Tiered, action: TierAction, nowMs: bigint, logger: Logger): boolean | 'log-start-lowered' {
   const remote = owned.remote;
   if (remote === null) throw new Error(`${owned.topic}-${owned.partition} is not remote-enabled`);
   switch (action.kind) {
@@ -96,6 +99,23 @@ export function applyTierAction(owned: Tiered, action: TierAction, nowMs: bigint
       tierCrashPoint('after-record');
       applyLocalRetention(owned, nowMs, logger);
       return true;
+    }
+    case 'adopt': {
+      // Only into an empty record, a contiguous chain that reaches the local log start from below
+      // it: then every offset below the local log start is served from exactly these segments.
+      // Never over a record that exists: its segments were dropped on purpose (retention), and
+      // their objects may still wait in pendingDeletes.
+      if (remote.segments.length > 0 || action.segments.length === 0 || existsSync(join(owned.log.partitionDir, REMOTE_RECORD_FILE))) return false;
+      const chain = action.segments.map(segmentFromJson);
+      for (let i = 1; i < chain.length; i++) if (chain[i]!.baseOffset !== chain[i - 1]!.nextOffset) return false;
+      const localStart = owned.log.logStartOffset;
+      if (!(chain[0]!.baseOffset < localStart && chain[chain.length - 1]!.nextOffset >= localStart)) return false;
+      remote.segments = chain;
+      remote.logStartOffset = chain[0]!.baseOffset;
+      writeRemoteRecordSync(owned.log.partitionDir, remote);
+      logger.warn({ topic: owned.topic, partition: owned.partition, segments: chain.length, logStartOffset: String(remote.logStartOffset) },
+        'rebuilt the remote record from the uploaded manifests');
+      return 'log-start-lowered';
     }
     case 'deleted': {
       const gone = new Set(action.baseOffsets);

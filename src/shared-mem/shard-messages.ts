@@ -125,7 +125,9 @@ export interface TierSegmentJson { baseOffset: string; nextOffset: string; maxTi
 export type TierAction =
   | { kind: 'status' }
   | { kind: 'recorded'; segment: TierSegmentJson }
-  | { kind: 'deleted'; baseOffsets: string[] };
+  | { kind: 'deleted'; baseOffsets: string[] }
+  /** The record was lost (or never written) but manifests exist: rebuild it from them. */
+  | { kind: 'adopt'; segments: TierSegmentJson[] };
 
 /** A local segment the tier manager may upload: its files no longer change. */
 export interface TierCandidateJson extends TierSegmentJson {

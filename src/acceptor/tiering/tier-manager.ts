@@ -9,7 +9,7 @@ import { stat } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { ObjectStoreError, type ObjectStore } from '../../object-store/object-store.ts';
 import {
-  REMOTE_MANIFEST_VERSION, segmentObjectKey, segmentObjectKeys, tierCrashPoint, type RemoteFileEntry, type RemoteManifest,
+  REMOTE_MANIFEST_VERSION, partitionKeyPrefix, segmentObjectKey, segmentObjectKeys, tierCrashPoint, type RemoteFileEntry, type RemoteManifest,
 } from '../../segments/remote-record.ts';
 import type { TierAction, TierCandidateJson, TierStatusBody } from '../../shared-mem/shard-messages.ts';
 import type { RemoteDeletions } from './remote-deletions.ts';
@@ -51,6 +51,8 @@ interface PartitionState {
   /** From the last status: how far behind uploads are. */
   lagBytes: number;
   lagOffsets: string;
+  /** Whether the manifests were looked at for a record to rebuild (once per partition per start). */
+  manifestsChecked: boolean;
 }
 
 /** Waits until `bytes` fit the byte rate (the average over time; one file may burst). */
@@ -154,7 +156,7 @@ export class TierManager {
       const id = `${p.topicId}/${p.partition}`;
       let state = this.#states.get(id);
       if (state === undefined) {
-        state = { running: false, retryAtMs: 0, backoffMs: 0, lastLoggedMs: -Infinity, failures: 0, lagBytes: 0, lagOffsets: '0' };
+        state = { running: false, retryAtMs: 0, backoffMs: 0, lastLoggedMs: -Infinity, failures: 0, lagBytes: 0, lagOffsets: '0', manifestsChecked: false };
         this.#states.set(id, state);
       }
       if (state.running || now < state.retryAtMs) continue;
@@ -186,6 +188,11 @@ export class TierManager {
   async #partitionTask(p: TieredPartition): Promise<void> {
     let status = await this.#o.shards.tier(p.shard, p.slot, { kind: 'status' });
     this.#noteLag(p, status);
+    const state = this.#states.get(`${p.topicId}/${p.partition}`)!;
+    if (!state.manifestsChecked) {
+      if (status.remoteSegments === 0) status = await this.#adoptManifests(p, status);
+      state.manifestsChecked = true;
+    }
     if (status.pendingDeletes.length > 0) {
       const keys = status.pendingDeletes.flatMap((s) => segmentObjectKeys(p.topicId, p.partition, { baseOffset: BigInt(s.baseOffset) }));
       try {
@@ -215,6 +222,37 @@ export class TierManager {
       this.#o.metrics.uploadedSegments.inc();
       this.#noteLag(p, status);
     }
+  }
+
+  /**
+   * Start-up with an empty record (lost, or a partition whose record was never written): the
+   * chain of uploaded manifests below the local log start, if any, is handed to the shard, which
+   * rebuilds the record from it (tiering.ts 'adopt').
+   */
+  async #adoptManifests(p: TieredPartition, status: TierStatusBody): Promise<TierStatusBody> {
+    const localStart = BigInt(status.localLogStartOffset);
+    const segments: TierAction & { kind: 'adopt' } = { kind: 'adopt', segments: [] };
+    for await (const info of this.#o.store.list(partitionKeyPrefix(p.topicId, p.partition), this.#abort.signal)) {
+      if (!info.key.endsWith('.manifest.json')) continue;
+      if (BigInt(info.key.slice(-'.manifest.json'.length - 20, -'.manifest.json'.length)) >= localStart) continue;
+      const bytes = await this.#o.store.get(info.key, this.#abort.signal);
+      if (bytes === null) continue;
+      const m = JSON.parse(bytes.toString('utf8')) as { baseOffset: string; nextOffset: string; maxTimestamp: string; size: number; txnIndex: boolean };
+      segments.segments.push({ baseOffset: m.baseOffset, nextOffset: m.nextOffset, maxTimestamp: m.maxTimestamp, size: m.size, txnIndex: m.txnIndex });
+    }
+    if (segments.segments.length === 0) return status;
+    segments.segments.sort((a, b) => (BigInt(a.baseOffset) < BigInt(b.baseOffset) ? -1 : 1));
+    // Only the chain that ends at the local log start: older manifests not joined to it are not served.
+    const chain = [];
+    let expected = localStart;
+    for (let i = segments.segments.length - 1; i >= 0; i--) {
+      const s = segments.segments[i]!;
+      if (chain.length > 0 ? BigInt(s.nextOffset) !== expected : BigInt(s.nextOffset) < expected) break;
+      chain.unshift(s);
+      expected = BigInt(s.baseOffset);
+    }
+    if (chain.length === 0) return status;
+    return this.#o.shards.tier(p.shard, p.slot, { kind: 'adopt', segments: chain });
   }
 
   #noteLag(p: TieredPartition, status: TierStatusBody): void {
