@@ -86,7 +86,7 @@ describe('topics', () => {
     expect(await consume('trim', ['beginning'], { partitions: [0] })).toEqual(['e', 'f']);
 
     const text = await run(['topics', 'describe', 'trim', '-b', tb.bootstrap]);
-    expect(text.stdout).toMatch(/PARTITION\s+LEADER\s+EPOCH\s+REPLICAS\s+ISR\s+LOG-START-OFFSET\s+HIGH-WATERMARK\s+LAST-STABLE-OFFSET/);
+    expect(text.stdout).toMatch(/PARTITION\s+LEADER\s+EPOCH\s+REPLICAS\s+ISR\s+LOG-START-OFFSET\s+LOCAL-LOG-START-OFFSET\s+HIGH-WATERMARK\s+LAST-STABLE-OFFSET/);
     expect(text.stdout).toMatch(/^0\s+1\s+\d+\s+1\s+1\s+4\s+6\s+6$/m);
   });
 });
