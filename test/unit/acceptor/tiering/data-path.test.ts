@@ -181,4 +181,41 @@ describe('tiered storage data path (in-memory store)', () => {
     store.down = false;
     await waitFor('the deleted topic\'s objects removed', () => store.keys(`${topicId}/`).length === 0);
   }, 60_000);
+
+  it('applies retention.bytes to the whole log: remote segments leave the record and the bucket, the log start moves', async () => {
+    const store = new MemoryObjectStore();
+    b = await startBroker({ remoteStorageBucket: 'test', remoteLogManagerTaskIntervalMs: 100, retentionCheckMs: 100 }, undefined, { objectStore: store });
+    const admin = kafkajs(b.bootstrap).admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 1, configEntries: [
+      { name: 'remote.storage.enable', value: 'true' }, { name: 'segment.bytes', value: '4096' },
+      { name: 'retention.bytes', value: '20000' }, { name: 'local.retention.bytes', value: '1' },
+    ] }] });
+    const producer = kafkajs(b.bootstrap).producer();
+    await producer.connect();
+    for (let i = 0; i < 30; i++) await producer.send({ topic: TOPIC, messages: Array.from({ length: 20 }, (_, k) => ({ value: `p0-${i}-${k}-${'r'.repeat(100)}` })) });
+    await producer.disconnect();
+    const h = b.broker.partitions(TOPIC)![0]!;
+    const topicId = h.topic.topicId;
+    await waitFor('retention moved the log start', () => b!.broker.watermarks.logStartOffset(h.slot) > 0n);
+    const logStart = b.broker.watermarks.logStartOffset(h.slot);
+    // The bucket holds no segment wholly below the log start once the pending deletions ran.
+    const baseOf = (k: string) => BigInt(k.split('/').pop()!.slice(0, 20));
+    await waitFor('dropped segments deleted from the bucket', () => store.keys(`${topicId}/0/`).filter((k) => k.endsWith('.manifest.json')).every((k) => baseOf(k) >= logStart - 200n));
+    const [o] = await admin.fetchTopicOffsets(TOPIC);
+    await admin.disconnect();
+    expect(BigInt(o!.low)).toBeGreaterThan(0n);
+    // The log kept is about retention.bytes: well under what was produced.
+    const kept = BigInt(o!.high) - BigInt(o!.low);
+    expect(kept).toBeLessThan(600n);
+    const consumer = kafkajs(b.bootstrap).consumer({ groupId: 'retained', maxWaitTimeInMs: 200 });
+    const offsets: bigint[] = [];
+    await consumer.connect();
+    await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ message }) => { offsets.push(BigInt(message.offset)); } });
+    await waitFor('the retained log consumed', () => offsets.length > 0 && offsets[offsets.length - 1]! === BigInt(o!.high) - 1n);
+    await consumer.disconnect();
+    expect(offsets[0]).toBe(BigInt(o!.low));
+    offsets.forEach((off, i) => expect(off).toBe(offsets[0]! + BigInt(i)));
+  }, 60_000);
 });
