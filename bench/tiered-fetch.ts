@@ -2,7 +2,7 @@
 // dir with a directory object store (file:// endpoint, so the figure is the tiering code's cost,
 // not a network's), two one-partition topics of N 1 KiB records, one local and one remote-enabled
 // with local.retention.bytes=1 (all but the active segment only in the store), read from 0 to the
-// end with Fetch v12 (1 MiB per fetch), alternating, several rounds each. The chunk cache is kept
+// end with Fetch v12 (1 MiB per fetch, bytes counted, not decoded), alternating, several rounds each. The chunk cache is kept
 // smaller than the data, so each remote round reads the store again.
 // Usage: node bench/tiered-fetch.ts [records=100000] [rounds=5] [segmentBytes=8388608] [cacheBytes=8388608]
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { startBroker } from '../test/helpers/broker.ts';
 import { connect } from '../test/helpers/fetch.ts';
 import { kafkajs } from '../test/helpers/kafkajs.ts';
-import { fetchIsolated } from '../test/helpers/txn.ts';
+import type { FetchResponse } from '../src/protocol/generated/fetch-response.ts';
 import { buildRecordBatch } from '../src/protocol/records.ts';
 import { ApiKey } from '../src/protocol/generated/index.ts';
 
@@ -54,11 +54,26 @@ try {
     let offset = 0n;
     let bytes = 0;
     for (;;) {
-      const f = await fetchIsolated(c, topic, 0, offset, { isolationLevel: 0, maxBytes: 1024 * 1024 });
-      if (f.bytes === 0) throw new Error(`${topic}: empty fetch at ${offset}`);
-      bytes += f.bytes;
-      if (f.nextOffset >= f.highWatermark) break;
-      offset = f.nextOffset;
+      // Raw bytes, not decoded: the figure is the broker's, not this client's record decoding.
+      const res = await c.request<FetchResponse>(ApiKey.Fetch, 12, {
+        maxWaitMs: 0, minBytes: 0, maxBytes: 1024 * 1024, isolationLevel: 0,
+        topics: [{ topic, partitions: [{ partition: 0, fetchOffset: offset, partitionMaxBytes: 1024 * 1024 }] }],
+      });
+      const p = res.responses[0]!.partitions[0]!;
+      const raw = p.records ?? Buffer.alloc(0);
+      if (p.errorCode !== 0 || raw.length === 0) throw new Error(`${topic}: fetch at ${offset}: error ${p.errorCode}, ${raw.length} bytes`);
+      bytes += raw.length;
+      // The offset after the last batch: its base offset + lastOffsetDelta + 1.
+      let at = 0;
+      let next = offset;
+      while (at + 61 <= raw.length) {
+        const size = 12 + raw.readInt32BE(at + 8);
+        if (at + size > raw.length) break;
+        next = raw.readBigInt64BE(at) + BigInt(raw.readInt32BE(at + 23)) + 1n;
+        at += size;
+      }
+      if (next >= p.highWatermark) break;
+      offset = next;
     }
     return bytes / 1e6 / ((performance.now() - t0) / 1000);
   };
