@@ -394,9 +394,13 @@ async function openTiering(config: BrokerConfig, options: StartOptions, brokerMe
     // A directory as the bucket (src/object-store/fs-store.ts).
     store = new FsObjectStore(path.join(fileURLToPath(config.remoteStorageEndpoint), config.remoteStorageBucket, ...config.remoteStoragePrefix.split('/').filter((p) => p !== '')));
   } else {
-    // The S3 backend (src/object-store/s3-store.ts) is built on arch/tier-store; until it is wired
-    // here, an S3 endpoint is refused rather than accepted and ignored.
-    throw new ConfigError('--remote-storage-endpoint: this build serves only file:// object stores; the S3 backend is not wired yet');
+    // S3 or an S3-compatible server; empty credentials: the SDK's chain (AWS_ACCESS_KEY_ID, ...).
+    // Loaded only here, so a broker without tiering never loads the AWS SDK.
+    const { S3ObjectStore } = await import('../object-store/s3-store.ts');
+    store = new S3ObjectStore({
+      bucket: config.remoteStorageBucket, endpoint: config.remoteStorageEndpoint, region: config.remoteStorageRegion,
+      accessKeyId: config.remoteStorageAccessKeyId, secretAccessKey: config.remoteStorageSecretAccessKey, prefix: config.remoteStoragePrefix,
+    });
   }
   const metrics = new TierMetrics(brokerMetrics.registry);
   const cache = new ChunkCache(config.remoteLogChunkCacheBytes, metrics);
