@@ -148,6 +148,29 @@ export interface BrokerConfig extends GroupCoordinatorSettings {
   quotaWindowNum: number;
   /** quota.window.size.seconds: the length of one sample. */
   quotaWindowSizeSeconds: number;
+  // ---- tiered storage (docs/notes/tiered-storage.md) ----
+  /** The S3 bucket; empty: no object store (Kafka's remote.log.storage.system.enable=false). */
+  remoteStorageBucket: string;
+  remoteStorageEndpoint: string;
+  remoteStorageRegion: string;
+  /** Empty: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY from the environment. */
+  remoteStorageAccessKeyId: string;
+  remoteStorageSecretAccessKey: string;
+  /** Key prefix inside the bucket. */
+  remoteStoragePrefix: string;
+  /** Segment uploads in flight, whole broker. */
+  remoteLogUploadConcurrency: number;
+  /** Upload byte rate, whole broker; 0: no limit. */
+  remoteLogUploadMaxBytesPerSecond: number;
+  /** Bytes of remote chunks the fetch path caches (LRU). */
+  remoteLogChunkCacheBytes: number;
+  /** remote.log.manager.task.interval.ms: how often partitions are checked for uploads and remote deletions. */
+  remoteLogManagerTaskIntervalMs: number;
+}
+
+/** Whether the broker has an object store, so topics may set remote.storage.enable=true. */
+export function remoteStorageSystemEnabled(config: Pick<BrokerConfig, 'remoteStorageBucket'>): boolean {
+  return config.remoteStorageBucket !== '';
 }
 
 /** Kafka's ACL authorizer (KRaft), the one authorizer.class.name Highwater accepts. */
@@ -243,12 +266,22 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'maxConnections', flag: 'max-connections', kind: 'int', description: 'open connections over all listeners; beyond it new connections wait to be accepted (max.connections)', defaultValue: () => 2_147_483_647 },
   { key: 'maxConnectionsPerIp', flag: 'max-connections-per-ip', kind: 'int', description: 'open connections from one address; beyond it new ones are closed at once (max.connections.per.ip)', defaultValue: () => 2_147_483_647 },
   { key: 'maxConnectionsPerIpOverrides', flag: 'max-connections-per-ip-overrides', kind: 'string', description: 'per-address limits, host:count,... (max.connections.per.ip.overrides)', defaultValue: () => '' },
+  { key: 'remoteStorageBucket', flag: 'remote-storage-bucket', kind: 'string', description: 'tiered storage: the S3 bucket rolled segments of remote.storage.enable topics go to (empty: no object store, as remote.log.storage.system.enable=false)', defaultValue: () => '' },
+  { key: 'remoteStorageEndpoint', flag: 'remote-storage-endpoint', kind: 'string', description: 'tiered storage: the S3 endpoint URL, e.g. http://127.0.0.1:8333 (empty: AWS\'s for the region); file:///dir keeps the bucket as a directory (src/object-store/fs-store.ts)', defaultValue: () => '' },
+  { key: 'remoteStorageRegion', flag: 'remote-storage-region', kind: 'string', description: 'tiered storage: S3 region', defaultValue: () => 'us-east-1' },
+  { key: 'remoteStorageAccessKeyId', flag: 'remote-storage-access-key-id', kind: 'string', description: 'tiered storage: access key id (empty: AWS_ACCESS_KEY_ID)', defaultValue: () => '' },
+  { key: 'remoteStorageSecretAccessKey', flag: 'remote-storage-secret-access-key', kind: 'string', description: 'tiered storage: secret access key (empty: AWS_SECRET_ACCESS_KEY)', defaultValue: () => '' },
+  { key: 'remoteStoragePrefix', flag: 'remote-storage-prefix', kind: 'string', description: 'tiered storage: key prefix inside the bucket', defaultValue: () => '' },
+  { key: 'remoteLogUploadConcurrency', flag: 'remote-log-upload-concurrency', kind: 'int', description: 'tiered storage: segment uploads in flight, whole broker', defaultValue: () => 2 },
+  { key: 'remoteLogUploadMaxBytesPerSecond', flag: 'remote-log-upload-max-bytes-per-second', kind: 'int', description: 'tiered storage: upload byte rate, whole broker (0 = no limit)', defaultValue: () => 0 },
+  { key: 'remoteLogChunkCacheBytes', flag: 'remote-log-chunk-cache-bytes', kind: 'int', description: 'tiered storage: bytes of remote log chunks the fetch path keeps (LRU)', defaultValue: () => 64 * 1024 * 1024 },
+  { key: 'remoteLogManagerTaskIntervalMs', flag: 'remote-log-manager-task-interval-ms', kind: 'int', description: 'tiered storage: how often each remote-enabled partition is checked for segments to upload and objects to delete (remote.log.manager.task.interval.ms)', defaultValue: () => 30_000 },
   { key: 'connectionsMaxIdleMs', flag: 'connections-max-idle-ms', kind: 'int', description: 'a connection with no request for this long is closed (connections.max.idle.ms)', defaultValue: () => 600_000 },
 ];
 
 /** Settings whose values are secrets: never logged. */
 export const SECRET_SETTINGS: ReadonlySet<keyof BrokerConfig> = new Set<keyof BrokerConfig>([
-  'scramBootstrapCredentials', 'sslKeystorePassword', 'sslKeyPassword', 'sslKeystoreKey',
+  'scramBootstrapCredentials', 'sslKeystorePassword', 'sslKeyPassword', 'sslKeystoreKey', 'remoteStorageSecretAccessKey',
 ]);
 
 /** The config with every secret replaced, for logging. */
@@ -423,6 +456,10 @@ export function loadConfig(flags: Partial<Record<keyof BrokerConfig, unknown>>, 
   if (config.quotaWindowNum < 2) throw new ConfigError('--quota-window-num must be at least 2');
   if (config.quotaWindowSizeSeconds < 1) throw new ConfigError('--quota-window-size-seconds must be at least 1');
   checkConsumerGroupSettings(config);
+  if (config.remoteLogUploadConcurrency < 1) throw new ConfigError('--remote-log-upload-concurrency must be at least 1');
+  if (config.remoteLogUploadMaxBytesPerSecond < 0) throw new ConfigError('--remote-log-upload-max-bytes-per-second must be 0 (no limit) or more');
+  if (config.remoteLogChunkCacheBytes < 0) throw new ConfigError('--remote-log-chunk-cache-bytes must be 0 or more');
+  if (config.remoteLogManagerTaskIntervalMs < 1) throw new ConfigError('--remote-log-manager-task-interval-ms must be at least 1');
   if (!config.advertisedHost) config.advertisedHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   validateSecuritySettings(config);
   return config;

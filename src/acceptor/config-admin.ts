@@ -5,6 +5,7 @@
 import type { HandlerServices } from './registry.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import { TOPIC_CONFIGS, validateTopicConfig, validateTopicConfigSet } from '../metadata/topic-configs.ts';
+import { remoteStorageSystemEnabled } from '../config.ts';
 import { BROKER_LOG_CONFIGS, validateBrokerConfig } from '../metadata/broker-configs.ts';
 import { ResourceType, brokerResourceProblem } from './handlers/32-describe-configs.ts';
 
@@ -13,7 +14,7 @@ export interface ConfigResult {
   errorMessage: string | null;
 }
 
-export type ConfigAdminServices = Pick<HandlerServices, 'metadata' | 'node'>;
+export type ConfigAdminServices = Pick<HandlerServices, 'metadata' | 'node' | 'config'>;
 
 export const ConfigOperation = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const;
 
@@ -121,7 +122,8 @@ async function alterTopic(services: ConfigAdminServices, r: ConfigResourceChange
     return problem ? fail(ErrorCode.INVALID_CONFIG, problem) : null;
   }, (name) => ({ isList: TOPIC_CONFIGS.get(name)?.type === 'list', defaultValue: TOPIC_CONFIGS.get(name)?.defaultValue ?? '' }));
   if (!('update' in update)) return update;
-  const conflict = validateTopicConfigSet({ ...topic.configs, ...update.update });
+  const next = Object.fromEntries(Object.entries({ ...topic.configs, ...update.update }).filter(([, v]) => v !== null)) as Record<string, string>;
+  const conflict = validateTopicConfigSet(next, services.config.topicDefaults, { remoteStorageSystemEnabled: remoteStorageSystemEnabled(services.config), existing: topic.configs });
   if (conflict) return fail(ErrorCode.INVALID_CONFIG, conflict);
   if (validateOnly || Object.keys(update.update).length === 0) return OK;
   await services.metadata.write([{ type: 'alter-configs', topicId: topic.topicId, configs: update.update }]);

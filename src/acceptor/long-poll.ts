@@ -8,6 +8,7 @@ export interface WatermarkReads {
   readOffsets(slot: number): PartitionOffsets;
   highWatermark(slot: number): bigint;
   logStartOffset(slot: number): bigint;
+  localLogStartOffset(slot: number): bigint;
   lastStableOffset(slot: number): bigint;
   logEndBytes(slot: number): bigint;
   segmentEpoch(slot: number): number;
@@ -35,6 +36,10 @@ export class LongPollWatermarks implements PartitionWatermarks {
 
   logStartOffset(slot: number): bigint {
     return this.#table.logStartOffset(slot);
+  }
+
+  localLogStartOffset(slot: number): bigint {
+    return this.#table.localLogStartOffset(slot);
   }
 
   lastStableOffset(slot: number): bigint {

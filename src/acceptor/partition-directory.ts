@@ -9,7 +9,7 @@ import { InternalLog } from '../metadata/internal-log.ts';
 import type { PartitionInfo, TopicInfo } from '../metadata/cluster-metadata.ts';
 import type { AppendCompletion } from '../shared-mem/shard-messages.ts';
 import type { OpenPartitionRequest } from '../shared-mem/shard-messages.ts';
-import type { PartitionHandle, PartitionLookup } from './registry.ts';
+import type { PartitionHandle, PartitionLookup, RemoteSegmentsReader } from './registry.ts';
 import type { WatermarkReads } from './long-poll.ts';
 
 /** A handle as the directory keeps it: with the reader it closes when the partition goes. */
@@ -36,6 +36,14 @@ export interface PartitionDirectoryOptions {
   watermarks: WatermarkReads;
   /** The shard that serves a stored partition (metadata's effective shard). */
   shardOf(partition: PartitionInfo): number;
+  /**
+   * Tiered storage: builds the reader of a partition's remote segments, and records that a deleted
+   * topic's objects are to be deleted (before its files go); absent without an object store.
+   */
+  remote?: {
+    reader(partitionDir: string, topic: TopicInfo, partition: number): RemoteSegmentsReader;
+    topicDeleted(topic: TopicInfo): Promise<void>;
+  };
 }
 
 /** The topic configs a shard's log needs (compression.type: the codec it stores); the rest are the main thread's business. */
@@ -43,6 +51,7 @@ const LOG_CONFIG_NAMES = [
   'segment.bytes', 'segment.ms', 'retention.ms', 'retention.bytes', 'index.interval.bytes', 'max.message.bytes', 'message.timestamp.type',
   'compression.type', 'compression.gzip.level', 'compression.lz4.level', 'compression.zstd.level',
   'cleanup.policy', 'delete.retention.ms', 'min.compaction.lag.ms', 'max.compaction.lag.ms', 'min.cleanable.dirty.ratio',
+  'remote.storage.enable', 'local.retention.ms', 'local.retention.bytes',
 ];
 
 export class PartitionDirectory implements PartitionLookup {
@@ -108,6 +117,7 @@ export class PartitionDirectory implements PartitionLookup {
         shard: this.#o.shardOf(p),
         slot: this.#allocateSlot(),
         reader: new PartitionReader(this.#partitionDir(topic.name, p.partition)),
+        ...(this.#o.remote ? { remote: this.#o.remote.reader(this.#partitionDir(topic.name, p.partition), topic, p.partition) } : {}),
       };
       handles[p.partition] = handle;
       opening.push(this.#o.shards.openPartition(handle.shard, this.#openRequest(handle)));
@@ -124,6 +134,8 @@ export class PartitionDirectory implements PartitionLookup {
   /** Closes a deleted topic's partitions; their shards delete the files, and the slots are reused. */
   async deleteTopicPartitions(topicName: string): Promise<void> {
     const handles = this.#partitions.get(topicName) ?? [];
+    // Before the files go: the deletion of the topic's objects must survive a crash from here on.
+    if (handles.length > 0 && this.#o.remote) await this.#o.remote.topicDeleted(handles[0]!.topic);
     this.#partitions.delete(topicName);
     await Promise.all(handles.map(async (h) => {
       await this.#o.shards.closePartition(h.shard, h.slot, { deleteFiles: true });
@@ -172,6 +184,7 @@ export class PartitionDirectory implements PartitionLookup {
       partition: handle.partition,
       dir: this.#partitionDir(handle.topic.name, handle.partition),
       config: this.#logConfigFor(handle.topic),
+      topicId: handle.topic.topicId,
     };
   }
 }

@@ -3,6 +3,7 @@
 // built from this table, so only what is implemented is ever advertised (DESIGN.md §7 item 9).
 import type { Logger } from 'pino';
 import type { BrokerConfig } from '../config.ts';
+import type { RemoteLogReader } from './tiering/remote-reader.ts';
 import type { MetadataRecord, ScramCredential, ScramMechanismName, TopicInfo } from '../metadata/cluster-metadata.ts';
 import type { PartitionReader } from '../segments/reader.ts';
 import type { PartitionOffsets } from '../shared-mem/watermarks.ts';
@@ -57,7 +58,12 @@ export interface PartitionHandle {
   /** Index into the shared watermark table; a run-time number, not stored. */
   slot: number;
   reader: PartitionLogReader;
+  /** Tiered storage: the reader of the partition's remote segments; absent without an object store. */
+  remote?: RemoteSegmentsReader;
 }
+
+/** The fetch-side reads of a partition's remote segments (src/acceptor/tiering/remote-reader.ts). */
+export type RemoteSegmentsReader = Pick<RemoteLogReader, 'read' | 'abortedTransactions' | 'offsetForTimestamp'>;
 
 /** The fetch-side reads of a partition's segment files. */
 export type PartitionLogReader = Pick<PartitionReader, 'read' | 'maxTimestamp' | 'offsetForTimestamp' | 'abortedTransactions'>;
@@ -88,6 +94,8 @@ export interface PartitionWatermarks {
   readOffsets(slot: number): PartitionOffsets;
   highWatermark(slot: number): bigint;
   logStartOffset(slot: number): bigint;
+  /** Tiered storage: offsets below it (and at or above logStartOffset) are served from the object store. */
+  localLogStartOffset(slot: number): bigint;
   lastStableOffset(slot: number): bigint;
   segmentEpoch(slot: number): number;
   /** The owning shard took the partition's log offline after a write failure. */
@@ -128,7 +136,9 @@ export interface BrokerEndpoint {
 /** The settings handlers read. */
 export type HandlerConfig = Pick<BrokerConfig, 'autoCreateTopics' | 'numPartitions' | 'topicDefaults' | 'maxFrameBytes' | 'fsync' | 'shards'
   | 'retentionCheckMs' | 'groupMinSessionTimeoutMs' | 'groupMaxSessionTimeoutMs' | 'groupInitialRebalanceDelayMs' | 'offsetsRetentionMs'
-  | 'offsetsRetentionCheckIntervalMs' | 'offsetMetadataMaxBytes' | 'partitionBudget' | 'transactionPartitionVerificationEnable'>;
+  | 'offsetsRetentionCheckIntervalMs' | 'offsetMetadataMaxBytes' | 'partitionBudget' | 'transactionPartitionVerificationEnable' | 'remoteStorageBucket'
+  | 'remoteStorageEndpoint' | 'remoteStorageRegion' | 'remoteStoragePrefix' | 'remoteLogUploadConcurrency' | 'remoteLogUploadMaxBytesPerSecond'
+  | 'remoteLogChunkCacheBytes' | 'remoteLogManagerTaskIntervalMs'>;
 
 /** The parts of the group coordinator (src/coordinator/) the group and offset APIs call. */
 export type GroupCoordinatorService = Pick<GroupCoordinator,

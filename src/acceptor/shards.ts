@@ -13,7 +13,7 @@ import type { BrokerMetrics } from '../metrics.ts';
 import { ShardStats } from '../shared-mem/shard-stats.ts';
 import {
   APPEND_FLAG_FORCE_SYNC, MESSAGE_APPEND, NO_OFFSET, SHARD_MESSAGE_FORMAT_VERSION, decodeCompletion, encodeAppendHeader,
-  encodeControlRequest, type ActiveProducer, type AppendCompletion, type ControlCompletion, type ControlRequest, type OpenPartitionRequest,
+  encodeControlRequest, type ActiveProducer, type AppendCompletion, type ControlCompletion, type ControlRequest, type OpenPartitionRequest, type TierAction, type TierStatusBody,
   type WorkerInit,
 } from '../shared-mem/shard-messages.ts';
 
@@ -311,6 +311,12 @@ export class ShardPool implements TxnMarkerWriter {
   async deleteRecords(shard: number, slot: number, offset: bigint): Promise<{ errorCode: number; lowWatermark: bigint }> {
     const c = await this.control(shard, { op: 'delete-records', slot, offset });
     return { errorCode: c.errorCode, lowWatermark: c.errorCode === ErrorCode.NONE ? c.offset : -1n };
+  }
+
+  /** Tiered storage: one tier manager action on a partition's owning shard; its status after it (docs/notes/tiered-storage.md). */
+  async tier(shard: number, slot: number, action: TierAction): Promise<TierStatusBody> {
+    const c = await this.#controlOrThrow(shard, { op: 'tier', slot, action });
+    return c.body!.tier!;
   }
 
   /** DescribeProducers: the partition's active idempotent producers, from the shard that owns their state. */

@@ -4,8 +4,19 @@
 // recovery runs: issue 15 defect 5), shards, then the metadata log is replayed, then every
 // partition is recovered by its shard, and only then does the Kafka listener accept connections.
 import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FsObjectStore } from '../object-store/fs-store.ts';
 import type { Logger } from 'pino';
-import { formatFsyncPolicy, superUserList, type BrokerConfig } from '../config.ts';
+import { ConfigError, formatFsyncPolicy, remoteStorageSystemEnabled, superUserList, type BrokerConfig } from '../config.ts';
+import type { ObjectStore } from '../object-store/object-store.ts';
+import { effectiveConfig } from '../metadata/topic-configs.ts';
+import type { TopicInfo } from '../metadata/cluster-metadata.ts';
+import { ChunkCache } from './tiering/chunk-cache.ts';
+import { RemoteDeletions } from './tiering/remote-deletions.ts';
+import { RemoteLogReader } from './tiering/remote-reader.ts';
+import { TierManager, type TieredPartition } from './tiering/tier-manager.ts';
+import { TierMetrics } from './tiering/tier-metrics.ts';
 import { VERSION } from '../version.ts';
 import { BrokerMetrics } from '../metrics.ts';
 import type { ClusterMetadata } from '../metadata/cluster-metadata.ts';
@@ -56,6 +67,8 @@ export interface RunningBroker extends HttpBrokerView {
   readonly watermarks: WatermarkReader;
   readonly groupCoordinator: GroupCoordinator;
   readonly testHooks: TestHooks;
+  /** Tiered storage's uploader and remote deleter; absent without an object store. */
+  readonly tierManager: TierManager | undefined;
   partitions(topicName: string): DirectoryHandle[] | undefined;
   partition(topicName: string, partition: number): DirectoryHandle | undefined;
   /** The end of the log, from the one place that says it (DESIGN.md §2). */
@@ -68,13 +81,22 @@ export interface RunningBroker extends HttpBrokerView {
   stop(options?: { drainMs?: number }): Promise<void>;
 }
 
-export async function startBroker(config: BrokerConfig, log: Logger): Promise<RunningBroker> {
+export interface StartOptions {
+  /**
+   * Tiered storage: the object store to use in place of the S3 client the bucket settings would
+   * build (tests; another backend). Needs --remote-storage-bucket set, which turns tiering on.
+   */
+  objectStore?: ObjectStore;
+}
+
+export async function startBroker(config: BrokerConfig, log: Logger, options: StartOptions = {}): Promise<RunningBroker> {
   const began = performance.now();
   mkdirSync(config.dataDir, { recursive: true });
   // Resolved once here: topic administration reads the number (issue 15 defect 3).
   config.partitionBudget = effectivePartitionBudget(config.partitionBudget, config.maxPartitions);
   HandleCache.setThreadLimit(readHandleLimit());
   const metrics = new BrokerMetrics();
+  const tiering = await openTiering(config, options, metrics, log);
   const watermarks = WatermarkReader.create(config.maxPartitions);
   // The pool asks the directory what a restarted shard reopens; the directory opens through the
   // pool, and asks the metadata (replayed through the directory) which shard serves a partition.
@@ -99,6 +121,7 @@ export async function startBroker(config: BrokerConfig, log: Logger): Promise<Ru
     shards,
     watermarks,
     shardOf: (p) => store!.metadata.effectiveShard(p),
+    ...(tiering ? { remote: tiering.directoryHooks } : {}),
   });
   // What the HTTP side port sees while the broker starts: the pieces as they come up, and why it
   // is not ready yet. Replaced by the running broker below once it is.
@@ -239,8 +262,20 @@ export async function startBroker(config: BrokerConfig, log: Logger): Promise<Ru
     throw err;
   });
 
-  let ready = true;
   const metadataStore = store;
+  const tierManager = tiering ? new TierManager({
+    store: tiering.store,
+    shards,
+    partitions: () => remoteEnabledPartitions(metadataStore.topics, directory, () => effectiveTopicDefaults(brokerConfigLayers(config, metadataStore.metadata, config.nodeId))),
+    deletions: tiering.deletions,
+    intervalMs: config.remoteLogManagerTaskIntervalMs,
+    concurrency: config.remoteLogUploadConcurrency,
+    maxBytesPerSecond: config.remoteLogUploadMaxBytesPerSecond,
+    metrics: tiering.metrics,
+    log: log.child({ component: 'tiering' }),
+  }) : undefined;
+  tierManager?.start();
+  let ready = true;
   // The scrubber starts a while after start-up (not competing with recovery and the first
   // clients), or after one interval when that is shorter.
   const scrubStart = config.scrubBytesPerSecond > 0
@@ -271,6 +306,7 @@ export async function startBroker(config: BrokerConfig, log: Logger): Promise<Ru
       notReady = 'stopping';
       clearTimeout(scrubStart);
       await scrubber?.stop();
+      await tierManager?.stop();
       longPolls.stopWaiting();
       await http?.close();
       http = undefined;
@@ -280,7 +316,9 @@ export async function startBroker(config: BrokerConfig, log: Logger): Promise<Ru
       await groupCoordinator.close();
       await shards.stop();
       await directory.close();
+      await tiering?.store.close();
     },
+    tierManager,
   };
   notReady = null;
   log.info({
@@ -339,6 +377,53 @@ async function listenerRuntimes(config: BrokerConfig, store: MetadataStore, metr
       ? { options: await loadTlsOptions(config), principalMapper: new SslPrincipalMapper(config.sslPrincipalMappingRules) }
       : null;
     out.push({ spec, sasl, tls });
+  }
+  return out;
+}
+
+/** Tiered storage's pieces on the main thread, when the broker has an object store. */
+async function openTiering(config: BrokerConfig, options: StartOptions, brokerMetrics: BrokerMetrics, log: Logger) {
+  if (!remoteStorageSystemEnabled(config)) {
+    if (options.objectStore) throw new ConfigError('an object store was given but --remote-storage-bucket is empty: tiering is off');
+    return undefined;
+  }
+  let store: ObjectStore;
+  if (options.objectStore) {
+    store = options.objectStore;
+  } else if (config.remoteStorageEndpoint.startsWith('file:')) {
+    // A directory as the bucket (src/object-store/fs-store.ts).
+    store = new FsObjectStore(path.join(fileURLToPath(config.remoteStorageEndpoint), config.remoteStorageBucket, ...config.remoteStoragePrefix.split('/').filter((p) => p !== '')));
+  } else {
+    // S3 or an S3-compatible server; empty credentials: the SDK's chain (AWS_ACCESS_KEY_ID, ...).
+    // Loaded only here, so a broker without tiering never loads the AWS SDK.
+    const { S3ObjectStore } = await import('../object-store/s3-store.ts');
+    store = new S3ObjectStore({
+      bucket: config.remoteStorageBucket, endpoint: config.remoteStorageEndpoint, region: config.remoteStorageRegion,
+      accessKeyId: config.remoteStorageAccessKeyId, secretAccessKey: config.remoteStorageSecretAccessKey, prefix: config.remoteStoragePrefix,
+    });
+  }
+  const metrics = new TierMetrics(brokerMetrics.registry);
+  const cache = new ChunkCache(config.remoteLogChunkCacheBytes, metrics);
+  const deletions = await RemoteDeletions.open(config.dataDir, (topicId) => cache.forgetPrefix(`${topicId}/`));
+  log.info({ bucket: config.remoteStorageBucket, prefix: config.remoteStoragePrefix, pendingTopicDeletions: deletions.pending.length }, 'tiered storage on');
+  return {
+    store, metrics, cache, deletions,
+    directoryHooks: {
+      reader: (partitionDir: string, topic: TopicInfo, partition: number) => new RemoteLogReader({ partitionDir, topicId: topic.topicId, partition, store, cache, metrics }),
+      topicDeleted: async (topic: TopicInfo) => {
+        if (effectiveConfig('remote.storage.enable', topic.configs, config.topicDefaults) === 'true') await deletions.add(topic.topicId);
+      },
+    },
+  };
+}
+
+/** The partitions of topics with remote.storage.enable=true, as the tier manager walks them. */
+function remoteEnabledPartitions(topics: Iterable<TopicInfo>, directory: PartitionDirectory, defaults: () => Record<string, string>): TieredPartition[] {
+  const out: TieredPartition[] = [];
+  const brokerDefaults = defaults();
+  for (const topic of topics) {
+    if (effectiveConfig('remote.storage.enable', topic.configs, brokerDefaults).trim().toLowerCase() !== 'true') continue;
+    for (const h of directory.partitions(topic.name) ?? []) out.push({ topic: topic.name, topicId: topic.topicId, partition: h.partition, shard: h.shard, slot: h.slot });
   }
   return out;
 }

@@ -5,6 +5,7 @@ import type { HandlerServices } from './registry.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import { isReservedTopicName, newTopicId, validateTopicName, type TopicInfo } from '../metadata/cluster-metadata.ts';
 import { validateTopicConfig, validateTopicConfigSet } from '../metadata/topic-configs.ts';
+import { remoteStorageSystemEnabled } from '../config.ts';
 
 export interface AdminResult {
   errorCode: number;
@@ -93,7 +94,7 @@ export async function createTopic(services: TopicAdminServices, spec: CreateTopi
     if (problem) return fail(ErrorCode.INVALID_CONFIG, problem);
     if (c.value !== null) configs[c.name] = c.value;
   }
-  const conflict = validateTopicConfigSet(configs);
+  const conflict = validateTopicConfigSet(configs, services.config.topicDefaults, { remoteStorageSystemEnabled: remoteStorageSystemEnabled(services.config) });
   if (conflict) return fail(ErrorCode.INVALID_CONFIG, conflict);
   // Kafka's controller builds the whole result, a new topic id included, and for validate_only
   // drops only the records (ReplicationControlManager.createTopics), so v7+ answers an id.

@@ -80,6 +80,16 @@ function staticSettings(c: HandlerConfig, node: BrokerEndpoint): [name: string, 
     ['offset.metadata.max.bytes', String(c.offsetMetadataMaxBytes), 'int', '4096', 'The maximum size of the metadata string of an offset commit'],
     ['highwater.fsync', formatFsyncPolicy(c.fsync), 'string', null, 'Highwater durability policy (--fsync)'],
     ['highwater.shards', String(c.shards), 'int', null, 'Highwater shard worker threads (--shards)'],
+    // Tiered storage (docs/notes/tiered-storage.md); the secret access key is never shown.
+    ['remote.log.storage.system.enable', String(c.remoteStorageBucket !== ''), 'boolean', 'false', 'Whether tiered storage is on: an object store is configured (--remote-storage-bucket)'],
+    ['highwater.remote.storage.bucket', c.remoteStorageBucket, 'string', null, 'The S3 bucket of tiered storage (--remote-storage-bucket)'],
+    ['highwater.remote.storage.endpoint', c.remoteStorageEndpoint, 'string', null, 'The S3 endpoint (--remote-storage-endpoint)'],
+    ['highwater.remote.storage.region', c.remoteStorageRegion, 'string', null, 'The S3 region (--remote-storage-region)'],
+    ['highwater.remote.storage.prefix', c.remoteStoragePrefix, 'string', null, 'Key prefix inside the bucket (--remote-storage-prefix)'],
+    ['highwater.remote.log.upload.concurrency', String(c.remoteLogUploadConcurrency), 'int', null, 'Segment uploads in flight (--remote-log-upload-concurrency)'],
+    ['highwater.remote.log.upload.max.bytes.per.second', String(c.remoteLogUploadMaxBytesPerSecond), 'long', null, 'Upload byte rate, 0: no limit (--remote-log-upload-max-bytes-per-second)'],
+    ['highwater.remote.log.chunk.cache.bytes', String(c.remoteLogChunkCacheBytes), 'long', null, 'Remote chunk cache of the fetch path (--remote-log-chunk-cache-bytes)'],
+    ['remote.log.manager.task.interval.ms', String(c.remoteLogManagerTaskIntervalMs), 'long', '30000', 'How often partitions are checked for uploads and remote deletions (--remote-log-manager-task-interval-ms)'],
   ];
 }
 

@@ -11,7 +11,7 @@ import type { DescribeConfigsResponse } from '../protocol/generated/describe-con
 import type { IncrementalAlterConfigsResponse } from '../protocol/generated/incremental-alter-configs-response.ts';
 import type { CreatePartitionsResponse } from '../protocol/generated/create-partitions-response.ts';
 import type { DeleteRecordsResponse } from '../protocol/generated/delete-records-response.ts';
-import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, type KafkaCluster, type TopicLayout } from '../client/kafka-cluster.ts';
+import { EARLIEST_LOCAL_TIMESTAMP, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, type KafkaCluster, type TopicLayout } from '../client/kafka-cluster.ts';
 import { CliError, action, clientOptions, collect, parseInteger, parseKeyValues, parseTime, table, toJson, withCluster, type ClientFlags } from './common.ts';
 
 const TOPIC_RESOURCE = 2;
@@ -27,20 +27,24 @@ export interface PartitionOffsets {
   partition: number;
   leader: number;
   logStartOffset: bigint;
+  /** Tiered storage: the first offset in local files (below it: the object store); the log start without it. */
+  localLogStartOffset: bigint;
   highWatermark: bigint;
   lastStableOffset: bigint;
 }
 
-/** Log start, high watermark and last stable offset (read_committed LATEST) of every partition of a topic. */
+/** Log start, local log start, high watermark and last stable offset (read_committed LATEST) of every partition of a topic. */
 export async function partitionOffsets(cluster: KafkaCluster, topic: TopicLayout, partitions = topic.leaders.map((_, p) => p)): Promise<PartitionOffsets[]> {
-  const [start, end, stable] = await Promise.all([
+  const [start, localStart, end, stable] = await Promise.all([
     cluster.listOffsets(topic, partitions, EARLIEST_TIMESTAMP),
+    // A broker too old for KIP-1005 (ListOffsets below v8) has no tiers: its log start is local.
+    cluster.listOffsets(topic, partitions, EARLIEST_LOCAL_TIMESTAMP).catch(() => null),
     cluster.listOffsets(topic, partitions, LATEST_TIMESTAMP),
     cluster.listOffsets(topic, partitions, LATEST_TIMESTAMP, 1),
   ]);
   return partitions.map((p) => ({
     topic: topic.name, partition: p, leader: topic.leaders[p]!,
-    logStartOffset: start.get(p)!, highWatermark: end.get(p)!, lastStableOffset: stable.get(p)!,
+    logStartOffset: start.get(p)!, localLogStartOffset: localStart?.get(p) ?? start.get(p)!, highWatermark: end.get(p)!, lastStableOffset: stable.get(p)!,
   }));
 }
 
@@ -185,9 +189,9 @@ export function registerTopicsCommand(program: Command): void {
           return;
         }
         console.log(`topic ${t.name}  id ${t.topicId}  partitions ${t.partitions.length}  replicas ${t.partitions[0]?.replicaNodes.length ?? 0}`);
-        console.log(table(['PARTITION', 'LEADER', 'EPOCH', 'REPLICAS', 'ISR', 'LOG-START-OFFSET', 'HIGH-WATERMARK', 'LAST-STABLE-OFFSET'], partitions.map((p) => [
+        console.log(table(['PARTITION', 'LEADER', 'EPOCH', 'REPLICAS', 'ISR', 'LOG-START-OFFSET', 'LOCAL-LOG-START-OFFSET', 'HIGH-WATERMARK', 'LAST-STABLE-OFFSET'], partitions.map((p) => [
           String(p.partition), String(p.leader), String(p.leaderEpoch), p.replicas.join(','), p.isr.join(','),
-          String(p.logStartOffset), String(p.highWatermark), String(p.lastStableOffset),
+          String(p.logStartOffset), String(p.localLogStartOffset), String(p.highWatermark), String(p.lastStableOffset),
         ])));
         const set = configs.filter((c) => !c.isDefault);
         if (set.length > 0) {

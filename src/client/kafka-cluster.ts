@@ -12,6 +12,8 @@ import type { FindCoordinatorResponse } from '../protocol/generated/find-coordin
 /** ListOffsets' special timestamps. */
 export const LATEST_TIMESTAMP = -1n;
 export const EARLIEST_TIMESTAMP = -2n;
+/** KIP-1005 (ListOffsets v8+): the first offset in the leader's local files; the log start without tiered storage. */
+export const EARLIEST_LOCAL_TIMESTAMP = -4n;
 
 /** A group's coordinator is loading, moving or not yet chosen: find it again and retry. */
 const COORDINATOR_MOVING: ReadonlySet<number> = new Set([ErrorCode.NOT_COORDINATOR, ErrorCode.COORDINATOR_NOT_AVAILABLE, ErrorCode.COORDINATOR_LOAD_IN_PROGRESS]);

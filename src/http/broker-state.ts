@@ -13,6 +13,8 @@ export interface PartitionRow {
   /** The read_committed limit: the first offset of the oldest open transaction, else the HWM. */
   lastStableOffset: bigint;
   logStartOffset: bigint;
+  /** Tiered storage: the first offset in local files; offsets below it are in the object store. */
+  localLogStartOffset: bigint;
   sizeBytes: bigint;
   /** The cleaner's dirty ratio (0..1) of a compacted partition, -1 for one that is not compacted. */
   dirtyRatio: number;
@@ -46,6 +48,7 @@ export function partitionRows(broker: HttpBrokerView): PartitionRow[] {
         highWatermark: broker.watermarks.highWatermark(handle.slot),
         lastStableOffset: broker.watermarks.lastStableOffset(handle.slot),
         logStartOffset: broker.watermarks.logStartOffset(handle.slot),
+        localLogStartOffset: broker.watermarks.localLogStartOffset(handle.slot),
         sizeBytes: broker.watermarks.logEndBytes(handle.slot),
         dirtyRatio: broker.watermarks.dirtyRatio(handle.slot),
         lastCleanMs: broker.watermarks.lastCleanMs(handle.slot),

@@ -50,6 +50,7 @@ export interface HttpBrokerView {
     highWatermark(slot: number): bigint;
     lastStableOffset(slot: number): bigint;
     logStartOffset(slot: number): bigint;
+    localLogStartOffset(slot: number): bigint;
     logEndBytes(slot: number): bigint;
     dirtyRatio(slot: number): number;
     lastCleanMs(slot: number): number;

@@ -27,7 +27,7 @@ export function registerScrapeTimeMetrics(broker: HttpBrokerView, sampler: Broke
     if (partitionsFresh) return;
     partitionsFresh = true;
     setImmediate(() => { partitionsFresh = false; });
-    for (const m of [highWatermark, lastStableOffset, logStartOffset, sizeBytes, dirtyRatio, lastClean, partitionInfo, shardPartitions, ringUsed, ringCapacity, waiting, paused, utilization, activeSeconds, topicPartitions, topicSizeBytes]) m.reset();
+    for (const m of [highWatermark, lastStableOffset, logStartOffset, localLogStartOffset, sizeBytes, dirtyRatio, lastClean, partitionInfo, shardPartitions, ringUsed, ringCapacity, waiting, paused, utilization, activeSeconds, topicPartitions, topicSizeBytes]) m.reset();
     const partitions = partitionRows(broker);
     for (const p of partitions) {
       const labels = { topic: p.topic, partition: String(p.partition) };
@@ -37,6 +37,7 @@ export function registerScrapeTimeMetrics(broker: HttpBrokerView, sampler: Broke
       highWatermark.set(labels, Number(p.highWatermark));
       lastStableOffset.set(labels, Number(p.lastStableOffset));
       logStartOffset.set(labels, Number(p.logStartOffset));
+      localLogStartOffset.set(labels, Number(p.localLogStartOffset));
       sizeBytes.set(labels, Number(p.sizeBytes));
       if (p.dirtyRatio >= 0) dirtyRatio.set(labels, p.dirtyRatio);
       if (p.lastCleanMs >= 0) lastClean.set(labels, p.lastCleanMs / 1000);
@@ -91,6 +92,9 @@ export function registerScrapeTimeMetrics(broker: HttpBrokerView, sampler: Broke
   }));
   const logStartOffset = track('highwater_partition_log_start_offset', new Gauge({
     name: 'highwater_partition_log_start_offset', collect: refreshPartitions, help: 'First offset still in the log (after retention and DeleteRecords)', labelNames: partitionLabels, registers,
+  }));
+  const localLogStartOffset = track('highwater_partition_local_log_start_offset', new Gauge({
+    name: 'highwater_partition_local_log_start_offset', collect: refreshPartitions, help: 'Tiered storage: first offset in local files (below it the object store serves the log); the log start offset without tiering', labelNames: partitionLabels, registers,
   }));
   const sizeBytes = track('highwater_partition_size_bytes', new Gauge({
     name: 'highwater_partition_size_bytes', collect: refreshPartitions, help: 'Bytes of log on disk, as the owning shard last published', labelNames: partitionLabels, registers,

@@ -80,6 +80,10 @@ const DEFS: TopicConfigDef[] = [
   // The lz4 encoder Highwater uses has one level: Kafka's default. Another value would be accepted and ignored, so it is refused.
   { name: 'compression.lz4.level', type: 'int', defaultValue: '9', validate: lz4Level, doc: 'lz4 level when recompressing to lz4; only Kafka\'s default 9 is served' },
   { name: 'compression.zstd.level', type: 'int', defaultValue: '3', validate: intBetween(-131072, 22), doc: 'zstd level when recompressing to zstd' },
+  // Tiered storage (issue 17, docs/notes/tiered-storage.md), Kafka's names, defaults and ranges (LogConfig).
+  { name: 'remote.storage.enable', type: 'boolean', defaultValue: 'false', validate: oneOf('true', 'false'), doc: 'upload rolled segments to the object store and serve the whole log from both tiers' },
+  { name: 'local.retention.ms', type: 'long', defaultValue: '-2', validate: kafkaLongAtLeast(-2n), doc: 'how long an uploaded segment also stays on local disk (-2: retention.ms)' },
+  { name: 'local.retention.bytes', type: 'long', defaultValue: '-2', validate: kafkaLongAtLeast(-2n), doc: 'local bytes of the partition kept once uploaded (-2: retention.bytes)' },
   { name: 'min.insync.replicas', type: 'int', defaultValue: '1', validate: oneOf('1'), doc: 'one broker, one replica' },
 ];
 
@@ -94,15 +98,45 @@ export function validateTopicConfig(name: string, value: string | null): string 
   return problem ? `Invalid value ${value} for configuration ${name}: ${problem}` : null;
 }
 
+/** What the cross-config checks need beyond the configs themselves. */
+export interface TopicConfigSetContext {
+  /** Whether the broker has an object store (Kafka's remote.log.storage.system.enable). */
+  remoteStorageSystemEnabled?: boolean;
+  /** The topic's configs before this change (AlterConfigs), to refuse turning remote storage off. */
+  existing?: Readonly<Record<string, string>>;
+}
+
 /**
- * Checks that go across configs, as Kafka's LogConfig.validateValues: min.compaction.lag.ms may
- * not exceed max.compaction.lag.ms. Returns Kafka's message, or null.
+ * Checks that go across configs, as Kafka's LogConfig.validateValues and
+ * validateTopicLogConfigValues: min.compaction.lag.ms may not exceed max.compaction.lag.ms; the
+ * tiered storage rules. Returns Kafka's message, or null.
  */
-export function validateTopicConfigSet(configs: Readonly<Record<string, string | null | undefined>>, brokerDefaults: Readonly<Record<string, string>> = {}): string | null {
+export function validateTopicConfigSet(configs: Readonly<Record<string, string | null | undefined>>, brokerDefaults: Readonly<Record<string, string>> = {},
+  context: TopicConfigSetContext = {}): string | null {
   const value = (name: string): string => configs[name] ?? brokerDefaults[name] ?? TOPIC_CONFIGS.get(name)!.defaultValue;
   const minLag = BigInt(value('min.compaction.lag.ms').trim());
   const maxLag = BigInt(value('max.compaction.lag.ms').trim());
   if (minLag > maxLag) return `conflict topic config setting min.compaction.lag.ms (${minLag}) > max.compaction.lag.ms (${maxLag})`;
+  const remote = value('remote.storage.enable').trim().toLowerCase() === 'true';
+  if (!remote) {
+    if ((context.existing?.['remote.storage.enable'] ?? 'false').trim().toLowerCase() === 'true') {
+      // Kafka's validateTurningOffRemoteStorageWithDelete; remote.log.delete.on.disable is not served.
+      return 'It is invalid to disable remote storage without deleting remote data. If you want to keep the remote data and turn to read only, please set '
+        + '`remote.storage.enable=true,remote.log.copy.disable=true`. If you want to disable remote storage and delete all remote data, please set '
+        + '`remote.storage.enable=false,remote.log.delete.on.disable=true`.';
+    }
+    return null;
+  }
+  if (context.remoteStorageSystemEnabled !== true) return 'Tiered Storage functionality is disabled in the broker. Topic cannot be configured with remote log storage.';
+  if (value('cleanup.policy').toLowerCase().includes('compact')) return 'Remote log storage is unsupported for the compacted topics';
+  for (const [total, local] of [['retention.bytes', 'local.retention.bytes'], ['retention.ms', 'local.retention.ms']] as const) {
+    const totalValue = BigInt(value(total).trim());
+    const localValue = BigInt(value(local).trim());
+    if (totalValue === -1n || localValue === -2n) continue;
+    // Kafka's ConfigException(name, value, message) text.
+    if (localValue === -1n) return `Invalid value -1 for configuration ${local}: Value must not be -1 as ${total} value is set as ${totalValue}.`;
+    if (localValue > totalValue) return `Invalid value ${localValue} for configuration ${local}: Value must not be more than ${total} property value: ${totalValue}`;
+  }
   return null;
 }
 

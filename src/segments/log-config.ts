@@ -27,6 +27,12 @@ export interface LogConfig {
   maxCompactionLagMs: number;
   /** min.cleanable.dirty.ratio: the share of dirty bytes at which the log is cleaned. */
   minCleanableDirtyRatio: number;
+  /** remote.storage.enable: rolled segments are uploaded and served from the object store too. */
+  remoteStorageEnable: boolean;
+  /** local.retention.ms: how long an uploaded segment stays local; -2: retention.ms, -1: forever. */
+  localRetentionMs: number;
+  /** local.retention.bytes: local bytes kept once uploaded; -2: retention.bytes, -1: no limit. */
+  localRetentionBytes: number;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -46,6 +52,9 @@ export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = Object.freeze({
   minCompactionLagMs: 0,
   maxCompactionLagMs: Number.MAX_SAFE_INTEGER,
   minCleanableDirtyRatio: 0.5,
+  remoteStorageEnable: false,
+  localRetentionMs: -2,
+  localRetentionBytes: -2,
 });
 
 export function logConfig(overrides: Partial<LogConfig> = {}): LogConfig {

@@ -42,5 +42,8 @@ export function logConfigFromTopicConfigs(configs: Record<string, string>): LogC
     minCompactionLagMs: lag('min.compaction.lag.ms', defaults.minCompactionLagMs),
     maxCompactionLagMs: lag('max.compaction.lag.ms', defaults.maxCompactionLagMs),
     minCleanableDirtyRatio: num('min.cleanable.dirty.ratio', defaults.minCleanableDirtyRatio),
+    remoteStorageEnable: (configs['remote.storage.enable'] ?? 'false').trim().toLowerCase() === 'true',
+    localRetentionMs: num('local.retention.ms', defaults.localRetentionMs),
+    localRetentionBytes: num('local.retention.bytes', defaults.localRetentionBytes),
   });
 }

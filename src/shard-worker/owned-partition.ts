@@ -12,6 +12,8 @@ import { loadCleanerState, type CleanerState } from './compaction.ts';
 import { compressionTargetOf } from './log-config.ts';
 import type { CompressionTarget, ParkedAppend } from './parked-appends.ts';
 import { ProducerStateTable, type BatchIdentity } from './producer-state.ts';
+import type { RemoteRecord } from '../segments/remote-record.ts';
+import { loadRemoteRecord } from './tiering.ts';
 
 export interface OwnedPartition {
   slot: number;
@@ -32,6 +34,8 @@ export interface OwnedPartition {
   parked: ParkedAppend[];
   /** The log cleaner's progress on this partition (compacted topics). */
   cleaner: CleanerState;
+  /** Tiered storage: the remote record (tiering.ts); null when the topic is not remote-enabled. */
+  remote: RemoteRecord | null;
 }
 
 export function batchIdentity(buf: Buffer, at: number): BatchIdentity {
@@ -86,6 +90,7 @@ export function ownPartition(request: OpenPartitionRequest, config: LogConfig, l
     stagedCompletions: [],
     parked: [],
     cleaner: loadCleanerState(log.partitionDir),
+    remote: loadRemoteRecord(log, config),
   };
 }
 

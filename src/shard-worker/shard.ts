@@ -18,6 +18,7 @@ import type { CleanerRun } from './cleaner-pool.ts';
 import { CLEANER_RETRY_BACKOFF_MS, planClean, saveCleanerState } from './compaction.ts';
 import { compressionTargetOf, logConfigFromTopicConfigs } from './log-config.ts';
 import { batchIdentity, closeOwned, ownPartition, type OwnedPartition } from './owned-partition.ts';
+import { applyTierAction, applyTieredRetention, deleteRecordsTiered, globalLogStartOffset, loadRemoteRecord, tierStatus } from './tiering.ts';
 import { MAX_PARKED_BYTES, ParkedAppends, type ParkedAppend, type PoolWork } from './parked-appends.ts';
 import {
   BATCH_ERROR_CODES, DONE, PARTITION_LEADER_EPOCH, failedAppend, recompressToTarget, refused, type ControlOutcome, type ShardCoreOptions,
@@ -89,7 +90,7 @@ export class ShardCore {
       // Kafka answers a corrupt batch (CorruptRecordException) with log start offset -1, and an
       // invalid one with the partition's (ReplicaManager.appendToLocalLog).
       const errorCode = BATCH_ERROR_CODES[checked.error];
-      this.#fail(requestId, errorCode, checked.reason, errorCode === ErrorCode.CORRUPT_MESSAGE ? -1n : owned.log.logStartOffset);
+      this.#fail(requestId, errorCode, checked.reason, errorCode === ErrorCode.CORRUPT_MESSAGE ? -1n : globalLogStartOffset(owned.log, owned.remote));
       return;
     }
     // Batches of another codec than the topic's are rebuilt off this thread (parked-appends.ts);
@@ -107,7 +108,7 @@ export class ShardCore {
       }
       const attributes = readAttributes(records, span.offset);
       if (attributes & ATTRIBUTE_CONTROL) {
-        this.#fail(requestId, ErrorCode.INVALID_RECORD, 'Appending control batches from clients is not allowed', owned.log.logStartOffset);
+        this.#fail(requestId, ErrorCode.INVALID_RECORD, 'Appending control batches from clients is not allowed', globalLogStartOffset(owned.log, owned.remote));
         return;
       }
       const codecId = attributes & ATTRIBUTE_COMPRESSION_MASK;
@@ -237,12 +238,12 @@ export class ShardCore {
       // Kafka's RecordValidationException: INVALID_RECORD with the records listed one by one.
       const recordErrorMessage = keylessRecordMessage(owned.topic, owned.partition);
       this.#completions.push(encodeAppendCompletion({
-        requestId, errorCode: ErrorCode.INVALID_RECORD, baseOffset: -1n, logAppendTime: -1n, logStartOffset: owned.log.logStartOffset, recordCount: 0, bytes: 0,
+        requestId, errorCode: ErrorCode.INVALID_RECORD, baseOffset: -1n, logAppendTime: -1n, logStartOffset: globalLogStartOffset(owned.log, owned.remote), recordCount: 0, bytes: 0,
         errorMessage: recordErrorsSummary(inside.keylessRecords, recordErrorMessage), recordErrors: inside.keylessRecords, recordErrorMessage,
       }));
       return;
     }
-    this.#fail(requestId, ErrorCode[inside.error], at >= 0 ? `batch at byte ${at}: ${inside.reason}` : inside.reason, owned.log.logStartOffset);
+    this.#fail(requestId, ErrorCode[inside.error], at >= 0 ? `batch at byte ${at}: ${inside.reason}` : inside.reason, globalLogStartOffset(owned.log, owned.remote));
   }
 
   /** The duplicate check, offsets and staging of an append whose batches all validated. */
@@ -296,7 +297,7 @@ export class ShardCore {
     const logAppendTime = results[0]?.logAppendTime ?? -1n;
     if (flags & APPEND_FLAG_FORCE_SYNC) this.#forceSync = true;
     this.#completions.push(encodeAppendCompletion({
-      requestId, errorCode: ErrorCode.NONE, baseOffset, logAppendTime, logStartOffset: owned.log.logStartOffset,
+      requestId, errorCode: ErrorCode.NONE, baseOffset, logAppendTime, logStartOffset: globalLogStartOffset(owned.log, owned.remote),
       recordCount, bytes: records.length, errorMessage: '',
     }));
   }
@@ -377,6 +378,15 @@ export class ShardCore {
       this.#lastRetentionCheck = now;
       const wallNow = this.#o.clock.wallMs();
       for (const owned of this.#partitions.values()) {
+        if (owned.remote !== null) {
+          // Tiered: retention over both tiers, local copies only once uploaded (tiering.ts).
+          try {
+            if (!owned.log.offline && applyTieredRetention(owned, wallNow, this.#log)) this.#publish(owned);
+          } catch (err) {
+            this.#log.error({ err, topic: owned.topic, partition: owned.partition }, 'tiered retention failed');
+          }
+          continue;
+        }
         const result = owned.log.applyRetention(wallNow);
         if (result.deletedSegments > 0) {
           this.#log.info({ topic: owned.topic, partition: owned.partition, ...result, logStartOffset: String(owned.log.logStartOffset) }, 'retention deleted segments');
@@ -516,8 +526,28 @@ export class ShardCore {
     // Everything written is published here (after the drain's writes and fsync): the LSO is the
     // first offset of the oldest ongoing transaction, else the HWM.
     watermarks.publishLastStableOffset(owned.slot, owned.producers.lastStableOffset(owned.log.logEndOffset, owned.log.logStartOffset));
-    watermarks.publishLogStartOffset(owned.slot, owned.log.logStartOffset);
+    // The boundary between the tiers first, then the log start: logStart <= localLogStart holds
+    // for readers at every moment (both only rise).
+    watermarks.publishLocalLogStartOffset(owned.slot, owned.log.logStartOffset);
+    watermarks.publishLogStartOffset(owned.slot, globalLogStartOffset(owned.log, owned.remote));
     this.#publishCleaner(owned);
+  }
+
+  /**
+   * Tiered storage moved the log starts (a local delete after an upload): only those, and the
+   * segment epoch, are published. A control request runs inside a drain whose appends may not be
+   * synced yet, so the high watermark waits for that drain's commit.
+   */
+  #publishLogStarts(owned: OwnedPartition): void {
+    const watermarks = this.#o.watermarks;
+    // Only the owning shard stores into this slot (STYLE.md rule 1): it alone deleted the files.
+    if (owned.announcedSegments !== owned.log.segmentsVersion) {
+      owned.announcedSegments = owned.log.segmentsVersion;
+      watermarks.bumpSegmentEpoch(owned.slot);
+    }
+    watermarks.publishLogEndBytes(owned.slot, BigInt(owned.log.logEndBytes));
+    watermarks.publishLocalLogStartOffset(owned.slot, owned.log.logStartOffset);
+    watermarks.publishLogStartOffset(owned.slot, globalLogStartOffset(owned.log, owned.remote));
   }
 
   /** The cleaner's figures for the metrics (this shard owns the slot, STYLE.md rule 1). */
@@ -543,7 +573,8 @@ export class ShardCore {
         // is reset rather than advanced. This is the one place a watermark may move backwards.
         watermarks.resetForTruncation(request.slot, {
           highWatermark: log.logEndOffset,
-          logStartOffset: log.logStartOffset,
+          logStartOffset: globalLogStartOffset(log, owned.remote),
+          localLogStartOffset: log.logStartOffset,
           lastStableOffset: owned.producers.lastStableOffset(log.logEndOffset, log.logStartOffset),
           logEndBytes: BigInt(log.logEndBytes),
         });
@@ -574,6 +605,8 @@ export class ShardCore {
         owned.compression = compressionTargetOf(request.config);
         owned.log.close();
         owned.log = this.#o.openLog(owned.request, owned.config);
+        // remote.storage.enable may have been turned on (never off: LogConfig refuses that).
+        owned.remote ??= loadRemoteRecord(owned.log, owned.config);
         this.#publishCleaner(owned);
         // A reopened log takes appends again, even one that had gone offline: say so to readers.
         // Only the owning shard stores into this slot (STYLE.md rule 1).
@@ -588,9 +621,35 @@ export class ShardCore {
         // -1 means "up to the high watermark", as in Kafka's DeleteRecords.
         const offset = request.offset === -1n ? end : request.offset;
         if (offset < 0n || offset > end) return refused(ErrorCode.OFFSET_OUT_OF_RANGE);
-        owned.log.deleteRecordsBefore(offset);
+        if (owned.remote !== null) deleteRecordsTiered(owned, offset);
+        else owned.log.deleteRecordsBefore(offset);
         this.#publish(owned);
-        return { errorCode: ErrorCode.NONE, offset: owned.log.logStartOffset, body: null };
+        return { errorCode: ErrorCode.NONE, offset: globalLogStartOffset(owned.log, owned.remote), body: null };
+      }
+      case 'tier': {
+        const owned = this.#partitions.get(request.slot);
+        if (!owned) return refused(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+        if (owned.remote === null) return refused(ErrorCode.INVALID_REQUEST);
+        if (owned.log.offline) return refused(ErrorCode.KAFKA_STORAGE_ERROR);
+        const moved = applyTierAction(owned, request.action, this.#o.clock.wallMs(), this.#log);
+        if (moved === 'log-start-lowered') {
+          // A record rebuilt from the manifests extends the log below its published start: the
+          // one move backwards of a log start, done like recovery's reset (state recovering first).
+          // Only the owning shard stores into this slot (STYLE.md rule 1).
+          watermarks.setState(owned.slot, PARTITION_STATE_RECOVERING);
+          watermarks.resetForTruncation(owned.slot, {
+            highWatermark: watermarks.highWatermark(owned.slot),
+            logStartOffset: globalLogStartOffset(owned.log, owned.remote),
+            localLogStartOffset: owned.log.logStartOffset,
+            lastStableOffset: watermarks.lastStableOffset(owned.slot),
+            logEndBytes: BigInt(owned.log.logEndBytes),
+          });
+          watermarks.setState(owned.slot, PARTITION_STATE_ONLINE);
+        } else if (moved) {
+          this.#publishLogStarts(owned);
+        }
+        const lastStableOffset = owned.producers.lastStableOffset(owned.log.logEndOffset, owned.log.logStartOffset);
+        return { errorCode: ErrorCode.NONE, offset: NO_OFFSET, body: { tier: tierStatus(owned, lastStableOffset) } };
       }
       case 'shutdown':
         this.#stopping = true;

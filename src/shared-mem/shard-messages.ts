@@ -64,7 +64,7 @@ import type { ShardRingBuffers } from './ring.ts';
  * Changing any of this bumps SHARD_MESSAGE_FORMAT_VERSION (STYLE.md rule 4); the worker refuses to
  * start when WorkerInit names another version.
  */
-export const SHARD_MESSAGE_FORMAT_VERSION = 5;
+export const SHARD_MESSAGE_FORMAT_VERSION = 6;
 
 export const MESSAGE_APPEND = 1;
 export const MESSAGE_CONTROL = 2;
@@ -99,7 +99,7 @@ export const CONTROL_COMPLETION_HEADER_BYTES = 20;
 export const NO_OFFSET = -1n;
 
 /** Control ops by their wire code (the index + 1). */
-const CONTROL_OPS = ['open', 'close', 'update-config', 'delete-records', 'shutdown', 'describe-producers', 'write-marker'] as const;
+const CONTROL_OPS = ['open', 'close', 'update-config', 'delete-records', 'shutdown', 'describe-producers', 'write-marker', 'tier'] as const;
 type ControlOp = (typeof CONTROL_OPS)[number];
 
 /** What a shard needs to open (or reopen, after a restart) one partition it owns. */
@@ -109,6 +109,41 @@ export interface OpenPartitionRequest {
   partition: number;
   dir: string;
   config: Record<string, string>;
+  /** The topic's id (tiered storage names objects by it); absent for internal partitions. */
+  topicId?: string;
+}
+
+/** A remote segment with its 64-bit fields as decimal strings (JSON carries no bigint). */
+export interface TierSegmentJson { baseOffset: string; nextOffset: string; maxTimestamp: string; size: number; txnIndex: boolean }
+
+/**
+ * Tiered storage (docs/notes/tiered-storage.md), between the main thread's tier manager and the
+ * owning shard: `status` asks what may be uploaded and what remote objects are to be deleted;
+ * `recorded` says a segment's objects and manifest are uploaded; `deleted` says dropped segments'
+ * objects are gone.
+ */
+export type TierAction =
+  | { kind: 'status' }
+  | { kind: 'recorded'; segment: TierSegmentJson }
+  | { kind: 'deleted'; baseOffsets: string[] }
+  /** The record was lost (or never written) but manifests exist: rebuild it from them. */
+  | { kind: 'adopt'; segments: TierSegmentJson[] };
+
+/** A local segment the tier manager may upload: its files no longer change. */
+export interface TierCandidateJson extends TierSegmentJson {
+  files: { log: string; offsetIndex: string; timeIndex: string; txnIndex: string };
+}
+
+export interface TierStatusBody {
+  candidates: TierCandidateJson[];
+  pendingDeletes: TierSegmentJson[];
+  /** Offsets and bytes of rolled local segments not yet remote (upload lag). */
+  lagOffsets: string;
+  lagBytes: number;
+  remoteSegments: number;
+  remoteBytes: number;
+  logStartOffset: string;
+  localLogStartOffset: string;
 }
 
 /** Control requests a shard serves. Each gets one ControlCompletion with the same requestId. */
@@ -121,7 +156,8 @@ export type ControlRequest =
   /** DescribeProducers: the partition's active idempotent producers, in the completion's body. */
   | { op: 'describe-producers'; slot: number }
   /** A COMMIT or ABORT marker for one producer, staged like an append and fsynced before it completes. */
-  | ({ op: 'write-marker'; slot: number } & TxnMarker);
+  | ({ op: 'write-marker'; slot: number } & TxnMarker)
+  | { op: 'tier'; slot: number; action: TierAction };
 
 /** What the acceptor posts to a shard worker at start-up; every field survives postMessage. */
 export interface WorkerInit {
@@ -174,6 +210,8 @@ export interface ControlResultBody {
   recoveryMs?: number;
   /** describe-producers: 64-bit ids and times as decimal strings (JSON carries no bigint). */
   producers?: { producerId: string; producerEpoch: number; lastSequence: number; lastTimestamp: string; coordinatorEpoch?: number; currentTxnStartOffset?: string }[];
+  /** tier: where the partition's tiering stands. */
+  tier?: TierStatusBody;
 }
 
 export interface ControlCompletion {
@@ -207,7 +245,8 @@ export function encodeAppendHeader(requestId: number, slot: number, recordsLengt
 /** The fields of a control request that travel as JSON: everything but op, slot and offset. */
 function controlJsonFields(request: ControlRequest): Record<string, unknown> | null {
   switch (request.op) {
-    case 'open': return { topic: request.topic, partition: request.partition, dir: request.dir, config: request.config };
+    case 'open': return { topic: request.topic, partition: request.partition, dir: request.dir, config: request.config, topicId: request.topicId };
+    case 'tier': return { action: request.action };
     case 'close': return { deleteFiles: request.deleteFiles };
     case 'update-config': return { config: request.config };
     case 'write-marker': return { producerEpoch: request.producerEpoch, coordinatorEpoch: request.coordinatorEpoch, commit: request.commit };
@@ -243,6 +282,7 @@ function decodeControlRequest(buf: Buffer): ControlRequest {
     case 'delete-records': return { op, slot, offset: buf.readBigInt64LE(CONTROL_REQUEST_OFFSET_BYTE_OFFSET) };
     case 'shutdown': return { op };
     case 'describe-producers': return { op, slot };
+    case 'tier': return { op, slot, action: fields.action as TierAction };
     case 'write-marker':
       return {
         op, slot, producerId: buf.readBigInt64LE(CONTROL_REQUEST_OFFSET_BYTE_OFFSET),

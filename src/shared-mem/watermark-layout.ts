@@ -2,7 +2,7 @@
 // here with its named offsets, and the read-only view both WatermarkReader and WatermarkWriter share.
 
 /*
- * Layout, version 2 (version 1 had bytes 44-63 spare). The buffer is `capacity` slots, nothing else (65,536 slots = 4 MiB).
+ * Layout, version 3 (version 2 had bytes 56-63 spare, version 1 bytes 44-63). The buffer is `capacity` slots, nothing else (65,536 slots = 4 MiB).
  * One slot per partition, one cache line per slot, so two shards publishing neighbouring
  * partitions never write the same line (no false sharing).
  *
@@ -10,12 +10,16 @@
  *
  *   byte  0        8        16       24       32   36   40   44    48        56        64
  *        ├────────┼────────┼────────┼────────┼────┼────┼────┼─────┼─────────┼─────────┤
- *        │  HWM   │logStart│  LSO   │logEnd  │wake│seg │stat│dirty│lastClean│ spare   │
- *        │  i64   │  i64   │  i64   │Bytes i64│i32 │Epch│ i32│ i32 │ i64 ms  │ reserved│
+ *        │  HWM   │logStart│  LSO   │logEnd  │wake│seg │stat│dirty│lastClean│localLog │
+ *        │  i64   │  i64   │  i64   │Bytes i64│i32 │Epch│ i32│ i32 │ i64 ms  │Start i64│
  *        └────────┴────────┴────────┴────────┴────┴────┴────┴─────┴─────────┴─────────┘
  *
  *   HWM        high watermark: first offset not yet visible to consumers (Kafka's high_watermark)
- *   logStart   log start offset: first offset still in the log (retention, DeleteRecords)
+ *   logStart   log start offset: first offset still in the log (retention, DeleteRecords), in
+ *              either tier
+ *   localLogStart  tiered storage: first offset served from local files; offsets in
+ *              [logStart, localLogStart) are served from the object store. The one number that
+ *              decides which tier serves an offset (DESIGN §2). Equals logStart without tiering.
  *   LSO        last stable offset (read_committed visibility limit)
  *   logEnd     bytes of log on disk, for metrics only
  *   wake       incremented after every change a fetch may wait for, then Atomics.notify'd
@@ -29,7 +33,7 @@
  *
  * Changing any of this bumps WATERMARK_LAYOUT_VERSION (STYLE.md rule 4).
  */
-export const WATERMARK_LAYOUT_VERSION = 2;
+export const WATERMARK_LAYOUT_VERSION = 3;
 export const WATERMARK_SLOT_BYTES = 64;
 export const DEFAULT_WATERMARK_CAPACITY = 65_536;
 
@@ -42,7 +46,7 @@ export const SEGMENT_EPOCH_BYTE_OFFSET = 36;
 export const STATE_BYTE_OFFSET = 40;
 export const DIRTY_RATIO_PPM_BYTE_OFFSET = 44;
 export const LAST_CLEAN_MS_BYTE_OFFSET = 48;
-export const SPARE_BYTE_OFFSET = 56;
+export const LOCAL_LOG_START_OFFSET_BYTE_OFFSET = 56;
 
 export const PARTITION_STATE_UNUSED = 0;
 export const PARTITION_STATE_RECOVERING = 1;
@@ -69,6 +73,8 @@ export interface TruncationReset {
   logStartOffset: bigint;
   lastStableOffset: bigint;
   logEndBytes: bigint;
+  /** Tiered storage: the first offset in local files; absent: logStartOffset. */
+  localLogStartOffset?: bigint;
 }
 
 export type ChangeResult = 'changed' | 'timeout';
@@ -113,6 +119,11 @@ export class WatermarkView {
 
   lastStableOffset(slot: number): bigint {
     return Atomics.load(this.i64, this.i64Index(slot, LAST_STABLE_OFFSET_BYTE_OFFSET));
+  }
+
+  /** The first offset served from local files (tiered storage); logStartOffset without tiering. */
+  localLogStartOffset(slot: number): bigint {
+    return Atomics.load(this.i64, this.i64Index(slot, LOCAL_LOG_START_OFFSET_BYTE_OFFSET));
   }
 
   logEndBytes(slot: number): bigint {

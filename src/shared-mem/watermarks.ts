@@ -5,7 +5,7 @@
 /// <reference lib="es2024.sharedmemory" />
 import {
   DEFAULT_WATERMARK_CAPACITY, DIRTY_RATIO_PPM_BYTE_OFFSET, LAST_CLEAN_MS_BYTE_OFFSET, HIGH_WATERMARK_BYTE_OFFSET, LAST_STABLE_OFFSET_BYTE_OFFSET, LOG_END_BYTES_BYTE_OFFSET,
-  LOG_START_OFFSET_BYTE_OFFSET, PARTITION_STATE_OFFLINE, SEGMENT_EPOCH_BYTE_OFFSET, STATE_BYTE_OFFSET, WAKE_WORD_BYTE_OFFSET,
+  LOG_START_OFFSET_BYTE_OFFSET, LOCAL_LOG_START_OFFSET_BYTE_OFFSET, PARTITION_STATE_OFFLINE, SEGMENT_EPOCH_BYTE_OFFSET, STATE_BYTE_OFFSET, WAKE_WORD_BYTE_OFFSET,
   WatermarkView, createWatermarkBuffer, type ChangeResult, type PartitionState, type TruncationReset,
 } from './watermark-layout.ts';
 import { WakeWordWatcher } from './wake-word-watcher.ts';
@@ -100,6 +100,28 @@ export class WatermarkWriter extends WatermarkView {
     this.#wake(slot);
   }
 
+  /**
+   * Tiered storage: moves the first offset served from local files forward (an uploaded segment
+   * deleted locally, retention, DeleteRecords); never below the log start nor past the HWM.
+   */
+  publishLocalLogStartOffset(slot: number, localLogStartOffset: bigint): void {
+    const index = this.i64Index(slot, LOCAL_LOG_START_OFFSET_BYTE_OFFSET);
+    const current = Atomics.load(this.i64, index);
+    if (localLogStartOffset === current) return;
+    if (localLogStartOffset < current) {
+      throw new RangeError(`local log start offset of slot ${slot} would move backwards: ${current} -> ${localLogStartOffset}`);
+    }
+    if (localLogStartOffset > this.highWatermark(slot)) {
+      throw new RangeError(`local log start offset ${localLogStartOffset} of slot ${slot} would pass the high watermark`);
+    }
+    // Only the owning shard stores here (STYLE.md rule 1): it alone deletes this partition's local
+    // segments, so the boundary between the tiers it publishes always matches the files that exist.
+    // It is raised after the remote record that serves the offsets below it is durable and before
+    // their local files are deleted, so a reader always finds the tier this number sends it to.
+    Atomics.store(this.i64, index, localLogStartOffset);
+    this.#wake(slot);
+  }
+
   /** Moves the read_committed limit forward; never past the HWM. */
   publishLastStableOffset(slot: number, lastStableOffset: bigint): void {
     const index = this.i64Index(slot, LAST_STABLE_OFFSET_BYTE_OFFSET);
@@ -162,6 +184,7 @@ export class WatermarkWriter extends WatermarkView {
     Atomics.store(this.i64, this.i64Index(slot, HIGH_WATERMARK_BYTE_OFFSET), reset.highWatermark);
     Atomics.store(this.i64, this.i64Index(slot, LAST_STABLE_OFFSET_BYTE_OFFSET), reset.lastStableOffset);
     Atomics.store(this.i64, this.i64Index(slot, LOG_START_OFFSET_BYTE_OFFSET), reset.logStartOffset);
+    Atomics.store(this.i64, this.i64Index(slot, LOCAL_LOG_START_OFFSET_BYTE_OFFSET), reset.localLogStartOffset ?? reset.logStartOffset);
     Atomics.store(this.i64, this.i64Index(slot, LOG_END_BYTES_BYTE_OFFSET), reset.logEndBytes);
     Atomics.add(this.i32, this.i32Index(slot, SEGMENT_EPOCH_BYTE_OFFSET), 1);
     this.#wake(slot);

@@ -339,6 +339,41 @@ export class PartitionLog {
   }
 
   /**
+   * Tiered storage: the rolled segments known durable (as cleanableSegments) that end at or below
+   * `lastStableOffset`, oldest first: what may be uploaded. Their files no longer change.
+   */
+  uploadableSegments(lastStableOffset: bigint): { baseOffset: bigint; nextOffset: bigint; size: number; maxTimestamp: bigint; files: { log: string; offsetIndex: string; timeIndex: string; txnIndex: string } }[] {
+    const out = [];
+    for (const segment of this.cleanableSegments()) {
+      if (segment.nextOffset > lastStableOffset) break;
+      const files = this.segments.rolled.find((r) => r.baseOffset === segment.baseOffset)!.files;
+      out.push({ baseOffset: segment.baseOffset, nextOffset: segment.nextOffset, size: segment.size, maxTimestamp: segment.maxTimestamp, files });
+    }
+    return out;
+  }
+
+  /** Tiered storage: the rolled segments, oldest first, with their sizes and largest timestamps. */
+  rolledSegments(): { baseOffset: bigint; nextOffset: bigint; size: number; maxTimestamp: bigint }[] {
+    return this.segments.rolled.map((s) => ({ baseOffset: s.baseOffset, nextOffset: s.nextOffset, size: s.size, maxTimestamp: s.maxTimestamp }));
+  }
+
+  /**
+   * Tiered storage: deletes leading rolled segments while `shouldDelete` says so (the caller allows
+   * only segments already recorded remote) and raises the (local) log start offset to the first
+   * one left, persisted in the recovery checkpoint.
+   */
+  deleteLocalLeading(shouldDelete: (segment: { baseOffset: bigint; nextOffset: bigint; size: number; maxTimestamp: bigint }) => boolean): { count: number; bytes: number } {
+    this.assertWritable();
+    this.assertNothingStaged();
+    const deleted = this.segments.deleteLeading(shouldDelete);
+    if (deleted.count > 0) {
+      this.segments.raiseLogStartOffset(this.segments.first.baseOffset);
+      this.recoveryPoint.persistLogStartOffset();
+    }
+    return deleted;
+  }
+
+  /**
    * Swaps the cleaner's groups in (src/wal/cleaner-swap.ts), each only if its segments are still
    * the ones it read at `sizes`; returns how many were swapped. Readers re-list after it.
    */

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
-import { startBroker as startRunningBroker, type RunningBroker } from '../../src/acceptor/start.ts';
+import { startBroker as startRunningBroker, type RunningBroker, type StartOptions } from '../../src/acceptor/start.ts';
 import { loadConfig, type BrokerConfig } from '../../src/config.ts';
 
 export interface TestBroker {
@@ -23,7 +23,7 @@ export function tempDataDir(prefix = 'highwater-test-'): string {
   return mkdtempSync(path.join(tmpdir(), prefix));
 }
 
-export async function startBroker(overrides: Partial<BrokerConfig> = {}, dataDir = tempDataDir()): Promise<TestBroker> {
+export async function startBroker(overrides: Partial<BrokerConfig> = {}, dataDir = tempDataDir(), options: StartOptions = {}): Promise<TestBroker> {
   const config: BrokerConfig = {
     ...loadConfig({}, {}),
     port: 0,
@@ -36,7 +36,7 @@ export async function startBroker(overrides: Partial<BrokerConfig> = {}, dataDir
     ...overrides,
   };
   const log = pino({ level: config.logLevel });
-  const broker = await startRunningBroker(config, log);
+  const broker = await startRunningBroker(config, log, options);
   const port = broker.port;
   let stopped = false;
   const stop = async () => {
@@ -52,7 +52,7 @@ export async function startBroker(overrides: Partial<BrokerConfig> = {}, dataDir
     },
     async restart(more: Partial<BrokerConfig> = {}) {
       await stop();
-      return startBroker({ ...overrides, ...more, port }, dataDir);
+      return startBroker({ ...overrides, ...more, port }, dataDir, options);
     },
   };
 }

@@ -212,6 +212,7 @@ export function fakeServices(options: { shards?: number; nodeId?: number; port?:
       readOffsets: (slot) => ({ ...bySlot(slot).offsets }),
       highWatermark: (slot) => bySlot(slot).offsets.highWatermark,
       logStartOffset: (slot) => bySlot(slot).offsets.logStartOffset,
+      localLogStartOffset: (slot) => bySlot(slot).offsets.logStartOffset,
       lastStableOffset: (slot) => bySlot(slot).offsets.lastStableOffset,
       segmentEpoch: (slot) => bySlot(slot).segmentEpoch,
       isOffline: (slot) => bySlot(slot).offline,

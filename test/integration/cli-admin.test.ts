@@ -76,18 +76,18 @@ describe('topics', () => {
     type Row = { topic: string; partition: number; logStartOffset: number; highWatermark: number; lastStableOffset: number };
     const before = await json<Row[]>(['topics', 'offsets', 'trim', '-b', tb.bootstrap]);
     expect(before).toEqual([
-      { topic: 'trim', partition: 0, leader: 1, logStartOffset: 0, highWatermark: 6, lastStableOffset: 6 },
-      { topic: 'trim', partition: 1, leader: 1, logStartOffset: 0, highWatermark: 2, lastStableOffset: 2 },
+      { topic: 'trim', partition: 0, leader: 1, logStartOffset: 0, localLogStartOffset: 0, highWatermark: 6, lastStableOffset: 6 },
+      { topic: 'trim', partition: 1, leader: 1, logStartOffset: 0, localLogStartOffset: 0, highWatermark: 2, lastStableOffset: 2 },
     ]);
     const trimmed = await json<{ partition: number; logStartOffset: number }[]>(['topics', 'delete-records', 'trim', '-p', '0', '-o', '4', '-b', tb.bootstrap]);
     expect(trimmed).toEqual([{ topic: 'trim', partition: 0, logStartOffset: 4 }]);
     const after = await json<Row[]>(['topics', 'offsets', 'trim', '-p', '0', '-b', tb.bootstrap]);
-    expect(after).toEqual([{ topic: 'trim', partition: 0, leader: 1, logStartOffset: 4, highWatermark: 6, lastStableOffset: 6 }]);
+    expect(after).toEqual([{ topic: 'trim', partition: 0, leader: 1, logStartOffset: 4, localLogStartOffset: 4, highWatermark: 6, lastStableOffset: 6 }]);
     expect(await consume('trim', ['beginning'], { partitions: [0] })).toEqual(['e', 'f']);
 
     const text = await run(['topics', 'describe', 'trim', '-b', tb.bootstrap]);
-    expect(text.stdout).toMatch(/PARTITION\s+LEADER\s+EPOCH\s+REPLICAS\s+ISR\s+LOG-START-OFFSET\s+HIGH-WATERMARK\s+LAST-STABLE-OFFSET/);
-    expect(text.stdout).toMatch(/^0\s+1\s+\d+\s+1\s+1\s+4\s+6\s+6$/m);
+    expect(text.stdout).toMatch(/PARTITION\s+LEADER\s+EPOCH\s+REPLICAS\s+ISR\s+LOG-START-OFFSET\s+LOCAL-LOG-START-OFFSET\s+HIGH-WATERMARK\s+LAST-STABLE-OFFSET/);
+    expect(text.stdout).toMatch(/^0\s+1\s+\d+\s+1\s+1\s+4\s+4\s+6\s+6$/m);
   });
 });
 

@@ -4,7 +4,10 @@
 // max_wait_ms allows, the request waits on the partitions' wake words (Atomics.waitAsync), so a
 // produce answers it at once. max_bytes and partition_max_bytes bound the response, except that
 // the first batch of the first non-empty partition is always returned whole. Out of
-// [log start, HWM]: OFFSET_OUT_OF_RANGE.
+// [log start, HWM]: OFFSET_OUT_OF_RANGE. Tiered storage: an offset below the slot's local log start
+// is read from the object store (src/acceptor/tiering/remote-reader.ts), batches of one remote
+// segment per answer, none at or past the local log start; a failed remote read is
+// KAFKA_STORAGE_ERROR, which clients retry.
 // Errored partitions are answered as Kafka 4.4 answers them (established by sending the same
 // requests to it, see test/regressions/fetch-errors-carry-empty-records.test.ts): an empty record set,
 // never null (librdkafka rejects a null one as a parse failure and never sees the error), and -1
@@ -98,8 +101,41 @@ async function readRound(watermarks: PartitionWatermarks, wanted: Wanted[], maxB
     const budget = Math.min(w.partitionMaxBytes, maxBytes - bytes);
     // read_committed never sees a batch at or past the LSO: the read's limit is the LSO.
     const limit = readCommitted ? lastStableOffset : highWatermark;
-    if (w.fetchOffset < limit && budget > 0) {
-      const visible = { highWatermark: limit, logStartOffset, segmentsVersion: watermarks.segmentEpoch(slot) };
+    // Tiered storage: the slot's local log start is the one boundary between the tiers (DESIGN §2).
+    const localLogStartOffset = watermarks.localLogStartOffset(slot);
+    if (w.fetchOffset < limit && budget > 0 && w.fetchOffset < localLogStartOffset && w.handle.remote) {
+      const segmentsVersion = watermarks.segmentEpoch(slot);
+      const remoteVisible = { logStartOffset, localLogStartOffset, segmentsVersion };
+      const remoteLimit = limit < localLogStartOffset ? limit : localLogStartOffset;
+      let read: { records: Buffer; nextOffset: bigint } | null;
+      try {
+        read = await w.handle.remote.read(w.fetchOffset, budget, remoteLimit, remoteVisible);
+      } catch {
+        // The object store failed or timed out: Kafka answers a failed remote read with a
+        // retriable storage error; the client fetches again.
+        results.push(erroredPartition(w.partition, ErrorCode.KAFKA_STORAGE_ERROR, null));
+        hasError = true;
+        continue;
+      }
+      if (read === null) {
+        // The record moved under the read (retention, DeleteRecords): out of range only if the
+        // log start has passed the offset now; else retriable.
+        const gone = w.fetchOffset < watermarks.logStartOffset(slot);
+        results.push(erroredPartition(w.partition, gone ? ErrorCode.OFFSET_OUT_OF_RANGE : ErrorCode.KAFKA_STORAGE_ERROR, null));
+        hasError = true;
+        continue;
+      }
+      if (read.records.length <= budget || bytes === 0) {
+        records = read.records;
+        if (readCommitted && records.length > 0) {
+          const remote = await w.handle.remote.abortedTransactions(w.fetchOffset, read.nextOffset, remoteVisible);
+          const local = remote.complete ? [] : await w.handle.reader.abortedTransactions(localLogStartOffset, read.nextOffset, highWatermark,
+            { highWatermark: limit, logStartOffset: localLogStartOffset, segmentsVersion });
+          abortedTransactions = [...remote.entries, ...local];
+        }
+      }
+    } else if (w.fetchOffset < limit && budget > 0) {
+      const visible = { highWatermark: limit, logStartOffset: localLogStartOffset, segmentsVersion: watermarks.segmentEpoch(slot) };
       const read = await w.handle.reader.read(w.fetchOffset, budget, visible);
       if ('error' in read) {
         results.push(erroredPartition(w.partition, ErrorCode.OFFSET_OUT_OF_RANGE, null));

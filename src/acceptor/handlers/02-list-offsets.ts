@@ -3,7 +3,9 @@
 // the watermark slot: the one source of the end of the log. earliest (-2) and earliest-local (-4, v8+) are the log start
 // offset. max timestamp (-3, v7+) and a timestamp >= 0 are looked up in the time index below the
 // HWM; no such record answers offset -1, and so does one at or past the LSO for read_committed
-// (Kafka's last fetchable offset). earliest-pending-upload (-5, v9+) is -1: no tiered storage.
+// (Kafka's last fetchable offset). earliest-pending-upload (-5, v9+) is -1 (not served). Tiered
+// storage: earliest is the log start over both tiers, earliest-local the slot's local log start,
+// and a timestamp is looked up in the remote segments first (their uploaded .timeindex).
 // A special timestamp below the version that introduced it is UNSUPPORTED_VERSION for that
 // partition, checked before the partition is looked up (Kafka's ReplicaManager.fetchOffset).
 import { defineHandler } from '../registry.ts';
@@ -56,8 +58,10 @@ export default defineHandler<ListOffsetsRequest, ListOffsetsResponseInput>({
           case OffsetSpec.LATEST:
             return { ...ok, offset: lastFetchable };
           case OffsetSpec.EARLIEST:
-          case OffsetSpec.EARLIEST_LOCAL:
             return { ...ok, offset: logStartOffset };
+          case OffsetSpec.EARLIEST_LOCAL:
+            // KIP-1005: the first offset in local files (tiered storage); the log start without it.
+            return { ...ok, offset: watermarks.localLogStartOffset(handle.slot) };
           case OffsetSpec.EARLIEST_PENDING_UPLOAD:
             return ok;
           case OffsetSpec.MAX_TIMESTAMP: {
@@ -66,6 +70,13 @@ export default defineHandler<ListOffsetsRequest, ListOffsetsResponseInput>({
           }
           default: {
             if (p.timestamp < 0n) return { ...base, errorCode: ErrorCode.INVALID_REQUEST };
+            const localLogStartOffset = watermarks.localLogStartOffset(handle.slot);
+            if (handle.remote && localLogStartOffset > logStartOffset) {
+              // The remote tier first: it holds the older records (Kafka's UnifiedLog.fetchOffsetByTimestamp).
+              const remote = fetchable(await handle.remote.offsetForTimestamp(p.timestamp, localLogStartOffset,
+                { logStartOffset, localLogStartOffset, segmentsVersion: visible.segmentsVersion }));
+              if (remote) return foundAt(ok, remote);
+            }
             const found = fetchable(await handle.reader.offsetForTimestamp(p.timestamp, visible));
             return found ? foundAt(ok, found) : { ...ok, leaderEpoch: -1 };
           }

@@ -116,6 +116,8 @@ function renderPartitions(state) {
     cell(tr, p.partition);
     cell(tr, p.highWatermark).className = 'hwm';
     cell(tr, p.logStartOffset).className = 'log-start';
+    // Tiered storage: below it, the object store serves the log; equal to the log start without tiering.
+    cell(tr, p.localLogStartOffset).className = 'local-log-start';
     cell(tr, formatBytes(p.sizeBytes));
     cell(tr, p.shard);
     // Compacted partitions only: the share of the log the cleaner has not cleaned yet.

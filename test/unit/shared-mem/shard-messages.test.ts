@@ -16,7 +16,7 @@ function appendMessage(requestId: number, slot: number, records: Buffer, flags: 
 
 describe('shard messages', () => {
   it('is versioned', () => {
-    expect(SHARD_MESSAGE_FORMAT_VERSION).toBe(5);
+    expect(SHARD_MESSAGE_FORMAT_VERSION).toBe(6);
   });
 
   it('carries an append request with its records as a view, header fields at their named offsets', () => {
@@ -41,6 +41,10 @@ describe('shard messages', () => {
       { op: 'shutdown' },
       { op: 'describe-producers', slot: 8 },
       { op: 'write-marker', slot: 9, producerId: BIG, producerEpoch: 32767, coordinatorEpoch: 12, commit: false },
+      { op: 'open', slot: 3, topic: 'tiered', partition: 0, dir: '/data/tiered-0', config: { 'remote.storage.enable': 'true' }, topicId: 'AAAAAAAAAAAAAAAAAAAAAA' },
+      { op: 'tier', slot: 10, action: { kind: 'status' } },
+      { op: 'tier', slot: 10, action: { kind: 'recorded', segment: { baseOffset: String(BIG), nextOffset: String(BIG + 1n), maxTimestamp: '-1', size: 4096, txnIndex: true } } },
+      { op: 'tier', slot: 10, action: { kind: 'deleted', baseOffsets: ['0', '100'] } },
     ];
     for (const [i, request] of requests.entries()) {
       const message = encodeControlRequest(i + 1, request);

@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   DEFAULT_WATERMARK_CAPACITY, HIGH_WATERMARK_BYTE_OFFSET, PARTITION_STATE_OFFLINE, PARTITION_STATE_ONLINE,
-  PARTITION_STATE_UNUSED, SPARE_BYTE_OFFSET, STATE_BYTE_OFFSET, WAKE_WORD_BYTE_OFFSET, WATERMARK_SLOT_BYTES,
+  PARTITION_STATE_UNUSED, LOCAL_LOG_START_OFFSET_BYTE_OFFSET, STATE_BYTE_OFFSET, WAKE_WORD_BYTE_OFFSET, WATERMARK_SLOT_BYTES,
   PARTITION_STATE_RECOVERING, createWatermarkBuffer, WatermarkReader, WatermarkWriter,
 } from '../../../src/shared-mem/watermarks.ts';
 
@@ -30,7 +30,7 @@ describe('watermark table layout', () => {
     expect(WATERMARK_SLOT_BYTES).toBe(64);
     expect(createWatermarkBuffer().byteLength).toBe(4 * 1024 * 1024);
     expect(new WatermarkReader(createWatermarkBuffer()).capacity).toBe(DEFAULT_WATERMARK_CAPACITY);
-    expect(SPARE_BYTE_OFFSET).toBeLessThanOrEqual(WATERMARK_SLOT_BYTES);
+    expect(LOCAL_LOG_START_OFFSET_BYTE_OFFSET).toBeLessThanOrEqual(WATERMARK_SLOT_BYTES);
     expect(() => new WatermarkReader(new SharedArrayBuffer(100))).toThrow(RangeError);
     expect(() => new WatermarkWriter(new SharedArrayBuffer(100))).toThrow(RangeError);
   });
