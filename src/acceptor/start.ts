@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { formatFsyncPolicy, superUserList, type BrokerConfig } from '../config.ts';
 import { VERSION } from '../version.ts';
 import { BrokerMetrics } from '../metrics.ts';
+import { FetchSessionCache } from './fetch-sessions.ts';
 import type { ClusterMetadata } from '../metadata/cluster-metadata.ts';
 import { ShardPool } from './shards.ts';
 import { effectiveTopicDefaults } from '../metadata/broker-configs.ts';
@@ -190,6 +191,12 @@ export async function startBroker(config: BrokerConfig, log: Logger): Promise<Ru
     onThrottle: (quota) => metrics.throttles.inc({ quota }),
   });
   const longPolls = new LongPollWatermarks(watermarks);
+  const fetchSessions = new FetchSessionCache({
+    slots: config.maxIncrementalFetchSessionCacheSlots,
+    onEviction: () => metrics.fetchSessionEvictions.inc(),
+    onIncrementalFetch: () => metrics.incrementalFetches.inc(),
+  });
+  metrics.fetchSessionCache = () => ({ sessions: fetchSessions.size, partitions: fetchSessions.cachedPartitions });
   const node: BrokerEndpoint = {
     nodeId: config.nodeId,
     host: config.advertisedHost,
@@ -212,6 +219,7 @@ export async function startBroker(config: BrokerConfig, log: Logger): Promise<Ru
     authorizer,
     acls: authorizer,
     quotas,
+    fetchSessions,
     apiVersions: () => registry.apiVersions(),
   };
   await bootstrapScramCredentials(config, store, log);

@@ -11,10 +11,17 @@
 // for the high watermark, last stable offset and log start offset. Read errors (out of range,
 // leader epoch) carry null aborted_transactions; unknown topics and partitions an empty list. A
 // successful partition carries null for read_uncommitted and a list (maybe empty) for read_committed.
-// Fetch sessions (KIP-227): none are created, so session_id is always answered 0, which tells
-// clients to keep sending full fetches. A full fetch (session_epoch 0 or -1) is served whatever
-// session_id it names, as Kafka serves it; an incremental one (any other epoch) names a session
-// we do not have and gets FETCH_SESSION_ID_NOT_FOUND.
+// Fetch sessions (KIP-227, v7+; src/acceptor/fetch-sessions.ts holds the rules): epoch 0 is a full
+// fetch that opens a session (its id answered, 0 when the cache has no room), epoch -1 a full fetch
+// without one; either closes the session it names. An incremental fetch (epoch n > 0 of a cached
+// session) adds, updates and forgets partitions (forgotten_topics_data, by name up to v12, by topic
+// id from v13), reads every partition of the session in the session's order, and answers only the
+// partitions with records, a new high watermark or log start offset, or an error, as Kafka does;
+// a long poll of it waits on every partition of the session. Errors, as Kafka's FetchManager gives
+// them: FETCH_SESSION_ID_NOT_FOUND, INVALID_FETCH_SESSION_EPOCH, FETCH_SESSION_TOPIC_ID_ERROR (a
+// session made with topic ids used without them, or the reverse), each with no partitions.
+// Consumers' sessions are unprivileged (no follower fetches here). v4-6 have no session fields:
+// their defaults (id 0, epoch -1) make them sessionless.
 // read_committed (isolation_level 1): the read stops at the last stable offset (whole batches below
 // it, the first one whole whatever its size), and aborted_transactions lists, from the segments'
 // .txnindex, the aborted transactions from fetch_offset up to the end of the segment the read ended
@@ -29,9 +36,12 @@ import { ErrorCode } from '../../protocol/errors.ts';
 import { AclOperation } from '../authorized-operations.ts';
 import { authorizeTopic, principalOf } from '../acl/authorize.ts';
 import { chargeQuota } from '../quotas/enforce.ts';
+import { INVALID_SESSION_ID, type FetchContext, type PartitionAnswer, type RequestPartition } from '../fetch-sessions.ts';
 
 interface Wanted {
-  topicIndex: number;
+  /** How the response names its topic (consecutive partitions of one topic share an entry, as Kafka's FetchResponse.of). */
+  topic: string;
+  topicId: string;
   partition: number;
   fetchOffset: bigint;
   partitionMaxBytes: number;
@@ -39,10 +49,6 @@ interface Wanted {
   unknownError: number;
   leaderEpochError: number;
 }
-
-/** KIP-227: epochs 0 (open a session) and -1 (sessionless) ask for a full fetch. */
-const INITIAL_SESSION_EPOCH = 0;
-const FINAL_SESSION_EPOCH = -1;
 
 /** What Kafka sends for a partition it could not read: no offsets, an empty record set. */
 const EMPTY_RECORDS = Buffer.alloc(0);
@@ -119,6 +125,13 @@ async function readRound(watermarks: PartitionWatermarks, wanted: Wanted[], maxB
   return { results, bytes, hasError, wakeWords };
 }
 
+/** A throttled answer's error and session id (Kafka's getThrottledResponse per context). */
+function sessionOutcome(context: Exclude<FetchContext, { kind: 'error' }>): { errorCode: number; sessionId: number } {
+  if (context.kind !== 'incremental') return { errorCode: ErrorCode.NONE, sessionId: INVALID_SESSION_ID };
+  const moved = context.session.epoch !== context.expectedEpoch;
+  return { errorCode: moved ? ErrorCode.INVALID_FETCH_SESSION_EPOCH : ErrorCode.NONE, sessionId: context.session.id };
+}
+
 export default defineHandler<FetchRequest, FetchResponseInput>({
   apiKey: ApiKey.Fetch,
   name: 'Fetch',
@@ -126,36 +139,55 @@ export default defineHandler<FetchRequest, FetchResponseInput>({
   maxVersion: 17,
   async handle(ctx, request) {
     const { apiVersion } = ctx;
-    const { metadata, partitions, watermarks, metrics } = ctx.services;
-    if (request.sessionEpoch !== INITIAL_SESSION_EPOCH && request.sessionEpoch !== FINAL_SESSION_EPOCH) {
-      return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
-    }
+    const { metadata, partitions, watermarks, metrics, fetchSessions } = ctx.services;
     const byId = apiVersion >= 13;
-    const wanted: Wanted[] = [];
-    const topicNames: { topic: string; topicId: string }[] = [];
-    request.topics.forEach((t, topicIndex) => {
-      const topic = byId ? metadata.topicById(t.topicId) : metadata.topicByName(t.topic);
-      topicNames.push({ topic: t.topic, topicId: t.topicId });
-      // READ on the topic (KafkaApis.handleFetchRequest): an unknown topic id first, then the ACL.
-      const readable = byId && !topic ? true : authorizeTopic(ctx, AclOperation.READ, topic?.name ?? t.topic);
+    const requested: RequestPartition[] = [];
+    for (const t of request.topics) {
+      const topic = byId ? metadata.topicById(t.topicId)?.name : t.topic;
       for (const p of t.partitions) {
-        wanted.push({
-          topicIndex,
-          partition: p.partition,
-          fetchOffset: p.fetchOffset,
-          partitionMaxBytes: p.partitionMaxBytes,
-          handle: topic && readable ? partitions.partition(topic.name, p.partition) : undefined,
-          unknownError: byId && !topic ? ErrorCode.UNKNOWN_TOPIC_ID : readable ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.TOPIC_AUTHORIZATION_FAILED,
-          // One broker, one leader epoch: 0. A client that believes in a newer one is ahead of us.
-          leaderEpochError: p.currentLeaderEpoch > 0 ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.NONE,
+        requested.push({
+          topicId: t.topicId, topic, partition: p.partition, fetchOffset: p.fetchOffset, logStartOffset: p.logStartOffset,
+          partitionMaxBytes: p.partitionMaxBytes, currentLeaderEpoch: p.currentLeaderEpoch, lastFetchedEpoch: p.lastFetchedEpoch,
         });
       }
+    }
+    const forgotten = request.forgottenTopicsData.flatMap((t) => {
+      const topic = byId ? metadata.topicById(t.topicId)?.name : t.topic;
+      return t.partitions.map((partition) => ({ topicId: t.topicId, topic, partition }));
+    });
+    const context = fetchSessions.newContext({
+      version: apiVersion, sessionId: request.sessionId, sessionEpoch: request.sessionEpoch, privileged: false, partitions: requested, forgotten,
+    });
+    if (context.kind === 'error') return { throttleTimeMs: 0, errorCode: context.errorCode, sessionId: INVALID_SESSION_ID, responses: [] };
+    const readable = new Map<string, boolean>();
+    const wanted: Wanted[] = context.partitions.map((p) => {
+      // A session's partition named by an id that was unknown when it was added is looked up again.
+      const topic = byId ? metadata.topicById(p.topicId) : p.topic === undefined ? undefined : metadata.topicByName(p.topic);
+      const name = topic?.name ?? p.topic ?? '';
+      // READ on the topic (KafkaApis.handleFetchRequest): an unknown topic id first, then the ACL.
+      let allowed = readable.get(name);
+      if (allowed === undefined) {
+        allowed = byId && !topic ? true : authorizeTopic(ctx, AclOperation.READ, name);
+        readable.set(name, allowed);
+      }
+      return {
+        topic: byId ? name : p.topic ?? '',
+        topicId: p.topicId,
+        partition: p.partition,
+        fetchOffset: p.fetchOffset,
+        partitionMaxBytes: p.partitionMaxBytes,
+        handle: topic && allowed ? partitions.partition(topic.name, p.partition) : undefined,
+        unknownError: byId && !topic ? ErrorCode.UNKNOWN_TOPIC_ID : allowed ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+        // One broker, one leader epoch: 0. A client that believes in a newer one is ahead of us.
+        leaderEpochError: p.currentLeaderEpoch > 0 ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.NONE,
+      };
     });
     const maxBytes = request.maxBytes > 0 ? request.maxBytes : 0x7fffffff;
     const deadline = performance.now() + Math.max(0, request.maxWaitMs);
     const readCommitted = request.isolationLevel === 1;
     let round = await readRound(watermarks, wanted, maxBytes, readCommitted);
-    while (round.bytes < request.minBytes && !round.hasError && !ctx.connection.closed) {
+    // Nothing to read (an emptied session): answered at once, as Kafka does with no partition of interest.
+    while (wanted.length > 0 && round.bytes < request.minBytes && !round.hasError && !ctx.connection.closed) {
       const left = deadline - performance.now();
       if (left <= 0) break;
       const slots = wanted.map((w) => w.handle!.slot);
@@ -163,21 +195,39 @@ export default defineHandler<FetchRequest, FetchResponseInput>({
       round = await readRound(watermarks, wanted, maxBytes, readCommitted);
     }
     // The fetch quota counts the bytes served. Over it, Kafka takes the bytes back and answers an
-    // empty response with the throttle time (FetchContext.getThrottledResponse).
+    // empty response with the throttle time (FetchContext.getThrottledResponse): no session is
+    // created, and an incremental session's cached state is left as it was.
     const throttleTimeMs = chargeQuota(ctx, 'fetch', round.bytes);
     if (throttleTimeMs > 0) {
       ctx.services.quotas.unrecord('fetch', principalOf(ctx), ctx.clientId, round.bytes);
-      return { throttleTimeMs, errorCode: ErrorCode.NONE, sessionId: 0, responses: [] };
+      return { throttleTimeMs, ...sessionOutcome(context), responses: [] };
     }
-    const responses = topicNames.map((t) => ({ topic: t.topic, topicId: t.topicId, partitions: [] as PartitionDataInput[] }));
+    const answers: PartitionAnswer[] = round.results.map((r) => ({
+      errorCode: r.errorCode ?? ErrorCode.NONE, highWatermark: r.highWatermark ?? -1n, logStartOffset: r.logStartOffset ?? -1n,
+      recordBytes: r.records ? r.records.length : 0, preferredReadReplica: r.preferredReadReplica ?? -1,
+    }));
+    let sessionId = INVALID_SESSION_ID;
+    let included: boolean[] | undefined;
+    if (context.kind === 'full') {
+      sessionId = fetchSessions.createSession(context, answers);
+    } else if (context.kind === 'incremental') {
+      included = fetchSessions.selectIncremental(context, answers);
+      // The session moved on while this request waited: a duplicate request, as Kafka answers it.
+      if (!included) return { throttleTimeMs: 0, errorCode: ErrorCode.INVALID_FETCH_SESSION_EPOCH, sessionId: context.session.id, responses: [] };
+      sessionId = context.session.id;
+    }
+    const responses: { topic: string; topicId: string; partitions: PartitionDataInput[] }[] = [];
     round.results.forEach((r, i) => {
+      if (included && !included[i]) return;
       const w = wanted[i]!;
-      responses[w.topicIndex]!.partitions.push(r);
+      const last = responses[responses.length - 1];
+      if (last && last.topic === w.topic && last.topicId === w.topicId) last.partitions.push(r);
+      else responses.push({ topic: w.topic, topicId: w.topicId, partitions: [r] });
       if (w.handle && r.records && r.records.length > 0) {
         metrics.fetchServed(w.handle.topic.name, w.partition, r.records as Buffer);
       }
     });
-    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses };
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId, responses };
   },
   errorResponse(_ctx, request, errorCode) {
     return {
