@@ -80,13 +80,15 @@ export function partitionKey(p: { topicId: string; topic: string | undefined; pa
 }
 
 export class CachedPartition {
+  readonly key: string;
   request: RequestPartition;
   /** The high watermark last sent; -1 after an error, so the partition is sent again once it clears. */
   highWatermark = -1n;
   /** The broker's log start offset last sent. */
   localLogStartOffset = -1n;
 
-  constructor(request: RequestPartition) {
+  constructor(key: string, request: RequestPartition) {
+    this.key = key;
     this.request = { ...request };
   }
 
@@ -143,7 +145,7 @@ export class FetchSession {
       const key = partitionKey(p);
       const cached = this.partitions.get(key);
       if (cached) cached.request = { ...p, topic: p.topic ?? cached.request.topic };
-      else this.partitions.set(key, new CachedPartition(p));
+      else this.partitions.set(key, new CachedPartition(key, p));
     }
     for (const p of toForget) this.partitions.delete(partitionKey(p));
   }
@@ -189,7 +191,7 @@ export type FetchContext =
   /** Epoch 0: every partition of the request, answered in full; a session is created for them. */
   | { kind: 'full'; partitions: RequestPartition[]; usesTopicIds: boolean; privileged: boolean }
   /** An incremental fetch: the session's partitions, in its order; the answer carries only what changed. */
-  | { kind: 'incremental'; partitions: RequestPartition[]; session: FetchSession; expectedEpoch: number };
+  | { kind: 'incremental'; partitions: RequestPartition[]; cached: CachedPartition[]; session: FetchSession; expectedEpoch: number };
 
 export class FetchSessionCache {
   readonly #shards: CacheShard[];
@@ -261,7 +263,8 @@ export class FetchSessionCache {
     this.#touch(session, this.#now());
     session.epoch = nextEpoch(session.epoch);
     this.#onIncrementalFetch();
-    return { kind: 'incremental', partitions: [...session.partitions.values()].map((c) => c.request), session, expectedEpoch: session.epoch };
+    const cached = [...session.partitions.values()];
+    return { kind: 'incremental', partitions: cached.map((c) => c.request), cached, session, expectedEpoch: session.epoch };
   }
 
   /**
@@ -284,7 +287,7 @@ export class FetchSessionCache {
     if (shard.sessions.size >= shard.maxEntries && !this.#tryEvict(shard, context.privileged, size, now)) return INVALID_SESSION_ID;
     const session = new FetchSession(shard.newSessionId(), context.privileged, context.usesTopicIds, now);
     for (const [key, { request, answer }] of unique) {
-      const cached = new CachedPartition(request);
+      const cached = new CachedPartition(key, request);
       cached.highWatermark = answer.highWatermark;
       cached.localLogStartOffset = answer.logStartOffset;
       session.partitions.set(key, cached);
@@ -303,15 +306,14 @@ export class FetchSessionCache {
   selectIncremental(context: Extract<FetchContext, { kind: 'incremental' }>, answers: readonly PartitionAnswer[]): boolean[] | undefined {
     const { session } = context;
     if (session.epoch !== context.expectedEpoch) return undefined;
-    return context.partitions.map((p, i) => {
-      const key = partitionKey(p);
-      const cached = session.partitions.get(key);
+    return context.cached.map((cached, i) => {
       const answer = answers[i]!;
-      if (!cached) return true;
+      // Forgotten by a later request of the same session meanwhile: answered as read.
+      if (session.partitions.get(cached.key) !== cached) return true;
       const must = cached.mustRespond(answer, true);
       if (must && answer.recordBytes > 0) {
-        session.partitions.delete(key);
-        session.partitions.set(key, cached);
+        session.partitions.delete(cached.key);
+        session.partitions.set(cached.key, cached);
       }
       return must;
     });
