@@ -3,7 +3,8 @@
 // segment files (no hop to the shard). Long poll: when fewer than min_bytes are ready and
 // max_wait_ms allows, the request waits on the partitions' wake words (Atomics.waitAsync), so a
 // produce answers it at once. max_bytes and partition_max_bytes bound the response, except that
-// the first batch of the first non-empty partition is always returned whole. Out of
+// the first batch of the first non-empty partition is always returned whole. The partitions' segment
+// reads run up to READ_WINDOW at a time (issue 18), answered in request order. Out of
 // [log start, HWM]: OFFSET_OUT_OF_RANGE.
 // Errored partitions are answered as Kafka 4.4 answers them (established by sending the same
 // requests to it, see test/regressions/fetch-errors-carry-empty-records.test.ts): an empty record set,

@@ -76,3 +76,22 @@ test('a long poll waits on the partitions and reads again once they change', asy
   expect(res!.responses[0]!.partitions[0]!.highWatermark).toBe(1n);
   expect(res!.responses[0]!.partitions[0]!.records!.length).toBeGreaterThan(0);
 });
+
+test('many partitions are read in request order, and max_bytes still bounds the response (reads run several at a time)', async () => {
+  s.addTopic('many', 40);
+  const sizes = Array.from({ length: 40 }, (_, p) => s.appendRecords('many', p, 2).length);
+  const topicId = s.cluster.topicByName('many')!.topicId;
+  const order = [...Array.from({ length: 40 }, (_, p) => 39 - p), 5];
+  const maxBytes = sizes[0]! * 10 + 1;
+  const res = await call<FetchResponse>(fetch, s, 13, {
+    ...request([]), maxBytes,
+    topics: [{ topic: '', topicId, partitions: order.map((partition) => ({ partition, fetchOffset: 0n, partitionMaxBytes: 1 << 20, currentLeaderEpoch: -1, logStartOffset: -1n, lastFetchedEpoch: -1 })) }],
+  });
+  const parts = res!.responses.flatMap((t) => t.partitions);
+  expect(parts.map((p) => p.partitionIndex)).toEqual(order);
+  const served = parts.map((p) => p.records!.length);
+  expect(served.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(maxBytes);
+  // The first ten fit exactly; every later one is empty (no room), the repeated partition 5 too.
+  expect(served.slice(0, 10).every((n, i) => n === sizes[order[i]!])).toBe(true);
+  expect(served.slice(10).every((n) => n === 0)).toBe(true);
+});
