@@ -90,6 +90,8 @@ export interface BrokerConfig extends GroupCoordinatorSettings {
   autoCreateTopics: boolean;
   numPartitions: number;
   maxFrameBytes: number;
+  /** max.incremental.fetch.session.cache.slots: the most KIP-227 fetch sessions kept (split over 8 cache shards, as Kafka). */
+  maxIncrementalFetchSessionCacheSlots: number;
   /** queued.max.request.bytes: bytes of all partially received and queued requests together; <= 0: no bound. */
   queuedMaxRequestBytes: number;
   /** Most partitions the broker holds (CreateTopics/CreatePartitions beyond it get POLICY_VIOLATION); 0: derived from the open-file limit at start. */
@@ -205,6 +207,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'autoCreateTopics', flag: 'auto-create-topics', kind: 'bool', description: 'create unknown topics asked for by Metadata, in the background (auto.create.topics.enable); Produce never creates, as in Kafka', defaultValue: () => true },
   { key: 'numPartitions', flag: 'num-partitions', kind: 'int', description: 'partitions of an auto-created topic (num.partitions)', defaultValue: () => 1 },
   { key: 'maxFrameBytes', flag: 'max-frame-bytes', kind: 'int', description: 'largest request frame accepted; a larger one closes the connection', defaultValue: () => 100 * 1024 * 1024 },
+  { key: 'maxIncrementalFetchSessionCacheSlots', flag: 'max-incremental-fetch-session-cache-slots', kind: 'int', description: 'most incremental fetch sessions kept, divided equally over 8 cache shards (max.incremental.fetch.session.cache.slots; 0: none)', defaultValue: () => 1000 },
   { key: 'queuedMaxRequestBytes', flag: 'queued-max-request-bytes', kind: 'int', description: 'bytes of requests being received or waiting, all connections together, before sockets stop being read (queued.max.request.bytes; -1 = no bound, Kafka\'s default); at least --max-frame-bytes', defaultValue: () => 256 * 1024 * 1024 },
   { key: 'partitionBudget', flag: 'partition-budget', kind: 'int', description: 'most partitions the broker holds, internal ones included; creations beyond it are refused with POLICY_VIOLATION (0 = from the open-file limit: (limit - reserve) / 4 files per partition)', defaultValue: () => 0 },
   { key: 'scrubBytesPerSecond', flag: 'scrub-bytes-per-second', kind: 'int', description: 'read rate of the background scrubber that verifies the CRC of every batch in closed segments (0 = off)', defaultValue: () => 4 * 1024 * 1024 },
@@ -441,6 +444,7 @@ export function loadConfig(flags: Partial<Record<keyof BrokerConfig, unknown>>, 
   if (config.shards < 1 || config.shards > 256) throw new ConfigError('--shards must be between 1 and 256');
   if (config.port < 0 || config.port > 65535) throw new ConfigError('--port must be between 0 and 65535');
   if (config.numPartitions < 1) throw new ConfigError('--num-partitions must be at least 1');
+  if (config.maxIncrementalFetchSessionCacheSlots < 0) throw new ConfigError('--max-incremental-fetch-session-cache-slots must be at least 0');
   if (config.scrubBytesPerSecond < 0) throw new ConfigError('--scrub-bytes-per-second must be 0 (off) or more');
   // Kafka's rule (KafkaConfig): a bound below the largest request would stall that request forever.
   if (config.queuedMaxRequestBytes > 0 && config.queuedMaxRequestBytes < config.maxFrameBytes) {

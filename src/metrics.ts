@@ -26,6 +26,10 @@ export class BrokerMetrics {
   readonly shardRestarts: Counter<'shard'>;
   readonly scrubbedBytes: Counter;
   readonly damagedBatches: Counter<'topic' | 'partition'>;
+  readonly fetchSessionEvictions: Counter;
+  readonly incrementalFetches: Counter;
+  /** The fetch session cache's sessions and cached partitions; set at start. */
+  fetchSessionCache: () => { sessions: number; partitions: number } = () => ({ sessions: 0, partitions: 0 });
   /** Bytes of requests being received or queued (queued.max.request.bytes); set by the listener. */
   queuedRequestBytes: () => number = () => 0;
   readonly authorizationDenials: Counter<'operation' | 'resource_type'>;
@@ -65,6 +69,21 @@ export class BrokerMetrics {
         this.set(queuedNow());
       },
     });
+    const sessionsNow = () => this.fetchSessionCache();
+    new Gauge({
+      name: 'highwater_fetch_sessions', help: 'KIP-227 incremental fetch sessions in the session cache (Kafka\'s NumIncrementalFetchSessions)', registers,
+      collect(this: Gauge) {
+        this.set(sessionsNow().sessions);
+      },
+    });
+    new Gauge({
+      name: 'highwater_fetch_session_partitions', help: 'Partitions cached by all fetch sessions (Kafka\'s NumIncrementalFetchPartitionsCached)', registers,
+      collect(this: Gauge) {
+        this.set(sessionsNow().partitions);
+      },
+    });
+    this.fetchSessionEvictions = new Counter({ name: 'highwater_fetch_session_evictions_total', help: 'Fetch sessions evicted from the cache to make room for a new one', registers });
+    this.incrementalFetches = new Counter({ name: 'highwater_incremental_fetches_total', help: 'Fetch requests served as incremental fetches of a session (KIP-227)', registers });
     this.backpressurePauses = new Counter({ name: 'highwater_backpressure_pauses_total', help: 'Times a full shard ring paused a client socket', labelNames: ['shard'], registers });
     this.backpressureSeconds = new Counter({ name: 'highwater_backpressure_paused_seconds_total', help: 'Time a shard had sockets paused because its ring was full', labelNames: ['shard'], registers });
     this.authorizationDenials = new Counter({ name: 'highwater_authorization_denials_total', help: 'Operations the ACL authorizer denied, by operation and resource type', labelNames: ['operation', 'resource_type'], registers });

@@ -15,6 +15,7 @@ import type { Authorizer } from './authorized-operations.ts';
 import type { LogDirsService } from './log-dirs.ts';
 import type { AclAdmin } from './acl/standard-authorizer.ts';
 import type { ClientQuotas } from './quotas/client-quotas.ts';
+import type { FetchSessionCache } from './fetch-sessions.ts';
 
 /** Returned by a handler when the protocol says no response is sent (Produce with acks=0). */
 export const NO_RESPONSE = Symbol('no-response');
@@ -154,6 +155,9 @@ export type TransactionCoordinatorService = Pick<TransactionCoordinator,
 /** The parts of the client quotas (src/acceptor/quotas/) the handlers call. */
 export type ClientQuotaService = Pick<ClientQuotas, 'record' | 'unrecord' | 'hasQuotas' | 'describe' | 'alter' | 'maxRequestThrottleMs'>;
 
+/** The fetch session cache, as Fetch uses it. */
+export type FetchSessionService = Pick<FetchSessionCache, 'newContext' | 'createSession' | 'selectIncremental'>;
+
 interface PartitionCounter {
   inc(labels: { topic: string; partition: string }, value: number): void;
 }
@@ -192,6 +196,8 @@ export interface HandlerServices {
   readonly acls: AclAdmin | null;
   /** Client quotas: their store (Describe/AlterClientQuotas) and their enforcement. */
   readonly quotas: ClientQuotaService;
+  /** KIP-227 incremental fetch sessions (src/acceptor/fetch-sessions.ts). */
+  readonly fetchSessions: FetchSessionService;
   /** The APIs this broker serves, as ApiVersions lists them. */
   apiVersions(): ApiVersionRange[];
 }

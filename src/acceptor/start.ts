@@ -19,6 +19,7 @@ import { TierManager, type TieredPartition } from './tiering/tier-manager.ts';
 import { TierMetrics } from './tiering/tier-metrics.ts';
 import { VERSION } from '../version.ts';
 import { BrokerMetrics } from '../metrics.ts';
+import { FetchSessionCache } from './fetch-sessions.ts';
 import type { ClusterMetadata } from '../metadata/cluster-metadata.ts';
 import { ShardPool } from './shards.ts';
 import { effectiveTopicDefaults } from '../metadata/broker-configs.ts';
@@ -213,6 +214,12 @@ export async function startBroker(config: BrokerConfig, log: Logger, options: St
     onThrottle: (quota) => metrics.throttles.inc({ quota }),
   });
   const longPolls = new LongPollWatermarks(watermarks);
+  const fetchSessions = new FetchSessionCache({
+    slots: config.maxIncrementalFetchSessionCacheSlots,
+    onEviction: () => metrics.fetchSessionEvictions.inc(),
+    onIncrementalFetch: () => metrics.incrementalFetches.inc(),
+  });
+  metrics.fetchSessionCache = () => ({ sessions: fetchSessions.size, partitions: fetchSessions.cachedPartitions });
   const node: BrokerEndpoint = {
     nodeId: config.nodeId,
     host: config.advertisedHost,
@@ -235,6 +242,7 @@ export async function startBroker(config: BrokerConfig, log: Logger, options: St
     authorizer,
     acls: authorizer,
     quotas,
+    fetchSessions,
     apiVersions: () => registry.apiVersions(),
   };
   await bootstrapScramCredentials(config, store, log);

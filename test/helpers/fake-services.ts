@@ -11,6 +11,7 @@ import type { OffsetLogEntry, OffsetsStore } from '../../src/coordinator/offsets
 import type { ActiveProducer, AppendCompletion } from '../../src/shared-mem/shard-messages.ts';
 import type { Backpressure } from '../../src/acceptor/shards.ts';
 import type { PartitionOffsets } from '../../src/shared-mem/watermarks.ts';
+import { FetchSessionCache } from '../../src/acceptor/fetch-sessions.ts';
 import type { OffsetAndTimestamp, PartitionVisibility, ReadResult } from '../../src/segments/reader.ts';
 import { buildRecordBatch } from '../../src/protocol/records.ts';
 import { ErrorCode } from '../../src/protocol/errors.ts';
@@ -260,6 +261,7 @@ export function fakeServices(options: { shards?: number; nodeId?: number; port?:
       store: { get clientQuotas() { return cluster.clientQuotas; }, write: (records) => services.metadata.write(records) },
       settings: { quotaWindowNum: 11, quotaWindowSizeSeconds: 1 },
     }),
+    fetchSessions: new FetchSessionCache({ slots: 1000 }),
     apiVersions: () => registry.apiVersions(),
     addTopic(name, count, configs = {}) {
       cluster.apply({ type: 'create-topic', name, topicId: newTopicId(), configs, shards: cluster.assignShards(count) });

@@ -3,7 +3,8 @@
 // segment files (no hop to the shard). Long poll: when fewer than min_bytes are ready and
 // max_wait_ms allows, the request waits on the partitions' wake words (Atomics.waitAsync), so a
 // produce answers it at once. max_bytes and partition_max_bytes bound the response, except that
-// the first batch of the first non-empty partition is always returned whole. Out of
+// the first batch of the first non-empty partition is always returned whole. The partitions' segment
+// reads run up to READ_WINDOW at a time (issue 18), answered in request order. Out of
 // [log start, HWM]: OFFSET_OUT_OF_RANGE. Tiered storage: an offset below the slot's local log start
 // is read from the object store (src/acceptor/tiering/remote-reader.ts), batches of one remote
 // segment per answer, none at or past the local log start; a failed remote read is
@@ -14,10 +15,17 @@
 // for the high watermark, last stable offset and log start offset. Read errors (out of range,
 // leader epoch) carry null aborted_transactions; unknown topics and partitions an empty list. A
 // successful partition carries null for read_uncommitted and a list (maybe empty) for read_committed.
-// Fetch sessions (KIP-227): none are created, so session_id is always answered 0, which tells
-// clients to keep sending full fetches. A full fetch (session_epoch 0 or -1) is served whatever
-// session_id it names, as Kafka serves it; an incremental one (any other epoch) names a session
-// we do not have and gets FETCH_SESSION_ID_NOT_FOUND.
+// Fetch sessions (KIP-227, v7+; src/acceptor/fetch-sessions.ts holds the rules): epoch 0 is a full
+// fetch that opens a session (its id answered, 0 when the cache has no room), epoch -1 a full fetch
+// without one; either closes the session it names. An incremental fetch (epoch n > 0 of a cached
+// session) adds, updates and forgets partitions (forgotten_topics_data, by name up to v12, by topic
+// id from v13), reads every partition of the session in the session's order, and answers only the
+// partitions with records, a new high watermark or log start offset, or an error, as Kafka does;
+// a long poll of it waits on every partition of the session. Errors, as Kafka's FetchManager gives
+// them: FETCH_SESSION_ID_NOT_FOUND, INVALID_FETCH_SESSION_EPOCH, FETCH_SESSION_TOPIC_ID_ERROR (a
+// session made with topic ids used without them, or the reverse), each with no partitions.
+// Consumers' sessions are unprivileged (no follower fetches here). v4-6 have no session fields:
+// their defaults (id 0, epoch -1) make them sessionless.
 // read_committed (isolation_level 1): the read stops at the last stable offset (whole batches below
 // it, the first one whole whatever its size), and aborted_transactions lists, from the segments'
 // .txnindex, the aborted transactions from fetch_offset up to the end of the segment the read ended
@@ -32,9 +40,12 @@ import { ErrorCode } from '../../protocol/errors.ts';
 import { AclOperation } from '../authorized-operations.ts';
 import { authorizeTopic, principalOf } from '../acl/authorize.ts';
 import { chargeQuota } from '../quotas/enforce.ts';
+import { INVALID_SESSION_ID, type FetchContext, type PartitionAnswer, type RequestPartition } from '../fetch-sessions.ts';
 
 interface Wanted {
-  topicIndex: number;
+  /** How the response names its topic (consecutive partitions of one topic share an entry, as Kafka's FetchResponse.of). */
+  topic: string;
+  topicId: string;
   partition: number;
   fetchOffset: bigint;
   partitionMaxBytes: number;
@@ -42,10 +53,6 @@ interface Wanted {
   unknownError: number;
   leaderEpochError: number;
 }
-
-/** KIP-227: epochs 0 (open a session) and -1 (sessionless) ask for a full fetch. */
-const INITIAL_SESSION_EPOCH = 0;
-const FINAL_SESSION_EPOCH = -1;
 
 /** What Kafka sends for a partition it could not read: no offsets, an empty record set. */
 const EMPTY_RECORDS = Buffer.alloc(0);
@@ -61,17 +68,45 @@ interface Round {
   wakeWords: number[];
 }
 
+/** Segment reads of one round in flight at once (issue 18: 1,000 partitions were read one by one). */
+const READ_WINDOW = 16;
+
+interface ReadJob {
+  index: number;
+  w: Wanted & { handle: PartitionHandle };
+  base: { partitionIndex: number; abortedTransactions: [] | null; preferredReadReplica: number };
+  mark: { highWatermark: bigint; lastStableOffset: bigint; logStartOffset: bigint };
+  visible: { highWatermark: bigint; logStartOffset: bigint; segmentsVersion: number };
+  /** Tiered storage: the slot's local log start, the one boundary between the tiers (DESIGN §2). */
+  localLogStartOffset: bigint;
+  budget: number;
+  outcome?: Promise<ReadOutcome>;
+}
+
+type ReadOutcome =
+  | { records: Buffer; abortedTransactions: PartitionDataInput['abortedTransactions'] }
+  | { outOfRange: true }
+  | { storageError: true }
+  | { thrown: unknown };
+
+/**
+ * Reads every partition of a fetch: the slot checks first, in order, then the segment reads, up to
+ * READ_WINDOW at a time. Responses keep the order of `wanted`, and the byte limits hold as if the
+ * reads ran one after another, except that a read started while earlier ones are in flight is
+ * given what is left after their whole budgets (so it may get less than a sequential read would;
+ * never more). Two reads of the same partition never overlap.
+ */
 async function readRound(watermarks: PartitionWatermarks, wanted: Wanted[], maxBytes: number, readCommitted: boolean): Promise<Round> {
-  const results: PartitionDataInput[] = [];
+  const results: PartitionDataInput[] = new Array<PartitionDataInput>(wanted.length);
   const wakeWords: number[] = [];
-  let bytes = 0;
+  const jobs: ReadJob[] = [];
   let hasError = false;
-  for (const w of wanted) {
-    const base = { partitionIndex: w.partition, abortedTransactions: readCommitted ? [] : null, preferredReadReplica: -1 };
+  wanted.forEach((w, index) => {
+    const base = { partitionIndex: w.partition, abortedTransactions: readCommitted ? [] as [] : null, preferredReadReplica: -1 };
     if (!w.handle) {
-      results.push(erroredPartition(w.partition, w.unknownError, []));
+      results[index] = erroredPartition(w.partition, w.unknownError, []);
       hasError = true;
-      continue;
+      return;
     }
     const slot = w.handle.slot;
     // Read the wake word before the offsets: a change after this read makes the later wait return.
@@ -80,79 +115,117 @@ async function readRound(watermarks: PartitionWatermarks, wanted: Wanted[], maxB
     const { highWatermark, logStartOffset, lastStableOffset } = offsets;
     const mark = { highWatermark, lastStableOffset, logStartOffset };
     if (w.leaderEpochError !== ErrorCode.NONE) {
-      results.push(erroredPartition(w.partition, w.leaderEpochError, null));
+      results[index] = erroredPartition(w.partition, w.leaderEpochError, null);
       hasError = true;
-      continue;
+      return;
     }
     // Kafka answers a partition whose log directory went offline with KAFKA_STORAGE_ERROR, which
     // clients retry; our shard takes a log offline when a write to it fails.
     if (watermarks.isOffline(slot)) {
-      results.push(erroredPartition(w.partition, ErrorCode.KAFKA_STORAGE_ERROR, null));
+      results[index] = erroredPartition(w.partition, ErrorCode.KAFKA_STORAGE_ERROR, null);
       hasError = true;
-      continue;
+      return;
     }
     if (w.fetchOffset < logStartOffset || w.fetchOffset > highWatermark) {
-      results.push(erroredPartition(w.partition, ErrorCode.OFFSET_OUT_OF_RANGE, null));
+      results[index] = erroredPartition(w.partition, ErrorCode.OFFSET_OUT_OF_RANGE, null);
+      hasError = true;
+      return;
+    }
+    // read_committed never sees a batch at or past the LSO: the read's limit is the LSO.
+    const limit = readCommitted ? lastStableOffset : highWatermark;
+    results[index] = { ...base, ...mark, errorCode: ErrorCode.NONE, records: EMPTY_RECORDS };
+    if (w.fetchOffset < limit) {
+      const localLogStartOffset = watermarks.localLogStartOffset(slot);
+      const visible = { highWatermark: limit, logStartOffset: localLogStartOffset, segmentsVersion: watermarks.segmentEpoch(slot) };
+      jobs.push({ index, w: w as ReadJob['w'], base, mark, visible, localLogStartOffset, budget: 0 });
+    }
+  });
+  const lastRead = new Map<PartitionHandle, Promise<unknown>>();
+  const start = (job: ReadJob): Promise<ReadOutcome> => {
+    const { w, visible, budget } = job;
+    const run = async (): Promise<ReadOutcome> => {
+      if (w.fetchOffset < job.localLogStartOffset && w.handle.remote) return readRemote(job, watermarks, readCommitted);
+      const read = await w.handle.reader.read(w.fetchOffset, budget, visible);
+      if ('error' in read) return { outOfRange: true };
+      let abortedTransactions = job.base.abortedTransactions as PartitionDataInput['abortedTransactions'];
+      if (readCommitted && read.records.length > 0) abortedTransactions = await w.handle.reader.abortedTransactions(w.fetchOffset, read.nextOffset, job.mark.highWatermark, visible);
+      return { records: read.records, abortedTransactions };
+    };
+    const before = lastRead.get(w.handle);
+    // Every outcome is caught here, so a read that fails while an earlier one is awaited is never an unhandled rejection.
+    const outcome = (before ? before.then(run) : run()).catch((thrown: unknown) => ({ thrown }));
+    lastRead.set(w.handle, outcome);
+    return outcome;
+  };
+  let bytes = 0;
+  let reserved = 0;
+  let next = 0;
+  for (let settled = 0; settled < jobs.length; settled++) {
+    while (next < jobs.length && next - settled < READ_WINDOW) {
+      const job = jobs[next]!;
+      const budget = Math.min(job.w.partitionMaxBytes, maxBytes - bytes - reserved);
+      // No room left while reads are in flight: their unused budgets may make some; wait for them.
+      if (budget <= 0 && next > settled) break;
+      job.budget = budget;
+      if (budget > 0) {
+        reserved += budget;
+        job.outcome = start(job);
+      }
+      next++;
+    }
+    const job = jobs[settled]!;
+    if (!job.outcome) continue;
+    const outcome = await job.outcome;
+    reserved -= job.budget;
+    if ('thrown' in outcome) throw outcome.thrown;
+    if ('outOfRange' in outcome || 'storageError' in outcome) {
+      results[job.index] = erroredPartition(job.w.partition, 'outOfRange' in outcome ? ErrorCode.OFFSET_OUT_OF_RANGE : ErrorCode.KAFKA_STORAGE_ERROR, null);
       hasError = true;
       continue;
     }
-    let records: Buffer = EMPTY_RECORDS;
-    let abortedTransactions: PartitionDataInput['abortedTransactions'] = base.abortedTransactions;
-    const budget = Math.min(w.partitionMaxBytes, maxBytes - bytes);
-    // read_committed never sees a batch at or past the LSO: the read's limit is the LSO.
-    const limit = readCommitted ? lastStableOffset : highWatermark;
-    // Tiered storage: the slot's local log start is the one boundary between the tiers (DESIGN §2).
-    const localLogStartOffset = watermarks.localLogStartOffset(slot);
-    if (w.fetchOffset < limit && budget > 0 && w.fetchOffset < localLogStartOffset && w.handle.remote) {
-      const segmentsVersion = watermarks.segmentEpoch(slot);
-      const remoteVisible = { logStartOffset, localLogStartOffset, segmentsVersion };
-      const remoteLimit = limit < localLogStartOffset ? limit : localLogStartOffset;
-      let read: { records: Buffer; nextOffset: bigint } | null;
-      try {
-        read = await w.handle.remote.read(w.fetchOffset, budget, remoteLimit, remoteVisible);
-      } catch {
-        // The object store failed or timed out: Kafka answers a failed remote read with a
-        // retriable storage error; the client fetches again.
-        results.push(erroredPartition(w.partition, ErrorCode.KAFKA_STORAGE_ERROR, null));
-        hasError = true;
-        continue;
-      }
-      if (read === null) {
-        // The record moved under the read (retention, DeleteRecords): out of range only if the
-        // log start has passed the offset now; else retriable.
-        const gone = w.fetchOffset < watermarks.logStartOffset(slot);
-        results.push(erroredPartition(w.partition, gone ? ErrorCode.OFFSET_OUT_OF_RANGE : ErrorCode.KAFKA_STORAGE_ERROR, null));
-        hasError = true;
-        continue;
-      }
-      if (read.records.length <= budget || bytes === 0) {
-        records = read.records;
-        if (readCommitted && records.length > 0) {
-          const remote = await w.handle.remote.abortedTransactions(w.fetchOffset, read.nextOffset, remoteVisible);
-          const local = remote.complete ? [] : await w.handle.reader.abortedTransactions(localLogStartOffset, read.nextOffset, highWatermark,
-            { highWatermark: limit, logStartOffset: localLogStartOffset, segmentsVersion });
-          abortedTransactions = [...remote.entries, ...local];
-        }
-      }
-    } else if (w.fetchOffset < limit && budget > 0) {
-      const visible = { highWatermark: limit, logStartOffset: localLogStartOffset, segmentsVersion: watermarks.segmentEpoch(slot) };
-      const read = await w.handle.reader.read(w.fetchOffset, budget, visible);
-      if ('error' in read) {
-        results.push(erroredPartition(w.partition, ErrorCode.OFFSET_OUT_OF_RANGE, null));
-        hasError = true;
-        continue;
-      }
-      // The reader returns at least one whole batch; only the first non-empty partition may
-      // exceed the limits with it.
-      if (read.records.length <= budget || bytes === 0) {
-        records = read.records;
-        if (readCommitted && records.length > 0) abortedTransactions = await w.handle.reader.abortedTransactions(w.fetchOffset, read.nextOffset, highWatermark, visible);
-      }
+    // The reader returns at least one whole batch; only the first non-empty partition may
+    // exceed the limits with it.
+    if (outcome.records.length <= job.budget || bytes === 0) {
+      results[job.index] = { ...job.base, ...job.mark, abortedTransactions: outcome.abortedTransactions, errorCode: ErrorCode.NONE, records: outcome.records };
+      bytes += outcome.records.length;
     }
-    bytes += records.length;
-    results.push({ ...base, ...mark, abortedTransactions, errorCode: ErrorCode.NONE, records });
   }
   return { results, bytes, hasError, wakeWords };
+}
+
+/** A read below the local log start, from the partition's remote segments (tiered storage). */
+async function readRemote(job: ReadJob, watermarks: PartitionWatermarks, readCommitted: boolean): Promise<ReadOutcome> {
+  const { w, budget, localLogStartOffset } = job;
+  const remote = w.handle.remote!;
+  const slot = w.handle.slot;
+  const limit = job.visible.highWatermark;
+  const remoteVisible = { logStartOffset: job.mark.logStartOffset, localLogStartOffset, segmentsVersion: job.visible.segmentsVersion };
+  const remoteLimit = limit < localLogStartOffset ? limit : localLogStartOffset;
+  let read: { records: Buffer; nextOffset: bigint } | null;
+  try {
+    read = await remote.read(w.fetchOffset, budget, remoteLimit, remoteVisible);
+  } catch {
+    // The object store failed or timed out: Kafka answers a failed remote read with a retriable
+    // storage error; the client fetches again.
+    return { storageError: true };
+  }
+  // The record moved under the read (retention, DeleteRecords): out of range only if the log
+  // start has passed the offset now; else retriable.
+  if (read === null) return w.fetchOffset < watermarks.logStartOffset(slot) ? { outOfRange: true } : { storageError: true };
+  let abortedTransactions = job.base.abortedTransactions as PartitionDataInput['abortedTransactions'];
+  if (readCommitted && read.records.length > 0) {
+    const fromRemote = await remote.abortedTransactions(w.fetchOffset, read.nextOffset, remoteVisible);
+    const fromLocal = fromRemote.complete ? [] : await w.handle.reader.abortedTransactions(localLogStartOffset, read.nextOffset, job.mark.highWatermark, job.visible);
+    abortedTransactions = [...fromRemote.entries, ...fromLocal];
+  }
+  return { records: read.records, abortedTransactions };
+}
+
+/** A throttled answer's error and session id (Kafka's getThrottledResponse per context). */
+function sessionOutcome(context: Exclude<FetchContext, { kind: 'error' }>): { errorCode: number; sessionId: number } {
+  if (context.kind !== 'incremental') return { errorCode: ErrorCode.NONE, sessionId: INVALID_SESSION_ID };
+  const moved = context.session.epoch !== context.expectedEpoch;
+  return { errorCode: moved ? ErrorCode.INVALID_FETCH_SESSION_EPOCH : ErrorCode.NONE, sessionId: context.session.id };
 }
 
 export default defineHandler<FetchRequest, FetchResponseInput>({
@@ -162,36 +235,55 @@ export default defineHandler<FetchRequest, FetchResponseInput>({
   maxVersion: 17,
   async handle(ctx, request) {
     const { apiVersion } = ctx;
-    const { metadata, partitions, watermarks, metrics } = ctx.services;
-    if (request.sessionEpoch !== INITIAL_SESSION_EPOCH && request.sessionEpoch !== FINAL_SESSION_EPOCH) {
-      return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
-    }
+    const { metadata, partitions, watermarks, metrics, fetchSessions } = ctx.services;
     const byId = apiVersion >= 13;
-    const wanted: Wanted[] = [];
-    const topicNames: { topic: string; topicId: string }[] = [];
-    request.topics.forEach((t, topicIndex) => {
-      const topic = byId ? metadata.topicById(t.topicId) : metadata.topicByName(t.topic);
-      topicNames.push({ topic: t.topic, topicId: t.topicId });
-      // READ on the topic (KafkaApis.handleFetchRequest): an unknown topic id first, then the ACL.
-      const readable = byId && !topic ? true : authorizeTopic(ctx, AclOperation.READ, topic?.name ?? t.topic);
+    const requested: RequestPartition[] = [];
+    for (const t of request.topics) {
+      const topic = byId ? metadata.topicById(t.topicId)?.name : t.topic;
       for (const p of t.partitions) {
-        wanted.push({
-          topicIndex,
-          partition: p.partition,
-          fetchOffset: p.fetchOffset,
-          partitionMaxBytes: p.partitionMaxBytes,
-          handle: topic && readable ? partitions.partition(topic.name, p.partition) : undefined,
-          unknownError: byId && !topic ? ErrorCode.UNKNOWN_TOPIC_ID : readable ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.TOPIC_AUTHORIZATION_FAILED,
-          // One broker, one leader epoch: 0. A client that believes in a newer one is ahead of us.
-          leaderEpochError: p.currentLeaderEpoch > 0 ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.NONE,
+        requested.push({
+          topicId: t.topicId, topic, partition: p.partition, fetchOffset: p.fetchOffset, logStartOffset: p.logStartOffset,
+          partitionMaxBytes: p.partitionMaxBytes, currentLeaderEpoch: p.currentLeaderEpoch, lastFetchedEpoch: p.lastFetchedEpoch,
         });
       }
+    }
+    const forgotten = request.forgottenTopicsData.flatMap((t) => {
+      const topic = byId ? metadata.topicById(t.topicId)?.name : t.topic;
+      return t.partitions.map((partition) => ({ topicId: t.topicId, topic, partition }));
+    });
+    const context = fetchSessions.newContext({
+      version: apiVersion, sessionId: request.sessionId, sessionEpoch: request.sessionEpoch, privileged: false, partitions: requested, forgotten,
+    });
+    if (context.kind === 'error') return { throttleTimeMs: 0, errorCode: context.errorCode, sessionId: INVALID_SESSION_ID, responses: [] };
+    const readable = new Map<string, boolean>();
+    const wanted: Wanted[] = context.partitions.map((p) => {
+      // A session's partition named by an id that was unknown when it was added is looked up again.
+      const topic = byId ? metadata.topicById(p.topicId) : p.topic === undefined ? undefined : metadata.topicByName(p.topic);
+      const name = topic?.name ?? p.topic ?? '';
+      // READ on the topic (KafkaApis.handleFetchRequest): an unknown topic id first, then the ACL.
+      let allowed = readable.get(name);
+      if (allowed === undefined) {
+        allowed = byId && !topic ? true : authorizeTopic(ctx, AclOperation.READ, name);
+        readable.set(name, allowed);
+      }
+      return {
+        topic: byId ? name : p.topic ?? '',
+        topicId: p.topicId,
+        partition: p.partition,
+        fetchOffset: p.fetchOffset,
+        partitionMaxBytes: p.partitionMaxBytes,
+        handle: topic && allowed ? partitions.partition(topic.name, p.partition) : undefined,
+        unknownError: byId && !topic ? ErrorCode.UNKNOWN_TOPIC_ID : allowed ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+        // One broker, one leader epoch: 0. A client that believes in a newer one is ahead of us.
+        leaderEpochError: p.currentLeaderEpoch > 0 ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.NONE,
+      };
     });
     const maxBytes = request.maxBytes > 0 ? request.maxBytes : 0x7fffffff;
     const deadline = performance.now() + Math.max(0, request.maxWaitMs);
     const readCommitted = request.isolationLevel === 1;
     let round = await readRound(watermarks, wanted, maxBytes, readCommitted);
-    while (round.bytes < request.minBytes && !round.hasError && !ctx.connection.closed) {
+    // Nothing to read (an emptied session): answered at once, as Kafka does with no partition of interest.
+    while (wanted.length > 0 && round.bytes < request.minBytes && !round.hasError && !ctx.connection.closed) {
       const left = deadline - performance.now();
       if (left <= 0) break;
       const slots = wanted.map((w) => w.handle!.slot);
@@ -199,21 +291,39 @@ export default defineHandler<FetchRequest, FetchResponseInput>({
       round = await readRound(watermarks, wanted, maxBytes, readCommitted);
     }
     // The fetch quota counts the bytes served. Over it, Kafka takes the bytes back and answers an
-    // empty response with the throttle time (FetchContext.getThrottledResponse).
+    // empty response with the throttle time (FetchContext.getThrottledResponse): no session is
+    // created, and an incremental session's cached state is left as it was.
     const throttleTimeMs = chargeQuota(ctx, 'fetch', round.bytes);
     if (throttleTimeMs > 0) {
       ctx.services.quotas.unrecord('fetch', principalOf(ctx), ctx.clientId, round.bytes);
-      return { throttleTimeMs, errorCode: ErrorCode.NONE, sessionId: 0, responses: [] };
+      return { throttleTimeMs, ...sessionOutcome(context), responses: [] };
     }
-    const responses = topicNames.map((t) => ({ topic: t.topic, topicId: t.topicId, partitions: [] as PartitionDataInput[] }));
+    const answers: PartitionAnswer[] = round.results.map((r) => ({
+      errorCode: r.errorCode ?? ErrorCode.NONE, highWatermark: r.highWatermark ?? -1n, logStartOffset: r.logStartOffset ?? -1n,
+      recordBytes: r.records ? r.records.length : 0, preferredReadReplica: r.preferredReadReplica ?? -1,
+    }));
+    let sessionId = INVALID_SESSION_ID;
+    let included: boolean[] | undefined;
+    if (context.kind === 'full') {
+      sessionId = fetchSessions.createSession(context, answers);
+    } else if (context.kind === 'incremental') {
+      included = fetchSessions.selectIncremental(context, answers);
+      // The session moved on while this request waited: a duplicate request, as Kafka answers it.
+      if (!included) return { throttleTimeMs: 0, errorCode: ErrorCode.INVALID_FETCH_SESSION_EPOCH, sessionId: context.session.id, responses: [] };
+      sessionId = context.session.id;
+    }
+    const responses: { topic: string; topicId: string; partitions: PartitionDataInput[] }[] = [];
     round.results.forEach((r, i) => {
+      if (included && !included[i]) return;
       const w = wanted[i]!;
-      responses[w.topicIndex]!.partitions.push(r);
+      const last = responses[responses.length - 1];
+      if (last && last.topic === w.topic && last.topicId === w.topicId) last.partitions.push(r);
+      else responses.push({ topic: w.topic, topicId: w.topicId, partitions: [r] });
       if (w.handle && r.records && r.records.length > 0) {
         metrics.fetchServed(w.handle.topic.name, w.partition, r.records as Buffer);
       }
     });
-    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses };
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId, responses };
   },
   errorResponse(_ctx, request, errorCode) {
     return {

@@ -137,6 +137,36 @@ export const dataPathCases: Case[] = [
     },
   },
   {
+    // KIP-227: a session opened by a full fetch, incremental fetches answering only what changed,
+    // forgetting a partition, the three session errors, and closing with epoch -1.
+    name: 'fetch-sessions',
+    async run(c) {
+      await c.session.createTopic('fetch-sessions', 2);
+      await c.session.produce('fetch-sessions', 0, 5);
+      const id = await topicIdOf(c.session, 'fetch-sessions');
+      for (const v of c.versions(ApiKey.Fetch).filter((x) => x === 12 || x === 13 || x === c.versions(ApiKey.Fetch).at(-1))) {
+        const topicId = v >= 13 ? id : ZERO_ID;
+        const body = (partitions: [number, bigint][], session: { sessionId: number; sessionEpoch: number }, forget: number[] = []) => ({
+          ...fetchBody('fetch-sessions', topicId, 0, 0n), ...session,
+          topics: partitions.length === 0 ? [] : [{ topic: 'fetch-sessions', topicId, partitions: partitions.map(([partition, fetchOffset]) => ({ partition, currentLeaderEpoch: -1, fetchOffset, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1_000_000 })) }],
+          forgottenTopicsData: forget.length === 0 ? [] : [{ topic: 'fetch-sessions', topicId, partitions: forget }],
+        });
+        const full = await c.call(`v${v} open`, ApiKey.Fetch, v, body([[0, 0n], [1, 0n]], { sessionId: 0, sessionEpoch: 0 }));
+        const sessionId: number = full?.sessionId ?? 0;
+        const end0: bigint = full?.responses?.[0]?.partitions?.[0]?.highWatermark ?? 0n;
+        await c.call(`v${v} incremental, nothing new`, ApiKey.Fetch, v, body([[0, end0]], { sessionId, sessionEpoch: 1 }));
+        await c.session.produce('fetch-sessions', 1, 2, v * 10);
+        await c.call(`v${v} incremental, new records on 1`, ApiKey.Fetch, v, body([], { sessionId, sessionEpoch: 2 }));
+        await c.call(`v${v} wrong epoch`, ApiKey.Fetch, v, body([], { sessionId, sessionEpoch: 7 }));
+        await c.call(`v${v} topic ids switched`, ApiKey.Fetch, v >= 13 ? 12 : 13, body([], { sessionId, sessionEpoch: 3 }));
+        await c.call(`v${v} unknown session`, ApiKey.Fetch, v, body([], { sessionId: sessionId ^ 1, sessionEpoch: 3 }));
+        await c.call(`v${v} add out of range, forget 1`, ApiKey.Fetch, v, body([[0, 99n]], { sessionId, sessionEpoch: 3 }, [1]));
+        await c.call(`v${v} close`, ApiKey.Fetch, v, body([[0, 0n]], { sessionId, sessionEpoch: -1 }));
+        await c.call(`v${v} closed session`, ApiKey.Fetch, v, body([], { sessionId, sessionEpoch: 4 }));
+      }
+    },
+  },
+  {
     name: 'list-offsets',
     async run(c) {
       await c.session.createTopic('offsets', 1);

@@ -11,8 +11,8 @@ beforeEach(() => { s = fakeServices(); s.addTopic('t', 2); });
 afterEach(() => s.close());
 
 const request = (partitions: { partition: number; fetchOffset: bigint; currentLeaderEpoch?: number }[], more: Record<string, unknown> = {}) => ({
-  maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
-  topics: [{ topic: 't', topicId: s.cluster.topicByName('t')!.topicId, partitions: partitions.map((p) => ({ partitionMaxBytes: 1 << 20, currentLeaderEpoch: -1, ...p })) }],
+  maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, forgottenTopicsData: [],
+  topics: [{ topic: 't', topicId: s.cluster.topicByName('t')!.topicId, partitions: partitions.map((p) => ({ partitionMaxBytes: 1 << 20, currentLeaderEpoch: -1, logStartOffset: -1n, lastFetchedEpoch: -1, ...p })) }],
   ...more,
 });
 
@@ -57,10 +57,11 @@ test('a newer leader epoch is UNKNOWN_LEADER_EPOCH; an incremental fetch session
   const session = await call<FetchResponse>(fetch, s, 12, request([], { sessionId: 5, sessionEpoch: 1 }));
   expect(session!.errorCode).toBe(ErrorCode.FETCH_SESSION_ID_NOT_FOUND);
   // KIP-227: epoch -1 (sessionless) and 0 (open a session) are full fetches, whatever id they name.
-  for (const sessionEpoch of [-1, 0]) {
-    const full = await call<FetchResponse>(fetch, s, 12, request([{ partition: 0, fetchOffset: 0n }], { sessionId: 5, sessionEpoch }));
-    expect(full).toMatchObject({ errorCode: ErrorCode.NONE, sessionId: 0 });
-  }
+  const sessionless = await call<FetchResponse>(fetch, s, 12, request([{ partition: 0, fetchOffset: 0n }], { sessionId: 5, sessionEpoch: -1 }));
+  expect(sessionless).toMatchObject({ errorCode: ErrorCode.NONE, sessionId: 0 });
+  const opened = await call<FetchResponse>(fetch, s, 12, request([{ partition: 0, fetchOffset: 0n }], { sessionId: 5, sessionEpoch: 0 }));
+  expect(opened!.errorCode).toBe(ErrorCode.NONE);
+  expect(opened!.sessionId).toBeGreaterThan(0);
 });
 
 test('a long poll waits on the partitions and reads again once they change', async () => {
@@ -74,4 +75,23 @@ test('a long poll waits on the partitions and reads again once they change', asy
   expect(waits).toBe(1);
   expect(res!.responses[0]!.partitions[0]!.highWatermark).toBe(1n);
   expect(res!.responses[0]!.partitions[0]!.records!.length).toBeGreaterThan(0);
+});
+
+test('many partitions are read in request order, and max_bytes still bounds the response (reads run several at a time)', async () => {
+  s.addTopic('many', 40);
+  const sizes = Array.from({ length: 40 }, (_, p) => s.appendRecords('many', p, 2).length);
+  const topicId = s.cluster.topicByName('many')!.topicId;
+  const order = [...Array.from({ length: 40 }, (_, p) => 39 - p), 5];
+  const maxBytes = sizes[0]! * 10 + 1;
+  const res = await call<FetchResponse>(fetch, s, 13, {
+    ...request([]), maxBytes,
+    topics: [{ topic: '', topicId, partitions: order.map((partition) => ({ partition, fetchOffset: 0n, partitionMaxBytes: 1 << 20, currentLeaderEpoch: -1, logStartOffset: -1n, lastFetchedEpoch: -1 })) }],
+  });
+  const parts = res!.responses.flatMap((t) => t.partitions);
+  expect(parts.map((p) => p.partitionIndex)).toEqual(order);
+  const served = parts.map((p) => p.records!.length);
+  expect(served.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(maxBytes);
+  // The first ten fit exactly; every later one is empty (no room), the repeated partition 5 too.
+  expect(served.slice(0, 10).every((n, i) => n === sizes[order[i]!])).toBe(true);
+  expect(served.slice(10).every((n) => n === 0)).toBe(true);
 });
