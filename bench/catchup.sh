@@ -35,7 +35,7 @@ declare -A pid=()
 cleanup() {
   for b in old new; do [ -n "${pid[$b]:-}" ] && kill "${pid[$b]}" 2>/dev/null || true; done
   bash "$here/kafka/stop.sh" --data-dir "$out/kafka" >/dev/null 2>&1 || true
-  sleep 1; rm -rf "$out/old" "$out/new" "$out/kafka"
+  sleep 1; rm -rf "$out/old" "$out/new" "$out/kafka/kraft-logs"
 }
 trap cleanup EXIT
 wait_port() { for _ in $(seq 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 never opened" >&2; return 1; }
@@ -64,11 +64,14 @@ perf_consume() { # broker round -> MB/s
   # start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec,
   # rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec: MB.sec counts the group join,
   # fetch.MB.sec does not. Both are printed; the ratios use fetch.MB.sec.
-  tail -1 "$out/perf-$1-$2.out" | awk -F', *' '{printf "%.1f %.1f", $9, $4}'
+  tail -1 "$out/perf-$1-$2.out" | awk -F', *' 'NF >= 9 {printf "%.1f %.1f\n", $9, $4; next} {print "0 0"}'
 }
 bench_consume() {
-  "${gen[@]}" consume -b "127.0.0.1:${port[$1]}" -t "$topic" --progress-interval 0 --json "$out/bench-$1-$2.json" >/dev/null 2>&1
-  node -e 'console.log(require(process.argv[1]).consume.mbPerSec.toFixed(1))' "$out/bench-$1-$2.json"
+  if "${gen[@]}" consume -b "127.0.0.1:${port[$1]}" -t "$topic" --progress-interval 0 --json "$out/bench-$1-$2.json" >"$out/bench-$1-$2.out" 2>&1; then
+    node -e 'console.log(require(process.argv[1]).consume.mbPerSec.toFixed(1))' "$out/bench-$1-$2.json"
+  else
+    echo "failed (see $out/bench-$1-$2.out)"
+  fi
 }
 cpu_of() { # broker -> utime+stime ticks of its process
   local p
