@@ -69,6 +69,35 @@ const MIN_FIRST_READ_BYTES = 16 * 1024;
 const MAX_FIRST_READ_BYTES = 1024 * 1024;
 const SCAN_READ_BYTES = 64 * 1024;
 
+// Read-ahead (docs/notes/read-path.md): a read that returned at least READ_AHEAD_FROM_BYTES and
+// stopped below the visibility limit starts the same read from where it ended, so a consumer
+// catching up finds its next range in memory instead of waiting for it behind the other
+// partitions of its fetch. Every partition reader of the thread shares one bound on the bytes
+// read ahead; over it, the oldest read-ahead is forgotten.
+const READ_AHEAD_FROM_BYTES = 256 * 1024;
+let readAheadLimit = 64 * 1024 * 1024;
+let readAheadBytes = 0;
+/** Every pending or unclaimed read-ahead of the thread, oldest first. */
+const readAheads = new Set<ReadAhead>();
+
+interface ReadAhead {
+  owner: PartitionReader;
+  fetchOffset: bigint;
+  maxBytes: number;
+  /** The visibility limit it read below (HWM, or LSO for read_committed) and the listing version. */
+  limit: bigint;
+  segmentsVersion: number;
+  /** Counted against readAheadLimit: maxBytes until it resolves, then the bytes it holds. */
+  charged: number;
+  result: Promise<ReadResult | null>;
+}
+
+function forgetReadAhead(ahead: ReadAhead): void {
+  if (!readAheads.delete(ahead)) return;
+  readAheadBytes -= ahead.charged;
+  ahead.charged = 0;
+}
+
 interface Cursor {
   segmentBase: bigint;
   position: number;
@@ -96,6 +125,8 @@ export class PartitionReader {
   /** Twice what the last fetch returned, within [MIN, MAX]_FIRST_READ_BYTES. */
   private firstReadBytes = 64 * 1024;
   private closed = false;
+  /** The next range of a sequential consumer, read while its last one is being sent. */
+  private ahead: ReadAhead | null = null;
 
   constructor(partitionDir: string, options: PartitionReaderOptions = {}) {
     this.partitionDir = partitionDir;
@@ -107,6 +138,7 @@ export class PartitionReader {
         for (const [key, cursor] of this.cursors) if (!bases.has(cursor.segmentBase)) this.cursors.delete(key);
         this.rolledAbortedTxns.clear();
         this.activeAbortedTxns = null;
+        this.dropReadAhead();
       },
     });
   }
@@ -123,7 +155,85 @@ export class PartitionReader {
     if (this.closed) return Promise.reject(this.closedError());
     if (fetchOffset < visible.logStartOffset || fetchOffset > visible.highWatermark) return Promise.resolve({ error: 'OFFSET_OUT_OF_RANGE' });
     if (fetchOffset === visible.highWatermark) return Promise.resolve({ records: Buffer.alloc(0), firstOffset: fetchOffset, nextOffset: fetchOffset });
-    return this.retrying(visible, this.readListed, fetchOffset, maxBytes);
+    const ahead = this.ahead;
+    if (ahead !== null) {
+      this.ahead = null;
+      // Valid when it read below a limit this caller may see (limits only grow; a new listing
+      // version, which retention or the cleaner makes, drops it) and returns no more than asked.
+      if (ahead.fetchOffset === fetchOffset && ahead.segmentsVersion === visible.segmentsVersion && ahead.limit <= visible.highWatermark && ahead.maxBytes <= maxBytes && readAheads.has(ahead)) {
+        return this.claim(ahead, fetchOffset, maxBytes, visible);
+      }
+      forgetReadAhead(ahead);
+    }
+    return this.readAndAhead(fetchOffset, maxBytes, visible);
+  }
+
+  /** The bound on bytes read ahead by every reader of this thread (0 turns read-ahead off). */
+  static setReadAheadLimit(bytes: number): void {
+    readAheadLimit = Math.max(0, bytes);
+    while (readAheadBytes > readAheadLimit && readAheads.size > 0) PartitionReader.evictOldestReadAhead();
+  }
+
+  /** Bytes held or being read ahead by every reader of this thread. */
+  static get readAheadBytes(): number {
+    return readAheadBytes;
+  }
+
+  private async claim(ahead: ReadAhead, fetchOffset: bigint, maxBytes: number, visible: PartitionVisibility): Promise<ReadResult> {
+    const result = await ahead.result;
+    forgetReadAhead(ahead);
+    // A read-ahead that failed (a segment deleted under it, the reader closed) is read again.
+    if (result === null || 'error' in result || this.closed) return this.readAndAhead(fetchOffset, maxBytes, visible);
+    this.startReadAhead(result, maxBytes, visible);
+    return result;
+  }
+
+  private async readAndAhead(fetchOffset: bigint, maxBytes: number, visible: PartitionVisibility): Promise<ReadResult> {
+    const result = await this.retrying(visible, this.readListed, fetchOffset, maxBytes);
+    if (!('error' in result)) this.startReadAhead(result, maxBytes, visible);
+    return result;
+  }
+
+  private startReadAhead(served: Extract<ReadResult, { records: Buffer }>, maxBytes: number, visible: PartitionVisibility): void {
+    if (served.records.length < READ_AHEAD_FROM_BYTES || served.nextOffset >= visible.highWatermark || this.closed || this.ahead !== null) return;
+    if (maxBytes > readAheadLimit) return;
+    while (readAheadBytes + maxBytes > readAheadLimit && readAheads.size > 0) PartitionReader.evictOldestReadAhead();
+    const ahead: ReadAhead = {
+      owner: this,
+      fetchOffset: served.nextOffset,
+      maxBytes,
+      limit: visible.highWatermark,
+      segmentsVersion: visible.segmentsVersion,
+      charged: maxBytes,
+      result: this.retrying(visible, this.readListed, served.nextOffset, maxBytes).then(
+        (result) => {
+          if (readAheads.has(ahead)) {
+            const held = 'error' in result ? 0 : result.records.buffer.byteLength;
+            readAheadBytes += held - ahead.charged;
+            ahead.charged = held;
+          }
+          return result;
+        },
+        () => null,
+      ),
+    };
+    readAheads.add(ahead);
+    readAheadBytes += ahead.charged;
+    this.ahead = ahead;
+  }
+
+  /** Forgets the oldest read-ahead of the thread, whether or not its reader still holds it. */
+  private static evictOldestReadAhead(): void {
+    const oldest = readAheads.values().next().value!;
+    forgetReadAhead(oldest);
+    if (oldest.owner.ahead === oldest) oldest.owner.ahead = null;
+  }
+
+  /** Forgets this reader's read-ahead (its buffer is collected once the read settles). */
+  private dropReadAhead(): void {
+    const ahead = this.ahead;
+    this.ahead = null;
+    if (ahead !== null) forgetReadAhead(ahead);
   }
 
   /**
@@ -429,6 +539,10 @@ export class PartitionReader {
   async close(): Promise<void> {
     this.closed = true;
     this.cursors.clear();
+    const ahead = this.ahead;
+    this.dropReadAhead();
+    // Its file handles are closed only once the read-ahead is done with them.
+    if (ahead !== null) await ahead.result;
     await this.files.close();
   }
 
