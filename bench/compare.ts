@@ -2,7 +2,7 @@
 // server, Highwater (--fsync never and always, 1..N shards) and Apache Kafka, one after the other,
 // then docs/benchmarks.md with the figures, ratios, the machine and the exact commands.
 // Usage: node bench/compare.ts [--duration 10s] [--warmup 2s] [--consume-size 1g] [--skip-kafka]
-//        [--skip-perf-test] [--prewarm 8g] [--out docs/benchmarks.md] [--results-dir bench/results/<time>] [--cpu-prof DIR]
+//        [--skip-perf-test] [--tool-records 2000000] [--tool-e2e-records 5000] [--prewarm 8g] [--out docs/benchmarks.md] [--results-dir bench/results/<time>] [--cpu-prof DIR]
 //        [--targets discard,discard-write,never,always,shards,kafka] [--prime 5s] [--rerender compare.json]
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem, release } from 'node:os';
@@ -13,10 +13,8 @@ import { runBench } from './generator/run.ts';
 import { DEFAULT_OPTIONS, checkBenchOptions, parseDuration, parseSize, type BenchOptions } from './generator/options.ts';
 import { renderHtmlReport, type BenchResult } from './generator/report.ts';
 import { MachineCpuWatcher, ProcessWatcher, type ProcessUsage } from './compare/proc-stats.ts';
-import {
-  REPO_ROOT, ensureKafkaFetched, kafkaVersion, runPerfTest, startDiscard, startHighwater, startKafka,
-  type PerfTestResult, type RunningBroker,
-} from './compare/brokers.ts';
+import { REPO_ROOT, ensureKafkaFetched, kafkaVersion, startDiscard, startHighwater, startKafka, type RunningBroker } from './compare/brokers.ts';
+import { createTopic, runConsumerPerf, runEndToEndLatency, runProducerPerf, type ToolRun } from './compare/kafka-tools.ts';
 import { defaultShardCount } from '../src/config.ts';
 import { renderComparison, type CompareReport, type TargetReport, type WorkloadRun } from './compare/markdown.ts';
 
@@ -31,7 +29,12 @@ const { values: flags } = parseArgs({
     'e2e-rate': { type: 'string', default: '10000' },
     partitions: { type: 'string', default: '8' },
     'skip-kafka': { type: 'boolean', default: false },
+    // Kafka's own tools (ProducerPerformance, ConsumerPerformance, EndToEndLatency): records per producer run.
     'skip-perf-test': { type: 'boolean', default: false },
+    'tool-records': { type: 'string', default: '2000000' },
+    'tool-e2e-records': { type: 'string', default: '5000' },
+    // A generator produce run on this many partitions beside the 8 (0: off).
+    'many-partitions': { type: 'string', default: '1000' },
     out: { type: 'string', default: 'docs/benchmarks.md' },
     'results-dir': { type: 'string' },
     'cpu-prof': { type: 'string' },
@@ -57,6 +60,9 @@ const prewarmBytes = parseSize(flags.prewarm);
 const e2eRate = Number(flags['e2e-rate']);
 const partitions = Number(flags.partitions);
 const basePort = Number(flags['base-port']);
+const toolRecords = Number(flags['tool-records']);
+const toolE2eRecords = Number(flags['tool-e2e-records']);
+const manyPartitions = Number(flags['many-partitions']);
 const cores = availableParallelism();
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 const resultsDir = path.resolve(REPO_ROOT, flags['results-dir'] ?? `bench/results/${stamp}`);
@@ -100,13 +106,14 @@ interface Plan {
   e2e: boolean;
   consume: boolean;
   perfTest: boolean;
+  manyPartitions?: boolean;
 }
 
 const allResults: BenchResult[] = [];
 /** Half of this target's own max, so "half load" means the same to each broker. */
 async function runTarget(broker: RunningBroker, plan: Plan, kind: TargetReport['kind']): Promise<TargetReport> {
   const runs: WorkloadRun[] = [];
-  const target: TargetReport = { name: broker.name, kind, pid: broker.pid, startupMs: broker.startupMs, command: broker.command, runs, perfTest: null, idleRssBytes: 0, failures: [] };
+  const target: TargetReport = { name: broker.name, kind, pid: broker.pid, startupMs: broker.startupMs, command: broker.command, runs, tools: [], idleRssBytes: 0, failures: [] };
   // One failed workload is reported and the rest still run: a partial table beats none.
   const attempt = async (key: string, title: string, o: BenchOptions) => {
     try {
@@ -134,6 +141,10 @@ async function runTarget(broker: RunningBroker, plan: Plan, kind: TargetReport['
     await attempt('w1', 'produce 1 KiB, acks=1, unthrottled', options({ mode: 'produce', topic: topic('w1'), acks: 1 }));
     await attempt('w2', 'produce 1 KiB, acks=all, unthrottled', options({ mode: 'produce', topic: topic('w2'), acks: -1 }));
   }
+  if (plan.manyPartitions && manyPartitions > 0) {
+    await attempt('w1-many', `produce 1 KiB, acks=1, unthrottled, ${manyPartitions.toLocaleString('en-US')} partitions`,
+      options({ mode: 'produce', topic: topic('w1-many'), acks: 1, partitions: manyPartitions }));
+  }
   const max = runs.find((r) => r.key === 'w1')?.result.produce?.recordsPerSec ?? 0;
   if (plan.fixedRate && max > 0) {
     const rate = Math.max(1000, Math.round(max / 2 / 1000) * 1000);
@@ -150,23 +161,65 @@ async function runTarget(broker: RunningBroker, plan: Plan, kind: TargetReport['
     await attempt('w5', `catch-up consume of ${formatBytes(consumeBytes)}, 1 consumer`,
       options({ mode: 'consume', topic: topic('w5'), consumers: 1, warmupMs: 0, durationMs: 120_000 }));
   }
-  if (plan.perfTest && !flags['skip-perf-test']) {
-    // Enough records for a few seconds at this broker's pace (the JVM producer is slower than our generator here).
-    const records = Math.min(1_000_000, Math.max(100_000, Math.round(max * 5)));
-    try {
-      const watcher = new ProcessWatcher(broker.pid);
-      const perf: PerfTestResult = await runPerfTest(broker.port, topic('perf'), records, 1024, '1', 120_000);
-      const usage = watcher.stop();
-      target.perfTest = { ...perf, broker: usage };
-      log(`${broker.name} kafka-producer-perf-test: ${Math.round(perf.recordsPerSec).toLocaleString('en-US')} rec/s, ${perf.mbPerSec} MB/s, p99 ${perf.p99Ms} ms`);
-    } catch (err) {
-      target.failures.push(`kafka-producer-perf-test: ${(err as Error).message.split('\n')[0]}`);
-      log(`${broker.name} kafka-producer-perf-test failed: ${(err as Error).message.split('\n')[0]}`);
-    }
-  }
+  if (plan.perfTest && !flags['skip-perf-test']) await runTools(broker, target, topic);
   for (const r of runs) allResults.push(r.result);
   return target;
 }
+
+/**
+ * Kafka's own tools against this broker, in issue 18's workload: 1 KiB records, 8 partitions,
+ * batch.size 16384, linger.ms 5, `--tool-records` per producer run, each on a fresh topic. acks=1
+ * (with the Java defaults, idempotence is off at acks=1), then acks=all with the Java defaults
+ * (idempotent) and acks=all with enable.idempotence=false, alternating twice, so the idempotence
+ * cost is measured on the same broker state; then a consumer group (ConsumerPerformance, default
+ * fetch settings) catches up on the acks=1 topic, and EndToEndLatency (one record at a time,
+ * acks=1, its own 1-partition topic).
+ */
+async function runTools(broker: RunningBroker, target: TargetReport, topic: (w: string) => string): Promise<void> {
+  const producer = ['batch.size=16384', 'linger.ms=5'];
+  const timeoutMs = Math.max(180_000, toolRecords / 10);
+  const tool = async (key: string, title: string, run: () => Promise<Omit<ToolRun, 'key' | 'title' | 'broker' | 'otherCores'>>) => {
+    const watcher = new ProcessWatcher(broker.pid);
+    const machine = new MachineCpuWatcher(cores);
+    try {
+      const r = await run();
+      const usage = watcher.stop();
+      const toolRun: ToolRun = { key, title, ...r, broker: usage, otherCores: Math.max(0, machine.stop() - usage.cpuCores) };
+      target.tools.push(toolRun);
+      const p = r.producer, c = r.consumer, e = r.e2e;
+      log(`${broker.name} ${key} ${title}: ` + (p ? `${n0(p.recordsPerSec)} rec/s, ${p.mbPerSec} MB/s, p99 ${p.p99Ms} ms` : '') +
+        (c ? `${n0(c.recordsPerSec)} rec/s, ${c.mbPerSec} MB/s (fetch ${c.fetchMbPerSec} MB/s, rebalance ${c.rebalanceMs} ms)` : '') +
+        (e ? `avg ${e.avgMs} ms, p50 ${e.p50Ms}, p99 ${e.p99Ms}, p99.9 ${e.p999Ms} ms` : '') +
+        `, broker ${usage.cpuCores.toFixed(2)} cores, RSS ${(usage.rssMaxBytes / 2 ** 20).toFixed(0)} MiB`);
+    } catch (err) {
+      watcher.stop();
+      machine.stop();
+      const message = `${key} ${title}: ${(err as Error).message.split('\n')[0]}`;
+      target.failures.push(message);
+      log(`${broker.name} FAILED ${message}`);
+    }
+  };
+  const produce = async (key: string, title: string, props: string[]) => {
+    const t = topic(`tool-${key}`);
+    await tool(key, title, async () => {
+      await createTopic(broker.port, t, partitions);
+      return { producer: await runProducerPerf({ port: broker.port, topic: t, records: toolRecords, recordSize: 1024, props: [...props, ...producer], timeoutMs }) };
+    });
+  };
+  await produce('p1', 'producer-perf-test acks=1 (Java defaults: not idempotent at acks=1)', ['acks=1']);
+  for (const round of [1, 2]) {
+    await produce(`p-idem-${round}`, `producer-perf-test acks=all, Java defaults (idempotent), round ${round}`, ['acks=all']);
+    await produce(`p-plain-${round}`, `producer-perf-test acks=all, enable.idempotence=false, round ${round}`, ['acks=all', 'enable.idempotence=false']);
+  }
+  if (target.tools.some((r) => r.key === 'p1')) {
+    await tool('c1', `consumer-perf-test: a group catches up on the ${n0(toolRecords)} acks=1 records`, async () =>
+      ({ consumer: await runConsumerPerf(broker.port, topic('tool-p1'), toolRecords, `perf-${slug(broker.name)}`, timeoutMs) }));
+  }
+  await tool('e1', `EndToEndLatency: ${n0(toolE2eRecords)} records one at a time, acks=1`, async () =>
+    ({ e2e: await runEndToEndLatency(broker.port, topic('tool-e2e'), toolE2eRecords, '1', 1024, timeoutMs) }));
+}
+
+const n0 = (x: number) => Math.round(x).toLocaleString('en-US');
 
 function formatBytes(n: number): string {
   return n >= 2 ** 30 ? `${(n / 2 ** 30).toFixed(n % 2 ** 30 ? 2 : 0)} GiB` : `${(n / 2 ** 20).toFixed(0)} MiB`;
@@ -229,7 +282,7 @@ try {
   }
   if (wanted.has('never')) {
     targets.push(await withBroker(() => startHighwater({ port: basePort + 1, dataDir: path.join(scratch, 'hw-never'), shards: defaultShards, fsync: 'never', logFile: logFile('hw-never'), nodeFlags: profFlags }),
-      (b) => runTarget(b, full, 'highwater')));
+      (b) => runTarget(b, { ...full, manyPartitions: true }, 'highwater')));
   }
   // Kafka right after the like-for-like Highwater run: on a shared machine, back-to-back runs
   // are the most likely to see the same background load.
@@ -240,7 +293,7 @@ try {
   if (wanted.has('always')) {
     // Catch-up reads do not depend on the fsync policy, so workload 5 runs only with --fsync never.
     targets.push(await withBroker(() => startHighwater({ port: basePort + 2, dataDir: path.join(scratch, 'hw-always'), shards: defaultShards, fsync: 'always', logFile: logFile('hw-always') }),
-      (b) => runTarget(b, { ...full, consume: false, perfTest: false }, 'highwater')));
+      (b) => runTarget(b, { ...full, consume: false }, 'highwater')));
   }
   for (const shards of wanted.has('shards') ? shardCounts.filter((n) => n !== defaultShards) : []) {
     targets.push(await withBroker(() => startHighwater({ port: basePort + 3, dataDir: path.join(scratch, `hw-${shards}`), shards, fsync: 'never', logFile: logFile(`hw-${shards}`) }),
@@ -263,7 +316,7 @@ const report: CompareReport = {
     highwater: gitCommit,
     ...(flags['skip-kafka'] || !wanted.has('kafka') ? {} : await kafkaVersion()),
   },
-  settings: { headlineShards: defaultShards, prewarmBytes, durationMs, warmupMs, primeMs, consumeBytes, e2eRate, partitions, recordSize: 1024, batchSize: DEFAULT_OPTIONS.batchSize, lingerMs: DEFAULT_OPTIONS.lingerMs, maxInFlight: DEFAULT_OPTIONS.maxInFlight },
+  settings: { toolRecords, toolE2eRecords, manyPartitions, headlineShards: defaultShards, prewarmBytes, durationMs, warmupMs, primeMs, consumeBytes, e2eRate, partitions, recordSize: 1024, batchSize: DEFAULT_OPTIONS.batchSize, lingerMs: DEFAULT_OPTIONS.lingerMs, maxInFlight: DEFAULT_OPTIONS.maxInFlight },
   targets,
   resultsDir: path.relative(REPO_ROOT, resultsDir),
 };

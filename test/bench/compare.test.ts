@@ -3,6 +3,7 @@
 import { expect, test } from 'vitest';
 import { parseCpuSeconds, parseStatusBytes, sampleProcess } from '../../bench/compare/proc-stats.ts';
 import { parsePerfTestSummary } from '../../bench/compare/brokers.ts';
+import { parseConsumerPerf, parseEndToEndLatency } from '../../bench/compare/kafka-tools.ts';
 import { renderComparison, type CompareReport, type TargetReport } from '../../bench/compare/markdown.ts';
 import { DEFAULT_OPTIONS } from '../../bench/generator/options.ts';
 import type { BenchResult } from '../../bench/generator/report.ts';
@@ -44,7 +45,7 @@ function result(mode: BenchResult['mode'], recordsPerSec: number, p99Ms: number,
 function target(name: string, kind: TargetReport['kind'], w1: number, p99: number, rssMiB: number): TargetReport {
   const broker = { cpuCores: 1, rssMaxBytes: rssMiB * 2 ** 20, rssEndBytes: rssMiB * 2 ** 20 };
   return {
-    name, kind, pid: 1, startupMs: 500, command: `start ${name}`, idleRssBytes: rssMiB * 2 ** 19, perfTest: null, failures: [],
+    name, kind, pid: 1, startupMs: 500, command: `start ${name}`, idleRssBytes: rssMiB * 2 ** 19, tools: [], failures: [],
     runs: [
       { key: 'w1', title: 'produce 1 KiB, acks=1, unthrottled', result: result('produce', w1, p99 * 2), broker },
       { key: 'w3', title: `produce at half load (${w1 / 2} rec/s), acks=1`, result: result('produce', w1 / 2, p99, w1 / 2), broker },
@@ -63,12 +64,23 @@ test('docs/benchmarks.md: goals with ratios, a table per workload, machine and c
     resultsDir: 'bench/results/x',
   };
   const md = renderComparison(report);
-  expect(md).toMatch(/\| produce throughput, 1 KiB, acks=1: ≥ 1\.5× Kafka \| 300,000 rec\/s \| 200,000 rec\/s \| 1\.50× \| yes \|/);
-  expect(md).toMatch(/\| p99 at half load ≤ 0\.5× Kafka .*\| 4\.00 ms \| 10\.00 ms \| 0\.40× \| yes \|/);
-  expect(md).toMatch(/\| peak RSS over all workloads ≤ 25% of Kafka's \| 200 MiB \| 1,000 MiB \| 0\.20× \| yes \|/);
+  expect(md).toMatch(/\| acks=1 like-for-like ≥ 1\.5× Kafka \(--fsync never\) \| highwater bench produce \| 300,000 rec\/s \| 200,000 rec\/s \| 1\.50× \| yes \|/);
+  expect(md).toMatch(/\| e2e p99 at 10,000 rec\/s ≤ Kafka's \(--fsync never\) \| highwater bench e2e \| 4\.00 ms \| 10\.00 ms \| 0\.40× \| yes \|/);
+  expect(md).toMatch(/\| peak RSS ≤ 0\.3× Kafka \| .* \| 200 MiB \| 1,000 MiB \| 0\.20× \| yes \|/);
+  expect(md).toContain('| 1,000 partitions within 20% of 8 | highwater bench produce | not measured in this run | | | no |');
   expect(md).toContain('### produce 1 KiB, acks=1, unthrottled');
   expect(md).toContain('### e2e at 10,000 rec/s, acks=1');
   expect(md).toContain('like-for-like');
   expect(md).toContain('2 cores (Test CPU), 24.0 GiB memory');
   expect(md).toContain('start kafka');
+});
+
+test('kafka-consumer-perf-test result line and EndToEndLatency percentiles', () => {
+  const consumer = 'start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec\n' +
+    '2026-12-02 18:10:01:123, 2026-12-02 18:10:04:900, 97.6563, 35.1661, 100000, 36010.0828, 1009, 1768, 55.2354, 56561.0860\n';
+  expect(parseConsumerPerf(consumer)).toEqual({ mb: 97.6563, mbPerSec: 35.1661, records: 100000, recordsPerSec: 36010.0828, rebalanceMs: 1009, fetchMs: 1768, fetchMbPerSec: 55.2354, fetchRecordsPerSec: 56561.086 });
+  expect(parseConsumerPerf('WARNING: Exiting before consuming the expected number of messages\n')).toBeNull();
+  const e2e = '0\t41.2\n1000\t2.1\nAvg latency: 2.8344 ms\nPercentiles: 50th = 2, 99th = 10, 99.9th = 34\n';
+  expect(parseEndToEndLatency(e2e)).toEqual({ avgMs: 2.8344, p50Ms: 2, p99Ms: 10, p999Ms: 34 });
+  expect(parseEndToEndLatency('Avg latency: 1 ms\n')).toBeNull();
 });
