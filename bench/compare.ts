@@ -42,11 +42,14 @@ const { values: flags } = parseArgs({
     targets: { type: 'string', default: 'discard,discard-write,never,always,shards,kafka' },
     // Re-renders the markdown from a run's compare.json (after a change to the page's layout).
     rerender: { type: 'string' },
+    // A sentence printed under the title (other load on the machine, a shortened run); with --rerender it replaces the saved one.
+    note: { type: 'string' },
   },
 });
 
 if (flags.rerender) {
   const saved = JSON.parse(readFileSync(flags.rerender, 'utf8')) as CompareReport;
+  if (flags.note) saved.note = flags.note;
   writeFileSync(path.resolve(REPO_ROOT, flags.out), renderComparison(saved));
   console.log(`wrote ${flags.out} from ${flags.rerender}`);
   process.exit(0);
@@ -319,6 +322,7 @@ const report: CompareReport = {
   settings: { toolRecords, toolE2eRecords, manyPartitions, headlineShards: defaultShards, prewarmBytes, durationMs, warmupMs, primeMs, consumeBytes, e2eRate, partitions, recordSize: 1024, batchSize: DEFAULT_OPTIONS.batchSize, lingerMs: DEFAULT_OPTIONS.lingerMs, maxInFlight: DEFAULT_OPTIONS.maxInFlight },
   targets,
   resultsDir: path.relative(REPO_ROOT, resultsDir),
+  ...(flags.note ? { note: flags.note } : {}),
 };
 writeFileSync(path.join(resultsDir, 'compare.json'), `${JSON.stringify(report, null, 2)}\n`);
 const out = path.resolve(REPO_ROOT, flags.out);
