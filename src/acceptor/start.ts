@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FsObjectStore } from '../object-store/fs-store.ts';
+import { S3ObjectStore } from '../object-store/s3-store.ts';
 import type { Logger } from 'pino';
 import { ConfigError, formatFsyncPolicy, remoteStorageSystemEnabled, superUserList, type BrokerConfig } from '../config.ts';
 import type { ObjectStore } from '../object-store/object-store.ts';
@@ -394,9 +395,15 @@ async function openTiering(config: BrokerConfig, options: StartOptions, brokerMe
     // A directory as the bucket (src/object-store/fs-store.ts).
     store = new FsObjectStore(path.join(fileURLToPath(config.remoteStorageEndpoint), config.remoteStorageBucket, ...config.remoteStoragePrefix.split('/').filter((p) => p !== '')));
   } else {
-    // The S3 backend (src/object-store/s3-store.ts) is built on arch/tier-store; until it is wired
-    // here, an S3 endpoint is refused rather than accepted and ignored.
-    throw new ConfigError('--remote-storage-endpoint: this build serves only file:// object stores; the S3 backend is not wired yet');
+    // S3 or an S3-compatible server (src/object-store/s3-store.ts); an empty endpoint is AWS's.
+    store = new S3ObjectStore({
+      bucket: config.remoteStorageBucket,
+      endpoint: config.remoteStorageEndpoint,
+      region: config.remoteStorageRegion,
+      accessKeyId: config.remoteStorageAccessKeyId,
+      secretAccessKey: config.remoteStorageSecretAccessKey,
+      prefix: config.remoteStoragePrefix,
+    });
   }
   const metrics = new TierMetrics(brokerMetrics.registry);
   const cache = new ChunkCache(config.remoteLogChunkCacheBytes, metrics);
