@@ -7,7 +7,6 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FsObjectStore } from '../object-store/fs-store.ts';
-import { S3ObjectStore } from '../object-store/s3-store.ts';
 import type { Logger } from 'pino';
 import { ConfigError, formatFsyncPolicy, remoteStorageSystemEnabled, superUserList, type BrokerConfig } from '../config.ts';
 import type { ObjectStore } from '../object-store/object-store.ts';
@@ -395,14 +394,12 @@ async function openTiering(config: BrokerConfig, options: StartOptions, brokerMe
     // A directory as the bucket (src/object-store/fs-store.ts).
     store = new FsObjectStore(path.join(fileURLToPath(config.remoteStorageEndpoint), config.remoteStorageBucket, ...config.remoteStoragePrefix.split('/').filter((p) => p !== '')));
   } else {
-    // S3 or an S3-compatible server (src/object-store/s3-store.ts); an empty endpoint is AWS's.
+    // S3 or an S3-compatible server; empty credentials: the SDK's chain (AWS_ACCESS_KEY_ID, ...).
+    // Loaded only here, so a broker without tiering never loads the AWS SDK.
+    const { S3ObjectStore } = await import('../object-store/s3-store.ts');
     store = new S3ObjectStore({
-      bucket: config.remoteStorageBucket,
-      endpoint: config.remoteStorageEndpoint,
-      region: config.remoteStorageRegion,
-      accessKeyId: config.remoteStorageAccessKeyId,
-      secretAccessKey: config.remoteStorageSecretAccessKey,
-      prefix: config.remoteStoragePrefix,
+      bucket: config.remoteStorageBucket, endpoint: config.remoteStorageEndpoint, region: config.remoteStorageRegion,
+      accessKeyId: config.remoteStorageAccessKeyId, secretAccessKey: config.remoteStorageSecretAccessKey, prefix: config.remoteStoragePrefix,
     });
   }
   const metrics = new TierMetrics(brokerMetrics.registry);

@@ -90,7 +90,7 @@ export class ShardCore {
       // Kafka answers a corrupt batch (CorruptRecordException) with log start offset -1, and an
       // invalid one with the partition's (ReplicaManager.appendToLocalLog).
       const errorCode = BATCH_ERROR_CODES[checked.error];
-      this.#fail(requestId, errorCode, checked.reason, errorCode === ErrorCode.CORRUPT_MESSAGE ? -1n : owned.log.logStartOffset);
+      this.#fail(requestId, errorCode, checked.reason, errorCode === ErrorCode.CORRUPT_MESSAGE ? -1n : globalLogStartOffset(owned.log, owned.remote));
       return;
     }
     // Batches of another codec than the topic's are rebuilt off this thread (parked-appends.ts);
@@ -108,7 +108,7 @@ export class ShardCore {
       }
       const attributes = readAttributes(records, span.offset);
       if (attributes & ATTRIBUTE_CONTROL) {
-        this.#fail(requestId, ErrorCode.INVALID_RECORD, 'Appending control batches from clients is not allowed', owned.log.logStartOffset);
+        this.#fail(requestId, ErrorCode.INVALID_RECORD, 'Appending control batches from clients is not allowed', globalLogStartOffset(owned.log, owned.remote));
         return;
       }
       const codecId = attributes & ATTRIBUTE_COMPRESSION_MASK;
@@ -238,12 +238,12 @@ export class ShardCore {
       // Kafka's RecordValidationException: INVALID_RECORD with the records listed one by one.
       const recordErrorMessage = keylessRecordMessage(owned.topic, owned.partition);
       this.#completions.push(encodeAppendCompletion({
-        requestId, errorCode: ErrorCode.INVALID_RECORD, baseOffset: -1n, logAppendTime: -1n, logStartOffset: owned.log.logStartOffset, recordCount: 0, bytes: 0,
+        requestId, errorCode: ErrorCode.INVALID_RECORD, baseOffset: -1n, logAppendTime: -1n, logStartOffset: globalLogStartOffset(owned.log, owned.remote), recordCount: 0, bytes: 0,
         errorMessage: recordErrorsSummary(inside.keylessRecords, recordErrorMessage), recordErrors: inside.keylessRecords, recordErrorMessage,
       }));
       return;
     }
-    this.#fail(requestId, ErrorCode[inside.error], at >= 0 ? `batch at byte ${at}: ${inside.reason}` : inside.reason, owned.log.logStartOffset);
+    this.#fail(requestId, ErrorCode[inside.error], at >= 0 ? `batch at byte ${at}: ${inside.reason}` : inside.reason, globalLogStartOffset(owned.log, owned.remote));
   }
 
   /** The duplicate check, offsets and staging of an append whose batches all validated. */
@@ -297,7 +297,7 @@ export class ShardCore {
     const logAppendTime = results[0]?.logAppendTime ?? -1n;
     if (flags & APPEND_FLAG_FORCE_SYNC) this.#forceSync = true;
     this.#completions.push(encodeAppendCompletion({
-      requestId, errorCode: ErrorCode.NONE, baseOffset, logAppendTime, logStartOffset: owned.log.logStartOffset,
+      requestId, errorCode: ErrorCode.NONE, baseOffset, logAppendTime, logStartOffset: globalLogStartOffset(owned.log, owned.remote),
       recordCount, bytes: records.length, errorMessage: '',
     }));
   }

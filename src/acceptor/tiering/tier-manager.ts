@@ -190,8 +190,14 @@ export class TierManager {
     this.#noteLag(p, status);
     const state = this.#states.get(`${p.topicId}/${p.partition}`)!;
     if (!state.manifestsChecked) {
-      if (status.remoteSegments === 0) status = await this.#adoptManifests(p, status);
-      state.manifestsChecked = true;
+      try {
+        if (status.remoteSegments === 0) status = await this.#adoptManifests(p, status);
+        state.manifestsChecked = true;
+      } catch (err) {
+        // Looked at again next pass; uploads go on meanwhile (they fail too if the store is down).
+        this.#o.metrics.errors.inc({ operation: 'list', kind: err instanceof ObjectStoreError ? err.kind : 'local' });
+        this.#o.log.debug({ err, topic: p.topic, partition: p.partition }, 'listing manifests failed');
+      }
     }
     if (status.pendingDeletes.length > 0) {
       const keys = status.pendingDeletes.flatMap((s) => segmentObjectKeys(p.topicId, p.partition, { baseOffset: BigInt(s.baseOffset) }));

@@ -24,7 +24,7 @@ export class TierMetrics {
     this.remoteFetchSeconds = new Histogram({ name: 'highwater_remote_fetch_seconds', help: 'Time of object-store reads (ranged GETs) made by the fetch path', buckets: [0.001, 0.005, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers });
     this.cacheHits = new Counter({ name: 'highwater_remote_chunk_cache_hits_total', help: 'Remote chunk reads served by the chunk cache', registers });
     this.cacheMisses = new Counter({ name: 'highwater_remote_chunk_cache_misses_total', help: 'Remote chunk reads that went to the object store', registers });
-    this.errors = new Counter({ name: 'highwater_remote_errors_total', help: 'Object-store operations that failed, by operation (upload, delete, fetch) and kind (unavailable, throttled, not-found, denied, invalid, local)', labelNames: ['operation', 'kind'], registers });
+    this.errors = new Counter({ name: 'highwater_remote_errors_total', help: 'Object-store operations that failed, by operation (upload, delete, list, fetch) and kind (unavailable, throttled, not-found, denied, invalid, local)', labelNames: ['operation', 'kind'], registers });
     this.deletedSegments = new Counter({ name: 'highwater_remote_deleted_segments_total', help: 'Remote segments whose objects were deleted (retention, DeleteRecords, topic deletion)', registers });
   }
 }
