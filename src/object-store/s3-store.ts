@@ -39,6 +39,7 @@ export interface S3StoreOptions {
 /** S3's per-request limit of DeleteObjects. */
 export const DELETE_BATCH_KEYS = 1000;
 const MIN_PART_BYTES = 5 * 1024 * 1024;
+const SILENT_LOGGER = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
 export class S3ObjectStore implements ObjectStore {
   readonly bucket: string;
@@ -60,6 +61,10 @@ export class S3ObjectStore implements ObjectStore {
       forcePathStyle: options.forcePathStyle ?? endpoint !== undefined,
       credentials: hasKeys ? { accessKeyId: options.accessKeyId ?? '', secretAccessKey: options.secretAccessKey ?? '' } : undefined,
       maxAttempts: options.maxAttempts ?? 3,
+      // The SDK's retry middleware writes to console when no logger is given (once per failed
+      // streaming upload: a flood during an outage). Failures reach the caller as ObjectStoreErrors,
+      // which the tier manager logs, aggregated.
+      logger: SILENT_LOGGER,
       // Checksums only where S3 requires them (DeleteObjects): S3-compatible servers differ in
       // which of the newer flexible checksums they accept, and the segment files carry CRCs anyway.
       requestChecksumCalculation: 'WHEN_REQUIRED',

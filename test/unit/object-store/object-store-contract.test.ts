@@ -175,7 +175,7 @@ describe.skipIf(s3Unavailable)('S3ObjectStore against SeaweedFS', () => {
     const store = server.store('outage');
     try {
       await store.putBytes('before', Buffer.from('kept'));
-      await server.stop();
+      await server.stop({ kill: true });
       expect(await kindOf(store.get('before'))).toBe('unavailable');
       expect(await kindOf(store.putBytes('during', Buffer.from('x')))).toBe('unavailable');
       await server.start();

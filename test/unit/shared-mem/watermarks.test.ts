@@ -83,6 +83,21 @@ describe('watermark table writers', () => {
     expect(reader.readOffsets(0)).toEqual({ wakeWord: 3, logStartOffset: 50n, lastStableOffset: 80n, highWatermark: 100n });
   });
 
+  it('keeps the local log start (tiered storage) forwards only and below the HWM; a reset sets it, to the log start when not given', () => {
+    const { reader, writer } = tableOf(4);
+    writer.publishHighWatermark(1, 100n);
+    const word = reader.wakeWord(1);
+    writer.publishLocalLogStartOffset(1, 60n);
+    expect(reader.wakeWord(1)).toBe(word + 1);
+    expect(() => writer.publishLocalLogStartOffset(1, 59n)).toThrow(/backwards/);
+    expect(() => writer.publishLocalLogStartOffset(1, 101n)).toThrow(/high watermark/);
+    expect(reader.localLogStartOffset(1)).toBe(60n);
+    writer.resetForTruncation(1, { highWatermark: 100n, logStartOffset: 10n, lastStableOffset: 100n, logEndBytes: 0n, localLogStartOffset: 70n });
+    expect([reader.logStartOffset(1), reader.localLogStartOffset(1)]).toEqual([10n, 70n]);
+    writer.resetForTruncation(1, { highWatermark: 100n, logStartOffset: 20n, lastStableOffset: 100n, logEndBytes: 0n });
+    expect(reader.localLogStartOffset(1)).toBe(20n);
+  });
+
   it('moves backwards only through resetForTruncation, which also bumps the segment epoch', () => {
     const { reader, writer } = tableOf(4);
     writer.publishHighWatermark(3, 500n);
