@@ -3,8 +3,7 @@
 // segment files (no hop to the shard). Long poll: when fewer than min_bytes are ready and
 // max_wait_ms allows, the request waits on the partitions' wake words (Atomics.waitAsync), so a
 // produce answers it at once. max_bytes and partition_max_bytes bound the response, except that
-// the first batch of the first non-empty partition is always returned whole. The partitions' segment
-// reads run up to READ_WINDOW at a time (issue 18), answered in request order. Out of
+// the first batch of the first non-empty partition is always returned whole. Out of
 // [log start, HWM]: OFFSET_OUT_OF_RANGE. Tiered storage: an offset below the slot's local log start
 // is read from the object store (src/acceptor/tiering/remote-reader.ts), batches of one remote
 // segment per answer, none at or past the local log start; a failed remote read is
@@ -68,45 +67,17 @@ interface Round {
   wakeWords: number[];
 }
 
-/** Segment reads of one round in flight at once (issue 18: 1,000 partitions were read one by one). */
-const READ_WINDOW = 16;
-
-interface ReadJob {
-  index: number;
-  w: Wanted & { handle: PartitionHandle };
-  base: { partitionIndex: number; abortedTransactions: [] | null; preferredReadReplica: number };
-  mark: { highWatermark: bigint; lastStableOffset: bigint; logStartOffset: bigint };
-  visible: { highWatermark: bigint; logStartOffset: bigint; segmentsVersion: number };
-  /** Tiered storage: the slot's local log start, the one boundary between the tiers (DESIGN §2). */
-  localLogStartOffset: bigint;
-  budget: number;
-  outcome?: Promise<ReadOutcome>;
-}
-
-type ReadOutcome =
-  | { records: Buffer; abortedTransactions: PartitionDataInput['abortedTransactions'] }
-  | { outOfRange: true }
-  | { storageError: true }
-  | { thrown: unknown };
-
-/**
- * Reads every partition of a fetch: the slot checks first, in order, then the segment reads, up to
- * READ_WINDOW at a time. Responses keep the order of `wanted`, and the byte limits hold as if the
- * reads ran one after another, except that a read started while earlier ones are in flight is
- * given what is left after their whole budgets (so it may get less than a sequential read would;
- * never more). Two reads of the same partition never overlap.
- */
 async function readRound(watermarks: PartitionWatermarks, wanted: Wanted[], maxBytes: number, readCommitted: boolean): Promise<Round> {
-  const results: PartitionDataInput[] = new Array<PartitionDataInput>(wanted.length);
+  const results: PartitionDataInput[] = [];
   const wakeWords: number[] = [];
-  const jobs: ReadJob[] = [];
+  let bytes = 0;
   let hasError = false;
-  wanted.forEach((w, index) => {
-    const base = { partitionIndex: w.partition, abortedTransactions: readCommitted ? [] as [] : null, preferredReadReplica: -1 };
+  for (const w of wanted) {
+    const base = { partitionIndex: w.partition, abortedTransactions: readCommitted ? [] : null, preferredReadReplica: -1 };
     if (!w.handle) {
-      results[index] = erroredPartition(w.partition, w.unknownError, []);
+      results.push(erroredPartition(w.partition, w.unknownError, []));
       hasError = true;
-      return;
+      continue;
     }
     const slot = w.handle.slot;
     // Read the wake word before the offsets: a change after this read makes the later wait return.
@@ -115,110 +86,79 @@ async function readRound(watermarks: PartitionWatermarks, wanted: Wanted[], maxB
     const { highWatermark, logStartOffset, lastStableOffset } = offsets;
     const mark = { highWatermark, lastStableOffset, logStartOffset };
     if (w.leaderEpochError !== ErrorCode.NONE) {
-      results[index] = erroredPartition(w.partition, w.leaderEpochError, null);
+      results.push(erroredPartition(w.partition, w.leaderEpochError, null));
       hasError = true;
-      return;
+      continue;
     }
     // Kafka answers a partition whose log directory went offline with KAFKA_STORAGE_ERROR, which
     // clients retry; our shard takes a log offline when a write to it fails.
     if (watermarks.isOffline(slot)) {
-      results[index] = erroredPartition(w.partition, ErrorCode.KAFKA_STORAGE_ERROR, null);
-      hasError = true;
-      return;
-    }
-    if (w.fetchOffset < logStartOffset || w.fetchOffset > highWatermark) {
-      results[index] = erroredPartition(w.partition, ErrorCode.OFFSET_OUT_OF_RANGE, null);
-      hasError = true;
-      return;
-    }
-    // read_committed never sees a batch at or past the LSO: the read's limit is the LSO.
-    const limit = readCommitted ? lastStableOffset : highWatermark;
-    results[index] = { ...base, ...mark, errorCode: ErrorCode.NONE, records: EMPTY_RECORDS };
-    if (w.fetchOffset < limit) {
-      const localLogStartOffset = watermarks.localLogStartOffset(slot);
-      const visible = { highWatermark: limit, logStartOffset: localLogStartOffset, segmentsVersion: watermarks.segmentEpoch(slot) };
-      jobs.push({ index, w: w as ReadJob['w'], base, mark, visible, localLogStartOffset, budget: 0 });
-    }
-  });
-  const lastRead = new Map<PartitionHandle, Promise<unknown>>();
-  const start = (job: ReadJob): Promise<ReadOutcome> => {
-    const { w, visible, budget } = job;
-    const run = async (): Promise<ReadOutcome> => {
-      if (w.fetchOffset < job.localLogStartOffset && w.handle.remote) return readRemote(job, watermarks, readCommitted);
-      const read = await w.handle.reader.read(w.fetchOffset, budget, visible);
-      if ('error' in read) return { outOfRange: true };
-      let abortedTransactions = job.base.abortedTransactions as PartitionDataInput['abortedTransactions'];
-      if (readCommitted && read.records.length > 0) abortedTransactions = await w.handle.reader.abortedTransactions(w.fetchOffset, read.nextOffset, job.mark.highWatermark, visible);
-      return { records: read.records, abortedTransactions };
-    };
-    const before = lastRead.get(w.handle);
-    // Every outcome is caught here, so a read that fails while an earlier one is awaited is never an unhandled rejection.
-    const outcome = (before ? before.then(run) : run()).catch((thrown: unknown) => ({ thrown }));
-    lastRead.set(w.handle, outcome);
-    return outcome;
-  };
-  let bytes = 0;
-  let reserved = 0;
-  let next = 0;
-  for (let settled = 0; settled < jobs.length; settled++) {
-    while (next < jobs.length && next - settled < READ_WINDOW) {
-      const job = jobs[next]!;
-      const budget = Math.min(job.w.partitionMaxBytes, maxBytes - bytes - reserved);
-      // No room left while reads are in flight: their unused budgets may make some; wait for them.
-      if (budget <= 0 && next > settled) break;
-      job.budget = budget;
-      if (budget > 0) {
-        reserved += budget;
-        job.outcome = start(job);
-      }
-      next++;
-    }
-    const job = jobs[settled]!;
-    if (!job.outcome) continue;
-    const outcome = await job.outcome;
-    reserved -= job.budget;
-    if ('thrown' in outcome) throw outcome.thrown;
-    if ('outOfRange' in outcome || 'storageError' in outcome) {
-      results[job.index] = erroredPartition(job.w.partition, 'outOfRange' in outcome ? ErrorCode.OFFSET_OUT_OF_RANGE : ErrorCode.KAFKA_STORAGE_ERROR, null);
+      results.push(erroredPartition(w.partition, ErrorCode.KAFKA_STORAGE_ERROR, null));
       hasError = true;
       continue;
     }
-    // The reader returns at least one whole batch; only the first non-empty partition may
-    // exceed the limits with it.
-    if (outcome.records.length <= job.budget || bytes === 0) {
-      results[job.index] = { ...job.base, ...job.mark, abortedTransactions: outcome.abortedTransactions, errorCode: ErrorCode.NONE, records: outcome.records };
-      bytes += outcome.records.length;
+    if (w.fetchOffset < logStartOffset || w.fetchOffset > highWatermark) {
+      results.push(erroredPartition(w.partition, ErrorCode.OFFSET_OUT_OF_RANGE, null));
+      hasError = true;
+      continue;
     }
+    let records: Buffer = EMPTY_RECORDS;
+    let abortedTransactions: PartitionDataInput['abortedTransactions'] = base.abortedTransactions;
+    const budget = Math.min(w.partitionMaxBytes, maxBytes - bytes);
+    // read_committed never sees a batch at or past the LSO: the read's limit is the LSO.
+    const limit = readCommitted ? lastStableOffset : highWatermark;
+    // Tiered storage: the slot's local log start is the one boundary between the tiers (DESIGN §2).
+    const localLogStartOffset = watermarks.localLogStartOffset(slot);
+    if (w.fetchOffset < limit && budget > 0 && w.fetchOffset < localLogStartOffset && w.handle.remote) {
+      const segmentsVersion = watermarks.segmentEpoch(slot);
+      const remoteVisible = { logStartOffset, localLogStartOffset, segmentsVersion };
+      const remoteLimit = limit < localLogStartOffset ? limit : localLogStartOffset;
+      let read: { records: Buffer; nextOffset: bigint } | null;
+      try {
+        read = await w.handle.remote.read(w.fetchOffset, budget, remoteLimit, remoteVisible);
+      } catch {
+        // The object store failed or timed out: Kafka answers a failed remote read with a
+        // retriable storage error; the client fetches again.
+        results.push(erroredPartition(w.partition, ErrorCode.KAFKA_STORAGE_ERROR, null));
+        hasError = true;
+        continue;
+      }
+      if (read === null) {
+        // The record moved under the read (retention, DeleteRecords): out of range only if the
+        // log start has passed the offset now; else retriable.
+        const gone = w.fetchOffset < watermarks.logStartOffset(slot);
+        results.push(erroredPartition(w.partition, gone ? ErrorCode.OFFSET_OUT_OF_RANGE : ErrorCode.KAFKA_STORAGE_ERROR, null));
+        hasError = true;
+        continue;
+      }
+      if (read.records.length <= budget || bytes === 0) {
+        records = read.records;
+        if (readCommitted && records.length > 0) {
+          const remote = await w.handle.remote.abortedTransactions(w.fetchOffset, read.nextOffset, remoteVisible);
+          const local = remote.complete ? [] : await w.handle.reader.abortedTransactions(localLogStartOffset, read.nextOffset, highWatermark,
+            { highWatermark: limit, logStartOffset: localLogStartOffset, segmentsVersion });
+          abortedTransactions = [...remote.entries, ...local];
+        }
+      }
+    } else if (w.fetchOffset < limit && budget > 0) {
+      const visible = { highWatermark: limit, logStartOffset: localLogStartOffset, segmentsVersion: watermarks.segmentEpoch(slot) };
+      const read = await w.handle.reader.read(w.fetchOffset, budget, visible);
+      if ('error' in read) {
+        results.push(erroredPartition(w.partition, ErrorCode.OFFSET_OUT_OF_RANGE, null));
+        hasError = true;
+        continue;
+      }
+      // The reader returns at least one whole batch; only the first non-empty partition may
+      // exceed the limits with it.
+      if (read.records.length <= budget || bytes === 0) {
+        records = read.records;
+        if (readCommitted && records.length > 0) abortedTransactions = await w.handle.reader.abortedTransactions(w.fetchOffset, read.nextOffset, highWatermark, visible);
+      }
+    }
+    bytes += records.length;
+    results.push({ ...base, ...mark, abortedTransactions, errorCode: ErrorCode.NONE, records });
   }
   return { results, bytes, hasError, wakeWords };
-}
-
-/** A read below the local log start, from the partition's remote segments (tiered storage). */
-async function readRemote(job: ReadJob, watermarks: PartitionWatermarks, readCommitted: boolean): Promise<ReadOutcome> {
-  const { w, budget, localLogStartOffset } = job;
-  const remote = w.handle.remote!;
-  const slot = w.handle.slot;
-  const limit = job.visible.highWatermark;
-  const remoteVisible = { logStartOffset: job.mark.logStartOffset, localLogStartOffset, segmentsVersion: job.visible.segmentsVersion };
-  const remoteLimit = limit < localLogStartOffset ? limit : localLogStartOffset;
-  let read: { records: Buffer; nextOffset: bigint } | null;
-  try {
-    read = await remote.read(w.fetchOffset, budget, remoteLimit, remoteVisible);
-  } catch {
-    // The object store failed or timed out: Kafka answers a failed remote read with a retriable
-    // storage error; the client fetches again.
-    return { storageError: true };
-  }
-  // The record moved under the read (retention, DeleteRecords): out of range only if the log
-  // start has passed the offset now; else retriable.
-  if (read === null) return w.fetchOffset < watermarks.logStartOffset(slot) ? { outOfRange: true } : { storageError: true };
-  let abortedTransactions = job.base.abortedTransactions as PartitionDataInput['abortedTransactions'];
-  if (readCommitted && read.records.length > 0) {
-    const fromRemote = await remote.abortedTransactions(w.fetchOffset, read.nextOffset, remoteVisible);
-    const fromLocal = fromRemote.complete ? [] : await w.handle.reader.abortedTransactions(localLogStartOffset, read.nextOffset, job.mark.highWatermark, job.visible);
-    abortedTransactions = [...fromRemote.entries, ...fromLocal];
-  }
-  return { records: read.records, abortedTransactions };
 }
 
 /** A throttled answer's error and session id (Kafka's getThrottledResponse per context). */

@@ -77,7 +77,7 @@ test('a long poll waits on the partitions and reads again once they change', asy
   expect(res!.responses[0]!.partitions[0]!.records!.length).toBeGreaterThan(0);
 });
 
-test('many partitions are read in request order, and max_bytes still bounds the response (reads run several at a time)', async () => {
+test('many partitions are answered in request order, and max_bytes bounds the response', async () => {
   s.addTopic('many', 40);
   const sizes = Array.from({ length: 40 }, (_, p) => s.appendRecords('many', p, 2).length);
   const topicId = s.cluster.topicByName('many')!.topicId;
