@@ -5,7 +5,7 @@ import type { BrokerEndpoint, HandlerConfig, MetadataService } from './registry.
 import type { TopicInfo } from '../metadata/cluster-metadata.ts';
 import { TOPIC_CONFIGS, type ConfigType } from '../metadata/topic-configs.ts';
 import {
-  BROKER_LOG_CONFIGS, ConfigSource, brokerSynonymNames, brokerSynonyms, resolveTopicDefault, staticLogConfigs, type BrokerConfigLayers,
+  BROKER_LOG_CONFIGS, ConfigSource, brokerSynonymNames, brokerSynonyms, resolveTopicDefault, staticLogConfigs, TOPIC_CONFIGS_WITHOUT_SYNONYMS, DEFAULT_SYNONYM_NAMES, type BrokerConfigLayers,
 } from '../metadata/broker-configs.ts';
 import { formatFsyncPolicy } from '../config.ts';
 
@@ -45,7 +45,11 @@ export function describeTopicConfigs(config: Pick<HandlerConfig, 'topicDefaults'
   for (const def of TOPIC_CONFIGS.values()) {
     if (keys && !keys.includes(def.name)) continue;
     const own = topic.configs[def.name];
-    const synonyms: ConfigEntry['synonyms'] = brokerSynonyms(brokerSynonymNames(def.name)[0]!, def.name, layers);
+    const synonyms: ConfigEntry['synonyms'] = TOPIC_CONFIGS_WITHOUT_SYNONYMS.has(def.name) ? []
+      : brokerSynonyms(brokerSynonymNames(def.name)[0]!, def.name, layers).map((x) => {
+        const kafkaName = x.source === ConfigSource.DEFAULT_CONFIG && x.name === def.name ? DEFAULT_SYNONYM_NAMES.get(def.name) : undefined;
+        return kafkaName === undefined ? x : { ...x, name: kafkaName };
+      });
     if (own !== undefined) synonyms.unshift({ name: def.name, value: own, source: ConfigSource.DYNAMIC_TOPIC_CONFIG });
     const source = synonyms[0]?.source ?? ConfigSource.DEFAULT_CONFIG;
     entries.push({

@@ -50,6 +50,19 @@ const DEFS: BrokerLogConfigDef[] = [
 
 export const BROKER_LOG_CONFIGS: ReadonlyMap<string, BrokerLogConfigDef> = new Map(DEFS.map((d) => [d.name, d]));
 
+/** Topic configs Kafka describes with no synonym at all: no broker-level setting stands behind them (a differential test). */
+export const TOPIC_CONFIGS_WITHOUT_SYNONYMS: ReadonlySet<string> = new Set(['remote.storage.enable']);
+
+/**
+ * Tiered storage's local retention: Kafka names its default synonym by the broker setting
+ * (log.local.retention.*, default -2). Highwater takes no broker-level value for them, so only the
+ * name of the default synonym is Kafka's (a differential test).
+ */
+export const DEFAULT_SYNONYM_NAMES: ReadonlyMap<string, string> = new Map([
+  ['local.retention.ms', 'log.local.retention.ms'],
+  ['local.retention.bytes', 'log.local.retention.bytes'],
+]);
+
 /** The broker names of a topic config, primary first; a topic config Kafka gives no log.* name keeps its own. */
 export function brokerSynonymNames(topicConfig: string): string[] {
   const names = DEFS.filter((d) => d.topicConfig === topicConfig).map((d) => d.name);

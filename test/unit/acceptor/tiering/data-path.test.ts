@@ -198,6 +198,15 @@ describe('tiered storage data path (in-memory store)', () => {
     const h = b.broker.partitions(TOPIC)![0]!;
     const topicId = h.topic.topicId;
     await waitFor('retention moved the log start', () => b!.broker.watermarks.logStartOffset(h.slot) > 0n);
+    // Retention runs in passes as uploads complete: wait until the log start stops moving (three
+    // retention checks in a row), or the consumer below may begin past a log start read earlier.
+    let settled = -1n;
+    for (let same = 0; same < 3;) {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const now = b.broker.watermarks.logStartOffset(h.slot);
+      same = now === settled ? same + 1 : 0;
+      settled = now;
+    }
     const logStart = b.broker.watermarks.logStartOffset(h.slot);
     // The bucket holds no segment wholly below the log start once the pending deletions ran.
     const baseOf = (k: string) => BigInt(k.split('/').pop()!.slice(0, 20));
