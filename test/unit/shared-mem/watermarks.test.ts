@@ -150,12 +150,11 @@ describe('waitForChange', () => {
     for (let round = 1; round <= 20; round++) {
       const slots = [1, 5, 9];
       const seen = wakeWords(reader, slots);
-      const waiting = reader.waitForChange(slots, seen, 5_000);
+      // 'changed' (not 'timeout') is the proof that the publish woke the wait; no wall-clock bound.
+      const waiting = reader.waitForChange(slots, seen, 30_000);
       const slot = slots[round % 3]!;
       worker.postMessage({ slot, highWatermark: BigInt(round) });
-      const started = performance.now();
       expect(await waiting).toBe('changed');
-      expect(performance.now() - started).toBeLessThan(1_000);
       expect(reader.highWatermark(slot)).toBe(BigInt(round));
     }
     expect(reader.activeWaitCount()).toBe(0);
