@@ -8,6 +8,7 @@ import type { Producer } from 'kafkajs';
 import type { BrokerConfig } from '../../src/config.ts';
 import { startBroker, type TestBroker } from './broker.ts';
 import { kafkajs } from './kafkajs.ts';
+import { waitFor as pollUntil } from './consume-all.ts';
 import { freePortInRange, type S3Server } from './s3-server.ts';
 
 export async function startTieredBroker(s3: S3Server, prefix: string, overrides: Partial<BrokerConfig> = {}): Promise<TestBroker> {
@@ -25,13 +26,8 @@ export async function startTieredBroker(s3: S3Server, prefix: string, overrides:
   });
 }
 
-export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+/** Polls every 200 ms, for up to 60 s by default. */
+export const waitFor = (what: string, check: () => boolean | Promise<boolean>, timeoutMs = 60_000) => pollUntil(what, check, timeoutMs, 200);
 
 /** Record j goes to partition j % partitions with timestamp base + j, value `j:<padding>`. */
 export function record(j: number, partitions: number, base: number, valueBytes: number) {

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type TestBroker } from '../helpers/broker.ts';
 import { kafkajs } from '../helpers/kafkajs.ts';
 import { weedBinary } from '../helpers/s3-server.ts';
+import { consumeAll, expectContiguousFromZero, waitFor } from '../helpers/consume-all.ts';
 
 const run = promisify(execFile);
 const scripts = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'scripts', 's3-server');
@@ -20,50 +21,14 @@ const weed = weedBinary();
 const TOPIC = 'tiered-s3';
 const PARTITIONS = 2;
 const MESSAGES = 1000;
+
+const readAll = (bootstrap: string, groupId: string) => consumeAll(bootstrap, TOPIC, groupId, MESSAGES);
+const checkAll = (got: Awaited<ReturnType<typeof readAll>>) => expectContiguousFromZero(got, PARTITIONS, MESSAGES);
 const ACCESS_KEY = 'tier-core-test';
 const SECRET = 'tier-core-test-secret';
 
-async function waitFor(what: string, check: () => boolean, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
-async function readAll(bootstrap: string, groupId: string): Promise<Map<number, { offset: bigint; value: string }[]>> {
-  const consumer = kafkajs(bootstrap).consumer({ groupId, maxWaitTimeInMs: 200 });
-  const got = new Map<number, { offset: bigint; value: string }[]>();
-  let count = 0;
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ partition, message }) => {
-        got.set(partition, [...(got.get(partition) ?? []), { offset: BigInt(message.offset), value: message.value!.toString() }]);
-        count++;
-      },
-    });
-    await waitFor(`${MESSAGES} records`, () => count >= MESSAGES);
-    await new Promise((r) => setTimeout(r, 500));
-  } finally {
-    await consumer.disconnect();
-  }
-  return got;
-}
 
-function checkAll(got: Map<number, { offset: bigint; value: string }[]>): void {
-  let total = 0;
-  for (let p = 0; p < PARTITIONS; p++) {
-    const list = got.get(p) ?? [];
-    list.forEach((m, i) => {
-      expect(m.offset).toBe(BigInt(i));
-      expect(m.value.startsWith(`p${p}-`)).toBe(true);
-    });
-    total += list.length;
-  }
-  expect(total).toBe(MESSAGES);
-}
 
 describe.skipIf(weed === null)('tiered storage on a real S3 server', () => {
   const s3Dir = mkdtempSync(path.join(tmpdir(), 'highwater-tier-core-s3-'));

@@ -8,53 +8,18 @@ import path from 'node:path';
 import { startBroker, type TestBroker } from '../../../helpers/broker.ts';
 import { kafkajs } from '../../../helpers/kafkajs.ts';
 import { MemoryObjectStore } from '../../../helpers/memory-object-store.ts';
+import { consumeAll as consumeTopic, expectContiguousFromZero, waitFor as waitUntil } from '../../../helpers/consume-all.ts';
 
 const TOPIC = 'tiered';
 const PARTITIONS = 2;
 const MESSAGES = 1200;
 
-async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 40_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const waitFor = (what: string, check: () => boolean | Promise<boolean>) => waitUntil(what, check, 40_000);
+const consumeAll = (bootstrap: string, groupId: string, expected: number) => consumeTopic(bootstrap, TOPIC, groupId, expected, 40_000);
+const checkAll = (got: Awaited<ReturnType<typeof consumeAll>>) => expectContiguousFromZero(got, PARTITIONS, MESSAGES);
 
-async function consumeAll(bootstrap: string, groupId: string, expected: number): Promise<Map<number, { offset: bigint; value: string }[]>> {
-  const consumer = kafkajs(bootstrap).consumer({ groupId, maxWaitTimeInMs: 200 });
-  const got = new Map<number, { offset: bigint; value: string }[]>();
-  let count = 0;
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ partition, message }) => {
-        const list = got.get(partition) ?? [];
-        list.push({ offset: BigInt(message.offset), value: message.value!.toString() });
-        got.set(partition, list);
-        count++;
-      },
-    });
-    await waitFor(`${expected} messages consumed`, () => count >= expected);
-    // A little longer: any duplicate would arrive now.
-    await new Promise((r) => setTimeout(r, 500));
-  } finally {
-    await consumer.disconnect();
-  }
-  return got;
-}
 
-function checkAll(got: Map<number, { offset: bigint; value: string }[]>): void {
-  let total = 0;
-  for (let p = 0; p < PARTITIONS; p++) {
-    const list = got.get(p) ?? [];
-    list.forEach((m, i) => expect(m.offset).toBe(BigInt(i)));
-    for (const m of list) expect(m.value.startsWith(`p${p}-`)).toBe(true);
-    total += list.length;
-  }
-  expect(total).toBe(MESSAGES);
-}
+
 
 describe('tiered storage data path (in-memory store)', () => {
   let b: TestBroker | undefined;
