@@ -517,19 +517,12 @@ export class ShardCore {
   /** Publishes what readers may see of a partition: this shard owns the slot (STYLE.md rule 1). */
   #publish(owned: OwnedPartition): void {
     const watermarks = this.#o.watermarks;
-    if (owned.announcedSegments !== owned.log.segmentsVersion) {
-      owned.announcedSegments = owned.log.segmentsVersion;
-      watermarks.bumpSegmentEpoch(owned.slot);
-    }
-    watermarks.publishLogEndBytes(owned.slot, BigInt(owned.log.logEndBytes));
+    this.#publishSegments(owned);
     watermarks.publishHighWatermark(owned.slot, owned.log.logEndOffset);
     // Everything written is published here (after the drain's writes and fsync): the LSO is the
     // first offset of the oldest ongoing transaction, else the HWM.
     watermarks.publishLastStableOffset(owned.slot, owned.producers.lastStableOffset(owned.log.logEndOffset, owned.log.logStartOffset));
-    // The boundary between the tiers first, then the log start: logStart <= localLogStart holds
-    // for readers at every moment (both only rise).
-    watermarks.publishLocalLogStartOffset(owned.slot, owned.log.logStartOffset);
-    watermarks.publishLogStartOffset(owned.slot, globalLogStartOffset(owned.log, owned.remote));
+    this.#publishStarts(owned);
     this.#publishCleaner(owned);
   }
 
@@ -539,15 +532,27 @@ export class ShardCore {
    * synced yet, so the high watermark waits for that drain's commit.
    */
   #publishLogStarts(owned: OwnedPartition): void {
-    const watermarks = this.#o.watermarks;
     // Only the owning shard stores into this slot (STYLE.md rule 1): it alone deleted the files.
+    this.#publishSegments(owned);
+    this.#publishStarts(owned);
+  }
+
+  /** The segment epoch (when the segment list changed) and the log's end in bytes. */
+  #publishSegments(owned: OwnedPartition): void {
     if (owned.announcedSegments !== owned.log.segmentsVersion) {
       owned.announcedSegments = owned.log.segmentsVersion;
-      watermarks.bumpSegmentEpoch(owned.slot);
+      this.#o.watermarks.bumpSegmentEpoch(owned.slot);
     }
-    watermarks.publishLogEndBytes(owned.slot, BigInt(owned.log.logEndBytes));
-    watermarks.publishLocalLogStartOffset(owned.slot, owned.log.logStartOffset);
-    watermarks.publishLogStartOffset(owned.slot, globalLogStartOffset(owned.log, owned.remote));
+    this.#o.watermarks.publishLogEndBytes(owned.slot, BigInt(owned.log.logEndBytes));
+  }
+
+  /**
+   * The boundary between the tiers first, then the log start: logStart <= localLogStart holds for
+   * readers at every moment (both only rise).
+   */
+  #publishStarts(owned: OwnedPartition): void {
+    this.#o.watermarks.publishLocalLogStartOffset(owned.slot, owned.log.logStartOffset);
+    this.#o.watermarks.publishLogStartOffset(owned.slot, globalLogStartOffset(owned.log, owned.remote));
   }
 
   /** The cleaner's figures for the metrics (this shard owns the slot, STYLE.md rule 1). */
