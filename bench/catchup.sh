@@ -42,7 +42,7 @@ wait_port() { for _ in $(seq 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/n
 
 for b in old new; do
   dir="${!b}"
-  (cd "$dir" && exec node src/cli/main.ts start --fsync never --port "${port[$b]}" --http-port -1 --data-dir "$out/$b" >"$out/$b.log" 2>&1) &
+  (cd "$dir" && exec node src/cli/main.ts start --fsync never --group-initial-rebalance-delay-ms 0 --port "${port[$b]}" --http-port -1 --data-dir "$out/$b" >"$out/$b.log" 2>&1) &
   pid[$b]=$!
   wait_port "${port[$b]}"
 done

@@ -79,7 +79,10 @@ export interface HighwaterStart {
 export async function startHighwater(o: HighwaterStart): Promise<RunningBroker> {
   rmSync(o.dataDir, { recursive: true, force: true });
   const args = [...(o.nodeFlags ?? []), 'src/cli/main.ts', 'start', '--port', String(o.port), '--data-dir', o.dataDir, '--http-port', String(o.httpPort ?? -1),
-    '--shards', String(o.shards), '--fsync', o.fsync, '--log-level', 'info'];
+    '--shards', String(o.shards), '--fsync', o.fsync, '--log-level', 'info',
+    // As bench/kafka/start.sh sets for Kafka: no delay before a new group's first rebalance (ours
+    // defaults to 300 ms), so consumer-perf-test's group join measures the same thing on both.
+    '--group-initial-rebalance-delay-ms', '0'];
   const began = performance.now();
   const child = spawnLogged(process.execPath, args, o.logFile);
   // Logged once the Kafka listener and the HTTP surface (when on) both accept connections.
