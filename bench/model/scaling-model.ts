@@ -8,8 +8,8 @@
 //          [--usable 0.85] [--handoff 0.0] [--json]
 //   --probe    take the inputs from a probe.ts --json file (workloads w1, w2, w5; the mean over rounds)
 //   --usable   the share of a core one thread can really use (GC pauses, scheduling): default 0.85
-//   --handoff  extra network-thread CPU seconds per GiB that a split into N threads adds (from
-//              reuseport.ts: total CPU/GiB with 2 acceptors minus with 1)
+//   --handoff  extra network-thread CPU seconds per GiB that a split into N threads adds (default
+//              0.12: reuseport.ts, acceptor CPU/GiB with 2 acceptor threads minus with 1)
 //
 // The model, per GiB produced, with k GiB fetched for each GiB produced (k = 0: produce only; the
 // catch-up row is fetch only):
@@ -36,7 +36,7 @@ const { values: flags } = parseArgs({
     variant: { type: 'string', default: 'base' },
     cores: { type: 'string', default: '2,8,16' },
     usable: { type: 'string', default: '0.85' },
-    handoff: { type: 'string', default: '0' },
+    handoff: { type: 'string', default: '0.12' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -45,13 +45,14 @@ const { values: flags } = parseArgs({
 interface Costs { main: number; shard: number; other: number }
 interface Inputs { produceAcks1: Costs; produceAcksAll: Costs; fetch: Costs; source: string }
 
-// Measured on this machine (bench/memory/probe.ts, --shards 1 --fsync never, 1 KiB records, 8
-// partitions; docs/notes/scaling-model.md has the runs); replaced by --probe.
+// Measured on this machine (bench/memory/probe.ts --workloads w1,w2,w5,p1,pall,c1, --shards 1
+// --fsync never, 1 KiB records, 8 partitions, load average 6; docs/notes/scaling-model.md has the
+// run); replaced by --probe. "other" is V8's platform threads (GC helpers) and libuv's pool.
 const MEASURED: Inputs = {
-  produceAcks1: { main: 1.9, shard: 1.2, other: 0.5 },
-  produceAcksAll: { main: 2.0, shard: 1.3, other: 0.5 },
-  fetch: { main: 0.9, shard: 0, other: 0.3 },
-  source: 'defaults in bench/model/scaling-model.ts (see docs/notes/scaling-model.md)',
+  produceAcks1: { main: 1.34, shard: 2.17, other: 0.10 },
+  produceAcksAll: { main: 1.32, shard: 2.49, other: 0.04 },
+  fetch: { main: 0.64, shard: 0, other: 1.33 },
+  source: 'bench/memory/probe.ts, our generator, 2026-12-02 (defaults in bench/model/scaling-model.ts)',
 };
 
 interface ProbeFigure { variant: string; workload: string; cpuSecondsPerGiB: Record<string, number> }
