@@ -102,6 +102,8 @@ export interface BrokerConfig extends GroupCoordinatorSettings {
   scrubIntervalMs: number;
   maxPartitions: number;
   ringBytes: number;
+  /** MiB; 0: V8's own default. Applied by the CLI, which re-executes node with the flag. */
+  v8MaxSemiSpaceSize: number;
   nodeId: number;
   clusterId: string;
   retentionCheckMs: number;
@@ -213,7 +215,8 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'scrubBytesPerSecond', flag: 'scrub-bytes-per-second', kind: 'int', description: 'read rate of the background scrubber that verifies the CRC of every batch in closed segments (0 = off)', defaultValue: () => 4 * 1024 * 1024 },
   { key: 'scrubIntervalMs', flag: 'scrub-interval-ms', kind: 'int', description: 'pause between two scrubber passes over all closed segments', defaultValue: () => 3_600_000 },
   { key: 'maxPartitions', flag: 'max-partitions', kind: 'int', description: 'capacity of the shared watermark table (partitions in all)', defaultValue: () => 65_536 },
-  { key: 'ringBytes', flag: 'ring-bytes', kind: 'int', description: 'size of each shard request ring; a full ring pauses the sockets feeding it', defaultValue: () => 32 * 1024 * 1024 },
+  { key: 'v8MaxSemiSpaceSize', flag: 'v8-max-semi-space-size', kind: 'int', description: 'MiB: bound on V8\'s young-generation semi-spaces in every broker thread (node --max-semi-space-size; the CLI restarts node with it unless node was given its own); 0 = V8\'s default (on a 24 GiB machine the main thread\'s grew to 64 MiB: 128 MiB of young generation; docs/notes/memory.md)', defaultValue: () => 8 },
+  { key: 'ringBytes', flag: 'ring-bytes', kind: 'int', description: 'size of each shard request ring; a full ring pauses the sockets feeding it; half of it is the most record bytes one partition may get in one produce request (default 8 MiB: 4 MiB, above Kafka\'s 1 MiB message.max.bytes; docs/notes/memory.md)', defaultValue: () => 8 * 1024 * 1024 },
   { key: 'nodeId', flag: 'node-id', kind: 'int', description: 'this broker\'s node id', defaultValue: () => 1 },
   { key: 'clusterId', flag: 'cluster-id', kind: 'string', description: 'cluster id reported in Metadata (default: generated once and kept in the data dir)', defaultValue: () => '' },
   { key: 'retentionCheckMs', flag: 'retention-check-ms', kind: 'int', description: 'how often each shard applies retention.ms/retention.bytes (log.retention.check.interval.ms)', defaultValue: () => 300_000 },
@@ -445,6 +448,7 @@ export function loadConfig(flags: Partial<Record<keyof BrokerConfig, unknown>>, 
   if (config.port < 0 || config.port > 65535) throw new ConfigError('--port must be between 0 and 65535');
   if (config.numPartitions < 1) throw new ConfigError('--num-partitions must be at least 1');
   if (config.maxIncrementalFetchSessionCacheSlots < 0) throw new ConfigError('--max-incremental-fetch-session-cache-slots must be at least 0');
+  if (config.v8MaxSemiSpaceSize < 0 || config.v8MaxSemiSpaceSize > 1024) throw new ConfigError('--v8-max-semi-space-size must be between 0 (V8\'s default) and 1024 MiB');
   if (config.scrubBytesPerSecond < 0) throw new ConfigError('--scrub-bytes-per-second must be 0 (off) or more');
   // Kafka's rule (KafkaConfig): a bound below the largest request would stall that request forever.
   if (config.queuedMaxRequestBytes > 0 && config.queuedMaxRequestBytes < config.maxFrameBytes) {

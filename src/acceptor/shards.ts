@@ -371,6 +371,21 @@ export class ShardPool implements TxnMarkerWriter {
     return this.#shards[shard]!.running;
   }
 
+  /**
+   * The shard thread's V8 heap (total, used, external), asked of the thread itself: a message to its
+   * isolate, answered between two of its turns. Undefined while it is being restarted.
+   */
+  async heapStatistics(shard: number): Promise<{ totalBytes: number; usedBytes: number; externalBytes: number } | undefined> {
+    const s = this.#shards[shard]!;
+    if (!s.running) return undefined;
+    try {
+      const h = await s.worker.getHeapStatistics();
+      return { totalBytes: h.total_heap_size, usedBytes: h.used_heap_size, externalBytes: h.external_memory ?? 0 };
+    } catch {
+      return undefined;
+    }
+  }
+
   /** The shard thread's event-loop utilisation, cumulative since that thread started (a restart begins again at zero). */
   eventLoopUtilization(shard: number): EventLoopUtilization | undefined {
     return this.#shards[shard]!.worker?.performance.eventLoopUtilization();

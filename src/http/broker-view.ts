@@ -20,6 +20,8 @@ export interface ShardsView {
   restarts(shard: number): number;
   isRunning(shard: number): boolean;
   stats(shard: number): ShardStats;
+  /** The shard thread's V8 heap; absent where the view has no threads to ask (tests' fakes). */
+  heapStatistics?(shard: number): Promise<{ totalBytes: number; usedBytes: number; externalBytes: number } | undefined>;
 }
 
 /** A damaged batch the scrubber found in a closed segment (src/acceptor/scrubber.ts). */

@@ -195,6 +195,24 @@ export function registerScrapeTimeMetrics(broker: HttpBrokerView, sampler: Broke
   fromShardStats('highwater_log_cleaner_bytes_cleaned_total', 'Bytes of segments the log cleaner cleaned (Kafka\'s bytes cleaned)', (s) => s.read(CLEANER_BYTES));
   fromShardStats('highwater_shard_duplicate_batches_total', 'Idempotent retries answered with their original offsets', (s) => s.read(DUPLICATE_BATCHES));
 
+  // Each shard thread's own V8 heap (the main thread's is prom-client's highwater_nodejs_heap_*):
+  // asked of the thread at scrape time, so a busy shard answers between two of its turns.
+  const shardHeap: Gauge<'shard' | 'kind'> = track('highwater_shard_heap_bytes', new Gauge({
+    name: 'highwater_shard_heap_bytes', help: 'V8 heap of each shard thread: total (reserved by the heap), used, external (off-heap memory V8 accounts for, e.g. Buffers)', labelNames: ['shard', 'kind'], registers,
+    async collect() {
+      shardHeap.reset();
+      const ask = broker.shards.heapStatistics?.bind(broker.shards);
+      if (!ask) return;
+      const all = await Promise.all(Array.from({ length: broker.shards.size }, (_, shard) => ask(shard)));
+      all.forEach((h, shard) => {
+        if (!h) return;
+        shardHeap.set({ shard: String(shard), kind: 'total' }, h.totalBytes);
+        shardHeap.set({ shard: String(shard), kind: 'used' }, h.usedBytes);
+        shardHeap.set({ shard: String(shard), kind: 'external' }, h.externalBytes);
+      });
+    },
+  }));
+
   // Group-commit sync durations as a histogram (a never-reset maximum said little after the first
   // slow disk moment). The shard counts into cumulative buckets in its stats buffer; prom-client
   // has no histogram fed from counts kept elsewhere, so this family is handed to the registry as

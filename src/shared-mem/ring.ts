@@ -15,10 +15,12 @@ export {
 /** A request ring's size when the caller names none (the broker's comes from --ring-bytes). */
 export const DEFAULT_REQUEST_RING_BYTES = 8 * 1024 * 1024;
 /**
- * Every shard's completion ring. Completions are small and the acceptor drains them continuously,
- * so one size serves every configuration; the shard waits for space in the rare case it fills.
+ * Every shard's completion ring. Completions are small (~50 bytes: 1 MiB holds ~20,000) and the
+ * acceptor drains them continuously, so one size serves every configuration; the shard waits for
+ * space in the rare case it fills. Every byte of a ring becomes resident once it has wrapped, so
+ * it is no bigger than that (8 MiB before: docs/notes/memory.md).
  */
-export const COMPLETION_RING_BYTES = 8 * 1024 * 1024;
+export const COMPLETION_RING_BYTES = 1024 * 1024;
 
 /** What the acceptor posts to a shard worker at start-up; both fields survive postMessage. */
 export interface ShardRingBuffers {

@@ -150,6 +150,14 @@ describe('metrics over a produce/consume run', () => {
     // prom-client's process and Node.js defaults, under the highwater_ prefix.
     expect(end.has('highwater_process_resident_memory_bytes')).toBe(true);
     expect(end.has('highwater_nodejs_eventloop_lag_p99_seconds')).toBe(true);
+    // Each shard thread's own V8 heap, asked of that thread at scrape time (docs/notes/memory.md).
+    for (let shard = 0; shard < tb.broker.shards.size; shard++) {
+      const used = valueOf(end, 'highwater_shard_heap_bytes', { shard: String(shard), kind: 'used' });
+      const total = valueOf(end, 'highwater_shard_heap_bytes', { shard: String(shard), kind: 'total' });
+      expect(used).toBeGreaterThan(0);
+      expect(total).toBeGreaterThanOrEqual(used!);
+      expect(valueOf(end, 'highwater_shard_heap_bytes', { shard: String(shard), kind: 'external' })).toBeGreaterThanOrEqual(0);
+    }
   });
 
   test('/healthz, /readyz, unknown paths and methods', async () => {
