@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../src/protocol/errors.ts';
 import { NO_OFFSET } from '../../../src/shared-mem/shard-messages.ts';
 import { PARTITION_STATE_ONLINE, PARTITION_STATE_UNUSED } from '../../../src/shared-mem/watermarks.ts';
+import { creationSyncsIdle, creationSyncsPending } from '../../../src/wal/creation-syncs.ts';
 import { START_WALL_MS, batch, shardHarness, type ShardHarness } from './shard-fixture.ts';
 
 let h: ShardHarness;
@@ -66,6 +67,20 @@ describe('ShardCore control', () => {
     expect(h.reader.highWatermark(0)).toBe(12n);
     expect(h.reader.segmentEpoch(0)).toBeGreaterThan(epoch);
     expect(h.core.nextWaitMs()).toBe(1_000);
+  });
+
+  it('answers the opens of new partitions at once, and commits an append to one under fsync=always only once its files are synced', async () => {
+    h = shardHarness({ fsync: { kind: 'always' } });
+    await creationSyncsIdle();
+    for (let slot = 0; slot < 12; slot++) expect(h.open(slot).errorCode).toBe(ErrorCode.NONE);
+    // Every open is answered; the new partitions' directory and checkpoint syncs run off this loop.
+    expect(creationSyncsPending()).toBeGreaterThan(0);
+    expect(h.logs.get(11)!.creationPending).toBe(true);
+    const [c] = await h.drain([{ slot: 11, records: batch({ count: 2 }) }]);
+    expect(c).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 0n });
+    expect(h.logs.get(11)!.creationPending).toBe(false);
+    expect(h.reader.highWatermark(11)).toBe(2n);
+    await creationSyncsIdle();
   });
 
   it('stops on shutdown', () => {
