@@ -158,14 +158,15 @@ export type ClientQuotaService = Pick<ClientQuotas, 'record' | 'unrecord' | 'has
 /** The fetch session cache, as Fetch uses it. */
 export type FetchSessionService = Pick<FetchSessionCache, 'newContext' | 'createSession' | 'selectIncremental'>;
 
-interface PartitionCounter {
-  inc(labels: { topic: string; partition: string }, value: number): void;
+/** One topic's appended bytes and records, counted per partition (BrokerMetrics.producedTo). */
+export interface ProducedCounter {
+  add(partition: number, bytes: number, records: number): void;
 }
 
 /** The counters handlers bump: once per partition result, never per record. */
 export interface HandlerMetrics {
-  readonly bytesIn: PartitionCounter;
-  readonly recordsIn: PartitionCounter;
+  /** The counter of a topic's appends: looked up once per topic of a request, bumped per partition result. */
+  producedTo(topic: string): ProducedCounter;
   fetchServed(topic: string, partition: number, records: Buffer): void;
 }
 

@@ -49,7 +49,19 @@ export interface ShardCoreOptions {
    * thread; cleanSegments on this thread when a test gives none).
    */
   cleaner?: { enabled: boolean; backoffMs: number; run?: (job: Omit<CleanJob, 'throttle'>) => Promise<CleanerRun> };
+  /**
+   * Milliseconds of partition opens per loop turn (OPEN_BUDGET_MS unless a test says otherwise):
+   * past it, opens wait in a queue and run a slice per turn, between drains (shard.ts).
+   */
+  openBudgetMs?: number;
 }
+
+/**
+ * Opening a new partition costs ~2-3 ms of synchronous file creation on this class of machine
+ * (mkdir and four creates, ~0.5-0.8 ms each; docs/notes/produce-path.md): a 1,000-partition
+ * CreateTopics would hold the shard for seconds. Opens beyond this much per loop turn wait.
+ */
+export const OPEN_BUDGET_MS = 8;
 
 export interface ControlOutcome {
   errorCode: number;

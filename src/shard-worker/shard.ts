@@ -21,7 +21,7 @@ import { batchIdentity, closeOwned, ownPartition, type OwnedPartition } from './
 import { applyTierAction, applyTieredRetention, deleteRecordsTiered, globalLogStartOffset, loadRemoteRecord, tierStatus } from './tiering.ts';
 import { MAX_PARKED_BYTES, ParkedAppends, type ParkedAppend, type PoolWork } from './parked-appends.ts';
 import {
-  BATCH_ERROR_CODES, DONE, PARTITION_LEADER_EPOCH, failedAppend, recompressToTarget, refused, type ControlOutcome, type ShardCoreOptions,
+  BATCH_ERROR_CODES, DONE, OPEN_BUDGET_MS, PARTITION_LEADER_EPOCH, failedAppend, recompressToTarget, refused, type ControlOutcome, type ShardCoreOptions,
 } from './shard-options.ts';
 
 export { PARTITION_LEADER_EPOCH, systemClock, type ShardClock, type ShardCoreOptions } from './shard-options.ts';
@@ -52,6 +52,16 @@ export class ShardCore {
   #lastIntervalSync: number;
   #lastRetentionCheck: number;
   #lastCleanerCheck: number;
+  /**
+   * Opens waiting for their turn, by slot in arrival order (issue 18 goal 3): once a loop turn has
+   * spent openBudgetMs opening partitions, further opens queue here and housekeeping() runs a
+   * slice of them per turn, so a 1,000-partition CreateTopics does not hold the shard's other
+   * partitions for seconds. Opens are independent of each other; anything else addressed to a
+   * queued slot (an append, a control request) first runs that slot's open, out of turn.
+   */
+  readonly #queuedOpens = new Map<number, { requestId: number; request: Extract<ControlRequest, { op: 'open' }> }>();
+  /** Milliseconds spent opening partitions since the last housekeeping() began. */
+  #openSpentMs = 0;
   /** Cleaner runs that finished, waiting for applyCleaned() between drains. */
   readonly #cleaned: { owned: OwnedPartition; log: PartitionLog; run: CleanerRun | null; sizes: Map<bigint, number>; error?: unknown }[] = [];
 
@@ -71,6 +81,7 @@ export class ShardCore {
   get pendingCompletions(): number { return this.#completions.length; }
 
   append(requestId: number, slot: number, flags: number, records: Buffer): void {
+    if (this.#queuedOpens.has(slot)) this.#runQueuedOpen(slot);
     const owned = this.#partitions.get(slot);
     if (!owned) {
       this.#fail(requestId, ErrorCode.NOT_LEADER_OR_FOLLOWER, 'partition is not open on this shard');
@@ -343,6 +354,13 @@ export class ShardCore {
   }
 
   control(requestId: number, request: ControlRequest): void {
+    // A request for a slot whose open is queued sees that partition opened, as it would have.
+    if ('slot' in request && this.#queuedOpens.has(request.slot)) this.#runQueuedOpen(request.slot);
+    if (request.op === 'open' && (this.#queuedOpens.size > 0 || this.#openSpentMs >= (this.#o.openBudgetMs ?? OPEN_BUDGET_MS))) {
+      this.#queuedOpens.set(request.slot, { requestId, request });
+      return;
+    }
+    if (request.op === 'shutdown') this.#failQueuedOpens();
     if (request.op === 'write-marker') {
       try {
         this.#writeMarker(requestId, request.slot, request);
@@ -353,8 +371,13 @@ export class ShardCore {
       }
       return;
     }
+    this.#runControlNow(requestId, request);
+  }
+
+  #runControlNow(requestId: number, request: ControlRequest): void {
     // Control requests see (and may close or reopen) logs: nothing may be left staged under them.
     this.writeStaged();
+    const began = request.op === 'open' ? performance.now() : 0;
     let outcome: ControlOutcome;
     try {
       outcome = this.#runControl(request);
@@ -362,11 +385,41 @@ export class ShardCore {
       this.#log.error({ err, op: request.op }, 'control request failed');
       outcome = { errorCode: errorCodeFor(err), offset: NO_OFFSET, body: { error: errorMessageFor(err) } };
     }
+    if (request.op === 'open') this.#openSpentMs += performance.now() - began;
     this.#completions.push(encodeControlCompletion({ requestId, ...outcome }));
+  }
+
+  #runQueuedOpen(slot: number): void {
+    const queued = this.#queuedOpens.get(slot)!;
+    this.#queuedOpens.delete(slot);
+    this.#runControlNow(queued.requestId, queued.request);
+  }
+
+  /** Opens waiting for their turn (the next commit sends what they complete). */
+  get queuedOpens(): number { return this.#queuedOpens.size; }
+
+  /** One slice of the queued opens: at least one, then more while the turn's budget lasts. */
+  #runOpenSlice(): void {
+    const budget = this.#o.openBudgetMs ?? OPEN_BUDGET_MS;
+    const began = performance.now();
+    for (const slot of this.#queuedOpens.keys()) {
+      this.#runQueuedOpen(slot);
+      if (performance.now() - began >= budget) break;
+    }
+  }
+
+  /** A stopping shard opens nothing more: the opens still queued are answered as not served here. */
+  #failQueuedOpens(): void {
+    for (const { requestId } of this.#queuedOpens.values()) this.#failControl(requestId, ErrorCode.NOT_LEADER_OR_FOLLOWER, 'shard is stopping');
+    this.#queuedOpens.clear();
   }
 
   /** Runs the interval fsync and the retention check when they are due. */
   async housekeeping(): Promise<void> {
+    // A new turn's budget for opens; a slice of the queued ones runs now (their completions go
+    // with the next commit, which the worker runs on its next turn: nextWaitMs is 1 meanwhile).
+    this.#openSpentMs = 0;
+    if (this.#queuedOpens.size > 0) this.#runOpenSlice();
     const now = this.#o.clock.monotonicMs();
     const fsync = this.#o.fsync;
     if (fsync.kind === 'interval' && now - this.#lastIntervalSync >= fsync.intervalMs) {
@@ -479,6 +532,7 @@ export class ShardCore {
 
   /** How long the shard may sleep on an empty ring before housekeeping is due. */
   nextWaitMs(): number {
+    if (this.#queuedOpens.size > 0 || this.#completions.length > 0) return 1;
     const now = this.#o.clock.monotonicMs();
     const waits = [this.#o.retentionCheckMs - (now - this.#lastRetentionCheck)];
     if (this.#o.cleaner?.enabled) waits.push(this.#o.cleaner.backoffMs - (now - this.#lastCleanerCheck));

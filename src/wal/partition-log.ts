@@ -5,7 +5,7 @@
 // may use this class.
 import { forgetOpenLog, touchOpenLog } from './open-logs.ts';
 import { appendFileSync, closeSync, fdatasync, fdatasyncSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Logger } from 'pino';
 import { computeBatchCrc } from '../protocol/record-batch.ts';
@@ -16,7 +16,8 @@ import { applyRetention, deleteRecordsBefore, type RetentionResult } from '../se
 import { SegmentSet } from '../segments/segment-set.ts';
 import type { CleanedGroup } from '../segments/cleaner.ts';
 import { discardCleaned, swapCleanedGroups } from './cleaner-swap.ts';
-import { CheckpointFile, writeCleanShutdown, type RecoveryCheckpoint } from './checkpoint.ts';
+import { CHECKPOINT_FILE, CheckpointFile, syncDirectory, syncFileSync, writeCleanShutdown, type RecoveryCheckpoint } from './checkpoint.ts';
+import { expediteCreationSyncs, queueCreationSync } from './creation-syncs.ts';
 import { RecoveryPoint } from './recovery-point.ts';
 import { recoverSegments } from './recovery.ts';
 import { writeFramesAt } from './write-frames.ts';
@@ -78,16 +79,88 @@ export class PartitionLog {
   /** Opens (creating or recovering) the log of one partition. */
   static open(options: PartitionLogOptions): PartitionLog {
     const partitionDir = join(options.dir, partitionDirName(options.topic, options.partition));
-    mkdirSync(partitionDir, { recursive: true });
+    const firstMade = mkdirSync(partitionDir, { recursive: true });
     const checkpointFile = new CheckpointFile(partitionDir);
     const recovered = recoverSegments(partitionDir, checkpointFile.loaded, options.config.indexIntervalBytes, options.logger);
     const segments = new SegmentSet(partitionDir, recovered.segments, recovered.logStartOffset, options.config, options.logger);
     const log = new PartitionLog(options, segments, checkpointFile);
-    log.recoveryPoint.record(log.activeEnd());
+    if (recovered.created) {
+      // A new partition: its entries (and its directory's, in the parent) are made durable off
+      // this thread's loop, a few at a time (creation-syncs.ts), so creating a thousand partitions
+      // does not hold the shard's other partitions for a thousand synchronous fsyncs. Until they
+      // are done, a sync of this log (the group commit's syncAsync) also waits for them, so nothing
+      // appended here is acknowledged under fsync=always before the files it lives in are durable.
+      log.recoveryPoint.record(log.activeEnd(), false);
+      log.syncCreationInBackground(partitionDir, firstMade);
+    } else {
+      log.recoveryPoint.record(log.activeEnd());
+    }
     // Counted among the logs holding descriptors; over the thread's bound an idle one lets go,
     // so opening every partition at start-up never holds every partition's files (open-logs.ts).
     touchOpenLog(log);
     return log;
+  }
+
+  /**
+   * The creation syncs of a new log: `partitionDir` (the segment files and the checkpoint), the
+   * checkpoint's bytes, the data directory (the partition directory's entry), and the parent of
+   * every other directory mkdir made (up from `partitionDir` to `firstMade`).
+   */
+  private syncCreationInBackground(partitionDir: string, firstMade: string | undefined): void {
+    const directories = [partitionDir, dirname(partitionDir)];
+    for (let made = dirname(partitionDir); firstMade !== undefined && made.length >= firstMade.length && dirname(made) !== made; made = dirname(made)) {
+      directories.push(dirname(made));
+    }
+    const files = [join(partitionDir, CHECKPOINT_FILE)];
+    this.creation = { directories, files, done: false };
+    const creation = this.creation;
+    this.creationSynced = Promise.all([
+      ...directories.map((d) => queueCreationSync('directory', d)),
+      ...files.map((f) => queueCreationSync('file', f)),
+    ]).then(() => {
+      creation.done = true;
+    }, (err: unknown) => {
+      creation.error = err as Error;
+      if (!this.closed) this.logger.error({ err }, 'syncing a new partition log\'s files failed; its next commit reports it');
+    });
+  }
+
+  /** A new log's creation syncs (syncCreationInBackground); null once they are done or for an opened log. */
+  private creation: { directories: string[]; files: string[]; done: boolean; error?: Error } | null = null;
+  /** Settles (never rejects) when the creation syncs are done or failed. */
+  private creationSynced: Promise<void> = Promise.resolve();
+
+  /** True while a new log's files may not be durable yet (the creation syncs run or failed). */
+  get creationPending(): boolean {
+    return this.creation !== null && !this.creation.done;
+  }
+
+  /** The creation syncs, done here and now if they have not finished (sync, close). */
+  private syncCreationNow(): void {
+    const creation = this.creation;
+    if (creation === null || creation.done) return;
+    for (const file of creation.files) syncFileSync(file);
+    for (const dir of creation.directories) syncDirectory(dir);
+    creation.done = true;
+    this.creation = null;
+  }
+
+  /** A commit waits for this log's creation syncs: they go before other new partitions'. */
+  private expediteCreation(): void {
+    const creation = this.creation!;
+    expediteCreationSyncs([
+      ...creation.directories.map((path) => ({ kind: 'directory' as const, path })),
+      ...creation.files.map((path) => ({ kind: 'file' as const, path })),
+    ]);
+  }
+
+  /** Waits for the creation syncs; a failed one is retried here, where the failure reaches the caller. */
+  private async awaitCreation(): Promise<void> {
+    await this.creationSynced;
+    const creation = this.creation;
+    if (creation === null) return;
+    if (creation.error !== undefined) this.syncCreationNow();
+    this.creation = null;
   }
 
   /**
@@ -270,6 +343,7 @@ export class PartitionLog {
     if (!this.dirty) return;
     const active = this.segments.active;
     const point = this.activeEnd();
+    this.syncCreationNow();
     this.recoveryPoint.syncRolledNow();
     active.flushIndexes();
     fdatasyncSync(active.logDescriptor);
@@ -289,11 +363,14 @@ export class PartitionLog {
     const fd = active.retainDescriptor();
     try {
       // Batches written before a roll in this same commit live in the rolled segment.
-      await Promise.all([this.recoveryPoint.rolledSyncs, fdatasyncAsync(fd)]);
+      if (this.creationPending) this.expediteCreation();
+      await Promise.all([this.recoveryPoint.rolledSyncs, fdatasyncAsync(fd), this.creationSynced]);
     } finally {
       active.releaseDescriptor();
     }
     if (this.closed) return;
+    // A new log's files: durable before anything written to them is acknowledged.
+    if (this.creation !== null) await this.awaitCreation();
     // A background sync that failed is retried here, where a failure reaches the caller.
     if (this.recoveryPoint.anyStillPending(rolledBefore)) this.recoveryPoint.syncRolledNow();
     // Appends that landed while the sync ran may not be covered by it.
@@ -501,6 +578,7 @@ export class PartitionLog {
       const active = this.segments.active;
       active.appendFinalTimeIndexEntry();
       active.flushIndexes();
+      this.syncCreationNow();
       this.recoveryPoint.syncRolledNow();
       fdatasyncSync(active.logDescriptor);
       this.syncTxnIndexes();

@@ -105,10 +105,13 @@ export class RecoveryPoint {
     this.file.write(this.point, true);
   }
 
-  /** Records `point` durably, whether or not it is ahead (open after recovery, clean close). */
-  record(point: RecoveryCheckpoint): void {
+  /**
+   * Records `point` durably, whether or not it is ahead (open after recovery, clean close); a new
+   * log's first point is written with `durable` false and synced with its other files.
+   */
+  record(point: RecoveryCheckpoint, durable = true): void {
     this.point = point;
-    this.file.write(point, true);
+    this.file.write(point, durable);
   }
 
   /** Closes the checkpoint file's descriptor until the next write (an idle partition). */

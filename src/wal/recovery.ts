@@ -26,6 +26,11 @@ export interface RecoveredSegments {
   segments: Segment[];
   /** The checkpoint's log start offset, within [first base, log end offset]. */
   logStartOffset: bigint;
+  /**
+   * True when the directory held no segment and a first one was created: its entries are not
+   * synced here; the caller makes them durable (PartitionLog.open, off the shard's loop).
+   */
+  created: boolean;
 }
 
 /**
@@ -51,6 +56,7 @@ export function validateSegment(logPath: string, baseOffset: bigint, allowGaps =
  * empty directory. `checkpoint` is the recovery point the log last recorded: segments before its
  * segment were synced before it moved past them and are not scanned; it also carries the log
  * start offset. Removes the clean-shutdown marker, durably, so a crash from here on is unclean.
+ * A first segment created in an empty directory is not synced here (see RecoveredSegments.created).
  */
 export function recoverSegments(partitionDir: string, checkpoint: RecoveryCheckpoint | null, indexIntervalBytes: number, logger: Logger): RecoveredSegments {
   // A cleaner swap the stop interrupted is finished or discarded before anything is listed.
@@ -63,9 +69,9 @@ export function recoverSegments(partitionDir: string, checkpoint: RecoveryCheckp
   if (bases.length > 1 && !cleanStop) bases = recoverRolledSegments(partitionDir, bases, checkpoint, logger);
 
   const segments: Segment[] = [];
-  if (bases.length === 0) {
+  const created = bases.length === 0;
+  if (created) {
     segments.push(Segment.create(partitionDir, checkpoint?.logStartOffset ?? 0n, BigInt(Date.now())));
-    syncDirectory(partitionDir);
   } else {
     for (let i = 0; i < bases.length - 1; i++) {
       const { segment, indexesRebuilt } = Segment.openRolled(partitionDir, bases[i], bases[i + 1], indexIntervalBytes);
@@ -81,7 +87,7 @@ export function recoverSegments(partitionDir: string, checkpoint: RecoveryCheckp
   let logStartOffset = checkpoint?.logStartOffset ?? firstBase;
   if (logStartOffset < firstBase) logStartOffset = firstBase;
   if (logStartOffset > lastEnd) logStartOffset = lastEnd;
-  return { segments, logStartOffset };
+  return { segments, logStartOffset, created };
 }
 
 /** The last segment, reopened as active: from the clean marker's figures, else validated and cut. */

@@ -242,8 +242,7 @@ export function fakeServices(options: { shards?: number; nodeId?: number; port?:
     coordinator: groups,
     config: loadConfig({}, {}),
     metrics: {
-      bytesIn: { inc: (_labels, value) => { services.counted.bytesIn += value; } },
-      recordsIn: { inc: (_labels, value) => { services.counted.recordsIn += value; } },
+      producedTo: () => ({ add: (_partition, bytes, records) => { services.counted.bytesIn += bytes; services.counted.recordsIn += records; } }),
       fetchServed: (topic, partition, records) => { services.counted.fetchServed.push({ topic, partition, bytes: records.length }); },
     },
     log: pino({ level: 'silent' }),

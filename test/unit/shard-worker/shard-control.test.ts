@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../src/protocol/errors.ts';
 import { NO_OFFSET } from '../../../src/shared-mem/shard-messages.ts';
 import { PARTITION_STATE_ONLINE, PARTITION_STATE_UNUSED } from '../../../src/shared-mem/watermarks.ts';
+import { creationSyncsIdle, creationSyncsPending } from '../../../src/wal/creation-syncs.ts';
 import { START_WALL_MS, batch, shardHarness, type ShardHarness } from './shard-fixture.ts';
 
 let h: ShardHarness;
@@ -66,6 +67,51 @@ describe('ShardCore control', () => {
     expect(h.reader.highWatermark(0)).toBe(12n);
     expect(h.reader.segmentEpoch(0)).toBeGreaterThan(epoch);
     expect(h.core.nextWaitMs()).toBe(1_000);
+  });
+
+  it('answers the opens of new partitions at once, and commits an append to one under fsync=always only once its files are synced', async () => {
+    h = shardHarness({ fsync: { kind: 'always' } });
+    await creationSyncsIdle();
+    for (let slot = 0; slot < 12; slot++) expect(h.open(slot).errorCode).toBe(ErrorCode.NONE);
+    // Every open is answered; the new partitions' directory and checkpoint syncs run off this loop.
+    expect(creationSyncsPending()).toBeGreaterThan(0);
+    expect(h.logs.get(11)!.creationPending).toBe(true);
+    const [c] = await h.drain([{ slot: 11, records: batch({ count: 2 }) }]);
+    expect(c).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 0n });
+    expect(h.logs.get(11)!.creationPending).toBe(false);
+    expect(h.reader.highWatermark(11)).toBe(2n);
+    await creationSyncsIdle();
+  });
+
+  it('past the turn\'s open budget queues opens, runs a slice per housekeeping, and opens a queued slot at once when it is addressed', async () => {
+    h = shardHarness({ openBudgetMs: 0 });
+    // With no budget every open queues (a real shard spends OPEN_BUDGET_MS first).
+    for (let slot = 0; slot < 6; slot++) h.core.control(100 + slot, { op: 'open', slot, topic: 'orders', partition: slot, dir: '', config: {} });
+    expect(h.core.queuedOpens).toBe(6);
+    expect(h.core.nextWaitMs()).toBe(1);
+    h.core.commit();
+    expect(h.sent).toEqual([]);
+    // An append to a queued slot opens it first, in the same drain.
+    const [appended] = await h.drain([{ slot: 4, records: batch({ count: 3 }) }]);
+    expect(appended).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 0n });
+    expect(h.sent.map((c) => c.requestId)).toEqual([104, expect.any(Number)]);
+    expect(h.core.queuedOpens).toBe(5);
+    // So does a control request for one.
+    expect(h.control({ op: 'delete-records', slot: 2, offset: 0n })).toMatchObject({ errorCode: ErrorCode.NONE });
+    expect(h.sent.some((c) => c.requestId === 102 && c.errorCode === ErrorCode.NONE)).toBe(true);
+    // The rest open one housekeeping slice at a time (at least one per slice), answered at the next commit.
+    while (h.core.queuedOpens > 0) {
+      await h.core.housekeeping();
+      h.core.commit();
+    }
+    expect(h.sent.filter((c) => c.requestId >= 100 && c.requestId < 106).map((c) => c.requestId).sort()).toEqual([100, 101, 102, 103, 104, 105]);
+    for (let slot = 0; slot < 6; slot++) expect(h.reader.state(slot)).toBe(PARTITION_STATE_ONLINE);
+    expect(h.reader.highWatermark(4)).toBe(3n);
+    // A shutdown answers what is still queued rather than leaving it waiting.
+    h.core.control(200, { op: 'open', slot: 7, topic: 'orders', partition: 7, dir: '', config: {} });
+    expect(h.control({ op: 'shutdown' }).errorCode).toBe(ErrorCode.NONE);
+    expect(h.sent.find((c) => c.requestId === 200)).toMatchObject({ errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER });
+    await creationSyncsIdle();
   });
 
   it('stops on shutdown', () => {

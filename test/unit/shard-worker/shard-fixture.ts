@@ -64,7 +64,7 @@ export interface ShardHarness {
   cleanup(): void;
 }
 
-export function shardHarness(options: { fsync?: FsyncPolicy; retentionCheckMs?: number; validateCompressed?: CompressedValidator; recompress?: Recompressor; cleaner?: ShardCoreOptions['cleaner'] } = {}): ShardHarness {
+export function shardHarness(options: { fsync?: FsyncPolicy; retentionCheckMs?: number; validateCompressed?: CompressedValidator; recompress?: Recompressor; cleaner?: ShardCoreOptions['cleaner']; openBudgetMs?: number } = {}): ShardHarness {
   const { dir, cleanup } = tempDir();
   const reader = WatermarkReader.create(16);
   const clock = new FakeClock();
@@ -93,6 +93,8 @@ export function shardHarness(options: { fsync?: FsyncPolicy; retentionCheckMs?: 
       validateCompressed: options.validateCompressed,
       recompress: options.recompress,
       cleaner: options.cleaner,
+      // open() answers in the same turn unless a test asks for the queue of opens (shard-control.test.ts).
+      openBudgetMs: options.openBudgetMs ?? Infinity,
       sendCompletion: (message) => {
         const c = decodeCompletion(message) as Completion;
         sent.push(c);
