@@ -6,7 +6,7 @@
 // batch headers and reads a header only for an offset below the HWM: never past it.
 // A reader caches open files: when its partition is deleted (topic deletion), close it and make a
 // new one for a recreated partition, or it may go on serving the deleted files' bytes.
-import { readFile } from 'node:fs/promises';
+import { readFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ErrorCodeName } from '../protocol/errors.ts';
 import { readPartitionLeaderEpoch, readRecordCount } from '../protocol/record-batch.ts';
@@ -16,12 +16,17 @@ import {
   ATTRIBUTE_COMPRESSION_MASK,
   ATTRIBUTE_TIMESTAMP_TYPE_LOG_APPEND_TIME,
   BATCH_ATTRIBUTES,
+  BATCH_BASE_OFFSET,
   BATCH_BASE_TIMESTAMP,
   BATCH_HEADER_BYTES,
+  BATCH_MAGIC,
+  BATCH_MAGIC_V2,
   floorIndex,
   partitionDirName,
 } from './layout.ts';
 import { HeaderWalk, SegmentScanner, type WalkEnd } from './segment-scanner.ts';
+import { FileRange } from './file-range.ts';
+import type { OffsetIndexEntries } from './offset-index.ts';
 import { SegmentGoneError, SegmentListing } from './segment-listing.ts';
 import { decodeAbortedTxns, type AbortedTxn } from './txn-index.ts';
 import { segmentPaths } from './layout.ts';
@@ -37,6 +42,17 @@ export type ReadResult =
   | {
       /** Whole batches; empty when fetchOffset is the high watermark. */
       records: Buffer;
+      /** baseOffset of the first batch returned (<= fetchOffset), or fetchOffset when empty. */
+      firstOffset: bigint;
+      /** The offset after the last batch returned: where a sequential consumer fetches next. */
+      nextOffset: bigint;
+    }
+  | { error: ReadError };
+
+/** A read for sendfile: whole batches as a range of one segment file, or as a Buffer where a range would cost more. */
+export type RangeReadResult =
+  | {
+      records: Buffer | FileRange;
       /** baseOffset of the first batch returned (<= fetchOffset), or fetchOffset when empty. */
       firstOffset: bigint;
       /** The offset after the last batch returned: where a sequential consumer fetches next. */
@@ -103,6 +119,9 @@ interface Cursor {
   position: number;
 }
 
+/** Bytes of a batch header a range end is checked with: baseOffset, length, epoch, magic. */
+const RANGE_END_CHECK_BYTES = BATCH_MAGIC + 1;
+
 /** A cached cursor no longer points at its batch (the partition was recreated): forget cursors. */
 class StaleCursorError extends Error {}
 
@@ -122,6 +141,8 @@ export class PartitionReader {
    * marker that moves the HWM when it is published, so at the same HWM no new one can be due.
    */
   private activeAbortedTxns: { base: bigint; highWatermark: bigint; entries: AbortedTxn[] } | null = null;
+  /** Sizes of rolled segments' .log files (they no longer change), by base; emptied by every listing. */
+  private readonly rolledSizes = new Map<bigint, number>();
   /** Twice what the last fetch returned, within [MIN, MAX]_FIRST_READ_BYTES. */
   private firstReadBytes = 64 * 1024;
   private closed = false;
@@ -137,6 +158,7 @@ export class PartitionReader {
       onListed: (bases) => {
         for (const [key, cursor] of this.cursors) if (!bases.has(cursor.segmentBase)) this.cursors.delete(key);
         this.rolledAbortedTxns.clear();
+        this.rolledSizes.clear();
         this.activeAbortedTxns = null;
         this.dropReadAhead();
       },
@@ -166,6 +188,101 @@ export class PartitionReader {
       forgetReadAhead(ahead);
     }
     return this.readAndAhead(fetchOffset, maxBytes, visible);
+  }
+
+  /**
+   * What read() returns, but as a range of one segment file where that costs no read of the
+   * batches themselves (the connection sends it with sendfile): the range starts at the batch
+   * holding `fetchOffset` (found as read() finds it) and ends at a batch start known without
+   * reading the data between: the offset index's last entry within `maxBytes` below the
+   * visibility limit (its batch header is read to check it), or the end of a rolled segment
+   * wholly below the limit. A range never spans two segments (Kafka's reads do not either), and
+   * ends at a batch boundary, where Kafka sends a partial last batch. Where no such end exists
+   * (the tail past the last index entry, a first batch larger than `maxBytes`) it reads as read()
+   * does and returns a Buffer.
+   */
+  readFileRange(fetchOffset: bigint, maxBytes: number, visible: PartitionVisibility): Promise<RangeReadResult> {
+    if (this.closed) return Promise.reject(this.closedError());
+    if (fetchOffset < visible.logStartOffset || fetchOffset > visible.highWatermark) return Promise.resolve({ error: 'OFFSET_OUT_OF_RANGE' });
+    if (fetchOffset === visible.highWatermark) return Promise.resolve({ records: Buffer.alloc(0), firstOffset: fetchOffset, nextOffset: fetchOffset });
+    // A read-ahead made for the Buffer path is of no use to a range.
+    this.dropReadAhead();
+    return this.retrying(visible, this.readRangeListed, fetchOffset, maxBytes);
+  }
+
+  private async readRangeListed(fetchOffset: bigint, maxBytes: number, visible: PartitionVisibility): Promise<RangeReadResult> {
+    const bases = this.files.bases;
+    if (bases.length === 0 || fetchOffset < bases[0]) return { error: 'OFFSET_OUT_OF_RANGE' };
+    const limit = visible.highWatermark;
+    const located = await this.locate(fetchOffset, limit);
+    const segmentBase = located.segmentBase;
+    const start = located.position;
+    const i = this.files.bases.indexOf(segmentBase);
+    const nextBase = i >= 0 && i + 1 < this.files.bases.length ? this.files.bases[i + 1]! : null;
+    const lease = await this.files.lease(segmentBase);
+    let range: FileRange | null = null;
+    try {
+      const reach = start + maxBytes;
+      // A rolled segment whose successor starts at or below the limit is visible to its end.
+      if (nextBase !== null && nextBase <= limit) {
+        let size = this.rolledSizes.get(segmentBase);
+        if (size === undefined) {
+          size = (await lease.handle.stat()).size;
+          if (this.files.bases.includes(segmentBase)) this.rolledSizes.set(segmentBase, size);
+        }
+        if (size > start && size <= reach) {
+          range = new FileRange(lease, start, size - start, Number(nextBase - located.batchBase));
+          this.rememberCursor(nextBase, { segmentBase: nextBase, position: 0 });
+          return { records: range, firstOffset: located.batchBase, nextOffset: nextBase };
+        }
+      }
+      const end = await this.indexedEnd(segmentBase, nextBase === null, start, reach, limit);
+      if (end !== null && (await this.batchStartsAt(lease.handle, end.position, end.offset))) {
+        range = new FileRange(lease, start, end.position - start, Number(end.offset - located.batchBase));
+        this.rememberCursor(end.offset, { segmentBase, position: end.position });
+        return { records: range, firstOffset: located.batchBase, nextOffset: end.offset };
+      }
+    } finally {
+      if (range === null) lease.release();
+    }
+    return this.readBatches(fetchOffset, maxBytes, limit);
+  }
+
+  /**
+   * The last offset index entry of the segment in (start, reach] whose batch starts at or below
+   * `limit` (so every batch before it is below the limit, whole), re-reading a growing index only
+   * when what is cached does not reach that far.
+   */
+  private async indexedEnd(segmentBase: bigint, mayGrow: boolean, start: number, reach: number, limit: bigint): Promise<{ position: number; offset: bigint } | null> {
+    let index = this.files.offsetIndexes.peek(segmentBase);
+    const reachesFar = (entries: OffsetIndexEntries | undefined): boolean =>
+      entries !== undefined && entries.count > 0 && entries.positionAt(entries.count - 1) >= reach;
+    if (!reachesFar(index) && (mayGrow || index === undefined)) index = await this.files.offsetIndexes.load(segmentBase, mayGrow);
+    if (index === undefined) return null;
+    let lo = 0;
+    let hi = index.count - 1;
+    let k = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (index.positionAt(mid) <= reach) {
+        k = mid;
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    for (; k >= 0 && index.positionAt(k) > start; k--) {
+      const offset = segmentBase + BigInt(index.relativeOffsetAt(k));
+      if (offset <= limit) return { position: index.positionAt(k), offset };
+    }
+    return null;
+  }
+
+  /** Whether the batch at `position` carries `offset` (the index entry is what it says). */
+  private async batchStartsAt(handle: Pick<FileHandle, 'read'>, position: number, offset: bigint): Promise<boolean> {
+    const header = Buffer.allocUnsafe(RANGE_END_CHECK_BYTES);
+    const { bytesRead } = await handle.read(header, 0, RANGE_END_CHECK_BYTES, position);
+    return bytesRead === RANGE_END_CHECK_BYTES && header.readBigInt64BE(BATCH_BASE_OFFSET) === offset && header.readInt8(BATCH_MAGIC) === BATCH_MAGIC_V2;
   }
 
   /** The bound on bytes read ahead by every reader of this thread (0 turns read-ahead off). */
