@@ -518,6 +518,7 @@ export class Connection implements ConnectionInfo {
     try {
       if (sender === null) throw new Error('a file range on a connection without the sendfile path');
       this.#fileJob = sender.submit(this.#fd, pieces, this.#onFileJobDone);
+      fileSendCounters.jobs++;
     } catch (err) {
       this.#fileJob = null;
       this.close('could not start writing a fetch response', { error: (err as Error).message });
@@ -530,7 +531,6 @@ export class Connection implements ConnectionInfo {
 
   readonly #onFileJobDone = (errno: number, bytesSent: number): void => {
     this.#fileJob = null;
-    fileSendCounters.jobs++;
     fileSendCounters.bytes += bytesSent;
     this.resume('file-send');
     if (this.#closed) return;

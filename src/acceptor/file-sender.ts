@@ -25,7 +25,7 @@ export const ADDON_PATH = fileURLToPath(new URL('../../native/sendfile/build/sen
 /** ECANCELED on Linux: a job cancelled because its connection closed. */
 export const ECANCELED = 125;
 
-/** Responses written by file jobs on this thread, and their bytes (tests and the bench read them). */
+/** File jobs submitted on this thread, and the bytes the finished ones sent (tests read them). */
 export const fileSendCounters = { jobs: 0, bytes: 0 };
 
 let loaded: { sender: FileSender } | { reason: string } | undefined;

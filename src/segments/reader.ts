@@ -16,11 +16,8 @@ import {
   ATTRIBUTE_COMPRESSION_MASK,
   ATTRIBUTE_TIMESTAMP_TYPE_LOG_APPEND_TIME,
   BATCH_ATTRIBUTES,
-  BATCH_BASE_OFFSET,
   BATCH_BASE_TIMESTAMP,
   BATCH_HEADER_BYTES,
-  BATCH_MAGIC,
-  BATCH_MAGIC_V2,
   floorIndex,
   partitionDirName,
 } from './layout.ts';
@@ -119,8 +116,11 @@ interface Cursor {
   position: number;
 }
 
-/** Bytes of a batch header a range end is checked with: baseOffset, length, epoch, magic. */
-const RANGE_END_CHECK_BYTES = BATCH_MAGIC + 1;
+/**
+ * How much a range's end walk reads at a time: headers only, from an index entry to the end, which
+ * is about index.interval.bytes (Kafka's default 4096) and a batch away.
+ */
+const RANGE_WALK_READ_BYTES = 4096;
 
 /** A cached cursor no longer points at its batch (the partition was recreated): forget cursors. */
 class StaleCursorError extends Error {}
@@ -194,12 +194,13 @@ export class PartitionReader {
    * What read() returns, but as a range of one segment file where that costs no read of the
    * batches themselves (the connection sends it with sendfile): the range starts at the batch
    * holding `fetchOffset` (found as read() finds it) and ends at a batch start known without
-   * reading the data between: the offset index's last entry within `maxBytes` below the
-   * visibility limit (its batch header is read to check it), or the end of a rolled segment
-   * wholly below the limit. A range never spans two segments (Kafka's reads do not either), and
-   * ends at a batch boundary, where Kafka sends a partial last batch. Where no such end exists
-   * (the tail past the last index entry, a first batch larger than `maxBytes`) it reads as read()
-   * does and returns a Buffer.
+   * reading the data between: from the offset index's last entry within `maxBytes` at or below the
+   * visibility limit, the batch headers after it (only they are read) to the last batch that fits,
+   * or the end of a rolled segment wholly below the limit. A range never spans two segments
+   * (Kafka's reads do not either), and ends at a batch boundary, where Kafka sends a partial last
+   * batch. Where the index has no entry past the start within `maxBytes` (a tail of under about
+   * index.interval.bytes, a first batch larger than `maxBytes`) it reads as read() does and returns
+   * a Buffer: those reads are small, or rare.
    */
   readFileRange(fetchOffset: bigint, maxBytes: number, visible: PartitionVisibility): Promise<RangeReadResult> {
     if (this.closed) return Promise.reject(this.closedError());
@@ -236,8 +237,9 @@ export class PartitionReader {
           return { records: range, firstOffset: located.batchBase, nextOffset: nextBase };
         }
       }
-      const end = await this.indexedEnd(segmentBase, nextBase === null, start, reach, limit);
-      if (end !== null && (await this.batchStartsAt(lease.handle, end.position, end.offset))) {
+      const from = await this.indexedEnd(segmentBase, nextBase === null, start, reach, limit);
+      const end = from === null ? null : await this.walkToEnd(lease.handle, from, reach, limit);
+      if (end !== null) {
         range = new FileRange(lease, start, end.position - start, Number(end.offset - located.batchBase));
         this.rememberCursor(end.offset, { segmentBase, position: end.position });
         return { records: range, firstOffset: located.batchBase, nextOffset: end.offset };
@@ -278,11 +280,26 @@ export class PartitionReader {
     return null;
   }
 
-  /** Whether the batch at `position` carries `offset` (the index entry is what it says). */
-  private async batchStartsAt(handle: Pick<FileHandle, 'read'>, position: number, offset: bigint): Promise<boolean> {
-    const header = Buffer.allocUnsafe(RANGE_END_CHECK_BYTES);
-    const { bytesRead } = await handle.read(header, 0, RANGE_END_CHECK_BYTES, position);
-    return bytesRead === RANGE_END_CHECK_BYTES && header.readBigInt64BE(BATCH_BASE_OFFSET) === offset && header.readInt8(BATCH_MAGIC) === BATCH_MAGIC_V2;
+  /**
+   * From a batch start the index gave (`from`), the batch headers (only they are read, in reads of
+   * RANGE_WALK_READ_BYTES) up to the last batch that ends within `reach` below `limit`: where the
+   * range ends. The header at `from` checks the index entry; one that is not a batch there (a stale
+   * or damaged index) gives null, and the caller reads as read() does.
+   */
+  private async walkToEnd(handle: FileHandle, from: { position: number; offset: bigint }, reach: number, limit: bigint): Promise<{ position: number; offset: bigint } | null> {
+    const walk = new HeaderWalk(new SegmentScanner(handle), from.position, from.offset, limit, RANGE_WALK_READ_BYTES);
+    let end = from;
+    try {
+      for (;;) {
+        const header = await walk.next();
+        if (header === 'gap') return null;
+        if (typeof header === 'string') return end; // the limit, or the end of the segment
+        if (header.position + header.size > reach) return end;
+        end = { position: walk.position, offset: walk.expected };
+      }
+    } catch {
+      return null; // not a batch header where the index pointed
+    }
   }
 
   /** The bound on bytes read ahead by every reader of this thread (0 turns read-ahead off). */
