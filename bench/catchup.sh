@@ -12,11 +12,12 @@
 # GC helpers, libuv's pool, shards, the sendfile thread hw-sendfile; Kafka's JVM threads), also per GB.
 # Usage:
 #   KAFKA_DIST_DIR=... bench/catchup.sh --old DIR --new DIR [--records 2000000] [--rounds 3]
-#     [--port-base 23000] [--no-bench-consume]
+#     [--port-base 23000] [--no-bench-consume] [--lock /tmp/highwater-bench.lock]
+# --lock: the starts and fills run outside it; each round (every broker's runs) holds it (flock).
 # Make the old DIR with `git worktree add --detach /tmp/old <commit>` and link node_modules into it.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-old="" new="" records=2000000 rounds=3 port_base=23000 bench_consume=1
+old="" new="" records=2000000 rounds=3 port_base=23000 bench_consume=1 lock=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --old) old="$2"; shift 2 ;;
@@ -25,6 +26,7 @@ while [ $# -gt 0 ]; do
     --rounds) rounds="$2"; shift 2 ;;
     --port-base) port_base="$2"; shift 2 ;;
     --no-bench-consume) bench_consume=0; shift ;;
+    --lock) lock="$2"; shift 2 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -84,6 +86,7 @@ declare -A perf=() bench=()
 order=(old new kafka)
 echo "round | broker | perf-test fetch.MB.sec | perf-test MB.sec (with the group join) | broker cores | bench consume MB/s"
 for round in $(seq "$rounds"); do
+  if [ -n "$lock" ]; then exec {lockfd}>"$lock"; flock "$lockfd"; fi
   for b in "${order[@]}"; do
     python3 "$here/thread-cpu.py" snap "$(pid_of "$b")" >"$out/threads-$b-$round.0"
     c0=$(cpu_of "$b"); t0=$(date +%s.%N)
@@ -98,6 +101,7 @@ for round in $(seq "$rounds"); do
     echo "  $b threads over the perf-test run ($data_mb MB, load $(cut -d' ' -f1-3 /proc/loadavg)): $(python3 "$here/thread-cpu.py" diff "$out/threads-$b-$round.0" "$out/threads-$b-$round.1" "$data_mb")"
   done
   order=("${order[@]:1}" "${order[0]}")
+  if [ -n "$lock" ]; then flock -u "$lockfd"; exec {lockfd}>&-; fi
 done
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "-"}'; }
 for round in $(seq "$rounds"); do

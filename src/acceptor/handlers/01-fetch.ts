@@ -46,6 +46,7 @@ import { authorizeTopic, principalOf } from '../acl/authorize.ts';
 import { chargeQuota } from '../quotas/enforce.ts';
 import { INVALID_SESSION_ID, type FetchContext, type PartitionAnswer, type RequestPartition } from '../fetch-sessions.ts';
 import { FileRange, releaseFileRanges } from '../../segments/file-range.ts';
+import type { RangeReadResult } from '../../segments/reader.ts';
 
 interface Wanted {
   /** How the response names its topic (consecutive partitions of one topic share an entry, as Kafka's FetchResponse.of). */
@@ -88,11 +89,67 @@ async function readRound(watermarks: PartitionWatermarks, wanted: Wanted[], maxB
   }
 }
 
+/** A partition's slot read, and its file-range read started, before the round walks the partitions in turn. */
+interface Prefetched {
+  offsets: ReturnType<PartitionWatermarks['readOffsets']>;
+  localLogStartOffset: bigint;
+  segmentsVersion: number;
+  read?: { budget: number; limit: bigint; result: Promise<RangeReadResult | Error> };
+}
+
+/**
+ * File-range reads cost no memory, so when no partition's budget can depend on another's (every
+ * partition_max_bytes together fit max_bytes), a round reads every partition's slot first and
+ * starts all their reads at once, instead of one pread round trip after the other. The round then
+ * takes each read whose budget and limit are still the ones it needs (a first batch over its budget
+ * elsewhere can shrink one: that read is released and done again).
+ */
+function prefetchRanges(watermarks: PartitionWatermarks, wanted: Wanted[], maxBytes: number, readCommitted: boolean): (Prefetched | undefined)[] | null {
+  if (wanted.length < 2) return null;
+  let total = 0;
+  for (const w of wanted) total += Math.max(0, w.partitionMaxBytes);
+  if (total > maxBytes) return null;
+  return wanted.map((w) => {
+    if (!w.handle) return undefined;
+    const slot = w.handle.slot;
+    // Read the wake word before the offsets (readOffsets does), as the round would.
+    const offsets = watermarks.readOffsets(slot);
+    const pre: Prefetched = { offsets, localLogStartOffset: watermarks.localLogStartOffset(slot), segmentsVersion: watermarks.segmentEpoch(slot) };
+    const limit = readCommitted ? offsets.lastStableOffset : offsets.highWatermark;
+    const reader = w.handle.reader;
+    if (reader.readFileRange && w.leaderEpochError === ErrorCode.NONE && !watermarks.isOffline(slot) && w.partitionMaxBytes > 0
+      && w.fetchOffset >= offsets.logStartOffset && w.fetchOffset >= pre.localLogStartOffset && w.fetchOffset < limit) {
+      const visible = { highWatermark: limit, logStartOffset: pre.localLogStartOffset, segmentsVersion: pre.segmentsVersion };
+      const result = reader.readFileRange(w.fetchOffset, w.partitionMaxBytes, visible).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+      pre.read = { budget: w.partitionMaxBytes, limit, result };
+    }
+    return pre;
+  });
+}
+
+/** A prefetched read the round did not take: its range goes back once it is read. */
+function discardPrefetched(read: NonNullable<Prefetched['read']>): void {
+  void read.result.then((r) => {
+    if (!(r instanceof Error) && !('error' in r) && r.records instanceof FileRange) r.records.release();
+  });
+}
+
 async function readPartitions(watermarks: PartitionWatermarks, wanted: Wanted[], maxBytes: number, readCommitted: boolean, fileRanges: boolean, results: PartitionDataInput[]): Promise<Round> {
+  const prefetched = fileRanges ? prefetchRanges(watermarks, wanted, maxBytes, readCommitted) : null;
+  try {
+    return await readEach(watermarks, wanted, maxBytes, readCommitted, fileRanges, results, prefetched);
+  } finally {
+    if (prefetched) for (const pre of prefetched) if (pre?.read) discardPrefetched(pre.read);
+  }
+}
+
+async function readEach(watermarks: PartitionWatermarks, wanted: Wanted[], maxBytes: number, readCommitted: boolean, fileRanges: boolean, results: PartitionDataInput[], prefetched: (Prefetched | undefined)[] | null): Promise<Round> {
   const wakeWords: number[] = [];
   let bytes = 0;
   let hasError = false;
-  for (const w of wanted) {
+  for (let i = 0; i < wanted.length; i++) {
+    const w = wanted[i]!;
+    const pre = prefetched?.[i];
     const base = { partitionIndex: w.partition, abortedTransactions: readCommitted ? [] : null, preferredReadReplica: -1 };
     if (!w.handle) {
       results.push(erroredPartition(w.partition, w.unknownError, []));
@@ -101,7 +158,7 @@ async function readPartitions(watermarks: PartitionWatermarks, wanted: Wanted[],
     }
     const slot = w.handle.slot;
     // Read the wake word before the offsets: a change after this read makes the later wait return.
-    const offsets = watermarks.readOffsets(slot);
+    const offsets = pre ? pre.offsets : watermarks.readOffsets(slot);
     wakeWords.push(offsets.wakeWord);
     const { highWatermark, logStartOffset, lastStableOffset } = offsets;
     const mark = { highWatermark, lastStableOffset, logStartOffset };
@@ -128,7 +185,7 @@ async function readPartitions(watermarks: PartitionWatermarks, wanted: Wanted[],
     // read_committed never sees a batch at or past the LSO: the read's limit is the LSO.
     const limit = readCommitted ? lastStableOffset : highWatermark;
     // Tiered storage: the slot's local log start is the one boundary between the tiers (DESIGN §2).
-    const localLogStartOffset = watermarks.localLogStartOffset(slot);
+    const localLogStartOffset = pre ? pre.localLogStartOffset : watermarks.localLogStartOffset(slot);
     if (w.fetchOffset < limit && budget > 0 && w.fetchOffset < localLogStartOffset && w.handle.remote) {
       const segmentsVersion = watermarks.segmentEpoch(slot);
       const remoteVisible = { logStartOffset, localLogStartOffset, segmentsVersion };
@@ -161,9 +218,19 @@ async function readPartitions(watermarks: PartitionWatermarks, wanted: Wanted[],
         }
       }
     } else if (w.fetchOffset < limit && budget > 0) {
-      const visible = { highWatermark: limit, logStartOffset: localLogStartOffset, segmentsVersion: watermarks.segmentEpoch(slot) };
+      const visible = { highWatermark: limit, logStartOffset: localLogStartOffset, segmentsVersion: pre ? pre.segmentsVersion : watermarks.segmentEpoch(slot) };
       const reader = w.handle.reader;
-      const read = fileRanges && reader.readFileRange ? await reader.readFileRange(w.fetchOffset, budget, visible) : await reader.read(w.fetchOffset, budget, visible);
+      const ahead = pre?.read;
+      if (pre) pre.read = undefined;
+      let read: RangeReadResult;
+      if (ahead && ahead.budget === budget && ahead.limit === limit) {
+        const taken = await ahead.result;
+        if (taken instanceof Error) throw taken;
+        read = taken;
+      } else {
+        if (ahead) discardPrefetched(ahead);
+        read = fileRanges && reader.readFileRange ? await reader.readFileRange(w.fetchOffset, budget, visible) : await reader.read(w.fetchOffset, budget, visible);
+      }
       if ('error' in read) {
         results.push(erroredPartition(w.partition, ErrorCode.OFFSET_OUT_OF_RANGE, null));
         hasError = true;
