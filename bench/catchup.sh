@@ -12,12 +12,12 @@
 # GC helpers, libuv's pool, shards, the sendfile thread hw-sendfile; Kafka's JVM threads), also per GB.
 # Usage:
 #   KAFKA_DIST_DIR=... bench/catchup.sh --old DIR --new DIR [--records 2000000] [--rounds 3]
-#     [--port-base 23000] [--no-bench-consume] [--lock /tmp/highwater-bench.lock]
+#     [--port-base 23000] [--no-bench-consume] [--lock /tmp/highwater-bench.lock] [--bench-args "--consumers 2"]
 # --lock: the starts and fills run outside it; each round (every broker's runs) holds it (flock).
 # Make the old DIR with `git worktree add --detach /tmp/old <commit>` and link node_modules into it.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-old="" new="" records=2000000 rounds=3 port_base=23000 bench_consume=1 lock=""
+old="" new="" records=2000000 rounds=3 port_base=23000 bench_consume=1 lock="" bench_args=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --old) old="$2"; shift 2 ;;
@@ -27,6 +27,7 @@ while [ $# -gt 0 ]; do
     --port-base) port_base="$2"; shift 2 ;;
     --no-bench-consume) bench_consume=0; shift ;;
     --lock) lock="$2"; shift 2 ;;
+    --bench-args) bench_args="$2"; shift 2 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -71,7 +72,8 @@ perf_consume() { # broker round -> MB/s
   tail -1 "$out/perf-$1-$2.out" | awk -F', *' 'NF >= 9 {printf "%.1f %.1f %.1f\n", $9, $4, $3; next} {print "0 0 0"}'
 }
 bench_consume() {
-  if "${gen[@]}" consume -b "127.0.0.1:${port[$1]}" -t "$topic" --progress-interval 0 --json "$out/bench-$1-$2.json" >"$out/bench-$1-$2.out" 2>&1; then
+  # shellcheck disable=SC2086
+  if "${gen[@]}" consume -b "127.0.0.1:${port[$1]}" -t "$topic" $bench_args --progress-interval 0 --json "$out/bench-$1-$2.json" >"$out/bench-$1-$2.out" 2>&1; then
     node -e 'console.log(require(process.argv[1]).consume.mbPerSec.toFixed(1))' "$out/bench-$1-$2.json"
   else
     echo "failed (see $out/bench-$1-$2.out)"
