@@ -1,9 +1,10 @@
 // Fetch through the sendfile path against the JS path (issue 18): two brokers take the same
 // produce, one sending record sets from the segment files with the native addon, one reading them
 // into memory (--fetch-sendfile false). Bytes served, read back to the HWM, are the segment files
-// byte for byte on both, across segment rolls; KafkaJS consumer groups read every record once;
-// read_committed answers alike on both; a consumer that stops reading mid-response gets it whole
-// when it reads again; a client closing mid-response leaves the broker serving others.
+// byte for byte on both, across segment rolls; KafkaJS and @platformatic/kafka consumer groups read
+// every record once; read_committed answers alike on both; a consumer that stops reading
+// mid-response gets it whole when it reads again; a client closing mid-response leaves the broker
+// serving others.
 import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -19,6 +20,7 @@ import { connect } from '../helpers/fetch.ts';
 import { kafkajs } from '../helpers/kafkajs.ts';
 import { consumeAll, expectContiguousFromZero } from '../helpers/consume-all.ts';
 import { committedView, fetchIsolated, produceTxn, txnProducer, writeMarker } from '../helpers/txn.ts';
+import { Consumer, stringDeserializers } from '@platformatic/kafka';
 
 const built = 'sender' in loadFileSender();
 const PARTITIONS = 3;
@@ -107,6 +109,34 @@ describe.skipIf(!built)('Fetch with sendfile against the JS path', () => {
   it('a KafkaJS consumer group reads every record once, in order', async () => {
     const got = await consumeAll(sendfile.bootstrap, 'rolls', 'sendfile-group', PARTITIONS * PER_PARTITION);
     expectContiguousFromZero(got, PARTITIONS, PARTITIONS * PER_PARTITION);
+  });
+
+  it('a @platformatic/kafka consumer group reads every record once, in order, on both paths', async () => {
+    for (const b of [sendfile, js]) {
+      const consumer = new Consumer({
+        groupId: `plt-${b.port}`, clientId: 'plt', bootstrapBrokers: [b.bootstrap], deserializers: stringDeserializers,
+        sessionTimeout: 6000, heartbeatInterval: 500, maxBytes: 256 * 1024,
+      });
+      const next = new Map<number, bigint>();
+      let count = 0;
+      let bad = 0;
+      try {
+        const stream = await consumer.consume({ topics: ['rolls'], mode: 'earliest', autocommit: false, maxWaitTime: 200 });
+        stream.on('data', (m) => {
+          const expected = next.get(m.partition) ?? 0n;
+          if (m.offset !== expected || !String(m.value).startsWith(`p${m.partition}-${expected}-`)) bad++;
+          next.set(m.partition, m.offset + 1n);
+          count++;
+        });
+        const deadline = Date.now() + 40_000;
+        while (count < PARTITIONS * PER_PARTITION && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+        await stream.close();
+      } finally {
+        await new Promise<void>((resolve) => consumer.close(true, () => resolve()));
+      }
+      expect(bad).toBe(0);
+      expect(count).toBe(PARTITIONS * PER_PARTITION);
+    }
   });
 
   it('read_committed: the same records, markers and aborted transactions on both paths', async () => {
