@@ -109,6 +109,8 @@ export interface BrokerConfig extends GroupCoordinatorSettings {
   retentionCheckMs: number;
   /** metadata.log.max.record.bytes.between.snapshots: metadata log bytes after which the metadata image is snapshotted and the log below it deleted. */
   metadataLogMaxRecordBytesBetweenSnapshots: number;
+  /** Fetch responses from segment files with sendfile when the native addon was built (else Node writes them). */
+  fetchSendfile: boolean;
   /** log.cleaner.enable: whether compacted topics are cleaned. */
   logCleanerEnable: boolean;
   /** log.cleaner.backoff.ms: how often each shard checks its compacted partitions. */
@@ -221,6 +223,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'clusterId', flag: 'cluster-id', kind: 'string', description: 'cluster id reported in Metadata (default: generated once and kept in the data dir)', defaultValue: () => '' },
   { key: 'retentionCheckMs', flag: 'retention-check-ms', kind: 'int', description: 'how often each shard applies retention.ms/retention.bytes (log.retention.check.interval.ms)', defaultValue: () => 300_000 },
   { key: 'metadataLogMaxRecordBytesBetweenSnapshots', flag: 'metadata-log-max-record-bytes-between-snapshots', kind: 'int', description: 'metadata log bytes appended after which the whole metadata image is snapshotted and the log below it deleted (metadata.log.max.record.bytes.between.snapshots)', defaultValue: () => DEFAULT_MAX_RECORD_BYTES_BETWEEN_SNAPSHOTS },
+  { key: 'fetchSendfile', flag: 'fetch-sendfile', kind: 'bool', description: 'write Fetch responses\' record sets from the segment files with sendfile (the native addon built at install, native/sendfile); false, or no addon: read into memory and written by Node', defaultValue: () => true },
   { key: 'logCleanerEnable', flag: 'log-cleaner-enable', kind: 'bool', description: 'clean compacted topics (log.cleaner.enable)', defaultValue: () => true },
   { key: 'logCleanerBackoffMs', flag: 'log-cleaner-backoff-ms', kind: 'int', description: 'how often each shard looks for compacted partitions to clean (log.cleaner.backoff.ms)', defaultValue: () => 15_000 },
   { key: 'logCleanerIoMaxBytesPerSecond', flag: 'log-cleaner-io-max-bytes-per-second', kind: 'string', description: 'the cleaner\'s read plus write byte rate per shard (log.cleaner.io.max.bytes.per.second; default no limit)', defaultValue: () => '1.7976931348623157E308' },

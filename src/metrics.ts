@@ -143,14 +143,19 @@ export class BrokerMetrics {
    * Counts what one Fetch partition result served: its bytes, and the records of its whole batches
    * read from the batch headers (no CRC, no decompression; a partial trailing batch adds bytes only).
    */
-  fetchServed(topic: string, partition: number, records: Buffer): void {
+  fetchServed(topic: string, partition: number, records: Uint8Array, recordCount?: number): void {
     const labels = { topic, partition: String(partition) };
     this.bytesOut.inc(labels, records.length);
+    if (recordCount !== undefined) {
+      if (recordCount > 0) this.recordsOut.inc(labels, recordCount);
+      return;
+    }
+    const bytes = Buffer.isBuffer(records) ? records : Buffer.from(records.buffer, records.byteOffset, records.byteLength);
     let count = 0;
-    for (let at = 0; at + RECORD_BATCH_HEADER_SIZE <= records.length;) {
-      const size = readBatchSize(records, at);
-      if (size < RECORD_BATCH_HEADER_SIZE || at + size > records.length) break;
-      count += Math.max(0, readRecordCount(records, at));
+    for (let at = 0; at + RECORD_BATCH_HEADER_SIZE <= bytes.length;) {
+      const size = readBatchSize(bytes, at);
+      if (size < RECORD_BATCH_HEADER_SIZE || at + size > bytes.length) break;
+      count += Math.max(0, readRecordCount(bytes, at));
       at += size;
     }
     if (count > 0) this.recordsOut.inc(labels, count);

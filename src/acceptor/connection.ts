@@ -13,6 +13,8 @@ import type { WarningDigest } from './warning-digest.ts';
 import { NO_RESPONSE, type ApiHandler, type BrokerEndpoint, type ConnectionInfo, type HandlerRegistry, type HandlerServices, type RequestContext } from './registry.ts';
 import { SaslAuthenticator, type SaslListenerSettings } from './sasl/authenticator.ts';
 import { chargeRequestTime, withRequestThrottle } from './quotas/enforce.ts';
+import { fileSendCounters, socketFd, type FileSender, type SendPiece } from './file-sender.ts';
+import { FileRange, releaseFileRanges } from '../segments/file-range.ts';
 
 
 export interface TestHooks {
@@ -37,6 +39,8 @@ export interface ConnectionHost {
   readonly requestMemory: RequestMemoryBudget;
   /** Repeated warnings (connections closed for bad input) are aggregated here. */
   readonly warnings: WarningDigest;
+  /** Writes Fetch responses whose records are file ranges (sendfile); null or absent: Node writes everything. */
+  readonly fileSender?: FileSender | null;
   connectionClosed(connection: Connection): void;
 }
 
@@ -104,6 +108,15 @@ export class Connection implements ConnectionInfo {
   readonly #idleClock: { now: number };
   /** The idle clock's value at the last read or write. */
   lastActivity: number;
+  /** The sendfile path's sender and this socket's fd, when both exist (not TLS, addon loaded). */
+  readonly #fileSender: FileSender | null;
+  readonly #fd: number;
+  /** Node writes whose callback has not come yet: a file job starts only when this is 0. */
+  #pendingWrites = 0;
+  /** A file job waits for #pendingWrites to reach 0. */
+  #waitingForWrites = false;
+  /** The file job writing a response now (its id), or null; later responses wait for it. */
+  #fileJob: number | null = null;
 
   /**
    * Takes over a socket the listener accepted paused. Its reads land in the acceptor's one shared
@@ -123,6 +136,8 @@ export class Connection implements ConnectionInfo {
       socket.resume();
     }
     this.#socket = socket;
+    this.#fd = host.fileSender ? socketFd(socket) : -1;
+    this.#fileSender = this.#fd >= 0 ? host.fileSender! : null;
     this.remoteAddress = `${socket.remoteAddress}:${socket.remotePort}`;
     this.#log = host.log.child({ connection: id, remote: this.remoteAddress });
     this.#frames = new FrameSplitter(host.maxFrameBytes);
@@ -131,6 +146,7 @@ export class Connection implements ConnectionInfo {
     socket.on('error', (err) => this.#log.debug({ err: err.message }, 'socket error'));
     socket.on('close', () => {
       this.#closed = true;
+      this.#cancelFileJob();
       this.#releaseMemory();
       host.connectionClosed(this);
       options.onClose?.();
@@ -156,6 +172,11 @@ export class Connection implements ConnectionInfo {
     return this.#queue.length;
   }
 
+  /** Whether Fetch may answer with FileRange record sets: this connection writes them with sendfile. */
+  get sendsFileRanges(): boolean {
+    return this.#fileSender !== null;
+  }
+
   pause(reason: string): void {
     this.#pauses.add(reason);
     this.#socket.pause();
@@ -173,8 +194,14 @@ export class Connection implements ConnectionInfo {
     // Warnings go through the digest: a flood of bad connections must not become a flood of lines.
     if (level === 'warn') this.#host.warnings.report(reason, { connection: this.id, remote: this.remoteAddress, ...details });
     else this.#log.debug({ reason, ...details }, 'closing connection');
+    this.#cancelFileJob();
     this.#socket.destroy();
     this.#releaseMemory();
+  }
+
+  /** A file job still writing on a closing connection stops (it holds a dup of the socket). */
+  #cancelFileJob(): void {
+    if (this.#fileJob !== null) this.#fileSender?.cancel(this.#fileJob);
   }
 
   /**
@@ -186,7 +213,10 @@ export class Connection implements ConnectionInfo {
     const budget = this.#host.requestMemory;
     budget.release(this.#reservedPartial);
     this.#reservedPartial = 0;
-    for (const slot of this.#queue) this.#releaseCharge(slot);
+    for (const slot of this.#queue) {
+      this.#releaseCharge(slot);
+      if (slot.bytes) releaseFileRanges(slot.bytes.map((records) => ({ records })));
+    }
     this.#queue.length = 0;
     this.#cancelMemoryWait?.();
     this.#cancelMemoryWait = undefined;
@@ -328,7 +358,10 @@ export class Connection implements ConnectionInfo {
       metrics.requestFinished(apiKey, started);
       if (trace) this.#log.trace({ apiKey, apiVersion, correlationId, response: res === NO_RESPONSE ? null : res }, 'response');
       if (res !== NO_RESPONSE) metrics.responseErrors?.(apiKey, res);
-      if (this.#closed) return;
+      if (this.#closed) {
+        if (apiKey === ApiKey.Fetch) releaseFetchRanges(res);
+        return;
+      }
       try {
         if (requestThrottleMs > 0) withRequestThrottle(res, requestThrottleMs);
         slot.bytes = res === NO_RESPONSE ? null : this.#encode(apiKey, apiVersion, correlationId, res);
@@ -418,24 +451,43 @@ export class Connection implements ConnectionInfo {
     return writer.finishChunks();
   }
 
-  /** Writes every finished response at the head of the queue; stops at the first still running. */
+  /**
+   * Writes every finished response at the head of the queue; stops at the first still running.
+   * A response with file ranges goes to the sendfile addon as one job, which starts only when every
+   * Node write before it has reached the kernel (their callbacks came) and which every later
+   * response waits for: the socket has one writer at a time, in request order.
+   */
   #flush(): void {
     const hooks = this.#host.testHooks;
     this.lastActivity = this.#idleClock.now;
     while (this.#queue.length > 0 && this.#queue[0]!.bytes !== undefined) {
-      const { apiKey, bytes } = this.#queue.shift()!;
+      if (this.#fileJob !== null) return;
+      const bytes = this.#queue[0]!.bytes;
+      const withFiles = bytes ? hasFileRanges(bytes) : false;
+      if (withFiles && this.#pendingWrites > 0) {
+        this.#waitingForWrites = true;
+        return;
+      }
+      const { apiKey } = this.#queue.shift()!;
       if (!bytes) continue;
       if (hooks.beforeResponseWrite?.(this, apiKey, bytes) === 'drop-connection') {
+        if (withFiles) releaseFileRanges(bytes.map((records) => ({ records })));
         this.close('test hook dropped the connection before a response');
         return;
       }
+      if (withFiles) {
+        this.#startFileJob(bytes);
+        return;
+      }
       let drained = true;
+      const onWritten = this.#fileSender ? this.#onWritten : undefined;
+      if (onWritten) this.#pendingWrites++;
       if (bytes.length === 1) {
-        drained = this.#socket.write(bytes[0]!);
+        drained = this.#socket.write(bytes[0]!, onWritten);
       } else {
         // One vectored write for the pieces of a spliced response.
         this.#socket.cork();
-        for (const chunk of bytes) drained = this.#socket.write(chunk);
+        for (let i = 0; i < bytes.length; i++) drained = this.#socket.write(bytes[i]!, i === bytes.length - 1 ? onWritten : undefined);
         this.#socket.uncork();
       }
       if (!drained) this.pause('socket-drain');
@@ -447,6 +499,50 @@ export class Connection implements ConnectionInfo {
     if (this.#queue.length < MAX_IN_FLIGHT) this.resume('in-flight');
   }
 
+  readonly #onWritten = (): void => {
+    this.#pendingWrites--;
+    if (this.#pendingWrites === 0 && this.#waitingForWrites) {
+      this.#waitingForWrites = false;
+      if (!this.#closed) this.#flush();
+    }
+  };
+
+  /**
+   * Hands a response with file ranges to the sender thread. The addon dups the files' descriptors
+   * before submit returns, so the ranges' leases are given back at once. The socket is not read
+   * while the job runs, as while Node's writes wait for 'drain'.
+   */
+  #startFileJob(bytes: Uint8Array[]): void {
+    const sender = this.#fileSender;
+    const pieces: SendPiece[] = bytes.map((chunk) => (chunk instanceof FileRange ? [chunk.fd, chunk.position, chunk.length] : chunk));
+    try {
+      if (sender === null) throw new Error('a file range on a connection without the sendfile path');
+      this.#fileJob = sender.submit(this.#fd, pieces, this.#onFileJobDone);
+      fileSendCounters.jobs++;
+    } catch (err) {
+      this.#fileJob = null;
+      this.close('could not start writing a fetch response', { error: (err as Error).message });
+      return;
+    } finally {
+      releaseFileRanges(bytes.map((records) => ({ records })));
+    }
+    this.pause('file-send');
+  }
+
+  readonly #onFileJobDone = (errno: number, bytesSent: number): void => {
+    this.#fileJob = null;
+    fileSendCounters.bytes += bytesSent;
+    this.resume('file-send');
+    if (this.#closed) return;
+    this.lastActivity = this.#idleClock.now;
+    if (errno !== 0) {
+      // The peer went away (EPIPE, ECONNRESET) or the socket failed: as a failed Node write would.
+      this.close('writing a fetch response failed', { errno, bytesSent }, 'debug');
+      return;
+    }
+    this.#flush();
+  };
+
   /** Closes after the answers already written reach the client (a refused authentication). */
   #endGracefully(reason: string): void {
     if (this.#closed) return;
@@ -457,4 +553,16 @@ export class Connection implements ConnectionInfo {
     // A client that never reads its answer does not keep the socket open.
     setTimeout(() => socket.destroy(), 5000).unref();
   }
+}
+
+function hasFileRanges(bytes: Uint8Array[]): boolean {
+  for (const chunk of bytes) if (chunk instanceof FileRange) return true;
+  return false;
+}
+
+/** A Fetch response encoded for nobody (its connection closed): its file ranges go back. */
+function releaseFetchRanges(response: unknown): void {
+  const topics = (response as { responses?: { partitions?: { records?: unknown }[] }[] } | null)?.responses;
+  if (!Array.isArray(topics)) return;
+  for (const topic of topics) if (Array.isArray(topic.partitions)) releaseFileRanges(topic.partitions);
 }

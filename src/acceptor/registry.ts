@@ -34,6 +34,8 @@ export interface ConnectionInfo {
   readonly advertised?: BrokerEndpoint;
   /** The SASL exchange of a SASL listener's connection; null or absent on other listeners. */
   readonly sasl?: SaslExchange | null;
+  /** Fetch may answer with FileRange record sets (the connection writes them with sendfile); absent: no. */
+  readonly sendsFileRanges?: boolean;
 }
 
 /** The SASL exchange a connection runs, which SaslHandshake and SaslAuthenticate drive. */
@@ -67,7 +69,8 @@ export interface PartitionHandle {
 export type RemoteSegmentsReader = Pick<RemoteLogReader, 'read' | 'abortedTransactions' | 'offsetForTimestamp'>;
 
 /** The fetch-side reads of a partition's segment files. */
-export type PartitionLogReader = Pick<PartitionReader, 'read' | 'maxTimestamp' | 'offsetForTimestamp' | 'abortedTransactions'>;
+export type PartitionLogReader = Pick<PartitionReader, 'read' | 'maxTimestamp' | 'offsetForTimestamp' | 'abortedTransactions'>
+  & Partial<Pick<PartitionReader, 'readFileRange'>>;
 
 export interface PartitionLookup {
   partition(topicName: string, partition: number): PartitionHandle | undefined;
@@ -167,7 +170,8 @@ export interface ProducedCounter {
 export interface HandlerMetrics {
   /** The counter of a topic's appends: looked up once per topic of a request, bumped per partition result. */
   producedTo(topic: string): ProducedCounter;
-  fetchServed(topic: string, partition: number, records: Buffer): void;
+  /** `recordCount` given: the records are not walked (a FileRange holds no bytes; its count is the offsets it spans). */
+  fetchServed(topic: string, partition: number, records: Uint8Array, recordCount?: number): void;
 }
 
 export interface ApiVersionRange {

@@ -6,6 +6,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { Logger } from 'pino';
 import { Connection, type ConnectionHost, type TestHooks } from './connection.ts';
+import type { FileSender } from './file-sender.ts';
 import type { BrokerEndpoint, HandlerRegistry, HandlerServices } from './registry.ts';
 import type { BrokerMetrics } from '../metrics.ts';
 import { RequestMemoryBudget } from './request-memory.ts';
@@ -42,6 +43,8 @@ export interface BrokerServerOptions {
   /** queued.max.request.bytes: request memory of all connections together; 0 or less, none. */
   queuedMaxRequestBytes?: number;
   registry: HandlerRegistry;
+  /** The sendfile addon for Fetch responses (file-sender.ts); absent or null: Node writes every response. */
+  fileSender?: FileSender | null;
   /** Given to every request. */
   services: HandlerServices;
   metrics: Pick<BrokerMetrics, 'connections' | 'connectionsTotal' | 'requestStarted' | 'requestFinished' | 'requestFailed'>
@@ -58,6 +61,7 @@ export class BrokerServer implements ConnectionHost {
   readonly testHooks: TestHooks = {};
   readonly requestMemory: RequestMemoryBudget;
   readonly warnings: WarningDigest;
+  readonly fileSender: FileSender | null;
   readonly #o: BrokerServerOptions;
   #servers: Array<{ runtime: ListenerRuntime; server: net.Server; tls: tls.Server | null }> = [];
   readonly #limits: ConnectionLimits;
@@ -81,6 +85,7 @@ export class BrokerServer implements ConnectionHost {
     this.log = options.log;
     this.maxFrameBytes = options.maxFrameBytes;
     this.services = options.services;
+    this.fileSender = options.fileSender ?? null;
     this.requestMemory = new RequestMemoryBudget(options.queuedMaxRequestBytes ?? -1);
     this.warnings = new WarningDigest(options.log);
     if (options.metrics.queuedRequestBytes) options.metrics.queuedRequestBytes = () => this.requestMemory.usedBytes;

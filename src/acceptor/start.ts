@@ -36,6 +36,7 @@ import { allHandlers } from './handlers/index.ts';
 import { PartitionDirectory, type DirectoryHandle } from './partition-directory.ts';
 import { MetadataStore } from './metadata-store.ts';
 import { LongPollWatermarks } from './long-poll.ts';
+import { loadFileSender } from './file-sender.ts';
 import { BrokerServer, type ListenerRuntime } from './server.ts';
 import { effectivePartitionBudget, openLogsPerShard, readHandleLimit } from './partition-budget.ts';
 import { HandleCache } from '../segments/handle-cache.ts';
@@ -248,6 +249,11 @@ export async function startBroker(config: BrokerConfig, log: Logger, options: St
   await bootstrapScramCredentials(config, store, log);
   const listeners = await listenerRuntimes(config, store, metrics, log);
   notReady = 'opening the Kafka listeners';
+  // Which path serves Fetch record sets, said once (docs/notes/read-path.md).
+  const fileSenderLoad = config.fetchSendfile ? loadFileSender() : { reason: 'turned off (--fetch-sendfile false)' };
+  const fileSender = 'sender' in fileSenderLoad ? fileSenderLoad.sender : null;
+  if ('reason' in fileSenderLoad) log.info({ fetchPath: 'js', reason: fileSenderLoad.reason }, 'Fetch record sets are read into memory and written by Node');
+  else log.info({ fetchPath: 'sendfile' }, 'Fetch record sets are sent from the segment files with sendfile (TLS listeners: read into memory)');
   const server = new BrokerServer({
     host: config.host,
     port: config.port,
@@ -260,6 +266,7 @@ export async function startBroker(config: BrokerConfig, log: Logger, options: St
     idleMs: config.connectionsMaxIdleMs,
     maxFrameBytes: config.maxFrameBytes,
     queuedMaxRequestBytes: config.queuedMaxRequestBytes,
+    fileSender,
     registry,
     services,
     metrics,

@@ -3,6 +3,7 @@
 import { Buffer } from 'node:buffer';
 import { UUID_HEX_AT, hexDigit } from './uuid.ts';
 import { uvarintSize } from './varint.ts';
+import { SplicedBytes } from './spliced-bytes.ts';
 
 // A JS string of n UTF-16 units encodes to at most 3n UTF-8 bytes; below this many units a
 // compact length prefix is sure to fit in one varint byte, so we can write first and patch after.
@@ -34,7 +35,10 @@ export class Writer {
 
   /** A view of the bytes written so far (not a copy: later writes may reuse the memory after reset()). */
   finish(): Buffer {
-    if (this.splices.length > 0) return Buffer.concat(this.finishChunks());
+    if (this.splices.length > 0) {
+      if (this.splices.some((s) => s.bytes instanceof SplicedBytes)) throw new Error('a message with spliced file bytes has no single-buffer form');
+      return Buffer.concat(this.finishChunks());
+    }
     return this.buf.subarray(0, this.position);
   }
 
@@ -181,7 +185,8 @@ export class Writer {
   }
 
   raw(bytes: Uint8Array): void {
-    if (bytes.length >= this.spliceFrom) {
+    // SplicedBytes hold nothing to copy: they are always referenced.
+    if (bytes.length >= this.spliceFrom || bytes instanceof SplicedBytes) {
       // Referenced, not copied: finishChunks() hands it to the socket between the buffer's pieces.
       this.splices.push({ at: this.position, bytes });
       this.splicedBytes += bytes.length;

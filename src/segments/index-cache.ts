@@ -70,6 +70,11 @@ export class IndexCache<T extends LoadableIndex> {
     return entry.entries;
   }
 
+  /** The entries already read for a segment, without touching the file (undefined: none yet). */
+  peek(segmentBase: bigint): T | undefined {
+    return this.cache.get(segmentBase)?.entries;
+  }
+
   /** Forgets the segments not in `keep` (deleted). */
   retain(keep: ReadonlySet<bigint>): void {
     for (const key of [...this.cache.keys()]) if (!keep.has(key)) this.cache.delete(key);

@@ -6,7 +6,7 @@
 // batch headers and reads a header only for an offset below the HWM: never past it.
 // A reader caches open files: when its partition is deleted (topic deletion), close it and make a
 // new one for a recreated partition, or it may go on serving the deleted files' bytes.
-import { readFile } from 'node:fs/promises';
+import { readFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ErrorCodeName } from '../protocol/errors.ts';
 import { readPartitionLeaderEpoch, readRecordCount } from '../protocol/record-batch.ts';
@@ -22,6 +22,8 @@ import {
   partitionDirName,
 } from './layout.ts';
 import { HeaderWalk, SegmentScanner, type WalkEnd } from './segment-scanner.ts';
+import { FileRange } from './file-range.ts';
+import type { OffsetIndexEntries } from './offset-index.ts';
 import { SegmentGoneError, SegmentListing } from './segment-listing.ts';
 import { decodeAbortedTxns, type AbortedTxn } from './txn-index.ts';
 import { segmentPaths } from './layout.ts';
@@ -37,6 +39,17 @@ export type ReadResult =
   | {
       /** Whole batches; empty when fetchOffset is the high watermark. */
       records: Buffer;
+      /** baseOffset of the first batch returned (<= fetchOffset), or fetchOffset when empty. */
+      firstOffset: bigint;
+      /** The offset after the last batch returned: where a sequential consumer fetches next. */
+      nextOffset: bigint;
+    }
+  | { error: ReadError };
+
+/** A read for sendfile: whole batches as a range of one segment file, or as a Buffer where a range would cost more. */
+export type RangeReadResult =
+  | {
+      records: Buffer | FileRange;
       /** baseOffset of the first batch returned (<= fetchOffset), or fetchOffset when empty. */
       firstOffset: bigint;
       /** The offset after the last batch returned: where a sequential consumer fetches next. */
@@ -103,6 +116,12 @@ interface Cursor {
   position: number;
 }
 
+/**
+ * How much a range's end walk reads at a time: headers only, from an index entry to the end, which
+ * is about index.interval.bytes (Kafka's default 4096) and a batch away.
+ */
+const RANGE_WALK_READ_BYTES = 4096;
+
 /** A cached cursor no longer points at its batch (the partition was recreated): forget cursors. */
 class StaleCursorError extends Error {}
 
@@ -122,6 +141,8 @@ export class PartitionReader {
    * marker that moves the HWM when it is published, so at the same HWM no new one can be due.
    */
   private activeAbortedTxns: { base: bigint; highWatermark: bigint; entries: AbortedTxn[] } | null = null;
+  /** Sizes of rolled segments' .log files (they no longer change), by base; emptied by every listing. */
+  private readonly rolledSizes = new Map<bigint, number>();
   /** Twice what the last fetch returned, within [MIN, MAX]_FIRST_READ_BYTES. */
   private firstReadBytes = 64 * 1024;
   private closed = false;
@@ -137,6 +158,7 @@ export class PartitionReader {
       onListed: (bases) => {
         for (const [key, cursor] of this.cursors) if (!bases.has(cursor.segmentBase)) this.cursors.delete(key);
         this.rolledAbortedTxns.clear();
+        this.rolledSizes.clear();
         this.activeAbortedTxns = null;
         this.dropReadAhead();
       },
@@ -166,6 +188,118 @@ export class PartitionReader {
       forgetReadAhead(ahead);
     }
     return this.readAndAhead(fetchOffset, maxBytes, visible);
+  }
+
+  /**
+   * What read() returns, but as a range of one segment file where that costs no read of the
+   * batches themselves (the connection sends it with sendfile): the range starts at the batch
+   * holding `fetchOffset` (found as read() finds it) and ends at a batch start known without
+   * reading the data between: from the offset index's last entry within `maxBytes` at or below the
+   * visibility limit, the batch headers after it (only they are read) to the last batch that fits,
+   * or the end of a rolled segment wholly below the limit. A range never spans two segments
+   * (Kafka's reads do not either), and ends at a batch boundary, where Kafka sends a partial last
+   * batch. Where the index has no entry past the start within `maxBytes` (a tail of under about
+   * index.interval.bytes, a first batch larger than `maxBytes`) it reads as read() does and returns
+   * a Buffer: those reads are small, or rare.
+   */
+  readFileRange(fetchOffset: bigint, maxBytes: number, visible: PartitionVisibility): Promise<RangeReadResult> {
+    if (this.closed) return Promise.reject(this.closedError());
+    if (fetchOffset < visible.logStartOffset || fetchOffset > visible.highWatermark) return Promise.resolve({ error: 'OFFSET_OUT_OF_RANGE' });
+    if (fetchOffset === visible.highWatermark) return Promise.resolve({ records: Buffer.alloc(0), firstOffset: fetchOffset, nextOffset: fetchOffset });
+    // A read-ahead made for the Buffer path is of no use to a range.
+    this.dropReadAhead();
+    return this.retrying(visible, this.readRangeListed, fetchOffset, maxBytes);
+  }
+
+  private async readRangeListed(fetchOffset: bigint, maxBytes: number, visible: PartitionVisibility): Promise<RangeReadResult> {
+    const bases = this.files.bases;
+    if (bases.length === 0 || fetchOffset < bases[0]) return { error: 'OFFSET_OUT_OF_RANGE' };
+    const limit = visible.highWatermark;
+    const located = await this.locate(fetchOffset, limit);
+    const segmentBase = located.segmentBase;
+    const start = located.position;
+    const i = this.files.bases.indexOf(segmentBase);
+    const nextBase = i >= 0 && i + 1 < this.files.bases.length ? this.files.bases[i + 1]! : null;
+    const lease = await this.files.lease(segmentBase);
+    let range: FileRange | null = null;
+    try {
+      const reach = start + maxBytes;
+      // A rolled segment whose successor starts at or below the limit is visible to its end.
+      if (nextBase !== null && nextBase <= limit) {
+        let size = this.rolledSizes.get(segmentBase);
+        if (size === undefined) {
+          size = (await lease.handle.stat()).size;
+          if (this.files.bases.includes(segmentBase)) this.rolledSizes.set(segmentBase, size);
+        }
+        if (size > start && size <= reach) {
+          range = new FileRange(lease, start, size - start, Number(nextBase - located.batchBase));
+          this.rememberCursor(nextBase, { segmentBase: nextBase, position: 0 });
+          return { records: range, firstOffset: located.batchBase, nextOffset: nextBase };
+        }
+      }
+      const from = await this.indexedEnd(segmentBase, nextBase === null, start, reach, limit);
+      const end = from === null ? null : await this.walkToEnd(lease.handle, from, reach, limit);
+      if (end !== null) {
+        range = new FileRange(lease, start, end.position - start, Number(end.offset - located.batchBase));
+        this.rememberCursor(end.offset, { segmentBase, position: end.position });
+        return { records: range, firstOffset: located.batchBase, nextOffset: end.offset };
+      }
+    } finally {
+      if (range === null) lease.release();
+    }
+    return this.readBatches(fetchOffset, maxBytes, limit);
+  }
+
+  /**
+   * The last offset index entry of the segment in (start, reach] whose batch starts at or below
+   * `limit` (so every batch before it is below the limit, whole), re-reading a growing index only
+   * when what is cached does not reach that far.
+   */
+  private async indexedEnd(segmentBase: bigint, mayGrow: boolean, start: number, reach: number, limit: bigint): Promise<{ position: number; offset: bigint } | null> {
+    let index = this.files.offsetIndexes.peek(segmentBase);
+    const reachesFar = (entries: OffsetIndexEntries | undefined): boolean =>
+      entries !== undefined && entries.count > 0 && entries.positionAt(entries.count - 1) >= reach;
+    if (!reachesFar(index) && (mayGrow || index === undefined)) index = await this.files.offsetIndexes.load(segmentBase, mayGrow);
+    if (index === undefined) return null;
+    let lo = 0;
+    let hi = index.count - 1;
+    let k = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (index.positionAt(mid) <= reach) {
+        k = mid;
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    for (; k >= 0 && index.positionAt(k) > start; k--) {
+      const offset = segmentBase + BigInt(index.relativeOffsetAt(k));
+      if (offset <= limit) return { position: index.positionAt(k), offset };
+    }
+    return null;
+  }
+
+  /**
+   * From a batch start the index gave (`from`), the batch headers (only they are read, in reads of
+   * RANGE_WALK_READ_BYTES) up to the last batch that ends within `reach` below `limit`: where the
+   * range ends. The header at `from` checks the index entry; one that is not a batch there (a stale
+   * or damaged index) gives null, and the caller reads as read() does.
+   */
+  private async walkToEnd(handle: FileHandle, from: { position: number; offset: bigint }, reach: number, limit: bigint): Promise<{ position: number; offset: bigint } | null> {
+    const walk = new HeaderWalk(new SegmentScanner(handle), from.position, from.offset, limit, RANGE_WALK_READ_BYTES);
+    let end = from;
+    try {
+      for (;;) {
+        const header = await walk.next();
+        if (header === 'gap') return null;
+        if (typeof header === 'string') return end; // the limit, or the end of the segment
+        if (header.position + header.size > reach) return end;
+        end = { position: walk.position, offset: walk.expected };
+      }
+    } catch {
+      return null; // not a batch header where the index pointed
+    }
   }
 
   /** The bound on bytes read ahead by every reader of this thread (0 turns read-ahead off). */

@@ -8,6 +8,11 @@
 // is read from the object store (src/acceptor/tiering/remote-reader.ts), batches of one remote
 // segment per answer, none at or past the local log start; a failed remote read is
 // KAFKA_STORAGE_ERROR, which clients retry.
+// Record sets: on a connection that writes with sendfile (connection.sendsFileRanges: the native
+// addon loaded, not TLS) a local read returns a FileRange of one segment file, cut at a batch
+// boundary within the partition's budget, and the bytes never enter memory (PartitionReader.
+// readFileRange; docs/notes/read-path.md); elsewhere, Buffers as before. A FileRange holds a handle
+// lease until written: every round not answered is released here.
 // Errored partitions are answered as Kafka 4.4 answers them (established by sending the same
 // requests to it, see test/regressions/fetch-errors-carry-empty-records.test.ts): an empty record set,
 // never null (librdkafka rejects a null one as a parse failure and never sees the error), and -1
@@ -40,6 +45,8 @@ import { AclOperation } from '../authorized-operations.ts';
 import { authorizeTopic, principalOf } from '../acl/authorize.ts';
 import { chargeQuota } from '../quotas/enforce.ts';
 import { INVALID_SESSION_ID, type FetchContext, type PartitionAnswer, type RequestPartition } from '../fetch-sessions.ts';
+import { FileRange, releaseFileRanges } from '../../segments/file-range.ts';
+import type { RangeReadResult } from '../../segments/reader.ts';
 
 interface Wanted {
   /** How the response names its topic (consecutive partitions of one topic share an entry, as Kafka's FetchResponse.of). */
@@ -67,12 +74,82 @@ interface Round {
   wakeWords: number[];
 }
 
-async function readRound(watermarks: PartitionWatermarks, wanted: Wanted[], maxBytes: number, readCommitted: boolean): Promise<Round> {
+/**
+ * One read of every partition. With `fileRanges` (the connection sends with sendfile) local reads
+ * may return FileRanges, which hold a segment handle until written or released: a round that is
+ * not answered is given to releaseFileRanges, and a failed round releases what it read.
+ */
+async function readRound(watermarks: PartitionWatermarks, wanted: Wanted[], maxBytes: number, readCommitted: boolean, fileRanges: boolean): Promise<Round> {
   const results: PartitionDataInput[] = [];
+  try {
+    return await readPartitions(watermarks, wanted, maxBytes, readCommitted, fileRanges, results);
+  } catch (err) {
+    releaseFileRanges(results);
+    throw err;
+  }
+}
+
+/** A partition's slot read, and its file-range read started, before the round walks the partitions in turn. */
+interface Prefetched {
+  offsets: ReturnType<PartitionWatermarks['readOffsets']>;
+  localLogStartOffset: bigint;
+  segmentsVersion: number;
+  read?: { budget: number; limit: bigint; result: Promise<RangeReadResult | Error> };
+}
+
+/**
+ * File-range reads cost no memory, so when no partition's budget can depend on another's (every
+ * partition_max_bytes together fit max_bytes), a round reads every partition's slot first and
+ * starts all their reads at once, instead of one pread round trip after the other. The round then
+ * takes each read whose budget and limit are still the ones it needs (a first batch over its budget
+ * elsewhere can shrink one: that read is released and done again).
+ */
+function prefetchRanges(watermarks: PartitionWatermarks, wanted: Wanted[], maxBytes: number, readCommitted: boolean): (Prefetched | undefined)[] | null {
+  if (wanted.length < 2) return null;
+  let total = 0;
+  for (const w of wanted) total += Math.max(0, w.partitionMaxBytes);
+  if (total > maxBytes) return null;
+  return wanted.map((w) => {
+    if (!w.handle) return undefined;
+    const slot = w.handle.slot;
+    // Read the wake word before the offsets (readOffsets does), as the round would.
+    const offsets = watermarks.readOffsets(slot);
+    const pre: Prefetched = { offsets, localLogStartOffset: watermarks.localLogStartOffset(slot), segmentsVersion: watermarks.segmentEpoch(slot) };
+    const limit = readCommitted ? offsets.lastStableOffset : offsets.highWatermark;
+    const reader = w.handle.reader;
+    if (reader.readFileRange && w.leaderEpochError === ErrorCode.NONE && !watermarks.isOffline(slot) && w.partitionMaxBytes > 0
+      && w.fetchOffset >= offsets.logStartOffset && w.fetchOffset >= pre.localLogStartOffset && w.fetchOffset < limit) {
+      const visible = { highWatermark: limit, logStartOffset: pre.localLogStartOffset, segmentsVersion: pre.segmentsVersion };
+      const result = reader.readFileRange(w.fetchOffset, w.partitionMaxBytes, visible).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+      pre.read = { budget: w.partitionMaxBytes, limit, result };
+    }
+    return pre;
+  });
+}
+
+/** A prefetched read the round did not take: its range goes back once it is read. */
+function discardPrefetched(read: NonNullable<Prefetched['read']>): void {
+  void read.result.then((r) => {
+    if (!(r instanceof Error) && !('error' in r) && r.records instanceof FileRange) r.records.release();
+  });
+}
+
+async function readPartitions(watermarks: PartitionWatermarks, wanted: Wanted[], maxBytes: number, readCommitted: boolean, fileRanges: boolean, results: PartitionDataInput[]): Promise<Round> {
+  const prefetched = fileRanges ? prefetchRanges(watermarks, wanted, maxBytes, readCommitted) : null;
+  try {
+    return await readEach(watermarks, wanted, maxBytes, readCommitted, fileRanges, results, prefetched);
+  } finally {
+    if (prefetched) for (const pre of prefetched) if (pre?.read) discardPrefetched(pre.read);
+  }
+}
+
+async function readEach(watermarks: PartitionWatermarks, wanted: Wanted[], maxBytes: number, readCommitted: boolean, fileRanges: boolean, results: PartitionDataInput[], prefetched: (Prefetched | undefined)[] | null): Promise<Round> {
   const wakeWords: number[] = [];
   let bytes = 0;
   let hasError = false;
-  for (const w of wanted) {
+  for (let i = 0; i < wanted.length; i++) {
+    const w = wanted[i]!;
+    const pre = prefetched?.[i];
     const base = { partitionIndex: w.partition, abortedTransactions: readCommitted ? [] : null, preferredReadReplica: -1 };
     if (!w.handle) {
       results.push(erroredPartition(w.partition, w.unknownError, []));
@@ -81,7 +158,7 @@ async function readRound(watermarks: PartitionWatermarks, wanted: Wanted[], maxB
     }
     const slot = w.handle.slot;
     // Read the wake word before the offsets: a change after this read makes the later wait return.
-    const offsets = watermarks.readOffsets(slot);
+    const offsets = pre ? pre.offsets : watermarks.readOffsets(slot);
     wakeWords.push(offsets.wakeWord);
     const { highWatermark, logStartOffset, lastStableOffset } = offsets;
     const mark = { highWatermark, lastStableOffset, logStartOffset };
@@ -102,13 +179,13 @@ async function readRound(watermarks: PartitionWatermarks, wanted: Wanted[], maxB
       hasError = true;
       continue;
     }
-    let records: Buffer = EMPTY_RECORDS;
+    let records: Uint8Array = EMPTY_RECORDS;
     let abortedTransactions: PartitionDataInput['abortedTransactions'] = base.abortedTransactions;
     const budget = Math.min(w.partitionMaxBytes, maxBytes - bytes);
     // read_committed never sees a batch at or past the LSO: the read's limit is the LSO.
     const limit = readCommitted ? lastStableOffset : highWatermark;
     // Tiered storage: the slot's local log start is the one boundary between the tiers (DESIGN §2).
-    const localLogStartOffset = watermarks.localLogStartOffset(slot);
+    const localLogStartOffset = pre ? pre.localLogStartOffset : watermarks.localLogStartOffset(slot);
     if (w.fetchOffset < limit && budget > 0 && w.fetchOffset < localLogStartOffset && w.handle.remote) {
       const segmentsVersion = watermarks.segmentEpoch(slot);
       const remoteVisible = { logStartOffset, localLogStartOffset, segmentsVersion };
@@ -141,8 +218,19 @@ async function readRound(watermarks: PartitionWatermarks, wanted: Wanted[], maxB
         }
       }
     } else if (w.fetchOffset < limit && budget > 0) {
-      const visible = { highWatermark: limit, logStartOffset: localLogStartOffset, segmentsVersion: watermarks.segmentEpoch(slot) };
-      const read = await w.handle.reader.read(w.fetchOffset, budget, visible);
+      const visible = { highWatermark: limit, logStartOffset: localLogStartOffset, segmentsVersion: pre ? pre.segmentsVersion : watermarks.segmentEpoch(slot) };
+      const reader = w.handle.reader;
+      const ahead = pre?.read;
+      if (pre) pre.read = undefined;
+      let read: RangeReadResult;
+      if (ahead && ahead.budget === budget && ahead.limit === limit) {
+        const taken = await ahead.result;
+        if (taken instanceof Error) throw taken;
+        read = taken;
+      } else {
+        if (ahead) discardPrefetched(ahead);
+        read = fileRanges && reader.readFileRange ? await reader.readFileRange(w.fetchOffset, budget, visible) : await reader.read(w.fetchOffset, budget, visible);
+      }
       if ('error' in read) {
         results.push(erroredPartition(w.partition, ErrorCode.OFFSET_OUT_OF_RANGE, null));
         hasError = true;
@@ -152,7 +240,16 @@ async function readRound(watermarks: PartitionWatermarks, wanted: Wanted[], maxB
       // exceed the limits with it.
       if (read.records.length <= budget || bytes === 0) {
         records = read.records;
-        if (readCommitted && records.length > 0) abortedTransactions = await w.handle.reader.abortedTransactions(w.fetchOffset, read.nextOffset, highWatermark, visible);
+        if (readCommitted && records.length > 0) {
+          try {
+            abortedTransactions = await reader.abortedTransactions(w.fetchOffset, read.nextOffset, highWatermark, visible);
+          } catch (err) {
+            if (records instanceof FileRange) records.release();
+            throw err;
+          }
+        }
+      } else if (read.records instanceof FileRange) {
+        read.records.release();
       }
     }
     bytes += records.length;
@@ -221,14 +318,16 @@ export default defineHandler<FetchRequest, FetchResponseInput>({
     const maxBytes = request.maxBytes > 0 ? request.maxBytes : 0x7fffffff;
     const deadline = performance.now() + Math.max(0, request.maxWaitMs);
     const readCommitted = request.isolationLevel === 1;
-    let round = await readRound(watermarks, wanted, maxBytes, readCommitted);
+    const fileRanges = ctx.connection.sendsFileRanges === true;
+    let round = await readRound(watermarks, wanted, maxBytes, readCommitted, fileRanges);
     // Nothing to read (an emptied session): answered at once, as Kafka does with no partition of interest.
     while (wanted.length > 0 && round.bytes < request.minBytes && !round.hasError && !ctx.connection.closed) {
       const left = deadline - performance.now();
       if (left <= 0) break;
       const slots = wanted.map((w) => w.handle!.slot);
       if ((await watermarks.waitForPartitions(slots, round.wakeWords, left)) !== 'changed') break;
-      round = await readRound(watermarks, wanted, maxBytes, readCommitted);
+      releaseFileRanges(round.results);
+      round = await readRound(watermarks, wanted, maxBytes, readCommitted, fileRanges);
     }
     // The fetch quota counts the bytes served. Over it, Kafka takes the bytes back and answers an
     // empty response with the throttle time (FetchContext.getThrottledResponse): no session is
@@ -236,6 +335,7 @@ export default defineHandler<FetchRequest, FetchResponseInput>({
     const throttleTimeMs = chargeQuota(ctx, 'fetch', round.bytes);
     if (throttleTimeMs > 0) {
       ctx.services.quotas.unrecord('fetch', principalOf(ctx), ctx.clientId, round.bytes);
+      releaseFileRanges(round.results);
       return { throttleTimeMs, ...sessionOutcome(context), responses: [] };
     }
     const answers: PartitionAnswer[] = round.results.map((r) => ({
@@ -249,18 +349,25 @@ export default defineHandler<FetchRequest, FetchResponseInput>({
     } else if (context.kind === 'incremental') {
       included = fetchSessions.selectIncremental(context, answers);
       // The session moved on while this request waited: a duplicate request, as Kafka answers it.
-      if (!included) return { throttleTimeMs: 0, errorCode: ErrorCode.INVALID_FETCH_SESSION_EPOCH, sessionId: context.session.id, responses: [] };
+      if (!included) {
+        releaseFileRanges(round.results);
+        return { throttleTimeMs: 0, errorCode: ErrorCode.INVALID_FETCH_SESSION_EPOCH, sessionId: context.session.id, responses: [] };
+      }
       sessionId = context.session.id;
     }
     const responses: { topic: string; topicId: string; partitions: PartitionDataInput[] }[] = [];
     round.results.forEach((r, i) => {
-      if (included && !included[i]) return;
+      if (included && !included[i]) {
+        if (r.records instanceof FileRange) r.records.release();
+        return;
+      }
       const w = wanted[i]!;
       const last = responses[responses.length - 1];
       if (last && last.topic === w.topic && last.topicId === w.topicId) last.partitions.push(r);
       else responses.push({ topic: w.topic, topicId: w.topicId, partitions: [r] });
       if (w.handle && r.records && r.records.length > 0) {
-        metrics.fetchServed(w.handle.topic.name, w.partition, r.records as Buffer);
+        const records = r.records;
+        metrics.fetchServed(w.handle.topic.name, w.partition, records, records instanceof FileRange ? records.offsetCount : undefined);
       }
     });
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId, responses };
