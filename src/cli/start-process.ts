@@ -68,7 +68,7 @@ export const INITIAL_OLD_SPACE_MIB = 64;
  * it (the e2e p99 tail, docs/notes/bench-e2e.md). A floor on the old generation's size keeps the
  * trigger at least this far up: the young generation's scavenges (sub-millisecond) collect the
  * garbage, and major GCs become rare: set here, before the broker starts, it took the main
- * thread from 34-36 mark-compacts to 2 in a 10 s e2e run (node's --trace-gc). A size given on
+ * thread from 34-63 mark-compacts to 2 in a 10 s e2e run (node's --trace-gc). A size given on
  * the command line (--initial-old-space-size or --initial-heap-size) is left alone. V8 flags are
  * process-wide: shard threads' heaps get the same floor, and they allocate little.
  */
