@@ -63,9 +63,8 @@ start.action(async (opts: Record<string, unknown>) => {
     throw err;
   }
   // Before the logger: its pretty transport is a thread, and the raise re-executes the process.
-  const { followNpmParent, keepOldSpaceFloor, openFileLimits, raiseOpenFileLimit } = await import('./start-process.ts');
+  const { followNpmParent, openFileLimits, raiseOpenFileLimit } = await import('./start-process.ts');
   const fdLimit = raiseOpenFileLimit();
-  keepOldSpaceFloor();
   const { createLogger } = await import('../logger.ts');
   const log = createLogger({ level: config.logLevel, pretty: config.logPretty });
   if (fdLimit.warning) log.warn({ openFiles: openFileLimits() }, fdLimit.warning);
