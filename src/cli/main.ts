@@ -63,9 +63,8 @@ start.action(async (opts: Record<string, unknown>) => {
     throw err;
   }
   // Before the logger: its pretty transport is a thread, and this may re-execute the process.
-  const { followNpmParent, keepOldSpaceFloor, openFileLimits, prepareProcess, processSettingsFor } = await import('./start-process.ts');
+  const { followNpmParent, openFileLimits, prepareProcess, processSettingsFor } = await import('./start-process.ts');
   const fdLimit = prepareProcess(processSettingsFor(config));
-  keepOldSpaceFloor();
   const { createLogger } = await import('../logger.ts');
   const log = createLogger({ level: config.logLevel, pretty: config.logPretty });
   if (fdLimit.warning) log.warn({ openFiles: openFileLimits() }, fdLimit.warning);

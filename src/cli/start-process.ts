@@ -1,10 +1,7 @@
 // Process-level duties of `highwater start` that Node leaves to the caller: the open-file limit,
-// Process-level duties of `highwater start` that Node leaves to the caller: the open-file limit,
-// V8 heap flags that only take effect when node starts (docs/notes/memory.md), following the npm
-// process that started it (issue 15, defects 1 and 3), and the old-space floor that keeps the
-// acceptor out of back-to-back major GCs (issue 18).
+// V8 heap flags that only take effect when node starts (docs/notes/memory.md), and following the
+// npm process that started it (issue 15, defects 1 and 3).
 import { readFileSync } from 'node:fs';
-import { setFlagsFromString } from 'node:v8';
 
 /** Set in the environment of the re-executed process, so the raise is tried once. */
 const RAISED_MARK = 'HIGHWATER_NOFILE_RAISED';
@@ -99,26 +96,4 @@ export function followNpmParent(onParentGone: () => void, env: NodeJS.ProcessEnv
     onParentGone();
   }, intervalMs);
   timer.unref();
-}
-
-/** The old-generation size under which V8 does not start a major GC for allocation (MiB). */
-export const INITIAL_OLD_SPACE_MIB = 64;
-
-/**
- * The acceptor's live heap is small (~17 MiB at 10,000 rec/s e2e) and its garbage modest. V8 sizes
- * the next major GC's trigger from the live size and from how fast it collects compared with how
- * fast the thread allocates: a fast GC on a small heap gets a trigger only ~1.2x the live size, so
- * the main thread fell into a mark-compact every ~140 ms, each with 2-7 ms of pause plus up to
- * 19 ms of incremental marking steps, and every fetch and produce answer caught in one waited for
- * it (the e2e p99 tail, docs/notes/bench-e2e.md). A floor on the old generation's size keeps the
- * trigger at least this far up: the young generation's scavenges (sub-millisecond) collect the
- * garbage, and major GCs become rare: set here, before the broker starts, it took the main
- * thread from 34-36 mark-compacts to 2 in a 10 s e2e run (node's --trace-gc). A size given on
- * the command line (--initial-old-space-size or --initial-heap-size) is left alone. V8 flags are
- * process-wide: shard threads' heaps get the same floor, and they allocate little.
- */
-export function keepOldSpaceFloor(execArgv: readonly string[] = process.execArgv): boolean {
-  if (execArgv.some((a) => /^--initial[-_](old[-_]space|heap)[-_]size/.test(a))) return false;
-  setFlagsFromString(`--initial-old-space-size=${INITIAL_OLD_SPACE_MIB}`);
-  return true;
 }
