@@ -2,14 +2,16 @@
 // kafka-producer-perf-test (1 KiB records, 8 partitions, batch.size 16384, linger.ms 5, the Java
 // defaults otherwise: acks=all is idempotent with 5 in flight) against Highwater builds (this
 // checkout, or an older one with --old-dir) under --fsync always / never, and Apache Kafka at its
-// defaults. Each tool run takes the bench lock (/tmp/highwater-bench.lock) by itself. Per run it
+// defaults. Each tool run takes the bench lock (/tmp/highwater-bench.lock) by itself, unless
+// --no-lock says the whole command runs under it (flock /tmp/highwater-bench.lock node ...). Per run it
 // prints the tool's figures, the broker's CPU seconds per MB (each busy thread, from /proc) and, for
 // Highwater, the group commits and the share of the run with a sync in flight (/metrics).
 //
 //   KAFKA_DIST_DIR=/work/main/bench/kafka/.dist node bench/commit-pipeline.ts --base-port 25100 \
-//     --targets always,never,kafka --acks 1,all --records 500000 --rounds 2 [--old-dir DIR] [--out f.json]
+//     --targets always,never,kafka --acks 1,all --records 500000 --rounds 2 [--warmup-records 100000] [--old-dir DIR] [--out f.json]
 // A target is always | never | old-always | old-never | kafka, or any of the Highwater ones with
-// @<depth> (HIGHWATER_BENCH_COMMIT_DEPTH, new build only), e.g. always@2.
+// @<depth> (HIGHWATER_BENCH_COMMIT_DEPTH, new build only), e.g. always@2, and/or %settle
+// (HIGHWATER_BENCH_COMMIT_WAKE=settle: no draining while a sync is in flight), e.g. always%settle.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -28,6 +30,9 @@ const { values } = parseArgs({
     'old-dir': { type: 'string' },
     'data-root': { type: 'string', default: '/tmp/highwater-commit-pipeline' },
     out: { type: 'string' },
+    'warmup-records': { type: 'string', default: '100000' },
+    // When the whole command already runs under flock (one short round: brokers, warm-ups, runs).
+    'no-lock': { type: 'boolean', default: false },
   },
 });
 const basePort = Number(values['base-port']);
@@ -69,7 +74,8 @@ function waitForLine(child: ChildProcess, match: RegExp, timeoutMs: number): Pro
 }
 
 async function startHighwater(target: string, index: number): Promise<Broker> {
-  const [base, depth] = target.split('@');
+  const [spec, wake] = target.split('%');
+  const [base, depth] = spec!.split('@');
   const old = base!.startsWith('old-');
   const fsync = base!.replace(/^old-/, '');
   const dir = old ? values['old-dir'] : REPO_ROOT;
@@ -80,7 +86,7 @@ async function startHighwater(target: string, index: number): Promise<Broker> {
   rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataRoot, { recursive: true });
   const args = ['src/cli/main.ts', 'start', '--port', String(port), '--http-port', String(httpPort), '--data-dir', dataDir, '--fsync', fsync, '--log-level', 'info'];
-  const env = { ...process.env, UV_THREADPOOL_SIZE: '16', ...(depth ? { HIGHWATER_BENCH_COMMIT_DEPTH: depth } : {}) };
+  const env = { ...process.env, UV_THREADPOOL_SIZE: '16', ...(depth ? { HIGHWATER_BENCH_COMMIT_DEPTH: depth } : {}), ...(wake ? { HIGHWATER_BENCH_COMMIT_WAKE: wake } : {}) };
   const child = spawn(process.execPath, args, { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const log = createWriteStream(path.join(dataRoot, `hw-${index}.log`));
   child.stdout!.pipe(log);
@@ -131,7 +137,8 @@ interface Run {
   syncs?: number; syncSeconds?: number; wallSeconds: number;
 }
 
-async function runOne(broker: Broker, acks: string, round: number): Promise<Run> {
+async function runOne(broker: Broker, acks: string, round: number, count = records): Promise<Run> {
+  const records = count;
   const topic = `pp-${broker.name.replace(/[^a-z0-9]/gi, '')}-${acks}-${round}-${Date.now() % 100000}`;
   await createTopic(broker.port, topic, 8);
   const props = [`bootstrap.servers=127.0.0.1:${broker.port}`, `acks=${acks}`, 'batch.size=16384', 'linger.ms=5'];
@@ -141,7 +148,8 @@ async function runOne(broker: Broker, acks: string, round: number): Promise<Run>
   // Thread CPU is read around the locked tool run: while it waits for the lock the broker is idle.
   const script = `t0=$(date +%s.%N); ${path.join(REPO_ROOT, 'bench/kafka/run-tool.sh')} org.apache.kafka.tools.ProducerPerformance ${toolArgs.join(' ')}; echo "WALL $t0 $(date +%s.%N)"`;
   const before = threadTicks(broker.pid);
-  const { stdout, stderr } = await execFileAsync('flock', [LOCK, 'bash', '-c', script], { timeout: 300_000, maxBuffer: 32 * 1024 * 1024 });
+  const command = values['no-lock'] ? ['bash', ['-c', script]] as const : ['flock', [LOCK, 'bash', '-c', script]] as const;
+  const { stdout, stderr } = await execFileAsync(command[0], [...command[1]], { timeout: 300_000, maxBuffer: 32 * 1024 * 1024 });
   const after = threadTicks(broker.pid);
   const afterSyncs = await scrapeSyncs(broker);
   const result = parsePerfTestSummary(stdout);
@@ -176,6 +184,9 @@ async function main(): Promise<void> {
   const runs: Run[] = [];
   try {
     for (const [i, t] of targets.entries()) brokers.push(t === 'kafka' ? await startKafka(i) : await startHighwater(t, i));
+    // One unrecorded run per broker first: the JVM's JIT (and V8's) warms up outside the figures.
+    const warmup = Number(values['warmup-records']);
+    if (warmup > 0) for (const broker of brokers) await runOne(broker, '1', 0, warmup);
     for (let round = 1; round <= rounds; round++) {
       for (const acks of ackModes) {
         // Alternate the order each round so no broker always runs first.

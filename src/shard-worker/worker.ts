@@ -25,6 +25,12 @@ const log = pino({ level: init.logLevel, base: { shard: init.shardId } });
  * of deeper pipelines). HIGHWATER_BENCH_COMMIT_DEPTH overrides it for benchmarks only.
  */
 const COMMIT_DEPTH = Math.max(1, Number(process.env.HIGHWATER_BENCH_COMMIT_DEPTH ?? 1) || 1);
+/**
+ * Benchmarks only: HIGHWATER_BENCH_COMMIT_WAKE=settle makes the shard sleep through ring doorbells
+ * while a sync is in flight (it drains what arrived when the sync settles, as the sequential loop
+ * did), so the cost of waking per request under a sync can be told from the gain of overlapping.
+ */
+const WAKE_ONLY_ON_SETTLE = process.env.HIGHWATER_BENCH_COMMIT_WAKE === 'settle';
 
 /**
  * Tests only: HIGHWATER_TEST_SYNC_FAULT_FILE names a file read before every group-commit fdatasync,
@@ -122,7 +128,7 @@ async function run(): Promise<void> {
     // pool result both interrupt the ring wait.
     const syncSettled = core.syncsInFlight > 0 ? [core.nextCommitSettled()] : [];
     if (core.backlogged || (core.stopping && core.parkedAppends > 0)) await Promise.race([core.nextPoolResult(), ...syncSettled]);
-    else if ((core.wantsIdle || core.stopping) && core.commitsInFlight) await core.nextCommitSettled();
+    else if ((core.wantsIdle || core.stopping || (WAKE_ONLY_ON_SETTLE && syncSettled.length > 0)) && core.commitsInFlight) await core.nextCommitSettled();
     else if (!core.stopping && !rings.requests.hasData()) await rings.requests.waitForDataAsync(core.nextWaitMs());
   }
   clearInterval(keepAlive);
