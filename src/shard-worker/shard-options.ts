@@ -43,6 +43,8 @@ export interface ShardCoreOptions {
   recompress?: Recompressor;
   /** Called when a result of validateCompressed or recompress is ready to apply: the worker wakes its loop. */
   onPoolResult?: () => void;
+  /** Called when a group commit's sync settles, so commit() can finish it: the worker wakes its loop. */
+  onCommitSettled?: () => void;
   /**
    * The log cleaner (cleanup.policy=compact): how often partitions are checked (log.cleaner.backoff.ms),
    * whether it runs at all (log.cleaner.enable), and where cleaned files are built (the cleaner

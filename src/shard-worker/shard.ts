@@ -13,7 +13,7 @@ import type { TxnMarker } from '../shared-mem/txn-marker.ts';
 import { cleanSegments, type CleanJob } from '../segments/cleaner.ts';
 import { APPENDED_BATCHES, CLEANER_BYTES, CLEANER_RUNS, DUPLICATE_BATCHES } from '../shared-mem/shard-stats.ts';
 import { PARTITION_STATE_OFFLINE, PARTITION_STATE_ONLINE, PARTITION_STATE_RECOVERING, PARTITION_STATE_UNUSED } from '../shared-mem/watermarks.ts';
-import { syncAll, type AppendResult, type PartitionLog } from '../wal/partition-log.ts';
+import type { AppendResult, PartitionLog } from '../wal/partition-log.ts';
 import type { CleanerRun } from './cleaner-pool.ts';
 import { CLEANER_RETRY_BACKOFF_MS, planClean, saveCleanerState } from './compaction.ts';
 import { compressionTargetOf, logConfigFromTopicConfigs } from './log-config.ts';
@@ -28,6 +28,48 @@ export { PARTITION_LEADER_EPOCH, systemClock, type ShardClock, type ShardCoreOpt
 
 /** A parked entry that is a transaction marker (its records: the control batch), not a produce. Never on the wire. */
 const PARKED_MARKER_FLAG = 0x80;
+
+/** Control requests that open, close, reopen or delete files: they run only with every commit finished (ShardCore.control). */
+const WAIT_FOR_SYNCS: ReadonlySet<ControlRequest['op']> = new Set(['open', 'close', 'update-config', 'delete-records', 'tier']);
+
+/** What a commit publishes for one partition: its end when the commit was sealed. */
+interface CommittedEnd {
+  log: PartitionLog;
+  highWatermark: bigint;
+  lastStableOffset: bigint;
+}
+
+/** A successful answer about a partition, by its place in its window's completions: failed instead if that partition's sync fails. */
+interface Answer {
+  owned: OwnedPartition;
+  log: PartitionLog;
+  index: number;
+  requestId: number;
+  marker: boolean;
+}
+
+/**
+ * One group commit: the answers of every drain since the previous commit was sealed, the ends it
+ * publishes, and its sync (settled once every log's fdatasync has finished, well or not).
+ *
+ *   drains:   N ──write──┐ N+1 ──write── N+2 ──write──┐
+ *   syncs:               └─ sync(N) ──────────────────┴─ sync(N+1, N+2) ──...
+ *   commits:                          publish+answer N    publish+answer N+1, N+2
+ *
+ * Windows are sealed, and finished (published, then answered), strictly in order.
+ */
+interface CommitWindow {
+  seq: number;
+  completions: Uint8Array[];
+  ends: Map<OwnedPartition, CommittedEnd>;
+  answers: Answer[];
+  /** Indexes of completions already turned into failures (a failed write) before the window was sealed. */
+  alreadyFailed: Set<number>;
+  /** Logs of this window whose sync failed, or that were offline when it was sealed. */
+  failed: Map<PartitionLog, Error>;
+  settled: boolean;
+  done: Promise<void>;
+}
 
 /**
  * One shard's partitions and the work on them. A drain runs: append/control for each request in
@@ -47,6 +89,16 @@ export class ShardCore {
   /** Partitions with batches staged in the current drain, written by writeStaged before the ring space is released. */
   readonly #staging = new Set<OwnedPartition>();
   readonly #parked: ParkedAppends<OwnedPartition>;
+  /** The open window's successful answers per partition, and the indexes a failed write already answered. */
+  #answers: Answer[] = [];
+  #alreadyFailed = new Set<number>();
+  /** Sealed windows not yet finished, oldest first (at most the commit depth of them syncing). */
+  readonly #windows: CommitWindow[] = [];
+  #windowSeq = 0;
+  /** The window in which each failed log's sync failed: every later window's answers about it fail too. */
+  readonly #syncFailedAt = new WeakMap<PartitionLog, number>();
+  /** A control request waits in the ring for the syncs in flight (WAIT_FOR_SYNCS). */
+  #controlWaiting = false;
   #forceSync = false;
   #stopping = false;
   #lastIntervalSync: number;
@@ -77,8 +129,12 @@ export class ShardCore {
   /** True once a shutdown request was served. */
   get stopping(): boolean { return this.#stopping; }
 
-  /** Completions waiting for the next commit. */
-  get pendingCompletions(): number { return this.#completions.length; }
+  /** Completions waiting for the next commit (sealed or not). */
+  get pendingCompletions(): number {
+    let n = this.#completions.length;
+    for (const w of this.#windows) n += w.completions.length;
+    return n;
+  }
 
   append(requestId: number, slot: number, flags: number, records: Buffer): void {
     if (this.#queuedOpens.has(slot)) this.#runQueuedOpen(slot);
@@ -236,6 +292,7 @@ export class ShardCore {
     owned.stagedCompletions.push({ index: this.#completions.length, requestId, marker: true });
     this.#touched.add(owned);
     this.#forceSync = true;
+    this.#answers.push({ owned, log: owned.log, index: this.#completions.length, requestId, marker: true });
     this.#completions.push(encodeControlCompletion({ requestId, errorCode: ErrorCode.NONE, offset: markerOffset, body: null }));
   }
 
@@ -307,6 +364,8 @@ export class ShardCore {
     const baseOffset = firstDuplicate?.baseOffset ?? results[0]!.baseOffset;
     const logAppendTime = results[0]?.logAppendTime ?? -1n;
     if (flags & APPEND_FLAG_FORCE_SYNC) this.#forceSync = true;
+    // Duplicates too: their original may be in a window whose sync is still to fail.
+    this.#answers.push({ owned, log: owned.log, index: this.#completions.length, requestId, marker: false });
     this.#completions.push(encodeAppendCompletion({
       requestId, errorCode: ErrorCode.NONE, baseOffset, logAppendTime, logStartOffset: globalLogStartOffset(owned.log, owned.remote),
       recordCount, bytes: records.length, errorMessage: '',
@@ -327,6 +386,7 @@ export class ShardCore {
         this.#wentOffline(owned, err);
         const errorCode = errorCodeFor(err, ErrorCode.KAFKA_STORAGE_ERROR);
         for (const { index, requestId, marker } of owned.stagedCompletions) {
+          this.#alreadyFailed.add(index);
           this.#completions[index] = marker
             ? encodeControlCompletion({ requestId, errorCode, offset: NO_OFFSET, body: { error: errorMessageFor(err) } })
             : failedAppend(requestId, errorCode, errorMessageFor(err));
@@ -337,29 +397,187 @@ export class ShardCore {
     this.#staging.clear();
   }
 
-  /** The group commit's fsync: every log appended to in this drain, together, when the policy (or a forced append) asks. */
+  /**
+   * Seals the drains since the last commit into a commit window and starts its sync (when the policy,
+   * or a forced append, asks), unless `depth` windows are syncing already: then the drains go on
+   * accumulating and a later call seals them. A window with nothing to sync finishes at once when
+   * it is first in line. Writes of the next drains overlap the sync in flight, and its answers go
+   * out only when it settles (commit()).
+   */
+  startCommit(depth = 1): void {
+    if (!this.#openWindowEmpty && !(this.#openWindowNeedsSync && this.syncsInFlight >= depth)) this.#seal();
+    this.commit();
+  }
+
+  /** Test and shutdown helper: seals what is open (whatever the depth) and waits until every window's sync has settled; commit() then finishes them. */
   async flush(): Promise<void> {
-    if (this.#touched.size > 0 && (this.#o.fsync.kind === 'always' || this.#forceSync)) {
-      await this.#timedSyncAll([...this.#touched].map((p) => p.log));
+    if (!this.#openWindowEmpty) this.#seal();
+    await Promise.all(this.#windows.map((w) => w.done));
+  }
+
+  /**
+   * Finishes, in order, every window at the head of the line whose sync has settled: publishes
+   * the ends it sealed (only of logs whose sync succeeded), then sends its completions, with every
+   * answer about a log whose sync failed turned into KAFKA_STORAGE_ERROR. With nothing in flight,
+   * an open window that needs no sync is finished too.
+   */
+  commit(): void {
+    while (this.#windows.length > 0 && this.#windows[0]!.settled) this.#finish(this.#windows.shift()!);
+    if (this.#windows.length === 0 && !this.#openWindowEmpty && !this.#openWindowNeedsSync) {
+      this.#seal();
+      this.#finish(this.#windows.shift()!);
     }
   }
 
-  /** Publishes what this drain wrote (after flush), then sends its completions in request order. */
-  commit(): void {
-    for (const owned of this.#touched) this.#publish(owned);
-    this.#touched.clear();
-    this.#forceSync = false;
-    for (const c of this.#completions) this.#o.sendCompletion(c);
-    this.#completions.length = 0;
+  /** Windows sealed whose syncs have not settled. */
+  get syncsInFlight(): number {
+    let n = 0;
+    for (const w of this.#windows) if (!w.settled) n++;
+    return n;
   }
 
-  control(requestId: number, request: ControlRequest): void {
-    // A request for a slot whose open is queued sees that partition opened, as it would have.
+  /**
+   * Sealed windows not finished yet, or an open one: something written or answered is not yet
+   * published or sent. The shard may not stop before they are; what replaces or deletes files
+   * waits until none is (see wantsIdle).
+   */
+  get commitsPending(): boolean {
+    return this.#windows.length > 0 || !this.#openWindowEmpty;
+  }
+
+  /** True while a sealed window waits (its sync in flight, or one ahead of it). */
+  get commitsInFlight(): boolean {
+    return this.#windows.length > 0;
+  }
+
+  /** A window at the head of the line has settled: commit() has something to finish. */
+  get commitReady(): boolean {
+    return this.#windows.length > 0 && this.#windows[0]!.settled;
+  }
+
+  /** A control request was left in the ring until every commit is finished. */
+  get controlWaiting(): boolean {
+    return this.#controlWaiting;
+  }
+
+  /**
+   * True when work waits that must run with nothing written unpublished and no sync in flight (a
+   * control request left in the ring, a finished clean to swap in, due housekeeping): the worker
+   * stops draining the ring until commitsPending is false, then runs it. As in the sequential
+   * loop before the pipeline, such work never sees a written end ahead of the published one, nor
+   * a recovery point that a background roll sync moved past the published end.
+   */
+  get wantsIdle(): boolean {
+    return this.#controlWaiting || this.#cleaned.length > 0 || this.housekeepingDue;
+  }
+
+  /** Resolves when the oldest sync in flight settles (at once when none is). */
+  nextCommitSettled(): Promise<void> {
+    const w = this.#windows.find((x) => !x.settled);
+    return w === undefined ? Promise.resolve() : w.done;
+  }
+
+  get #openWindowEmpty(): boolean {
+    return this.#completions.length === 0 && this.#touched.size === 0;
+  }
+
+  get #openWindowNeedsSync(): boolean {
+    if (this.#o.fsync.kind !== 'always' && !this.#forceSync) return false;
+    for (const owned of this.#touched) if (owned.log.dirty || owned.log.offline) return true;
+    return false;
+  }
+
+  /** Moves the open window (everything answered since the last seal) into the line, and starts its sync. */
+  #seal(): void {
+    const syncing = this.#o.fsync.kind === 'always' || this.#forceSync;
+    const ends = new Map<OwnedPartition, CommittedEnd>();
+    const failed = new Map<PartitionLog, Error>();
+    const toSync: PartitionLog[] = [];
+    for (const owned of this.#touched) {
+      const log = owned.log;
+      if (log.offline) {
+        // A write failed in this window: nothing of it is published, and nothing about it succeeds.
+        failed.set(log, log.offlineReason!);
+        continue;
+      }
+      // The end as the window's drains left it, and the LSO by the producer state of that moment:
+      // later drains (a marker, a new transaction) must not change what this commit publishes.
+      ends.set(owned, { log, highWatermark: log.logEndOffset, lastStableOffset: owned.producers.lastStableOffset(log.logEndOffset, log.logStartOffset) });
+      if (syncing && log.dirty) toSync.push(log);
+    }
+    const w: CommitWindow = {
+      seq: ++this.#windowSeq, completions: this.#completions.splice(0), ends, answers: this.#answers, alreadyFailed: this.#alreadyFailed,
+      failed, settled: toSync.length === 0, done: Promise.resolve(),
+    };
+    this.#answers = [];
+    this.#alreadyFailed = new Set();
+    this.#touched.clear();
+    this.#forceSync = false;
+    if (toSync.length > 0) {
+      const began = process.hrtime.bigint();
+      w.done = Promise.allSettled(toSync.map((log) => log.syncAsync())).then((results) => {
+        results.forEach((r, i) => {
+          if (r.status === 'rejected') w.failed.set(toSync[i]!, r.reason instanceof Error ? r.reason : new Error(String(r.reason)));
+        });
+        this.#o.stats.recordSync(toSync.length, process.hrtime.bigint() - began);
+        w.settled = true;
+        this.#o.onCommitSettled?.();
+      });
+    }
+    this.#windows.push(w);
+  }
+
+  #finish(w: CommitWindow): void {
+    for (const log of w.failed.keys()) if (!this.#syncFailedAt.has(log)) this.#syncFailedAt.set(log, w.seq);
+    // Failed here, or in an earlier window (after a failed fdatasync a later one may succeed
+    // without the earlier bytes on disk: nothing written behind a failure is acknowledged).
+    const failedHere = (log: PartitionLog): boolean => w.failed.has(log) || (this.#syncFailedAt.get(log) ?? Infinity) < w.seq;
+    for (const [owned, end] of w.ends) {
+      if (failedHere(end.log)) {
+        this.#syncWentOffline(owned, end.log);
+        continue;
+      }
+      // Closed or reopened meanwhile: the slot is no longer this log's.
+      if (this.#partitions.get(owned.slot) !== owned || owned.log !== end.log) continue;
+      this.#publish(owned, end);
+    }
+    for (const a of w.answers) {
+      if (w.alreadyFailed.has(a.index) || !failedHere(a.log)) continue;
+      const err = w.failed.get(a.log) ?? a.log.offlineReason;
+      const errorMessage = `partition log ${a.owned.topic}-${a.owned.partition} is offline after a failed sync${err ? `: ${errorMessageFor(err)}` : ''}`;
+      const errorCode = ErrorCode.KAFKA_STORAGE_ERROR;
+      w.completions[a.index] = a.marker
+        ? encodeControlCompletion({ requestId: a.requestId, errorCode, offset: NO_OFFSET, body: { error: errorMessage } })
+        : failedAppend(a.requestId, errorCode, errorMessage);
+    }
+    for (const c of w.completions) this.#o.sendCompletion(c);
+  }
+
+  /** A sync failed: readers of the slot are told (its state word), if the log is still the slot's. */
+  #syncWentOffline(owned: OwnedPartition, log: PartitionLog): void {
+    if (this.#partitions.get(owned.slot) !== owned || owned.log !== log) return;
+    if (this.#o.watermarks.state(owned.slot) !== PARTITION_STATE_OFFLINE) this.#o.watermarks.setState(owned.slot, PARTITION_STATE_OFFLINE);
+  }
+
+  /**
+   * Runs a control request, or returns false, leaving it for later (the worker leaves it in the
+   * ring), when it opens, closes, reopens or deletes files while a commit is pending: a sync in
+   * flight holds the active segment and moves the recovery point when it settles, and these
+   * requests read the published end (DeleteRecords' bound, tiering's stable prefix).
+   */
+  control(requestId: number, request: ControlRequest): boolean {
+    // A request for a slot whose open is queued sees that partition opened, as it would have (a
+    // new log: no sync of it is in flight).
     if ('slot' in request && this.#queuedOpens.has(request.slot)) this.#runQueuedOpen(request.slot);
     if (request.op === 'open' && (this.#queuedOpens.size > 0 || this.#openSpentMs >= (this.#o.openBudgetMs ?? OPEN_BUDGET_MS))) {
       this.#queuedOpens.set(request.slot, { requestId, request });
-      return;
+      return true;
     }
+    if (WAIT_FOR_SYNCS.has(request.op) && this.commitsPending) {
+      this.#controlWaiting = true;
+      return false;
+    }
+    this.#controlWaiting = false;
     if (request.op === 'shutdown') this.#failQueuedOpens();
     if (request.op === 'write-marker') {
       try {
@@ -369,9 +587,10 @@ export class ShardCore {
         this.#log.error({ err, slot: request.slot }, 'write-marker refused');
         this.#failControl(requestId, errorCodeFor(err), errorMessageFor(err));
       }
-      return;
+      return true;
     }
     this.#runControlNow(requestId, request);
+    return true;
   }
 
   #runControlNow(requestId: number, request: ControlRequest): void {
@@ -414,7 +633,20 @@ export class ShardCore {
     this.#queuedOpens.clear();
   }
 
-  /** Runs the interval fsync and the retention check when they are due. */
+  /** True when queued opens wait, or the interval fsync, the retention check or the cleaner check is due (housekeeping() has work). */
+  get housekeepingDue(): boolean {
+    if (this.#queuedOpens.size > 0) return true;
+    const now = this.#o.clock.monotonicMs();
+    const fsync = this.#o.fsync;
+    return (fsync.kind === 'interval' && now - this.#lastIntervalSync >= fsync.intervalMs)
+      || now - this.#lastRetentionCheck >= this.#o.retentionCheckMs
+      || (this.#o.cleaner?.enabled === true && now - this.#lastCleanerCheck >= this.#o.cleaner.backoffMs);
+  }
+
+  /**
+   * Runs the interval fsync and the retention check when they are due. The worker runs it only
+   * with no commit pending (retention deletes files; see wantsIdle).
+   */
   async housekeeping(): Promise<void> {
     // A new turn's budget for opens; a slice of the queued ones runs now (their completions go
     // with the next commit, which the worker runs on its next turn: nextWaitMs is 1 meanwhile).
@@ -424,8 +656,14 @@ export class ShardCore {
     const fsync = this.#o.fsync;
     if (fsync.kind === 'interval' && now - this.#lastIntervalSync >= fsync.intervalMs) {
       this.#lastIntervalSync = now;
-      const dirty = [...this.#partitions.values()].map((p) => p.log).filter((l) => l.dirty);
-      if (dirty.length > 0) await this.#timedSyncAll(dirty);
+      const dirty = [...this.#partitions.values()].filter((p) => p.log.dirty && !p.log.offline);
+      if (dirty.length > 0) {
+        const began = process.hrtime.bigint();
+        const results = await Promise.allSettled(dirty.map((p) => p.log.syncAsync()));
+        this.#o.stats.recordSync(dirty.length, process.hrtime.bigint() - began);
+        // What it covered was answered already (the interval policy's promise): a failure can only take the log offline.
+        results.forEach((r, i) => { if (r.status === 'rejected') this.#syncWentOffline(dirty[i]!, dirty[i]!.log); });
+      }
     }
     if (now - this.#lastRetentionCheck >= this.#o.retentionCheckMs) {
       this.#lastRetentionCheck = now;
@@ -440,6 +678,7 @@ export class ShardCore {
           }
           continue;
         }
+        if (owned.log.offline) continue;
         const result = owned.log.applyRetention(wallNow);
         if (result.deletedSegments > 0) {
           this.#log.info({ topic: owned.topic, partition: owned.partition, ...result, logStartOffset: String(owned.log.logStartOffset) }, 'retention deleted segments');
@@ -554,12 +793,6 @@ export class ShardCore {
     this.#fail(requestId, ErrorCode.KAFKA_STORAGE_ERROR, `partition log ${owned.topic}-${owned.partition} is offline after a failed write`);
   }
 
-  async #timedSyncAll(logs: PartitionLog[]): Promise<void> {
-    const began = process.hrtime.bigint();
-    await syncAll(logs);
-    this.#o.stats.recordSync(logs.length, process.hrtime.bigint() - began);
-  }
-
   /** The log refused a write and went offline: readers of the slot are told (its state word). */
   #wentOffline(owned: OwnedPartition, err: unknown): void {
     this.#log.error({ err, topic: owned.topic, partition: owned.partition }, 'append failed');
@@ -568,14 +801,23 @@ export class ShardCore {
     }
   }
 
-  /** Publishes what readers may see of a partition: this shard owns the slot (STYLE.md rule 1). */
-  #publish(owned: OwnedPartition): void {
+  /**
+   * Publishes what readers may see of a partition: this shard owns the slot (STYLE.md rule 1). The
+   * end (HWM, LSO) moves only with `end`, a commit's: written bytes may be ahead of it, their sync
+   * still in flight. Without one (retention, DeleteRecords, a clean swapped in) only the log start
+   * can raise the LSO.
+   */
+  #publish(owned: OwnedPartition, end?: CommittedEnd): void {
     const watermarks = this.#o.watermarks;
     this.#publishSegments(owned);
-    watermarks.publishHighWatermark(owned.slot, owned.log.logEndOffset);
-    // Everything written is published here (after the drain's writes and fsync): the LSO is the
-    // first offset of the oldest ongoing transaction, else the HWM.
-    watermarks.publishLastStableOffset(owned.slot, owned.producers.lastStableOffset(owned.log.logEndOffset, owned.log.logStartOffset));
+    const logStartOffset = owned.log.logStartOffset;
+    if (end !== undefined) {
+      watermarks.publishHighWatermark(owned.slot, end.highWatermark);
+      // The LSO of the commit's moment: the first offset of the oldest transaction then ongoing, else its HWM.
+      watermarks.publishLastStableOffset(owned.slot, end.lastStableOffset > logStartOffset ? end.lastStableOffset : logStartOffset);
+    } else if (watermarks.lastStableOffset(owned.slot) < logStartOffset) {
+      watermarks.publishLastStableOffset(owned.slot, logStartOffset);
+    }
     this.#publishStarts(owned);
     this.#publishCleaner(owned);
   }

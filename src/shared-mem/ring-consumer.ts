@@ -36,8 +36,11 @@ export class RingConsumer extends RingView {
    * and the one it threw on count as consumed (a poison message is not handed out forever).
    * `beforeRelease` runs after the last message and before the space is released: views handed
    * out during this drain are still valid in it (the shard writes staged batches there).
+   * An `onMessage` that returns `false` (exactly) leaves that message in the ring and ends the
+   * drain: it is handed out first by the next drain (the shard defers a control request that must
+   * not run while a group commit's sync is in flight).
    */
-  drain(onMessage: (message: Uint8Array) => void, maxMessages: number = Infinity, beforeRelease?: () => void): number {
+  drain(onMessage: (message: Uint8Array) => unknown, maxMessages: number = Infinity, beforeRelease?: () => void): number {
     // One load of writeIndex per drain: the acquire that makes every frame up to it readable.
     const writeIndex = Atomics.load(this.header, WRITE_INDEX) >>> 0;
     let readIndex = this.#readIndex;
@@ -46,9 +49,14 @@ export class RingConsumer extends RingView {
       while (readIndex !== writeIndex && count < maxMessages) {
         const length = this.dataWords[(readIndex & this.mask) >>> 2]!;
         const message = this.#view((readIndex + RING_FRAME_HEADER_BYTES) >>> 0, length);
+        const at = readIndex;
         readIndex = (readIndex + frameBytes(length)) >>> 0;
         count++;
-        onMessage(message);
+        if (onMessage(message) === false) {
+          readIndex = at;
+          count--;
+          break;
+        }
       }
     } finally {
       if (count > 0) {

@@ -27,6 +27,19 @@ export type { RetentionResult } from '../segments/retention.ts';
 
 const fdatasyncAsync = promisify(fdatasync);
 
+/**
+ * Tests only: runs before each group-commit fdatasync (syncAsync) and may delay it or throw in its
+ * place, as a slow or failing disk would. Undefined in a broker unless its shard worker was started
+ * with HIGHWATER_TEST_SYNC_FAULT_FILE (worker.ts).
+ */
+export type SyncFault = (log: PartitionLog) => Promise<void> | void;
+let syncFault: SyncFault | undefined;
+
+/** Installs (or with undefined removes) the sync fault hook of this thread: tests only. */
+export function setSyncFaultForTests(fault: SyncFault | undefined): void {
+  syncFault = fault;
+}
+
 export interface PartitionLogOptions {
   /** The data directory; the partition lives in `<dir>/<topic>-<partition>/`. */
   dir: string;
@@ -266,9 +279,14 @@ export class PartitionLog {
     return results;
   }
 
-  /** True after a failed write: the log refuses appends until it is reopened (recovery decides its end). */
+  /** True after a failed write or sync: the log refuses appends until it is reopened (recovery decides its end). */
   get offline(): boolean {
     return this.failure !== null;
+  }
+
+  /** Why the log is offline (the failed write's or sync's error), or null. */
+  get offlineReason(): Error | null {
+    return this.failure;
   }
 
   /** True when staged batches wait for flushStaged(). */
@@ -351,7 +369,13 @@ export class PartitionLog {
     this.recoveryPoint.advance(point);
   }
 
-  /** Like sync() but on the libuv threadpool, so several partitions' syncs overlap (syncAll). */
+  /**
+   * Like sync() but on the libuv threadpool, so several partitions' syncs overlap (syncAll). Writes
+   * may go on while it runs (the shard's pipelined group commit): it covers what was written when
+   * it began, and the recovery point moves only to there. A sync that fails takes the log offline,
+   * as a failed write does: after a failed fdatasync the kernel may have dropped the dirty pages,
+   * so nothing written before it may be acknowledged, and a later sync could not prove otherwise.
+   */
   async syncAsync(): Promise<void> {
     this.assertWritable();
     this.assertNothingStaged();
@@ -362,20 +386,39 @@ export class PartitionLog {
     const rolledBefore = this.recoveryPoint.pendingRolled();
     const fd = active.retainDescriptor();
     try {
+      if (syncFault !== undefined) await syncFault(this);
       // Batches written before a roll in this same commit live in the rolled segment.
       if (this.creationPending) this.expediteCreation();
       await Promise.all([this.recoveryPoint.rolledSyncs, fdatasyncAsync(fd), this.creationSynced]);
+    } catch (err) {
+      this.syncFailed(err as Error);
     } finally {
       active.releaseDescriptor();
     }
     if (this.closed) return;
-    // A new log's files: durable before anything written to them is acknowledged.
-    if (this.creation !== null) await this.awaitCreation();
-    // A background sync that failed is retried here, where a failure reaches the caller.
-    if (this.recoveryPoint.anyStillPending(rolledBefore)) this.recoveryPoint.syncRolledNow();
+    // Another sync of this log failed meanwhile (a deeper commit pipeline): this one proves nothing
+    // about the bytes that one covered, so it fails too and the recovery point stays.
+    if (this.failure !== null) this.syncFailed(this.failure);
+    try {
+      // A new log's files: durable before anything written to them is acknowledged.
+      if (this.creation !== null) await this.awaitCreation();
+      // A background sync that failed is retried here, where a failure reaches the caller.
+      if (this.recoveryPoint.anyStillPending(rolledBefore)) this.recoveryPoint.syncRolledNow();
+    } catch (err) {
+      this.syncFailed(err as Error);
+    }
     // Appends that landed while the sync ran may not be covered by it.
     if (generation === this.appendGeneration) this.unsyncedBytes = 0;
     this.recoveryPoint.advance(point);
+  }
+
+  /** A failed sync: offline (the first failure is kept), and the caller hears of it. */
+  private syncFailed(err: Error): never {
+    if (this.failure === null && !this.closed) {
+      this.failure = err;
+      this.logger.error({ err }, 'fdatasync failed; partition log is offline');
+    }
+    throw err;
   }
 
   /**

@@ -106,7 +106,12 @@ export function shardHarness(options: { fsync?: FsyncPolicy; retentionCheckMs?: 
     },
     control(request) {
       const requestId = nextRequestId++;
-      h.core.control(requestId, request);
+      // As the worker does: a request left in the ring (a commit was pending) runs again once
+      // commit() has finished what was before it.
+      for (let attempt = 0; !h.core.control(requestId, request); attempt++) {
+        if (attempt >= 3) throw new Error(`control request ${requestId} still waits for a commit`);
+        h.core.commit();
+      }
       h.core.commit();
       const c = sent.find((s) => s.requestId === requestId);
       if (!c || c.type === MESSAGE_APPEND) throw new Error(`no control completion for request ${requestId}`);

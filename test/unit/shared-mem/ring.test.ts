@@ -94,6 +94,34 @@ describe('RingProducer / RingConsumer on one thread', () => {
     expect(producer.freeBytes()).toBe(64);
   });
 
+  it('a message refused by onMessage (false) stays in the ring, first in the next drain; the ones before it are released', () => {
+    const { producer, consumer } = ringOf(64);
+    for (let i = 0; i < 3; i++) expect(producer.tryWrite(new Uint8Array(12).fill(i))).toBe(true); // 16-byte frames
+    const seen: number[] = [];
+    let released = -1;
+    expect(consumer.drain((m) => {
+      if (m[0] === 1) return false;
+      seen.push(m[0]!);
+      return undefined;
+    }, Infinity, () => { released = seen.length; })).toBe(1);
+    expect(seen).toEqual([0]);
+    expect(released).toBe(1);
+    // Only the first frame's space went back to the producer.
+    expect(producer.freeBytes()).toBe(64 - 32);
+    expect(drainAll(consumer).map((m) => m[0])).toEqual([1, 2]);
+    expect(producer.freeBytes()).toBe(64);
+  });
+
+  it('refusing the first message hands out nothing, runs no beforeRelease and releases nothing', () => {
+    const { producer, consumer } = ringOf(64);
+    expect(producer.tryWrite(new Uint8Array(12).fill(9))).toBe(true);
+    let ran = false;
+    expect(consumer.drain(() => false, Infinity, () => { ran = true; })).toBe(0);
+    expect(ran).toBe(false);
+    expect(consumer.hasData()).toBe(true);
+    expect(drainAll(consumer).map((m) => m[0])).toEqual([9]);
+  });
+
   it('tryWriteBatch writes what fits, in order, and publishes it in one go', () => {
     const { producer, consumer } = ringOf(64);
     const messages = Array.from({ length: 6 }, (_, i) => fillMessage(new Uint8Array(8 + i), i)); // 12..16-byte frames
