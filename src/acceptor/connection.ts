@@ -14,7 +14,7 @@ import { NO_RESPONSE, type ApiHandler, type BrokerEndpoint, type ConnectionInfo,
 import { SaslAuthenticator, type SaslListenerSettings } from './sasl/authenticator.ts';
 import { chargeRequestTime, withRequestThrottle } from './quotas/enforce.ts';
 import { fileSendCounters, socketFd, type FileSender, type SendPiece } from './file-sender.ts';
-import { FileRange, releaseFileRanges } from '../segments/file-range.ts';
+import { FileRange, releaseFileRangePieces, releaseFileRanges } from '../segments/file-range.ts';
 
 
 export interface TestHooks {
@@ -215,7 +215,7 @@ export class Connection implements ConnectionInfo {
     this.#reservedPartial = 0;
     for (const slot of this.#queue) {
       this.#releaseCharge(slot);
-      if (slot.bytes) releaseFileRanges(slot.bytes.map((records) => ({ records })));
+      if (slot.bytes) releaseFileRangePieces(slot.bytes);
     }
     this.#queue.length = 0;
     this.#cancelMemoryWait?.();
@@ -471,7 +471,7 @@ export class Connection implements ConnectionInfo {
       const { apiKey } = this.#queue.shift()!;
       if (!bytes) continue;
       if (hooks.beforeResponseWrite?.(this, apiKey, bytes) === 'drop-connection') {
-        if (withFiles) releaseFileRanges(bytes.map((records) => ({ records })));
+        if (withFiles) releaseFileRangePieces(bytes);
         this.close('test hook dropped the connection before a response');
         return;
       }
@@ -524,7 +524,7 @@ export class Connection implements ConnectionInfo {
       this.close('could not start writing a fetch response', { error: (err as Error).message });
       return;
     } finally {
-      releaseFileRanges(bytes.map((records) => ({ records })));
+      releaseFileRangePieces(bytes);
     }
     this.pause('file-send');
   }

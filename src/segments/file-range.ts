@@ -45,3 +45,8 @@ export class FileRange extends SplicedBytes {
 export function releaseFileRanges(partitions: Iterable<{ records?: unknown }>): void {
   for (const p of partitions) if (p.records instanceof FileRange) p.records.release();
 }
+
+/** Releases every FileRange among an encoded response's pieces (what Writer.finishChunks() returns). */
+export function releaseFileRangePieces(pieces: Iterable<unknown>): void {
+  for (const p of pieces) if (p instanceof FileRange) p.release();
+}
