@@ -73,6 +73,10 @@ test('@platformatic/kafka static consumers keep their generation and assignment 
   });
   await producer.send({ messages: Array.from({ length: 30 }, (_, i) => ({ topic: TOPIC, partition: i % PARTITIONS, value: `before-${i}` })) });
   await until('30 records before the restart', () => seen.size === 30);
+  // Reading nothing twice across the restart presumes the 30 were committed before it (autocommit
+  // runs every 100 ms): a restart that raced the last commit would re-deliver from the older offset.
+  await until('the 30 records committed before the restart', () =>
+    tb.broker.groupCoordinator.committedOffsets('static-restart-group').filter((c) => c.topic === TOPIC).reduce((n, c) => n + c.offset, 0n) === 30n);
   const before = describeGroup('static-restart-group');
   const clientsBefore = consumers.map((c) => [c.memberId, c.generationId, JSON.stringify(c.assignments)]);
 
