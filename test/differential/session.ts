@@ -115,6 +115,23 @@ export class Session {
   }
 
   /**
+   * Waits until DescribeConfigs shows a topic config at `value`: Kafka applies an altered topic
+   * config from its metadata log a moment after the alter request returns, so a describe sent at
+   * once can still see the old value on a loaded machine.
+   */
+  async waitForTopicConfig(topic: string, name: string, value: string): Promise<void> {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const res = await this.quiet<{ results: { errorCode: number; configs: { name: string; value: string | null }[] }[] }>(ApiKey.DescribeConfigs, 4, {
+        resources: [{ resourceType: 2, resourceName: topic, configurationKeys: [name] }], includeSynonyms: false, includeDocumentation: false,
+      });
+      if (res.results[0]?.configs.find((c) => c.name === name)?.value === value) return;
+      if (Date.now() > deadline) throw new Error(`${this.broker}: ${topic} ${name} not ${value} after 20 s`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /**
    * Retries a set-up request while the broker answers a retriable "not ready yet" error, as a
    * client would: Kafka creates __consumer_offsets on the first FindCoordinator and loads its
    * producer-id manager after start-up (COORDINATOR_NOT_AVAILABLE, COORDINATOR_LOAD_IN_PROGRESS).

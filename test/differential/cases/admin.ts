@@ -96,6 +96,7 @@ export const adminCases: Case[] = [
         const ask = (label: string, resourceType: number, resourceName: string, configs: { name: string; configOperation: number; value: string | null }[], validateOnly = false) =>
           c.call(`v${v} ${label}`, ApiKey.IncrementalAlterConfigs, v, { resources: [{ resourceType, resourceName, configs }], validateOnly });
         await ask('set retention', TOPIC, topic, [{ name: 'retention.ms', configOperation: SET, value: '60000' }]);
+        await c.session.waitForTopicConfig(topic, 'retention.ms', '60000');
         await c.call(`v${v} describe after set`, ApiKey.DescribeConfigs, 4, { resources: [{ resourceType: TOPIC, resourceName: topic, configurationKeys: ['retention.ms'] }], includeSynonyms: true });
         await ask('delete retention', TOPIC, topic, [{ name: 'retention.ms', configOperation: DELETE, value: null }]);
         await ask('unknown name', TOPIC, topic, [{ name: 'no.such.config', configOperation: SET, value: '1' }]);
@@ -124,6 +125,7 @@ export const adminCases: Case[] = [
         const ask = (label: string, resourceType: number, resourceName: string, configs: { name: string; value: string | null }[], validateOnly = false) =>
           c.call(`v${v} ${label}`, ApiKey.AlterConfigs, v, { resources: [{ resourceType, resourceName, configs }], validateOnly });
         await ask('replace', TOPIC, topic, [{ name: 'retention.bytes', value: '100000' }]);
+        await c.session.waitForTopicConfig(topic, 'retention.bytes', '100000');
         await c.call(`v${v} describe after replace`, ApiKey.DescribeConfigs, 4, { resources: [{ resourceType: TOPIC, resourceName: topic, configurationKeys: ['retention.ms', 'retention.bytes'] }], includeSynonyms: true });
         await ask('unknown topic', TOPIC, `${topic}-nope`, [{ name: 'retention.ms', value: '1' }]);
         await ask('unknown config', TOPIC, topic, [{ name: 'no.such.config', value: '1' }]);
