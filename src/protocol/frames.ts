@@ -1,8 +1,14 @@
 // Kafka framing: a 4-byte big-endian size, then that many bytes. Splits a socket's byte stream
 // into whole frames. A frame that lies inside one chunk is handed out as a view of it; only a
-// frame that spans chunks is copied, once, as its bytes arrive. The memory for a spanning frame
-// grows with the bytes received (doubling, up to the announced size), never to the announced size
-// up front: a peer that announces 100 MiB and sends 1 KiB costs about 1 KiB (issue 15 defect 2).
+// frame that spans chunks is copied, once, as its bytes arrive. A spanning frame up to
+// MAX_RETAINED_SCRATCH (8 MiB, far above a producer's 1 MiB max.request.size) gets one buffer of
+// its announced size when its first bytes arrive, so it is never grown and copied again: in
+// transient mode that buffer is the connection's reused scratch, grown at most once per larger
+// frame. Above that size the memory grows with the bytes received (doubling from 64 KiB, up to
+// the announced size), never to the announced size up front (issue 15 defect 2). Either way the
+// connection reserves the announced size in the request-memory budget (connection.ts). A peer
+// that announces a frame and stalls holds at most 8 MiB of address space on its connection (pages
+// not yet written are not resident), or, for a larger frame, little more than what it sent.
 /**
  * Gives a buffer's memory back at once instead of at the next GC (which may not come for a long
  * time once traffic stops): detaching the ArrayBuffer releases its backing store. Only for
@@ -18,8 +24,8 @@ export type FrameEvent = { kind: 'frame'; frame: Buffer } | { kind: 'bad-size'; 
 /** Spanning frames up to this size are assembled in one reused buffer (transient mode). */
 const MAX_RETAINED_SCRATCH = 8 * 1024 * 1024;
 
-/** First allocation for a spanning frame, unless the frame is smaller; then it doubles. */
-const FIRST_FRAME_ALLOCATION = 64 * 1024;
+/** First allocation for a spanning frame larger than MAX_RETAINED_SCRATCH; then it doubles. */
+const FIRST_LARGE_FRAME_ALLOCATION = 64 * 1024;
 
 export class FrameSplitter {
   /** Largest frame accepted; a connection lowers it while a SASL client is not yet authenticated. */
@@ -140,8 +146,9 @@ export class FrameSplitter {
 
   /**
    * Memory for the partial frame that holds at least `needed` bytes, keeping the bytes already
-   * in: the retained scratch when the frame fits it (transient mode), else a buffer of this frame
-   * that doubles as bytes arrive, never beyond the announced size.
+   * in: the retained scratch when the frame fits it (transient mode), grown to the announced size
+   * at once when it is smaller; else a buffer of this frame, of the announced size when that is
+   * at most MAX_RETAINED_SCRATCH, otherwise doubling as bytes arrive.
    */
   #room(needed: number, transient: boolean): Buffer {
     const current = this.#frame;
@@ -149,15 +156,15 @@ export class FrameSplitter {
     const size = this.#frameSize;
     let grown: Buffer;
     if (transient && size <= MAX_RETAINED_SCRATCH) {
-      if (this.#scratch.length < needed) {
-        const scratch = Buffer.allocUnsafeSlow(Math.min(MAX_RETAINED_SCRATCH, Math.max(needed, FIRST_FRAME_ALLOCATION, 2 * this.#scratch.length)));
-        if (current !== null) current.copy(scratch, 0, 0, this.#frameFilled);
+      if (this.#scratch.length < size) {
+        // Nothing of this frame is in the old scratch yet (it gets memory before its first copy).
         freeNow(this.#scratch);
-        this.#scratch = scratch;
+        this.#scratch = Buffer.allocUnsafeSlow(size);
       }
       grown = this.#scratch;
     } else {
-      grown = Buffer.allocUnsafeSlow(Math.min(size, Math.max(needed, FIRST_FRAME_ALLOCATION, 2 * (current?.length ?? 0))));
+      const length = size <= MAX_RETAINED_SCRATCH ? size : Math.min(size, Math.max(needed, FIRST_LARGE_FRAME_ALLOCATION, 2 * (current?.length ?? 0)));
+      grown = Buffer.allocUnsafeSlow(length);
       if (current !== null) {
         current.copy(grown, 0, 0, this.#frameFilled);
         freeNow(current);
