@@ -4,11 +4,13 @@
 // MAX_RETAINED_SCRATCH (8 MiB, far above a producer's 1 MiB max.request.size) gets one buffer of
 // its announced size when its first bytes arrive, so it is never grown and copied again: in
 // transient mode that buffer is the connection's reused scratch, grown at most once per larger
-// frame. Above that size the memory grows with the bytes received (doubling from 64 KiB, up to
-// the announced size), never to the announced size up front (issue 15 defect 2). Either way the
-// connection reserves the announced size in the request-memory budget (connection.ts). A peer
-// that announces a frame and stalls holds at most 8 MiB of address space on its connection (pages
-// not yet written are not resident), or, for a larger frame, little more than what it sent.
+// frame. A larger frame's memory grows with the bytes received (doubling from 64 KiB), never to
+// the announced size up front (issue 15 defect 2), until the connection holds the frame's
+// reservation in the request-memory budget (connection.ts, wholeFrameReserved()): then it moves,
+// once, into one buffer of the announced size. So the memory of large frames stays within the
+// budget's bound, and a peer that announces a frame and stalls without a reservation holds little
+// more than what it sent (at most 8 MiB of address space for a small frame; pages not yet written
+// are not resident).
 /**
  * Gives a buffer's memory back at once instead of at the next GC (which may not come for a long
  * time once traffic stops): detaching the ArrayBuffer releases its backing store. Only for
@@ -40,6 +42,8 @@ export class FrameSplitter {
   #frameSize = 0;
   #frame: Buffer | null = null;
   #frameFilled = 0;
+  /** The connection holds the partial frame's announced size in its budget: allocate it whole. */
+  #wholeReserved = false;
   /** Reused to assemble spanning frames in transient mode; grows to the largest seen (capped). */
   #scratch: Buffer = Buffer.alloc(0);
 
@@ -57,6 +61,14 @@ export class FrameSplitter {
     return this.#frameSize;
   }
 
+  /**
+   * The caller has reserved the partial frame's announced size (the request-memory budget): the
+   * rest of it is assembled in one buffer of that size instead of a doubling one.
+   */
+  wholeFrameReserved(): void {
+    if (this.#frameSize > 0) this.#wholeReserved = true;
+  }
+
   /** Drops the partial frame and the reused memory (the stream is abandoned: its connection closed). */
   release(): void {
     if (this.#frame !== null && this.#frame !== this.#scratch) freeNow(this.#frame);
@@ -64,6 +76,7 @@ export class FrameSplitter {
     this.#frame = null;
     this.#frameSize = 0;
     this.#frameFilled = 0;
+    this.#wholeReserved = false;
     this.#headFilled = 0;
     this.#scratch = Buffer.alloc(0);
   }
@@ -105,6 +118,7 @@ export class FrameSplitter {
         const whole = frame.length === this.#frameSize ? frame : frame.subarray(0, this.#frameSize);
         this.#frame = null;
         this.#frameSize = 0;
+        this.#wholeReserved = false;
         onFrame(whole);
         // A transient frame too large for the scratch is garbage once the callback returns (the
         // contract above): its memory goes back now, not at some later GC.
@@ -140,6 +154,7 @@ export class FrameSplitter {
       this.#frameSize = size;
       this.#frame = null;
       this.#frameFilled = 0;
+      this.#wholeReserved = false;
     }
     return undefined;
   }
@@ -148,7 +163,7 @@ export class FrameSplitter {
    * Memory for the partial frame that holds at least `needed` bytes, keeping the bytes already
    * in: the retained scratch when the frame fits it (transient mode), grown to the announced size
    * at once when it is smaller; else a buffer of this frame, of the announced size when that is
-   * at most MAX_RETAINED_SCRATCH, otherwise doubling as bytes arrive.
+   * at most MAX_RETAINED_SCRATCH or reserved whole, otherwise doubling as bytes arrive.
    */
   #room(needed: number, transient: boolean): Buffer {
     const current = this.#frame;
@@ -163,7 +178,7 @@ export class FrameSplitter {
       }
       grown = this.#scratch;
     } else {
-      const length = size <= MAX_RETAINED_SCRATCH ? size : Math.min(size, Math.max(needed, FIRST_LARGE_FRAME_ALLOCATION, 2 * (current?.length ?? 0)));
+      const length = size <= MAX_RETAINED_SCRATCH || this.#wholeReserved ? size : Math.min(size, Math.max(needed, FIRST_LARGE_FRAME_ALLOCATION, 2 * (current?.length ?? 0)));
       grown = Buffer.allocUnsafeSlow(length);
       if (current !== null) {
         current.copy(grown, 0, 0, this.#frameFilled);

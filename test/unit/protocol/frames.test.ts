@@ -167,3 +167,31 @@ test('a spanning frame up to 8 MiB gets one buffer of its announced size, reused
   expect(f.buffer.byteLength).toBe(1024 * 1024);
   expect(f.equals(one.subarray(4))).toBe(true);
 });
+
+test('a large spanning frame moves into one buffer of its announced size once its reservation is held, not before', () => {
+  const size = 24 * 1024 * 1024;
+  const whole = Buffer.alloc(4 + size);
+  whole.writeInt32BE(size);
+  for (let i = 4; i < whole.length; i += 4093) whole[i] = i & 0xff;
+  for (const transient of [true, false]) {
+    const splitter = new FrameSplitter(64 * 1024 * 1024);
+    const got: Buffer[] = [];
+    const push = (piece: Buffer) => {
+      if (transient) splitter.pushTransient(piece, (f) => got.push(Buffer.from(f)));
+      else for (const e of splitter.push(piece)) if (e.kind === 'frame') got.push(e.frame);
+    };
+    const before = process.memoryUsage().arrayBuffers;
+    push(whole.subarray(0, 100_000));
+    push(whole.subarray(100_000, 200_000));
+    // Without a reservation the memory follows the bytes (issue 15 defect 2).
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(4 * 1024 * 1024);
+    splitter.wholeFrameReserved();
+    push(whole.subarray(200_000, 201_000));
+    // Reserved: the frame's own buffer, whole, holding what had arrived.
+    expect(process.memoryUsage().arrayBuffers - before).toBeGreaterThanOrEqual(size);
+    for (let at = 201_000; at < whole.length; at += 262_144) push(whole.subarray(at, Math.min(whole.length, at + 262_144)));
+    expect(got).toHaveLength(1);
+    expect(got[0]!.equals(whole.subarray(4))).toBe(true);
+    splitter.release();
+  }
+});
