@@ -24,7 +24,13 @@ const records = arg('records', 15);
 const rounds = arg('rounds', 3);
 const logger = pino({ level: 'silent' });
 
-interface Tree { name: string; PartitionLog: any; logConfig: (o: object) => unknown; buildRecordBatch: (b: object) => Buffer }
+interface Log { stage(batches: Buffer[], appendTimeMs: bigint): unknown; flushStaged(): void; close(): void }
+interface Tree {
+  name: string;
+  PartitionLog: { open(options: object): Log };
+  logConfig: (o: object) => unknown;
+  buildRecordBatch: (b: object) => Buffer;
+}
 async function load(name: string, dir: string): Promise<Tree> {
   const { PartitionLog } = await import(join(dir, 'src/wal/partition-log.ts'));
   const { logConfig } = await import(join(dir, 'src/segments/log-config.ts'));
