@@ -262,6 +262,8 @@ export class Connection implements ConnectionInfo {
     if (pending > 0 && this.#reservedPartial === 0) {
       if (budget.tryReserve(pending)) this.#reservedPartial = pending;
     }
+    // Memory the budget vouches for: the rest of the frame goes into one buffer of its size.
+    if (pending > 0 && this.#reservedPartial > 0) this.#frames.wholeFrameReserved();
     const blocked = pending > 0 ? this.#reservedPartial === 0 : budget.exhausted;
     if (blocked && this.#cancelMemoryWait === undefined) {
       this.pause('request-memory');
@@ -270,6 +272,7 @@ export class Connection implements ConnectionInfo {
         if (this.#closed) return;
         const stillPending = this.#frames.pendingFrameSize;
         if (stillPending > 0 && this.#reservedPartial === 0 && budget.tryReserve(stillPending)) this.#reservedPartial = stillPending;
+        if (stillPending > 0 && this.#reservedPartial > 0) this.#frames.wholeFrameReserved();
         if (stillPending > 0 && this.#reservedPartial === 0) this.#checkMemory();
         else this.resume('request-memory');
       });

@@ -5,7 +5,8 @@
 // closes). As in Kafka's memory pool (SimpleMemoryPool, non-strict, SocketServer.scala), a
 // reservation succeeds while anything is left, even when it is larger than what is left, so one
 // request as large as the frame limit always gets through; the overshoot is at most one frame.
-// Reserving the announced size is accounting only: FrameSplitter allocates as bytes arrive.
+// FrameSplitter allocates a frame above 8 MiB as its bytes arrive until its reservation here is
+// held, then once at the announced size (src/protocol/frames.ts); smaller ones at once.
 
 export class RequestMemoryBudget {
   /** The bound in bytes; 0 or less means none (Kafka's -1 default). */

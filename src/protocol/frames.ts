@@ -1,8 +1,16 @@
 // Kafka framing: a 4-byte big-endian size, then that many bytes. Splits a socket's byte stream
 // into whole frames. A frame that lies inside one chunk is handed out as a view of it; only a
-// frame that spans chunks is copied, once, as its bytes arrive. The memory for a spanning frame
-// grows with the bytes received (doubling, up to the announced size), never to the announced size
-// up front: a peer that announces 100 MiB and sends 1 KiB costs about 1 KiB (issue 15 defect 2).
+// frame that spans chunks is copied, once, as its bytes arrive. A spanning frame up to
+// MAX_RETAINED_SCRATCH (8 MiB, far above a producer's 1 MiB max.request.size) gets one buffer of
+// its announced size when its first bytes arrive, so it is never grown and copied again: in
+// transient mode that buffer is the connection's reused scratch, grown at most once per larger
+// frame. A larger frame's memory grows with the bytes received (doubling from 64 KiB), never to
+// the announced size up front (issue 15 defect 2), until the connection holds the frame's
+// reservation in the request-memory budget (connection.ts, wholeFrameReserved()): then it moves,
+// once, into one buffer of the announced size. So the memory of large frames stays within the
+// budget's bound, and a peer that announces a frame and stalls without a reservation holds little
+// more than what it sent (at most 8 MiB of address space for a small frame; pages not yet written
+// are not resident).
 /**
  * Gives a buffer's memory back at once instead of at the next GC (which may not come for a long
  * time once traffic stops): detaching the ArrayBuffer releases its backing store. Only for
@@ -18,8 +26,8 @@ export type FrameEvent = { kind: 'frame'; frame: Buffer } | { kind: 'bad-size'; 
 /** Spanning frames up to this size are assembled in one reused buffer (transient mode). */
 const MAX_RETAINED_SCRATCH = 8 * 1024 * 1024;
 
-/** First allocation for a spanning frame, unless the frame is smaller; then it doubles. */
-const FIRST_FRAME_ALLOCATION = 64 * 1024;
+/** First allocation for a spanning frame larger than MAX_RETAINED_SCRATCH; then it doubles. */
+const FIRST_LARGE_FRAME_ALLOCATION = 64 * 1024;
 
 export class FrameSplitter {
   /** Largest frame accepted; a connection lowers it while a SASL client is not yet authenticated. */
@@ -34,6 +42,8 @@ export class FrameSplitter {
   #frameSize = 0;
   #frame: Buffer | null = null;
   #frameFilled = 0;
+  /** The connection holds the partial frame's announced size in its budget: allocate it whole. */
+  #wholeReserved = false;
   /** Reused to assemble spanning frames in transient mode; grows to the largest seen (capped). */
   #scratch: Buffer = Buffer.alloc(0);
 
@@ -51,6 +61,14 @@ export class FrameSplitter {
     return this.#frameSize;
   }
 
+  /**
+   * The caller has reserved the partial frame's announced size (the request-memory budget): the
+   * rest of it is assembled in one buffer of that size instead of a doubling one.
+   */
+  wholeFrameReserved(): void {
+    if (this.#frameSize > 0) this.#wholeReserved = true;
+  }
+
   /** Drops the partial frame and the reused memory (the stream is abandoned: its connection closed). */
   release(): void {
     if (this.#frame !== null && this.#frame !== this.#scratch) freeNow(this.#frame);
@@ -58,6 +76,7 @@ export class FrameSplitter {
     this.#frame = null;
     this.#frameSize = 0;
     this.#frameFilled = 0;
+    this.#wholeReserved = false;
     this.#headFilled = 0;
     this.#scratch = Buffer.alloc(0);
   }
@@ -99,6 +118,7 @@ export class FrameSplitter {
         const whole = frame.length === this.#frameSize ? frame : frame.subarray(0, this.#frameSize);
         this.#frame = null;
         this.#frameSize = 0;
+        this.#wholeReserved = false;
         onFrame(whole);
         // A transient frame too large for the scratch is garbage once the callback returns (the
         // contract above): its memory goes back now, not at some later GC.
@@ -134,14 +154,16 @@ export class FrameSplitter {
       this.#frameSize = size;
       this.#frame = null;
       this.#frameFilled = 0;
+      this.#wholeReserved = false;
     }
     return undefined;
   }
 
   /**
    * Memory for the partial frame that holds at least `needed` bytes, keeping the bytes already
-   * in: the retained scratch when the frame fits it (transient mode), else a buffer of this frame
-   * that doubles as bytes arrive, never beyond the announced size.
+   * in: the retained scratch when the frame fits it (transient mode), grown to the announced size
+   * at once when it is smaller; else a buffer of this frame, of the announced size when that is
+   * at most MAX_RETAINED_SCRATCH or reserved whole, otherwise doubling as bytes arrive.
    */
   #room(needed: number, transient: boolean): Buffer {
     const current = this.#frame;
@@ -149,15 +171,15 @@ export class FrameSplitter {
     const size = this.#frameSize;
     let grown: Buffer;
     if (transient && size <= MAX_RETAINED_SCRATCH) {
-      if (this.#scratch.length < needed) {
-        const scratch = Buffer.allocUnsafeSlow(Math.min(MAX_RETAINED_SCRATCH, Math.max(needed, FIRST_FRAME_ALLOCATION, 2 * this.#scratch.length)));
-        if (current !== null) current.copy(scratch, 0, 0, this.#frameFilled);
+      if (this.#scratch.length < size) {
+        // Nothing of this frame is in the old scratch yet (it gets memory before its first copy).
         freeNow(this.#scratch);
-        this.#scratch = scratch;
+        this.#scratch = Buffer.allocUnsafeSlow(size);
       }
       grown = this.#scratch;
     } else {
-      grown = Buffer.allocUnsafeSlow(Math.min(size, Math.max(needed, FIRST_FRAME_ALLOCATION, 2 * (current?.length ?? 0))));
+      const length = size <= MAX_RETAINED_SCRATCH || this.#wholeReserved ? size : Math.min(size, Math.max(needed, FIRST_LARGE_FRAME_ALLOCATION, 2 * (current?.length ?? 0)));
+      grown = Buffer.allocUnsafeSlow(length);
       if (current !== null) {
         current.copy(grown, 0, 0, this.#frameFilled);
         freeNow(current);

@@ -8,6 +8,12 @@ import { OffsetIndexEntries, encodeOffsetIndexEntry } from './offset-index.ts';
 import { TimeIndexEntries, encodeTimeIndexEntry } from './time-index.ts';
 
 const PENDING_INDEX_INITIAL_BYTES = 1024;
+/**
+ * Offset index entries a segment gathers in memory before the log's writes take them to the
+ * files (flushIndexesIfMany): with many partitions each commit otherwise wrote two small index
+ * files per partition touched. Roll, close, sync and an idle release write whatever is pending.
+ */
+export const DEFERRED_INDEX_ENTRIES = 8;
 const READ_WRITE_CREATE = constants.O_RDWR | constants.O_CREAT;
 
 export interface SegmentFiles {
@@ -162,11 +168,12 @@ export class Segment {
 
   /**
    * Closes the active segment's three descriptors when nothing uses them (no async fdatasync in
-   * flight, no index entries waiting to be written); the next write or sync reopens them. True
-   * when it closed them. Positions are kept in memory, so nothing is re-read on reopen.
+   * flight), after writing the index entries still deferred; the next write or sync reopens them.
+   * True when it closed them. Positions are kept in memory, so nothing is re-read on reopen.
    */
   releaseIdleDescriptors(): boolean {
-    if (!this.reopenable || this.logFd < 0 || this.descriptorUsers > 0 || this.pendingOffsetIndexBytes > 0 || this.pendingTimeIndexBytes > 0) return false;
+    if (!this.reopenable || this.logFd < 0 || this.descriptorUsers > 0) return false;
+    this.flushIndexes();
     closeSync(this.offsetIndexFd);
     closeSync(this.timeIndexFd);
     closeSync(this.logFd);
@@ -179,8 +186,12 @@ export class Segment {
   /**
    * Records in the indexes a batch about to be written at `info.position` (Kafka's rule: an
    * offset entry once more than index.interval.bytes were appended since the last, and with it a
-   * time entry when the largest timestamp grew). Entries reach the files in flushIndexes(), which
-   * the caller runs after the .log write, so no index entry ever points past written bytes.
+   * time entry when the largest timestamp grew). Entries reach the files in flushIndexes() or
+   * flushIndexesIfMany(), which the caller runs after the .log write, so no index entry in a file
+   * ever points past written bytes. The in-memory offset index (floorPosition) has them at once;
+   * the files may lag the log by DEFERRED_INDEX_ENTRIES entries, which a reader tolerates as it
+   * does the index interval (it scans forward from the floor entry), and recovery after an
+   * unclean stop rebuilds the active segment's indexes from the log anyway.
    */
   noteBatch(info: BatchInfo, indexIntervalBytes: number): void {
     if (info.maxTimestamp > this.maxTimestamp) {
@@ -213,6 +224,21 @@ export class Segment {
     this.maybeAppendTimeIndexEntry();
   }
 
+  /** Index entries deferred in memory, not yet in the files (tests, idle checks). */
+  get pendingIndexEntries(): number {
+    return this.pendingOffsetIndexBytes / OFFSET_INDEX_ENTRY_BYTES;
+  }
+
+  /**
+   * After a .log write: writes the pending index entries once DEFERRED_INDEX_ENTRIES offset
+   * entries are waiting (a time entry never comes without an offset entry but at roll and close,
+   * which flush everything), so a partition's index files get one write per that many entries.
+   */
+  flushIndexesIfMany(): void {
+    if (this.pendingOffsetIndexBytes >= DEFERRED_INDEX_ENTRIES * OFFSET_INDEX_ENTRY_BYTES) this.flushIndexes();
+  }
+
+  /** Writes every pending index entry to the files. */
   flushIndexes(): void {
     if (this.pendingOffsetIndexBytes > 0 || this.pendingTimeIndexBytes > 0) this.ensureOpen();
     if (this.pendingOffsetIndexBytes > 0) {

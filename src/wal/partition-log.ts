@@ -334,7 +334,7 @@ export class PartitionLog {
     const active = this.segments.active;
     writeFramesAt(active.logDescriptor, frames, active.size);
     active.size += bytes;
-    active.flushIndexes();
+    active.flushIndexesIfMany();
     this.unsyncedBytes += bytes;
     this.appendGeneration++;
   }

@@ -107,3 +107,91 @@ test('a frame assembled over many growing reads is byte-exact', () => {
     expect(got[0]!.equals(whole.subarray(4))).toBe(true);
   }
 });
+
+test('spanning frames of several sizes, each split over several reads and several in one read, come out whole', () => {
+  // Sizes around the points where memory is chosen: tiny, a 64 KiB read, a producer's 1 MiB
+  // request, just below and above the 8 MiB retained scratch.
+  const sizes = [10, 65_536, 65_537, 300_000, 1024 * 1024, 8 * 1024 * 1024 - 1, 8 * 1024 * 1024 + 5, 2_000];
+  const frames = sizes.map((size, n) => {
+    const f = Buffer.allocUnsafe(4 + size);
+    f.writeInt32BE(size, 0);
+    for (let i = 4; i < f.length; i += 997) f[i] = (i + n * 13) & 0xff;
+    f.writeInt16BE(n % 2 === 0 ? 0 : 3, 4);
+    return f;
+  });
+  const stream = Buffer.concat(frames);
+  for (const step of [65_536, 100_003, 3 * 1024 * 1024]) {
+    for (const transient of [true, false]) {
+      const splitter = new FrameSplitter(16 * 1024 * 1024);
+      const got: Buffer[] = [];
+      const read = Buffer.allocUnsafe(step);
+      for (let at = 0; at < stream.length; at += step) {
+        const n = stream.copy(read, 0, at, Math.min(stream.length, at + step));
+        const chunk = read.subarray(0, n);
+        if (transient) expect(splitter.pushTransient(chunk, (f) => got.push(Buffer.from(f)))).toBeUndefined();
+        else for (const e of splitter.push(Buffer.from(chunk))) if (e.kind === 'frame') got.push(e.frame);
+        // The read buffer is reused, as the socket's is.
+        read.fill(0xee);
+      }
+      expect(got.map((f) => f.length)).toEqual(sizes);
+      for (let i = 0; i < sizes.length; i++) expect(got[i]!.equals(frames[i]!.subarray(4))).toBe(true);
+      expect(splitter.bufferedBytes).toBe(0);
+    }
+  }
+});
+
+test('a spanning frame up to 8 MiB gets one buffer of its announced size, reused for the next one in transient mode', () => {
+  const splitter = new FrameSplitter(16 * 1024 * 1024);
+  const seen: Buffer[] = [];
+  const one = frame(0, 1024 * 1024, 1);
+  const two = frame(0, 512 * 1024, 2);
+  // The second frame starts in the same read that ends the first.
+  const stream = Buffer.concat([one, two]);
+  const cut = [0, 70_000, 140_000, one.length + 1000, stream.length];
+  for (let i = 0; i + 1 < cut.length; i++) {
+    splitter.pushTransient(stream.subarray(cut[i], cut[i + 1]), (f) => {
+      // The frame is its buffer whole (sized at the header), not a view of a larger grown one.
+      if (seen.length === 0) expect(f.buffer.byteLength).toBe(1024 * 1024);
+      seen.push(f);
+      expect(f.equals((seen.length === 1 ? one : two).subarray(4))).toBe(true);
+    });
+  }
+  expect(seen).toHaveLength(2);
+  expect(seen[1]!.buffer).toBe(seen[0]!.buffer);
+  // Owned frames: one allocation of exactly the announced size each.
+  const owned = new FrameSplitter(16 * 1024 * 1024);
+  const out = [...owned.push(one.subarray(0, 70_000)), ...owned.push(one.subarray(70_000, 600_000)), ...owned.push(one.subarray(600_000))];
+  expect(out).toHaveLength(1);
+  const f = (out[0] as { kind: 'frame'; frame: Buffer }).frame;
+  expect(f.byteOffset).toBe(0);
+  expect(f.buffer.byteLength).toBe(1024 * 1024);
+  expect(f.equals(one.subarray(4))).toBe(true);
+});
+
+test('a large spanning frame moves into one buffer of its announced size once its reservation is held, not before', () => {
+  const size = 24 * 1024 * 1024;
+  const whole = Buffer.alloc(4 + size);
+  whole.writeInt32BE(size);
+  for (let i = 4; i < whole.length; i += 4093) whole[i] = i & 0xff;
+  for (const transient of [true, false]) {
+    const splitter = new FrameSplitter(64 * 1024 * 1024);
+    const got: Buffer[] = [];
+    const push = (piece: Buffer) => {
+      if (transient) splitter.pushTransient(piece, (f) => got.push(Buffer.from(f)));
+      else for (const e of splitter.push(piece)) if (e.kind === 'frame') got.push(e.frame);
+    };
+    const before = process.memoryUsage().arrayBuffers;
+    push(whole.subarray(0, 100_000));
+    push(whole.subarray(100_000, 200_000));
+    // Without a reservation the memory follows the bytes (issue 15 defect 2).
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(4 * 1024 * 1024);
+    splitter.wholeFrameReserved();
+    push(whole.subarray(200_000, 201_000));
+    // Reserved: the frame's own buffer, whole, holding what had arrived.
+    expect(process.memoryUsage().arrayBuffers - before).toBeGreaterThanOrEqual(size);
+    for (let at = 201_000; at < whole.length; at += 262_144) push(whole.subarray(at, Math.min(whole.length, at + 262_144)));
+    expect(got).toHaveLength(1);
+    expect(got[0]!.equals(whole.subarray(4))).toBe(true);
+    splitter.release();
+  }
+});
