@@ -8,6 +8,17 @@ import {
 import { DEFAULT_MAX_RECORD_BYTES_BETWEEN_SNAPSHOTS } from './metadata/metadata-snapshot.ts';
 
 /** Shards when none are asked for: one core is left to the acceptor thread. */
+/**
+ * --v8-heap-growing-percent's default: V8's own. 50 and 100 took the peak RSS 313 -> 240 / 262 MiB
+ * but cost the 1,000-partition produce 6-21% of its throughput in alternating runs
+ * (docs/notes/memory.md), so they are an operator's trade, not the default.
+ */
+const HEAP_GROWING_PERCENT_DEFAULT = 0;
+
+/** --ring-bytes and --ring-initial-bytes: powers of two in this range (the ring's own bound is 64 B..1 GiB). */
+const RING_SETTING_MIN_BYTES = 64 * 1024;
+const RING_SETTING_MAX_BYTES = 2 ** 30;
+
 export function defaultShardCount(): number {
   return Math.max(1, availableParallelism() - 1);
 }
@@ -101,9 +112,14 @@ export interface BrokerConfig extends GroupCoordinatorSettings {
   /** Pause between two scrubber passes over every closed segment. */
   scrubIntervalMs: number;
   maxPartitions: number;
+  /** Most bytes a shard request ring may grow to. */
   ringBytes: number;
+  /** Bytes a shard request ring starts at (clamped to ringBytes); it doubles when a request larger than it finds it empty. */
+  ringInitialBytes: number;
   /** MiB; 0: V8's own default. Applied by the CLI, which re-executes node with the flag. */
   v8MaxSemiSpaceSize: number;
+  /** Percent; 0: V8's own (dynamic) old-generation growing factor. Applied by the CLI, like v8MaxSemiSpaceSize. */
+  v8HeapGrowingPercent: number;
   nodeId: number;
   clusterId: string;
   retentionCheckMs: number;
@@ -218,7 +234,9 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'scrubIntervalMs', flag: 'scrub-interval-ms', kind: 'int', description: 'pause between two scrubber passes over all closed segments', defaultValue: () => 3_600_000 },
   { key: 'maxPartitions', flag: 'max-partitions', kind: 'int', description: 'capacity of the shared watermark table (partitions in all)', defaultValue: () => 65_536 },
   { key: 'v8MaxSemiSpaceSize', flag: 'v8-max-semi-space-size', kind: 'int', description: 'MiB: bound on V8\'s young-generation semi-spaces in every broker thread (node --max-semi-space-size; the CLI restarts node with it unless node was given its own); 0 = V8\'s default (on a 24 GiB machine the main thread\'s grew to 64 MiB: 128 MiB of young generation; docs/notes/memory.md)', defaultValue: () => 8 },
-  { key: 'ringBytes', flag: 'ring-bytes', kind: 'int', description: 'size of each shard request ring; a full ring pauses the sockets feeding it; half of it is the most record bytes one partition may get in one produce request (16 MiB at the default; docs/notes/memory.md)', defaultValue: () => 32 * 1024 * 1024 },
+  { key: 'v8HeapGrowingPercent', flag: 'v8-heap-growing-percent', kind: 'int', description: 'percent: how far V8 lets each broker thread\'s old generation grow past what survived its last full GC before the next one (node --heap-growing-percent; the CLI restarts node with it unless node was given its own); 0 (default) = V8\'s own factor, which let the main thread\'s old space hold ~40 MiB of garbage over ~20 MiB live; 50 lowered the peak RSS by ~70 MiB but cost 1,000-partition produce 12% of its throughput (docs/notes/memory.md)', defaultValue: () => HEAP_GROWING_PERCENT_DEFAULT },
+  { key: 'ringBytes', flag: 'ring-bytes', kind: 'int', description: 'most bytes each shard request ring may grow to (a power of two, 64 KiB..1 GiB); a full ring pauses the sockets feeding it; half of it is the most record bytes one partition may get in one produce request (16 MiB at the default; docs/notes/memory.md)', defaultValue: () => 32 * 1024 * 1024 },
+  { key: 'ringInitialBytes', flag: 'ring-initial-bytes', kind: 'int', description: 'size each shard request ring starts at (a power of two, 64 KiB..1 GiB; above --ring-bytes: --ring-bytes); it doubles, up to --ring-bytes, when a request larger than it finds it empty: every byte of a ring becomes resident once it has wrapped, so it stays only as big as the largest request (docs/notes/memory.md)', defaultValue: () => 4 * 1024 * 1024 },
   { key: 'nodeId', flag: 'node-id', kind: 'int', description: 'this broker\'s node id', defaultValue: () => 1 },
   { key: 'clusterId', flag: 'cluster-id', kind: 'string', description: 'cluster id reported in Metadata (default: generated once and kept in the data dir)', defaultValue: () => '' },
   { key: 'retentionCheckMs', flag: 'retention-check-ms', kind: 'int', description: 'how often each shard applies retention.ms/retention.bytes (log.retention.check.interval.ms)', defaultValue: () => 300_000 },
@@ -452,7 +470,13 @@ export function loadConfig(flags: Partial<Record<keyof BrokerConfig, unknown>>, 
   if (config.numPartitions < 1) throw new ConfigError('--num-partitions must be at least 1');
   if (config.maxIncrementalFetchSessionCacheSlots < 0) throw new ConfigError('--max-incremental-fetch-session-cache-slots must be at least 0');
   if (config.v8MaxSemiSpaceSize < 0 || config.v8MaxSemiSpaceSize > 1024) throw new ConfigError('--v8-max-semi-space-size must be between 0 (V8\'s default) and 1024 MiB');
+  if (config.v8HeapGrowingPercent < 0 || config.v8HeapGrowingPercent > 1000) throw new ConfigError('--v8-heap-growing-percent must be between 0 (V8\'s own) and 1000');
   if (config.scrubBytesPerSecond < 0) throw new ConfigError('--scrub-bytes-per-second must be 0 (off) or more');
+  for (const [flag, bytes] of [['ring-bytes', config.ringBytes], ['ring-initial-bytes', config.ringInitialBytes]] as const) {
+    if (bytes < RING_SETTING_MIN_BYTES || bytes > RING_SETTING_MAX_BYTES || (bytes & (bytes - 1)) !== 0) {
+      throw new ConfigError(`--${flag} must be a power of two from 65536 (64 KiB) to 1073741824 (1 GiB), not ${bytes}`);
+    }
+  }
   // Kafka's rule (KafkaConfig): a bound below the largest request would stall that request forever.
   if (config.queuedMaxRequestBytes > 0 && config.queuedMaxRequestBytes < config.maxFrameBytes) {
     throw new ConfigError(`--queued-max-request-bytes (${config.queuedMaxRequestBytes}) must be -1 or at least --max-frame-bytes (${config.maxFrameBytes})`);

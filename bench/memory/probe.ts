@@ -8,7 +8,8 @@
 // Usage: node bench/memory/probe.ts [--variants 'base=;small=flag:--ring-bytes=8388608,env:MALLOC_ARENA_MAX=2,node:--max-semi-space-size=4']
 //          [--rounds 1] [--workloads w1,w2,w1-many,w4,w5] [--duration 8s] [--consume-size 1g]
 //          [--shards 1] [--fsync never] [--base-port 28100] [--json out.json]
-//   A variant is name=item,item...: node:<node flag>, env:K=V, flag:--broker-flag=value; the name
+//   A variant is name=item,item...: node:<node flag>, env:K=V, flag:--broker-flag=value, dir:<checkout>
+//   (run that checkout's broker, e.g. a worktree of main, so old and new code alternate); the name
 //   'kafka' runs Apache Kafka 4.4 (bench/kafka/start.sh, 1 GiB heap) instead.
 //   Workloads: w1 produce acks=1, w2 acks=all, w1-many acks=1 on 1,000 partitions, w4 e2e at
 //   10,000 rec/s, w5 fill + 1-consumer catch-up of --consume-size, p1 / pall / c1 Kafka's
@@ -41,7 +42,7 @@ const { values: flags } = parseArgs({
   },
 });
 
-interface Variant { name: string; nodeFlags: string[]; env: Record<string, string>; brokerFlags: string[] }
+interface Variant { name: string; nodeFlags: string[]; env: Record<string, string>; brokerFlags: string[]; dir?: string }
 
 function parseVariants(text: string): Variant[] {
   return text.split(';').filter((v) => v.trim() !== '').map((spec) => {
@@ -54,7 +55,8 @@ function parseVariants(text: string): Variant[] {
         const [k, ...rest] = item.slice(4).split('=');
         v.env[k!] = rest.join('=');
       } else if (item.startsWith('flag:')) v.brokerFlags.push(item.slice(5));
-      else throw new Error(`variant ${name}: ${item} is not node:, env: or flag:`);
+      else if (item.startsWith('dir:')) v.dir = path.resolve(item.slice(4));
+      else throw new Error(`variant ${name}: ${item} is not node:, env:, flag: or dir:`);
     }
     return v;
   });
@@ -104,7 +106,7 @@ async function startVariant(v: Variant, slot: number): Promise<Broker> {
   }
   const args = [...v.nodeFlags, 'src/cli/main.ts', 'start', '--port', String(port), '--data-dir', dataDir, '--http-port', String(httpPort),
     '--shards', flags.shards, '--fsync', flags.fsync, '--log-level', 'info', ...v.brokerFlags];
-  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, ...v.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { cwd: v.dir ?? REPO_ROOT, env: { ...process.env, ...v.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const log = createWriteStream(path.join(scratch, `${v.name}.log`));
   child.stdout!.pipe(log);
   child.stderr!.pipe(log);

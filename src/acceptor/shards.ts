@@ -33,7 +33,10 @@ export interface ShardPoolOptions {
   openLogsPerShard?: number;
   dataDir: string;
   fsync: FsyncPolicy;
+  /** Most bytes a request ring grows to. */
   ringBytes: number;
+  /** Bytes a request ring starts at (default: ringBytes, no growth); clamped to ringBytes. */
+  ringInitialBytes?: number;
   /** The table the shards write; the pool only hands its buffer to each worker. */
   watermarks: WatermarkReader;
   log: Logger;
@@ -86,8 +89,11 @@ class Shard {
 
   async start(): Promise<void> {
     const o = this.#pool.options;
-    const buffers = createShardRingBuffers(o.ringBytes, COMPLETION_RING_BYTES);
+    const buffers = createShardRingBuffers(o.ringBytes, COMPLETION_RING_BYTES, o.ringInitialBytes ?? o.ringBytes);
     this.rings = openAcceptorRings(buffers);
+    this.rings.requests.onGrow = (fromBytes, toBytes) => {
+      o.log.info({ shard: this.id, fromBytes, toBytes, maxBytes: o.ringBytes }, 'shard request ring grew');
+    };
     const init: WorkerInit = {
       messageFormatVersion: SHARD_MESSAGE_FORMAT_VERSION,
       shardId: this.id,
@@ -127,9 +133,18 @@ class Shard {
   send(parts: Uint8Array[], backpressure: Backpressure | undefined): void {
     if (this.waiting.length === 0 && this.rings.requests.tryWriteParts(parts)) return;
     if (this.waiting.length === 0 && this.#episodeStartedAt === undefined) {
-      // One warning per backpressure episode, not per request (STYLE.md rule 7).
+      // One line per backpressure episode, not per request (STYLE.md rule 7).
       this.#episodeStartedAt = performance.now();
-      this.#pool.options.log.warn({ shard: this.id, ringUsedBytes: this.rings.requests.usedBytes() }, 'backpressure: shard ring full, pausing the sockets that feed it');
+      const requests = this.rings.requests;
+      const requestBytes = byteLength(parts);
+      this.#episodeIsGrow = requests.needsGrowth(requestBytes);
+      if (this.#episodeIsGrow) {
+        // Not a full ring: a request larger than the ring waits for it to empty, then grows it.
+        this.#pool.options.log.info({ shard: this.id, requestBytes, ringCapacityBytes: requests.capacity, ringUsedBytes: requests.usedBytes() },
+          'shard ring smaller than a request: pausing the sockets that feed it until the ring drains and grows');
+      } else {
+        this.#pool.options.log.warn({ shard: this.id, ringUsedBytes: requests.usedBytes() }, 'backpressure: shard ring full, pausing the sockets that feed it');
+      }
     }
     // Copied: the caller's bytes may live in memory reused once it returns (FrameSplitter.pushTransient).
     this.waiting.push({ parts: parts.map((part) => Uint8Array.prototype.slice.call(part)), backpressure });
@@ -142,13 +157,17 @@ class Shard {
   }
 
   #episodeStartedAt: number | undefined;
+  /** Whether the episode began with a request waiting for the ring to grow rather than a full ring. */
+  #episodeIsGrow = false;
 
   #endEpisode(pausedConnections: number): void {
     if (this.#episodeStartedAt === undefined) return;
     const seconds = (performance.now() - this.#episodeStartedAt) / 1000;
     this.#episodeStartedAt = undefined;
     this.#pool.options.metrics.backpressureSeconds.inc({ shard: String(this.id) }, seconds);
-    this.#pool.options.log.warn({ shard: this.id, pausedMs: Math.round(seconds * 1000), pausedConnections }, 'backpressure over: sockets resumed');
+    const log = this.#pool.options.log;
+    if (this.#episodeIsGrow) log.info({ shard: this.id, pausedMs: Math.round(seconds * 1000), pausedConnections, ringCapacityBytes: this.rings.requests.capacity }, 'shard ring grown: sockets resumed');
+    else log.warn({ shard: this.id, pausedMs: Math.round(seconds * 1000), pausedConnections }, 'backpressure over: sockets resumed');
   }
 
   #armSpaceWaiter(): void {

@@ -109,6 +109,7 @@ export async function startBroker(config: BrokerConfig, log: Logger, options: St
     dataDir: config.dataDir,
     fsync: config.fsync,
     ringBytes: config.ringBytes,
+    ringInitialBytes: config.ringInitialBytes,
     watermarks,
     log,
     metrics,

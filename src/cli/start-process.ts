@@ -37,8 +37,11 @@ export interface ProcessSettings {
 export const MALLOC_TUNABLES: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '262144' };
 
 /** The node flags the broker's settings ask for (a V8 heap bound can only be set when node starts). */
-export function processSettingsFor(config: { v8MaxSemiSpaceSize: number }): ProcessSettings {
-  return { nodeFlags: config.v8MaxSemiSpaceSize > 0 ? [`--max-semi-space-size=${config.v8MaxSemiSpaceSize}`] : [], env: { ...MALLOC_TUNABLES } };
+export function processSettingsFor(config: { v8MaxSemiSpaceSize: number; v8HeapGrowingPercent?: number }): ProcessSettings {
+  const nodeFlags: string[] = [];
+  if (config.v8MaxSemiSpaceSize > 0) nodeFlags.push(`--max-semi-space-size=${config.v8MaxSemiSpaceSize}`);
+  if ((config.v8HeapGrowingPercent ?? 0) > 0) nodeFlags.push(`--heap-growing-percent=${config.v8HeapGrowingPercent}`);
+  return { nodeFlags, env: { ...MALLOC_TUNABLES } };
 }
 
 /** The flags of `wanted` whose name node was not started with (argv or NODE_OPTIONS). */

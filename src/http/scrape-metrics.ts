@@ -160,7 +160,7 @@ export function registerScrapeTimeMetrics(broker: HttpBrokerView, sampler: Broke
 
   const shardPartitions = track('highwater_shard_partitions', new Gauge({ name: 'highwater_shard_partitions', collect: refreshPartitions, help: 'Partitions owned by the shard', labelNames: ['shard'], registers }));
   const ringUsed = track('highwater_shard_ring_used_bytes', new Gauge({ name: 'highwater_shard_ring_used_bytes', collect: refreshPartitions, help: 'Bytes waiting in the shard\'s request ring', labelNames: ['shard'], registers }));
-  const ringCapacity = track('highwater_shard_ring_capacity_bytes', new Gauge({ name: 'highwater_shard_ring_capacity_bytes', collect: refreshPartitions, help: 'Size of the shard\'s request ring', labelNames: ['shard'], registers }));
+  const ringCapacity = track('highwater_shard_ring_capacity_bytes', new Gauge({ name: 'highwater_shard_ring_capacity_bytes', collect: refreshPartitions, help: 'Bytes the shard\'s request ring holds now; it doubles, up to --ring-bytes, when a request larger than it finds it empty', labelNames: ['shard'], registers }));
   const waiting = track('highwater_shard_waiting_messages', new Gauge({ name: 'highwater_shard_waiting_messages', collect: refreshPartitions, help: 'Messages queued on the main thread behind a full request ring', labelNames: ['shard'], registers }));
   const paused = track('highwater_shard_paused_connections', new Gauge({ name: 'highwater_shard_paused_connections', collect: refreshPartitions, help: 'Client connections paused because the shard\'s ring is full', labelNames: ['shard'], registers }));
   const utilization = track('highwater_shard_event_loop_utilization_ratio', new Gauge({

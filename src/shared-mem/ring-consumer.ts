@@ -43,6 +43,8 @@ export class RingConsumer extends RingView {
   drain(onMessage: (message: Uint8Array) => unknown, maxMessages: number = Infinity, beforeRelease?: () => void): number {
     // One load of writeIndex per drain: the acquire that makes every frame up to it readable.
     const writeIndex = Atomics.load(this.header, WRITE_INDEX) >>> 0;
+    // THEN the capacity word: frames written after a grow are read with the grown mask (ring-layout.ts).
+    this.refreshCapacity();
     let readIndex = this.#readIndex;
     let count = 0;
     try {

@@ -3,7 +3,7 @@
 // Atomics.waitAsync is in es2024; the project tsconfig's lib stops at es2023.
 /// <reference lib="es2024.sharedmemory" />
 import {
-  CONSUMER_SLEEPING, PRODUCER_WAITING, READ_INDEX, RING_FRAME_HEADER_BYTES, RingView, WRITE_INDEX, frameBytes,
+  CAPACITY, CONSUMER_SLEEPING, PRODUCER_WAITING, READ_INDEX, RING_FRAME_HEADER_BYTES, RING_HEADER_BYTES, RingView, WRITE_INDEX, frameBytes,
 } from './ring-layout.ts';
 
 /**
@@ -16,6 +16,8 @@ export class RingProducer extends RingView {
   // A possibly stale readIndex: the true one only grows, so free space computed from this one
   // is an underestimate and safe. Reloaded only when it looks too small.
   #readIndexSeen: number;
+  /** Called after the ring grew (the acceptor logs it); the grow itself needs no caller's help. */
+  onGrow: ((fromBytes: number, toBytes: number) => void) | undefined;
 
   constructor(buffer: SharedArrayBuffer) {
     super(buffer);
@@ -36,7 +38,9 @@ export class RingProducer extends RingView {
 
   /**
    * Appends one message; false when the ring is too full, and the caller applies backpressure
-   * (e.g. pauses the socket, then waitForSpaceAsync). Throws if the message could never fit.
+   * (e.g. pauses the socket, then waitForSpaceAsync). A message larger than the current capacity
+   * grows the ring once it is empty (ring-layout.ts); false until then. Throws if the message
+   * could never fit, not even in a ring grown to its maximum capacity.
    */
   tryWrite(message: Uint8Array): boolean {
     const length = message.byteLength;
@@ -138,10 +142,16 @@ export class RingProducer extends RingView {
     return this.#hasRoom(needed);
   }
 
+  /** Whether a frame of `frameBytes` is larger than the ring is now, though not than it may grow to. */
+  needsGrowth(payloadBytes: number): boolean {
+    const needed = frameBytes(payloadBytes);
+    return needed > this.capacity && needed <= this.maxCapacity;
+  }
+
   #checkedFrameBytes(payloadBytes: number): number {
     const needed = frameBytes(payloadBytes);
-    if (needed > this.capacity) {
-      throw new RangeError(`message of ${payloadBytes} bytes can never fit a ring of ${this.capacity} bytes (max ${this.maxMessageBytes})`);
+    if (needed > this.maxCapacity) {
+      throw new RangeError(`message of ${payloadBytes} bytes can never fit a ring of ${this.maxCapacity} bytes (max ${this.maxMessageBytes})`);
     }
     return needed;
   }
@@ -149,7 +159,26 @@ export class RingProducer extends RingView {
   #hasRoom(needed: number, writeIndex: number = this.#writeIndex): boolean {
     if (this.capacity - ((writeIndex - this.#readIndexSeen) >>> 0) >= needed) return true;
     this.#readIndexSeen = Atomics.load(this.header, READ_INDEX) >>> 0;
-    return this.capacity - ((writeIndex - this.#readIndexSeen) >>> 0) >= needed;
+    if (this.capacity - ((writeIndex - this.#readIndexSeen) >>> 0) >= needed) return true;
+    return needed > this.capacity && this.#growWhenEmpty(needed, writeIndex);
+  }
+
+  /*
+   * The grow (ring-layout.ts): only for a frame the current capacity cannot hold, only while the
+   * ring is empty (`writeIndex` is this end's, published or not: a batch that has written frames
+   * is not empty). Doubles until the frame fits; the caller checked it fits the maximum. The new
+   * capacity word is stored before any frame that needs it is published.
+   */
+  #growWhenEmpty(needed: number, writeIndex: number): boolean {
+    if (needed > this.maxCapacity || writeIndex !== this.#readIndexSeen) return false;
+    const from = this.capacity;
+    let to = from;
+    while (to < needed) to *= 2;
+    this.buffer.grow(RING_HEADER_BYTES + to);
+    Atomics.store(this.header, CAPACITY, to);
+    this.refreshCapacity();
+    this.onGrow?.(from, to);
+    return true;
   }
 
   #reserve(payloadBytes: number): boolean {

@@ -8,7 +8,7 @@ export { RingConsumer } from './ring-consumer.ts';
 export { RingProducer } from './ring-producer.ts';
 export {
   RING_FRAME_HEADER_BYTES, RING_HEADER_BYTES, RING_LAYOUT_VERSION, RING_MAX_CAPACITY, RING_MIN_CAPACITY,
-  RING_CONSUMER_SLEEPING_BYTE_OFFSET, RING_PRODUCER_WAITING_BYTE_OFFSET, RING_READ_INDEX_BYTE_OFFSET, RING_WRITE_INDEX_BYTE_OFFSET,
+  RING_CAPACITY_BYTE_OFFSET, RING_CONSUMER_SLEEPING_BYTE_OFFSET, RING_PRODUCER_WAITING_BYTE_OFFSET, RING_VERSION_BYTE_OFFSET, RING_READ_INDEX_BYTE_OFFSET, RING_WRITE_INDEX_BYTE_OFFSET,
   createRingBuffer,
 } from './ring-layout.ts';
 
@@ -40,11 +40,21 @@ export interface ShardRings {
   readonly completions: RingProducer;
 }
 
+/**
+ * A shard's rings. The request ring starts at `requestRingInitialBytes` (default: the whole
+ * `requestRingBytes`) and grows by doubling up to `requestRingBytes` when a request larger than it
+ * finds it empty (ring-layout.ts): every byte of a ring is resident once it has wrapped, so a ring
+ * only as big as the largest request seen keeps the rest out of RSS (docs/notes/memory.md).
+ */
 export function createShardRingBuffers(
   requestRingBytes: number = DEFAULT_REQUEST_RING_BYTES,
   completionRingBytes: number = COMPLETION_RING_BYTES,
+  requestRingInitialBytes: number = requestRingBytes,
 ): ShardRingBuffers {
-  return { requests: createRingBuffer(requestRingBytes), completions: createRingBuffer(completionRingBytes) };
+  return {
+    requests: createRingBuffer(Math.min(requestRingInitialBytes, requestRingBytes), requestRingBytes),
+    completions: createRingBuffer(completionRingBytes),
+  };
 }
 
 /** The main thread's ends: it writes requests and reads completions. */

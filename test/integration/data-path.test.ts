@@ -155,6 +155,36 @@ test('a full ring pauses the producing sockets and nothing is lost', async () =>
   c.close();
 });
 
+test('a produce request larger than the initial request ring grows the ring and succeeds, behind small ones in flight', async () => {
+  tb = await startBroker({ ringBytes: 1024 * 1024, ringInitialBytes: 64 * 1024, shards: 1 });
+  expect(tb.broker.shards.ringUsage(0).capacityBytes).toBe(64 * 1024);
+  const kafka = kafkajs(tb.bootstrap);
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic: 'grow', numPartitions: 1 }] });
+  await admin.disconnect();
+  const c = await connect(tb.bootstrap);
+  const small = batchOf(Array.from({ length: 10 }, (_, i) => `small-${i}-${'s'.repeat(500)}`));
+  const bigValue = 'B'.repeat(300 * 1024);
+  const big = batchOf([bigValue]);
+  // Pipelined: small requests that may still be in the ring, then one 300 KiB request (more than
+  // the 64 KiB ring holds), then small ones behind it. Order and every byte must survive.
+  const sends = [];
+  for (let i = 0; i < 20; i++) sends.push(c.request<ProduceResponse>(ApiKey.Produce, 9, { acks: 1, timeoutMs: 5000, topicData: [{ name: 'grow', partitionData: [{ index: 0, records: Buffer.from(small) }] }] }));
+  sends.push(c.request<ProduceResponse>(ApiKey.Produce, 9, { acks: 1, timeoutMs: 5000, topicData: [{ name: 'grow', partitionData: [{ index: 0, records: big }] }] }));
+  for (let i = 0; i < 5; i++) sends.push(c.request<ProduceResponse>(ApiKey.Produce, 9, { acks: 1, timeoutMs: 5000, topicData: [{ name: 'grow', partitionData: [{ index: 0, records: Buffer.from(small) }] }] }));
+  const results = await Promise.all(sends);
+  expect(results.map((r) => r.responses[0]!.partitionResponses[0]!.errorCode)).toEqual(sends.map(() => 0));
+  expect(results[20]!.responses[0]!.partitionResponses[0]!.baseOffset).toBe(200n);
+  // 300 KiB of record plus framing: the smallest power of two that holds it is 512 KiB.
+  expect(tb.broker.shards.ringUsage(0).capacityBytes).toBe(512 * 1024);
+  const records = await readAll(tb.bootstrap, 'grow', 0);
+  expect(records).toHaveLength(20 * 10 + 1 + 5 * 10);
+  expect(records[200]!.value!.toString()).toBe(bigValue);
+  expect(records[201]!.value!.toString()).toBe(`small-0-${'s'.repeat(500)}`);
+  c.close();
+});
+
 test('a torn or corrupted tail is truncated at start-up, logged, and everything before it is served', async () => {
   const dataDir = tempDataDir();
   try {

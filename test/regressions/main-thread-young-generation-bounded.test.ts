@@ -7,7 +7,8 @@ import { readFileSync, rmSync } from 'node:fs';
 import { afterAll, expect, test } from 'vitest';
 import { tempDataDir } from '../helpers/broker.ts';
 import { startProcessBroker } from '../helpers/process-broker.ts';
-import { missingNodeFlags } from '../../src/cli/start-process.ts';
+import { missingNodeFlags, processSettingsFor } from '../../src/cli/start-process.ts';
+import { loadConfig } from '../../src/config.ts';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -52,4 +53,19 @@ test.runIf(process.platform === 'linux')('the broker process runs with the bound
   expect((await brokerNodeArgs(['--v8-max-semi-space-size', '0'])).some((a) => a.startsWith('--max-semi-space-size'))).toBe(false);
   expect((await brokerNodeArgs([], { NODE_OPTIONS: '--max-semi-space-size=32', MALLOC_ARENA_MAX: '4' })).some((a) => a.startsWith('--max-semi-space-size'))).toBe(false);
   expect(lastEnviron.MALLOC_ARENA_MAX).toBe('4');
+}, 60_000);
+
+// The old generation: V8's own growing factor let the main thread's old space hold ~40 MiB of garbage
+// over ~20 MiB live before a full GC (docs/notes/memory.md); --v8-heap-growing-percent bounds it, off
+// by default (it cost the 1,000-partition produce throughput).
+test('the old-generation growing factor is a node flag of the settings, absent at 0', () => {
+  expect(processSettingsFor({ v8MaxSemiSpaceSize: 8, v8HeapGrowingPercent: 50 }).nodeFlags).toEqual(['--max-semi-space-size=8', '--heap-growing-percent=50']);
+  expect(processSettingsFor({ v8MaxSemiSpaceSize: 0, v8HeapGrowingPercent: 0 }).nodeFlags).toEqual([]);
+  expect(loadConfig({}, {}).v8HeapGrowingPercent).toBe(0);
+  expect(() => loadConfig({ v8HeapGrowingPercent: '-1' }, {})).toThrow(/--v8-heap-growing-percent must be between/);
+});
+
+test.runIf(process.platform === 'linux')('the broker process runs with the old-generation growing factor it is given, and without one by default', async () => {
+  expect(await brokerNodeArgs(['--v8-heap-growing-percent', '50'])).toContain('--heap-growing-percent=50');
+  expect((await brokerNodeArgs([])).some((a) => a.startsWith('--heap-growing-percent'))).toBe(false);
 }, 60_000);

@@ -2,6 +2,8 @@
 // a full ring pauses what feeds it through the Backpressure interface and resumes it once drained,
 // DeleteRecords answers with a bigint log start, and a refused control request throws its Kafka code.
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ShardPool, type Backpressure } from '../../../src/acceptor/shards.ts';
 import { BrokerMetrics } from '../../../src/metrics.ts';
@@ -29,13 +31,13 @@ class RecordingBackpressure implements Backpressure {
   }
 }
 
-async function startPool(): Promise<{ pool: ShardPool; watermarks: WatermarkReader; dir: string }> {
+async function startPool(more: { ringInitialBytes?: number; log?: pino.Logger } = {}): Promise<{ pool: ShardPool; watermarks: WatermarkReader; dir: string }> {
   const t = tempDir();
   cleanup = t.cleanup;
   const watermarks = WatermarkReader.create(8);
   pool = new ShardPool({
-    shards: 1, dataDir: t.dir, fsync: { kind: 'never' }, ringBytes: RING_BYTES, watermarks,
-    log: silentLogger, metrics: new BrokerMetrics(), partitionsOf: () => [],
+    shards: 1, dataDir: t.dir, fsync: { kind: 'never' }, ringBytes: RING_BYTES, ringInitialBytes: more.ringInitialBytes, watermarks,
+    log: more.log ?? silentLogger, metrics: new BrokerMetrics(), partitionsOf: () => [],
   });
   await pool.start();
   await pool.openPartition(0, { slot: 2, topic: 'orders', partition: 0, dir: join(t.dir, 'orders-0'), config: {} });
@@ -60,6 +62,30 @@ describe('ShardPool', () => {
     sender.events.forEach((e, i) => expect(e).toBe(i % 2 === 0 ? 'pause shard-0' : 'resume shard-0'));
     expect(watermarks.highWatermark(2)).toBe(300n);
     expect(pool.ringUsage(0)).toMatchObject({ waitingMessages: 0, pausedConnections: 0, capacityBytes: RING_BYTES });
+  });
+
+  it('grows a ring smaller than an append once it drains, logging the grow at info and no "ring full" warning', async () => {
+    const lines: Array<{ level: number; msg: string; toBytes?: number }> = [];
+    const log = pino({ level: 'info' }, new Writable({ write(chunk, _enc, done) { lines.push(JSON.parse(String(chunk))); done(); } }));
+    const { pool, watermarks } = await startPool({ ringInitialBytes: 4096, log });
+    expect(pool.ringUsage(0).capacityBytes).toBe(4096);
+    const sender = new RecordingBackpressure();
+    const small = simpleBatch(1, 100);
+    const big = simpleBatch(10, 1_000);
+    expect(big.length).toBeGreaterThan(4096);
+    // Small appends may still be in the ring when the big one comes: it waits, then the ring grows.
+    const appends = [
+      ...Array.from({ length: 5 }, () => pool.append(0, 2, Buffer.from(small), { backpressure: sender })),
+      pool.append(0, 2, Buffer.from(big), { backpressure: sender }),
+      pool.append(0, 2, Buffer.from(small), { backpressure: sender }),
+    ];
+    const results = await Promise.all(appends);
+    expect(results.map((r) => r.errorCode)).toEqual(Array(7).fill(ErrorCode.NONE));
+    expect(results.map((r) => r.baseOffset)).toEqual([0n, 1n, 2n, 3n, 4n, 5n, 15n]);
+    expect(watermarks.highWatermark(2)).toBe(16n);
+    expect(pool.ringUsage(0)).toMatchObject({ capacityBytes: 16 * 1024, waitingMessages: 0, pausedConnections: 0 });
+    expect(lines.filter((l) => l.msg === 'shard request ring grew').map((l) => l.toBytes)).toEqual([16 * 1024]);
+    expect(lines.some((l) => l.level >= 40 || /ring full/.test(l.msg))).toBe(false);
   });
 
   it('answers DeleteRecords with the new log start as a bigint, and an out-of-range offset with its code', async () => {
