@@ -56,6 +56,11 @@ export class FrameSplitter {
     return this.#headFilled + (this.#frameSize === 0 ? 0 : 4 + this.#frameFilled);
   }
 
+  /** The memory now holding the frame being assembled across chunks (0 when there is none or none has arrived). */
+  get assemblyBytes(): number {
+    return this.#frameSize === 0 || this.#frame === null ? 0 : this.#frame.length;
+  }
+
   /** The announced size of the frame being assembled across chunks, or 0 when there is none. */
   get pendingFrameSize(): number {
     return this.#frameSize;
