@@ -7,18 +7,11 @@ import {
 } from './security-config.ts';
 import { DEFAULT_MAX_RECORD_BYTES_BETWEEN_SNAPSHOTS } from './metadata/metadata-snapshot.ts';
 
-/** Shards when none are asked for: one core is left to the acceptor thread. */
-/**
- * --v8-heap-growing-percent's default: V8's own. 50 and 100 took the peak RSS 313 -> 240 / 262 MiB
- * but cost the 1,000-partition produce 6-21% of its throughput in alternating runs
- * (docs/notes/memory.md), so they are an operator's trade, not the default.
- */
-const HEAP_GROWING_PERCENT_DEFAULT = 0;
-
 /** --ring-bytes and --ring-initial-bytes: powers of two in this range (the ring's own bound is 64 B..1 GiB). */
 const RING_SETTING_MIN_BYTES = 64 * 1024;
 const RING_SETTING_MAX_BYTES = 2 ** 30;
 
+/** Shards when none are asked for: one core is left to the acceptor thread. */
 export function defaultShardCount(): number {
   return Math.max(1, availableParallelism() - 1);
 }
@@ -234,7 +227,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'scrubIntervalMs', flag: 'scrub-interval-ms', kind: 'int', description: 'pause between two scrubber passes over all closed segments', defaultValue: () => 3_600_000 },
   { key: 'maxPartitions', flag: 'max-partitions', kind: 'int', description: 'capacity of the shared watermark table (partitions in all)', defaultValue: () => 65_536 },
   { key: 'v8MaxSemiSpaceSize', flag: 'v8-max-semi-space-size', kind: 'int', description: 'MiB: bound on V8\'s young-generation semi-spaces in every broker thread (node --max-semi-space-size; the CLI restarts node with it unless node was given its own); 0 = V8\'s default (on a 24 GiB machine the main thread\'s grew to 64 MiB: 128 MiB of young generation; docs/notes/memory.md)', defaultValue: () => 8 },
-  { key: 'v8HeapGrowingPercent', flag: 'v8-heap-growing-percent', kind: 'int', description: 'percent: how far V8 lets each broker thread\'s old generation grow past what survived its last full GC before the next one (node --heap-growing-percent; the CLI restarts node with it unless node was given its own); 0 (default) = V8\'s own factor, which let the main thread\'s old space hold ~40 MiB of garbage over ~20 MiB live; 50 lowered the peak RSS by ~70 MiB but cost 1,000-partition produce 12% of its throughput (docs/notes/memory.md)', defaultValue: () => HEAP_GROWING_PERCENT_DEFAULT },
+  { key: 'v8HeapGrowingPercent', flag: 'v8-heap-growing-percent', kind: 'int', description: 'percent: how far V8 lets each broker thread\'s old generation grow past what survived its last full GC before the next one (node --heap-growing-percent; the CLI restarts node with it unless node was given its own); 0 (default) = V8\'s own factor, which let the main thread\'s old space hold ~40 MiB of garbage over ~20 MiB live; 50 lowered the peak RSS by ~70 MiB but cost 1,000-partition produce 12% of its throughput (docs/notes/memory.md)', defaultValue: () => 0 },
   { key: 'ringBytes', flag: 'ring-bytes', kind: 'int', description: 'most bytes each shard request ring may grow to (a power of two, 64 KiB..1 GiB); a full ring pauses the sockets feeding it; half of it is the most record bytes one partition may get in one produce request (16 MiB at the default; docs/notes/memory.md)', defaultValue: () => 32 * 1024 * 1024 },
   { key: 'ringInitialBytes', flag: 'ring-initial-bytes', kind: 'int', description: 'size each shard request ring starts at (a power of two, 64 KiB..1 GiB; above --ring-bytes: --ring-bytes); it doubles, up to --ring-bytes, when a request larger than it finds it empty: every byte of a ring becomes resident once it has wrapped, so it stays only as big as the largest request (docs/notes/memory.md)', defaultValue: () => 4 * 1024 * 1024 },
   { key: 'nodeId', flag: 'node-id', kind: 'int', description: 'this broker\'s node id', defaultValue: () => 1 },

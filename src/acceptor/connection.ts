@@ -259,24 +259,28 @@ export class Connection implements ConnectionInfo {
     const budget = this.#host.requestMemory;
     if (!budget.bounded) return;
     const pending = this.#frames.pendingFrameSize;
-    if (pending > 0 && this.#reservedPartial === 0) {
-      if (budget.tryReserve(pending)) this.#reservedPartial = pending;
-    }
-    // Memory the budget vouches for: the rest of the frame goes into one buffer of its size.
-    if (pending > 0 && this.#reservedPartial > 0) this.#frames.wholeFrameReserved();
-    const blocked = pending > 0 ? this.#reservedPartial === 0 : budget.exhausted;
+    const blocked = pending > 0 ? !this.#holdPartialReservation(pending, budget) : budget.exhausted;
     if (blocked && this.#cancelMemoryWait === undefined) {
       this.pause('request-memory');
       this.#cancelMemoryWait = budget.whenRoom(() => {
         this.#cancelMemoryWait = undefined;
         if (this.#closed) return;
         const stillPending = this.#frames.pendingFrameSize;
-        if (stillPending > 0 && this.#reservedPartial === 0 && budget.tryReserve(stillPending)) this.#reservedPartial = stillPending;
-        if (stillPending > 0 && this.#reservedPartial > 0) this.#frames.wholeFrameReserved();
-        if (stillPending > 0 && this.#reservedPartial === 0) this.#checkMemory();
+        if (stillPending > 0 && !this.#holdPartialReservation(stillPending, budget)) this.#checkMemory();
         else this.resume('request-memory');
       });
     }
+  }
+
+  /**
+   * Reserves the partial frame's announced size unless that is held already; true when it is held.
+   * Memory the budget vouches for lets the splitter put the rest of the frame in one buffer of its size.
+   */
+  #holdPartialReservation(pending: number, budget: RequestMemoryBudget): boolean {
+    if (this.#reservedPartial === 0 && budget.tryReserve(pending)) this.#reservedPartial = pending;
+    if (this.#reservedPartial === 0) return false;
+    this.#frames.wholeFrameReserved();
+    return true;
   }
 
   #onFrame(transientFrame: Buffer): void {

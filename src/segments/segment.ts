@@ -224,11 +224,6 @@ export class Segment {
     this.maybeAppendTimeIndexEntry();
   }
 
-  /** Index entries deferred in memory, not yet in the files (tests, idle checks). */
-  get pendingIndexEntries(): number {
-    return this.pendingOffsetIndexBytes / OFFSET_INDEX_ENTRY_BYTES;
-  }
-
   /**
    * After a .log write: writes the pending index entries once DEFERRED_INDEX_ENTRIES offset
    * entries are waiting (a time entry never comes without an offset entry but at roll and close,

@@ -142,7 +142,7 @@ export class RingProducer extends RingView {
     return this.#hasRoom(needed);
   }
 
-  /** Whether a frame of `frameBytes` is larger than the ring is now, though not than it may grow to. */
+  /** Whether the frame of a `payloadBytes` message is larger than the ring is now, though not than it may grow to. */
   needsGrowth(payloadBytes: number): boolean {
     const needed = frameBytes(payloadBytes);
     return needed > this.capacity && needed <= this.maxCapacity;
