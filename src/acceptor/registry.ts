@@ -85,7 +85,21 @@ export interface ShardAppend {
    * A full ring pauses `backpressure` (the connection) until there is room again.
    */
   append(shard: number, slot: number, records: Buffer, options: { backpressure?: Backpressure }): Promise<AppendCompletion>;
+  /**
+   * The appends of one request as one group: each add() is what append() does, but the group keeps
+   * one promise and one pending entry for all of them instead of a promise, a closure and an entry
+   * per partition (fewer objects that outlive a scavenge; docs/notes/memory.md, "one pending entry").
+   */
+  appendGroup(backpressure: Backpressure | undefined): AppendGroup;
   deleteRecords(shard: number, slot: number, offset: bigint): Promise<{ errorCode: number; lowWatermark: bigint }>;
+}
+
+/** Appends handed to their shards together; completions() answers them all, in the order added. */
+export interface AppendGroup {
+  /** Synchronous up to the shard's ring write, like ShardAppend.append; returns the append's index in completions(). */
+  add(shard: number, slot: number, records: Buffer): number;
+  /** Called once, after the last add(): every completion, indexed as add() numbered them. */
+  completions(): Promise<readonly AppendCompletion[]>;
 }
 
 /** The idempotent-producer state each partition's owning shard keeps (DescribeProducers). */
