@@ -8,7 +8,7 @@ import type { MetadataRecord, ScramCredential, ScramMechanismName, TopicInfo } f
 import type { PartitionReader } from '../segments/reader.ts';
 import type { PartitionOffsets } from '../shared-mem/watermarks.ts';
 import type { ActiveProducer, AppendCompletion } from '../shared-mem/shard-messages.ts';
-import type { Backpressure } from './shards.ts';
+import type { AppendGroup, Backpressure } from './shards.ts';
 import type { GroupCoordinator } from '../coordinator/coordinator.ts';
 import type { TransactionCoordinator } from '../coordinator/transaction-coordinator.ts';
 import type { Authorizer } from './authorized-operations.ts';
@@ -92,14 +92,6 @@ export interface ShardAppend {
    */
   appendGroup(backpressure: Backpressure | undefined): AppendGroup;
   deleteRecords(shard: number, slot: number, offset: bigint): Promise<{ errorCode: number; lowWatermark: bigint }>;
-}
-
-/** Appends handed to their shards together; completions() answers them all, in the order added. */
-export interface AppendGroup {
-  /** Synchronous up to the shard's ring write, like ShardAppend.append; returns the append's index in completions(). */
-  add(shard: number, slot: number, records: Buffer): number;
-  /** Called once, after the last add(): every completion, indexed as add() numbered them. */
-  completions(): Promise<readonly AppendCompletion[]>;
 }
 
 /** The idempotent-producer state each partition's owning shard keeps (DescribeProducers). */

@@ -10,7 +10,7 @@ import type { TxnMarker, TxnMarkerWriter } from '../shared-mem/txn-marker.ts';
 import { COMPLETION_RING_BYTES, createShardRingBuffers, openAcceptorRings, type AcceptorRings } from '../shared-mem/ring.ts';
 import { ErrorCode, KafkaError } from '../protocol/errors.ts';
 import type { BrokerMetrics } from '../metrics.ts';
-import type { AppendGroup as AppendGroupService } from './registry.ts';
+import { WaitingMessages } from './waiting-messages.ts';
 import { ShardStats } from '../shared-mem/shard-stats.ts';
 import {
   APPEND_FLAG_FORCE_SYNC, MESSAGE_APPEND, NO_OFFSET, SHARD_MESSAGE_FORMAT_VERSION, decodeCompletion, encodeAppendHeader,
@@ -48,10 +48,18 @@ export interface ShardPoolOptions {
   cleaner?: { enabled: boolean; backoffMs: number; ioMaxBytesPerSecond: number };
 }
 
+/** Appends handed to their shards together; completions() answers them all, in the order added. */
+export interface AppendGroup {
+  /** Synchronous up to the shard's ring write, like ShardAppend.append; returns the append's index in completions(). */
+  add(shard: number, slot: number, records: Buffer): number;
+  /** Called once, after the last add(): every completion, indexed as add() numbered them. */
+  completions(): Promise<readonly AppendCompletion[]>;
+}
+
 type Pending =
   | { kind: 'append'; resolve: (c: AppendCompletion) => void }
   | { kind: 'control'; resolve: (c: ControlCompletion) => void }
-  | AppendGroup;
+  | RequestAppends;
 
 /**
  * The appends of one produce request (ShardAppend.appendGroup). Each append still has its own
@@ -61,7 +69,7 @@ type Pending =
  * request was in flight: long enough to survive two scavenges, so all of them were promoted to the
  * old generation and left there as garbage for the next full GC (docs/notes/memory.md).
  */
-class AppendGroup implements AppendGroupService {
+class RequestAppends implements AppendGroup {
   readonly kind = 'group';
   readonly #pool: ShardPool;
   readonly #backpressure: Backpressure | undefined;
@@ -99,11 +107,6 @@ class AppendGroup implements AppendGroupService {
   }
 }
 
-interface Waiting {
-  parts: Uint8Array[];
-  backpressure: Backpressure | undefined;
-}
-
 function byteLength(parts: Uint8Array[]): number {
   let n = 0;
   for (const p of parts) n += p.byteLength;
@@ -119,10 +122,10 @@ class Shard {
   worker!: Worker;
   rings!: AcceptorRings;
   readonly pending = new Map<number, Pending>();
-  /** For a pending entry that is an AppendGroup: the append's index in its group (a number, not an object per append). */
+  /** For a pending entry that is a RequestAppends: the append's index in its group (a number, not an object per append). */
   readonly groupIndex = new Map<number, number>();
   /** Messages that found the ring full, in arrival order; they go before anything newer. */
-  readonly waiting: Waiting[] = [];
+  readonly waiting = new WaitingMessages();
   readonly pausedConnections = new Set<Backpressure>();
   /** Kept across restarts, so the shard's counters never reset. */
   readonly stats = new ShardStats();
@@ -197,7 +200,7 @@ class Shard {
       }
     }
     // Copied: the caller's bytes may live in memory reused once it returns (FrameSplitter.pushTransient).
-    this.waiting.push({ parts: parts.map((part) => Uint8Array.prototype.slice.call(part)), backpressure });
+    this.waiting.push(parts);
     if (backpressure && !this.pausedConnections.has(backpressure)) {
       this.pausedConnections.add(backpressure);
       backpressure.pause(`shard-${this.id}`);
@@ -226,8 +229,8 @@ class Shard {
     const rings = this.rings;
     void (async () => {
       while (this.waiting.length > 0 && rings === this.rings && this.#running) {
-        while (this.waiting.length > 0 && rings.requests.tryWriteParts(this.waiting[0]!.parts)) this.waiting.shift();
-        if (this.waiting.length > 0) await rings.requests.waitForSpaceAsync(byteLength(this.waiting[0]!.parts), 1000);
+        while (this.waiting.length > 0 && rings.requests.tryWriteParts([this.waiting.peek()!])) this.waiting.shift();
+        if (this.waiting.length > 0) await rings.requests.waitForSpaceAsync(this.waiting.peek()!.byteLength, 1000);
       }
       this.#spaceWaiterArmed = false;
       if (this.waiting.length === 0) {
@@ -282,7 +285,7 @@ class Shard {
     }
     this.pending.clear();
     this.groupIndex.clear();
-    this.waiting.length = 0;
+    this.waiting.clear();
     for (const c of this.pausedConnections) c.resume(`shard-${this.id}`);
     this.pausedConnections.clear();
   }
@@ -354,8 +357,8 @@ export class ShardPool implements TxnMarkerWriter {
   }
 
   /** The appends of one request, answered together (ShardAppend.appendGroup): same order and backpressure as append(). */
-  appendGroup(backpressure: Backpressure | undefined): AppendGroupService {
-    return new AppendGroup(this, backpressure);
+  appendGroup(backpressure: Backpressure | undefined): AppendGroup {
+    return new RequestAppends(this, backpressure);
   }
 
   /** Registers `pending` for a new request id, then writes the append (or queues it behind a full ring). `index`: its place in a group. */
