@@ -88,6 +88,37 @@ describe('ShardPool', () => {
     expect(lines.some((l) => l.level >= 40 || /ring full/.test(l.msg))).toBe(false);
   });
 
+  it('answers an append group in the order added, through a full ring, with one pause episode per fill', async () => {
+    const { pool, watermarks } = await startPool();
+    const sender = new RecordingBackpressure();
+    const group = pool.appendGroup(sender);
+    // Far more than the ring holds, as one 1,000-partition request would hand over.
+    const indexes = Array.from({ length: 40 }, () => group.add(0, 2, Buffer.from(simpleBatch(10, 1_000))));
+    expect(indexes).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    expect(sender.events[0]).toBe('pause shard-0');
+    const completions = await group.completions();
+    expect(completions.map((c) => c.errorCode)).toEqual(Array(40).fill(ErrorCode.NONE));
+    expect(completions.map((c) => c.baseOffset)).toEqual(Array.from({ length: 40 }, (_, i) => BigInt(i * 10)));
+    expect(watermarks.highWatermark(2)).toBe(400n);
+    expect(sender.events.at(-1)).toBe('resume shard-0');
+    expect(pool.ringUsage(0)).toMatchObject({ waitingMessages: 0, pausedConnections: 0 });
+    // An empty group answers at once.
+    expect(await pool.appendGroup(undefined).completions()).toEqual([]);
+  });
+
+  it('answers every append of a group still in flight with NOT_LEADER_OR_FOLLOWER when its shard dies', async () => {
+    const { pool } = await startPool();
+    const group = pool.appendGroup(new RecordingBackpressure());
+    for (let i = 0; i < 20; i++) group.add(0, 2, Buffer.from(simpleBatch(10, 1_000)));
+    const answered = group.completions();
+    await pool.crashShardForTest(0);
+    const completions = await answered;
+    expect(completions).toHaveLength(20);
+    // Those the shard completed before it died keep their answer; the rest are retriable.
+    for (const c of completions) expect([ErrorCode.NONE, ErrorCode.NOT_LEADER_OR_FOLLOWER]).toContain(c.errorCode);
+    expect(pool.ringUsage(0)).toMatchObject({ waitingMessages: 0 });
+  });
+
   it('answers DeleteRecords with the new log start as a bigint, and an out-of-range offset with its code', async () => {
     const { pool } = await startPool();
     await pool.append(0, 2, simpleBatch(8));
