@@ -8,7 +8,7 @@ import type { MetadataRecord, ScramCredential, ScramMechanismName, TopicInfo } f
 import type { PartitionReader } from '../segments/reader.ts';
 import type { PartitionOffsets } from '../shared-mem/watermarks.ts';
 import type { ActiveProducer, AppendCompletion } from '../shared-mem/shard-messages.ts';
-import type { AppendGroup, Backpressure } from './shards.ts';
+import type { Backpressure } from './shards.ts';
 import type { GroupCoordinator } from '../coordinator/coordinator.ts';
 import type { TransactionCoordinator } from '../coordinator/transaction-coordinator.ts';
 import type { Authorizer } from './authorized-operations.ts';
@@ -85,12 +85,6 @@ export interface ShardAppend {
    * A full ring pauses `backpressure` (the connection) until there is room again.
    */
   append(shard: number, slot: number, records: Buffer, options: { backpressure?: Backpressure }): Promise<AppendCompletion>;
-  /**
-   * The appends of one request as one group: each add() is what append() does, but the group keeps
-   * one promise and one pending entry for all of them instead of a promise, a closure and an entry
-   * per partition (fewer objects that outlive a scavenge; docs/notes/memory.md, "one pending entry").
-   */
-  appendGroup(backpressure: Backpressure | undefined): AppendGroup;
   deleteRecords(shard: number, slot: number, offset: bigint): Promise<{ errorCode: number; lowWatermark: bigint }>;
 }
 

@@ -48,64 +48,9 @@ export interface ShardPoolOptions {
   cleaner?: { enabled: boolean; backoffMs: number; ioMaxBytesPerSecond: number };
 }
 
-/** Appends handed to their shards together; completions() answers them all, in the order added. */
-export interface AppendGroup {
-  /** Synchronous up to the shard's ring write, like ShardAppend.append; returns the append's index in completions(). */
-  add(shard: number, slot: number, records: Buffer): number;
-  /** Called once, after the last add(): every completion, indexed as add() numbered them. */
-  completions(): Promise<readonly AppendCompletion[]>;
-}
-
 type Pending =
   | { kind: 'append'; resolve: (c: AppendCompletion) => void }
-  | { kind: 'control'; resolve: (c: ControlCompletion) => void }
-  | RequestAppends;
-
-/**
- * The appends of one produce request (ShardAppend.appendGroup). Each append still has its own
- * request id and ring message; what they share is this object as their pending entry and one
- * promise for all. A 1,000-partition request used to leave 1,000 promises, resolve closures,
- * pending entries, `.then` closures and Promise.all element closures on the heap for as long as the
- * request was in flight: long enough to survive two scavenges, so all of them were promoted to the
- * old generation and left there as garbage for the next full GC (docs/notes/memory.md).
- */
-class RequestAppends implements AppendGroup {
-  readonly kind = 'group';
-  readonly #pool: ShardPool;
-  readonly #backpressure: Backpressure | undefined;
-  readonly #results: (AppendCompletion | undefined)[] = [];
-  #remaining = 0;
-  #resolve: ((completions: readonly AppendCompletion[]) => void) | undefined;
-
-  constructor(pool: ShardPool, backpressure: Backpressure | undefined) {
-    this.#pool = pool;
-    this.#backpressure = backpressure;
-  }
-
-  add(shard: number, slot: number, records: Buffer): number {
-    const index = this.#results.length;
-    this.#results.push(undefined);
-    this.#remaining += 1;
-    this.#pool.sendAppend(shard, slot, records, 0, this.#backpressure, this, index);
-    return index;
-  }
-
-  /** From the shard's completion loop (or its failAll): one append of the group is answered. */
-  complete(index: number, completion: AppendCompletion): void {
-    this.#results[index] = completion;
-    this.#remaining -= 1;
-    if (this.#remaining === 0 && this.#resolve) this.#resolve(this.#results as AppendCompletion[]);
-  }
-
-  completions(): Promise<readonly AppendCompletion[]> {
-    // Completions arrive from the event loop, so none can have come in between the last add() and this call
-    // unless it is a later turn: either way, whatever is still missing resolves the promise when it comes.
-    if (this.#remaining === 0) return Promise.resolve(this.#results as AppendCompletion[]);
-    return new Promise((resolve) => {
-      this.#resolve = resolve;
-    });
-  }
-}
+  | { kind: 'control'; resolve: (c: ControlCompletion) => void };
 
 function byteLength(parts: Uint8Array[]): number {
   let n = 0;
@@ -122,8 +67,6 @@ class Shard {
   worker!: Worker;
   rings!: AcceptorRings;
   readonly pending = new Map<number, Pending>();
-  /** For a pending entry that is a RequestAppends: the append's index in its group (a number, not an object per append). */
-  readonly groupIndex = new Map<number, number>();
   /** Messages that found the ring full, in arrival order; they go before anything newer. */
   readonly waiting = new WaitingMessages();
   readonly pausedConnections = new Set<Backpressure>();
@@ -254,11 +197,7 @@ class Shard {
     const pending = this.pending.get(c.requestId);
     if (!pending) return;
     this.pending.delete(c.requestId);
-    if (pending.kind === 'group') {
-      const index = this.groupIndex.get(c.requestId)!;
-      this.groupIndex.delete(c.requestId);
-      if (c.type === MESSAGE_APPEND) pending.complete(index, c);
-    } else if (c.type === MESSAGE_APPEND && pending.kind === 'append') pending.resolve(c);
+    if (c.type === MESSAGE_APPEND && pending.kind === 'append') pending.resolve(c);
     else if (pending.kind === 'control') pending.resolve(c as ControlCompletion);
   }
 
@@ -275,16 +214,13 @@ class Shard {
 
   #failAll(reason: string): void {
     for (const [requestId, p] of this.pending) {
-      if (p.kind === 'append' || p.kind === 'group') {
-        const lost: AppendCompletion = { requestId, errorCode: SHARD_LOST, baseOffset: -1n, logAppendTime: -1n, logStartOffset: -1n, recordCount: 0, bytes: 0, errorMessage: reason };
-        if (p.kind === 'append') p.resolve(lost);
-        else p.complete(this.groupIndex.get(requestId)!, lost);
+      if (p.kind === 'append') {
+        p.resolve({ requestId, errorCode: SHARD_LOST, baseOffset: -1n, logAppendTime: -1n, logStartOffset: -1n, recordCount: 0, bytes: 0, errorMessage: reason });
       } else {
         p.resolve({ requestId, errorCode: SHARD_LOST, offset: NO_OFFSET, body: { error: reason } });
       }
     }
     this.pending.clear();
-    this.groupIndex.clear();
     this.waiting.clear();
     for (const c of this.pausedConnections) c.resume(`shard-${this.id}`);
     this.pausedConnections.clear();
@@ -348,26 +284,12 @@ export class ShardPool implements TxnMarkerWriter {
    * made in order reach the shard in order (per-connection ordering, idempotent sequences).
    */
   append(shard: number, slot: number, records: Buffer, options: { forceSync?: boolean; backpressure?: Backpressure } = {}): Promise<AppendCompletion> {
-    let resolve!: (c: AppendCompletion) => void;
-    const result = new Promise<AppendCompletion>((r) => {
-      resolve = r;
-    });
-    this.sendAppend(shard, slot, records, options.forceSync ? APPEND_FLAG_FORCE_SYNC : 0, options.backpressure, { kind: 'append', resolve }, 0);
-    return result;
-  }
-
-  /** The appends of one request, answered together (ShardAppend.appendGroup): same order and backpressure as append(). */
-  appendGroup(backpressure: Backpressure | undefined): AppendGroup {
-    return new RequestAppends(this, backpressure);
-  }
-
-  /** Registers `pending` for a new request id, then writes the append (or queues it behind a full ring). `index`: its place in a group. */
-  sendAppend(shard: number, slot: number, records: Buffer, flags: number, backpressure: Backpressure | undefined, pending: Pending, index: number): void {
     const s = this.#shards[shard]!;
     const requestId = s.nextRequestId();
-    s.pending.set(requestId, pending);
-    if (pending.kind === 'group') s.groupIndex.set(requestId, index);
-    s.send([encodeAppendHeader(requestId, slot, records.length, flags), records], backpressure);
+    const header = encodeAppendHeader(requestId, slot, records.length, options.forceSync ? APPEND_FLAG_FORCE_SYNC : 0);
+    const result = new Promise<AppendCompletion>((resolve) => s.pending.set(requestId, { kind: 'append', resolve }));
+    s.send([header, records], options.backpressure);
+    return result;
   }
 
   control(shard: number, request: ControlRequest): Promise<ControlCompletion> {

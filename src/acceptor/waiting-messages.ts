@@ -9,12 +9,20 @@
 //            ^ head (first message not yet written to the ring)             ^ tail
 //
 // A message larger than the chunk size gets a chunk of its own. Emptied chunks of the standard size
-// are kept (up to SPARE_CHUNKS) for the next backpressure episode rather than left to the GC.
+// are kept as spares (up to SPARE_CHUNKS) and reused, because a fresh chunk is expensive: at 1 MiB it
+// is above the broker's malloc mmap threshold (256 KiB), so each one is an mmap, 256 page faults and,
+// once the GC frees it, an munmap; filling fresh chunks measured ~1.2 s of CPU per GiB against 0.04 s
+// for a reused one (docs/notes/memory.md, "Third pass"). The spares are dropped once the queue has
+// stayed empty for SPARE_IDLE_MS, so they outlast the gaps between the episodes of one burst of
+// traffic (w1-many has one every ~80 ms) but not the burst.
 
 const LENGTH_BYTES = 4;
 /** Bytes of a standard chunk: 64 frames of w1-many's 16 KiB appends. */
 export const WAITING_CHUNK_BYTES = 1024 * 1024;
-const SPARE_CHUNKS = 2;
+/** At most this many emptied chunks are kept for reuse (32 MiB). */
+export const SPARE_CHUNKS = 32;
+/** Spares are dropped after the queue has been empty this long. */
+export const SPARE_IDLE_MS = 1000;
 
 interface Chunk {
   bytes: Buffer;
@@ -27,11 +35,23 @@ interface Chunk {
 export class WaitingMessages {
   readonly #chunks: Chunk[] = [];
   readonly #spare: Buffer[] = [];
+  readonly #spareIdleMs: number;
+  /** Armed while the queue is empty and spares are kept; refreshed each time the queue empties again. */
+  #dropSpares: NodeJS.Timeout | undefined;
   #count = 0;
+
+  constructor(options: { spareIdleMs?: number } = {}) {
+    this.#spareIdleMs = options.spareIdleMs ?? SPARE_IDLE_MS;
+  }
 
   /** Messages queued. */
   get length(): number {
     return this.#count;
+  }
+
+  /** Emptied chunks kept for reuse. */
+  get spareChunks(): number {
+    return this.#spare.length;
   }
 
   /** Copies a message made of `parts` (the caller's bytes may be reused once it returns). */
@@ -71,6 +91,7 @@ export class WaitingMessages {
     if (chunk.head === chunk.tail) {
       this.#chunks.shift();
       this.#recycle(chunk.bytes);
+      if (this.#count === 0) this.#armDropSpares();
     }
   }
 
@@ -78,6 +99,21 @@ export class WaitingMessages {
     for (const chunk of this.#chunks) this.#recycle(chunk.bytes);
     this.#chunks.length = 0;
     this.#count = 0;
+    this.#armDropSpares();
+  }
+
+  /** Drops the spares SPARE_IDLE_MS from now unless the queue is in use then (it re-arms when it empties). */
+  #armDropSpares(): void {
+    if (this.#spare.length === 0) return;
+    if (this.#dropSpares !== undefined) {
+      this.#dropSpares.refresh();
+      return;
+    }
+    this.#dropSpares = setTimeout(() => {
+      this.#dropSpares = undefined;
+      if (this.#count === 0) this.#spare.length = 0;
+    }, this.#spareIdleMs);
+    this.#dropSpares.unref();
   }
 
   #allocate(needed: number): Buffer {

@@ -200,14 +200,6 @@ export function fakeServices(options: { shards?: number; nodeId?: number; port?:
           ...services.appendResult?.(call),
         };
       },
-      appendGroup(backpressure) {
-        // The fake's group is append() per partition, in order: what the handler sees is the same.
-        const answers: Promise<AppendCompletion>[] = [];
-        return {
-          add: (shard, slot, records) => answers.push(services.append.append(shard, slot, records, { backpressure })) - 1,
-          completions: () => Promise.all(answers),
-        };
-      },
       async deleteRecords(shard, slot, offset) {
         services.deleteRecordsCalls.push({ shard, slot, offset });
         const p = bySlot(slot);

@@ -61,63 +61,49 @@ export default defineHandler<ProduceRequest, ProduceResponseInput>({
     };
     let bytes = 0;
     // Dispatch everything first (synchronously), so that this request's batches enter each
-    // shard's ring before any later request's: per-connection order is append order. A partition
-    // refused here gets its answer now; a dispatched one a number, its index in the group, whose one
-    // promise answers them all (no promise or closure per partition: docs/notes/memory.md).
-    const group = append.appendGroup(ctx.connection);
-    const dispatched = request.topicData.map((topic) =>
-      topic.partitionData.map((p): PartitionProduceResponseInput | number => {
-        if (!validAcks) return failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS);
-        if (!mayWrite(topic.name)) return failed(p.index, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
-        bytes += p.records?.length ?? 0;
-        const handle = partitions.partition(topic.name, p.index);
-        if (!handle) return failed(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-        if (p.records === null || p.records.length === 0) return failed(p.index, ErrorCode.INVALID_RECORD, 'No records in the produce request');
-        if (ctx.services.config.transactionPartitionVerificationEnable && request.transactionalId !== null && isTransactional(p.records) && p.records.length >= PRODUCER_EPOCH_OFFSET + 2) {
-          const verified = transactions.verifyProduce(request.transactionalId, p.records.readBigInt64BE(PRODUCER_ID_OFFSET),
-            p.records.readInt16BE(PRODUCER_EPOCH_OFFSET), topic.name, p.index);
-          if (verified !== ErrorCode.NONE) return failed(p.index, verified, verified === ErrorCode.INVALID_TXN_STATE ? 'Partition was not added to the transaction' : null);
-        }
-        if (p.records.length > append.maxAppendBytes) {
-          return failed(p.index, ErrorCode.RECORD_LIST_TOO_LARGE, `${p.records.length} bytes of records for one partition is more than ${append.maxAppendBytes}`);
-        }
-        return group.add(handle.shard, handle.slot, p.records);
-      }));
-    const completions = group.completions();
+    // shard's ring before any later request's: per-connection order is append order.
+    const topics = request.topicData.map((topic) => {
+      const produced = metrics.producedTo(topic.name);
+      return {
+        name: topic.name,
+        partitions: topic.partitionData.map((p): PartitionProduceResponseInput | Promise<PartitionProduceResponseInput> => {
+          if (!validAcks) return failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS);
+          if (!mayWrite(topic.name)) return failed(p.index, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+          bytes += p.records?.length ?? 0;
+          const handle = partitions.partition(topic.name, p.index);
+          if (!handle) return failed(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+          if (p.records === null || p.records.length === 0) return failed(p.index, ErrorCode.INVALID_RECORD, 'No records in the produce request');
+          if (ctx.services.config.transactionPartitionVerificationEnable && request.transactionalId !== null && isTransactional(p.records) && p.records.length >= PRODUCER_EPOCH_OFFSET + 2) {
+            const verified = transactions.verifyProduce(request.transactionalId, p.records.readBigInt64BE(PRODUCER_ID_OFFSET),
+              p.records.readInt16BE(PRODUCER_EPOCH_OFFSET), topic.name, p.index);
+            if (verified !== ErrorCode.NONE) return failed(p.index, verified, verified === ErrorCode.INVALID_TXN_STATE ? 'Partition was not added to the transaction' : null);
+          }
+          if (p.records.length > append.maxAppendBytes) {
+            return failed(p.index, ErrorCode.RECORD_LIST_TOO_LARGE, `${p.records.length} bytes of records for one partition is more than ${append.maxAppendBytes}`);
+          }
+          return append.append(handle.shard, handle.slot, p.records, { backpressure: ctx.connection })
+            .then((c: AppendCompletion): PartitionProduceResponseInput => {
+              // The shard says which failures carry the log start offset (Kafka's INVALID_RECORD does, CORRUPT_MESSAGE not).
+              if (c.errorCode !== ErrorCode.NONE) {
+                const recordErrors = c.recordErrors?.map((batchIndex) => ({ batchIndex, batchIndexErrorMessage: c.recordErrorMessage ?? null }));
+                return { ...failed(p.index, c.errorCode, c.errorMessage || null), logStartOffset: c.logStartOffset, recordErrors };
+              }
+              produced.add(p.index, c.bytes, c.recordCount);
+              return { index: p.index, errorCode: ErrorCode.NONE, baseOffset: c.baseOffset, logAppendTimeMs: c.logAppendTime, logStartOffset: c.logStartOffset, errorMessage: null };
+            });
+        }),
+      };
+    });
     // The produce quota counts the record bytes of the request (Kafka counts the whole request's size).
     const throttleTimeMs = chargeQuota(ctx, 'produce', bytes);
     // An acks=0 producer has no answer to read its refusal from: Kafka closes the connection so it
     // refreshes its metadata and sees the error (KafkaApis.handleProduceRequest). errorResponse
     // answers null for acks=0, which closes it.
     if (acks === 0 && [...writable.values()].includes(false)) throw new Error('acks=0 produce refused by the authorizer');
-    // acks=0 is counted in the metrics too, once its shards have answered; it just gets no response.
-    if (acks === 0) {
-      void completions.then(respond);
-      return NO_RESPONSE;
-    }
-    return { responses: respond(await completions), throttleTimeMs };
-
-    function respond(answered: readonly AppendCompletion[]) {
-      return request.topicData.map((topic, t) => {
-        const produced = metrics.producedTo(topic.name);
-        const results = dispatched[t]!;
-        return {
-          name: topic.name,
-          partitionResponses: topic.partitionData.map((p, i): PartitionProduceResponseInput => {
-            const result = results[i]!;
-            if (typeof result !== 'number') return result;
-            const c = answered[result]!;
-            // The shard says which failures carry the log start offset (Kafka's INVALID_RECORD does, CORRUPT_MESSAGE not).
-            if (c.errorCode !== ErrorCode.NONE) {
-              const recordErrors = c.recordErrors?.map((batchIndex) => ({ batchIndex, batchIndexErrorMessage: c.recordErrorMessage ?? null }));
-              return { ...failed(p.index, c.errorCode, c.errorMessage || null), logStartOffset: c.logStartOffset, recordErrors };
-            }
-            produced.add(p.index, c.bytes, c.recordCount);
-            return { index: p.index, errorCode: ErrorCode.NONE, baseOffset: c.baseOffset, logAppendTimeMs: c.logAppendTime, logStartOffset: c.logStartOffset, errorMessage: null };
-          }),
-        };
-      });
-    }
+    if (acks === 0) return NO_RESPONSE;
+    const responses = [];
+    for (const t of topics) responses.push({ name: t.name, partitionResponses: await Promise.all(t.partitions) });
+    return { responses, throttleTimeMs };
   },
   errorResponse(_ctx, request, errorCode) {
     // Kafka closes the connection on a failed acks=0 produce: the client has no response to read.

@@ -1,7 +1,7 @@
 // WaitingMessages, the queue behind a full request ring: messages come out whole and in order,
 // copied (the caller's bytes may be reused), across chunk boundaries and for messages larger than a chunk.
 import { describe, expect, it } from 'vitest';
-import { WAITING_CHUNK_BYTES, WaitingMessages } from '../../../src/acceptor/waiting-messages.ts';
+import { SPARE_CHUNKS, WAITING_CHUNK_BYTES, WaitingMessages } from '../../../src/acceptor/waiting-messages.ts';
 
 function bytes(length: number, seed: number): Uint8Array {
   const b = new Uint8Array(length);
@@ -51,5 +51,23 @@ describe('WaitingMessages', () => {
     expect(q.length).toBe(0);
     q.push([bytes(5, 9)]);
     expect(Buffer.from(q.peek()!).equals(bytes(5, 9))).toBe(true);
+  });
+
+  it('reuses emptied chunks (at most SPARE_CHUNKS), and drops them once it has stayed empty for the idle time', async () => {
+    const q = new WaitingMessages({ spareIdleMs: 50 });
+    const perChunk = Math.floor(WAITING_CHUNK_BYTES / (4 + 100_000));
+    for (let i = 0; i < perChunk * (SPARE_CHUNKS + 3); i++) q.push([bytes(100_000, i)]);
+    while (q.length > 0) q.shift();
+    expect(q.spareChunks).toBe(SPARE_CHUNKS);
+    // A new episode within the idle time takes its chunks from the spares.
+    for (let i = 0; i < perChunk * 2; i++) q.push([bytes(100_000, i)]);
+    expect(q.spareChunks).toBe(SPARE_CHUNKS - 2);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(q.spareChunks).toBe(SPARE_CHUNKS - 2);
+    while (q.length > 0) q.shift();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(q.spareChunks).toBe(SPARE_CHUNKS);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(q.spareChunks).toBe(0);
   });
 });

@@ -45,3 +45,10 @@ test('acks=0 appends but sends no response', async () => {
   expect(await call(produce, s, 9, request(0, [{ index: 0, records: batch }]))).toBeNull();
   expect(s.appends).toHaveLength(1);
 });
+
+test('acks=0 is counted in the produced metrics once the shard answers, a shard error not', async () => {
+  s.appendResult = (a) => (a.slot === s.fakePartition('t', 1).handle.slot ? { errorCode: ErrorCode.CORRUPT_MESSAGE } : { recordCount: 5, bytes: 100 });
+  expect(await call(produce, s, 9, request(0, [{ index: 0, records: batch }, { index: 1, records: batch }]))).toBeNull();
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(s.counted).toMatchObject({ bytesIn: 100, recordsIn: 5 });
+});
