@@ -2,7 +2,7 @@
 # Issue 18's produce workload with Kafka's own producer, alternating brokers in one run: for each
 # round, each partition count and each target, a fresh topic, kafka-producer-perf-test (1 KiB,
 # acks as given, batch.size 16384, linger.ms 5, unthrottled), and the broker's CPU seconds per MB
-# produced, per thread (from /proc/<pid>/task/*/stat before and after), beside the load average.
+# produced, per thread group (bench/thread-cpu.py snapshots before and after; its s/GB is per 1,000 MB), beside the load average.
 #   bench/produce-many/perf-rounds.sh --trees "OLD_TREE NEW_TREE" [--kafka] [--counts "8 1000"]
 #     [--records 500000] [--rounds 2] [--base-port 27100] [--acks 1] [--props "enable.idempotence=false"]
 #     [--fsync never] [--lock /tmp/highwater-bench.lock]
@@ -35,33 +35,6 @@ hw_port=$base; hw_http=$((base + 1)); kafka_port=$((base + 10)); kafka_controlle
 work="$(mktemp -d "${TMPDIR:-/tmp}/produce-many-XXXX")"
 kafka_dir="$work/kafka"
 
-# tid comm utime+stime (clock ticks), one line per thread of pid $1
-threads() { for f in /proc/"$1"/task/*/stat; do awk '{ s = $0; sub(/^[0-9]+ \(/, "", s); comm = substr(s, 1, index(s, ") ") - 1); sub(/^.*\) /, "", s); split(s, a, " "); print FILENAME, comm, a[12] + a[13] }' "$f" 2>/dev/null; done | sed 's#/proc/[0-9]*/task/\([0-9]*\)/stat#\1#'; }
-
-# CPU seconds per thread name between two snapshots, largest first: "name=secs ..."
-cpu_delta() {
-  python3 - "$1" "$2" <<'PY'
-import sys, os
-tick = os.sysconf('SC_CLK_TCK')
-def load(p):
-    out = {}
-    for line in open(p):
-        parts = line.rsplit(' ', 1)
-        head, ticks = parts[0], int(parts[1])
-        tid, comm = head.split(' ', 1)
-        out[tid] = (comm, ticks)
-    return out
-a, b = load(sys.argv[1]), load(sys.argv[2])
-by = {}
-for tid, (comm, t) in b.items():
-    d = t - a.get(tid, (comm, 0))[1]
-    by[comm] = by.get(comm, 0) + d
-total = sum(by.values()) / tick
-top = sorted(by.items(), key=lambda kv: -kv[1])[:4]
-print(f"{total:.2f} " + ' '.join(f"{k.replace(' ', '_')}={v / tick:.2f}" for k, v in top if v > 0))
-PY
-}
-
 start_hw() { # tree data-dir -> pid
   node "$1/src/cli/main.ts" start --port "$hw_port" --http-port "$hw_http" --data-dir "$2" --fsync "$fsync" --log-level warn > "$2.log" 2>&1 &
   local pid=$!
@@ -78,7 +51,7 @@ trap cleanup EXIT
 
 targets="$trees"; [ "$with_kafka" = 1 ] && targets="$targets kafka"
 echo "# records=$records acks=$acks fsync=$fsync props='$props' counts='$counts' rounds=$rounds"
-echo "# round count target rec/s MB/s avg_ms p99_ms broker_cpu_s cpu_s_per_MB load1 | threads"
+echo "# round count target rec/s MB/s avg_ms p99_ms load1 | broker CPU: total and per thread group (s, s/GB of 1,000 MB)"
 n=0
 for round in $(seq 1 "$rounds"); do
   for count in $counts; do
@@ -92,18 +65,16 @@ for round in $(seq 1 "$rounds"); do
         pid="$(start_hw "$target" "$data")"; port="$hw_port"; label="$(basename "$target")"
       fi
       node "$root/src/cli/main.ts" topics create "$topic" -p "$count" -b "127.0.0.1:$port" > /dev/null
-      threads "$pid" > "$work/before"
+      python3 "$root/bench/thread-cpu.py" snap "$pid" > "$work/before"
       # shellcheck disable=SC2086
       out="$(flock "$lock" bash "$root/bench/kafka/perf-test.sh" --topic "$topic" --num-records "$records" --record-size 1024 --throughput -1 \
         --producer-props bootstrap.servers=127.0.0.1:$port acks=$acks batch.size=16384 linger.ms=5 $props 2>&1 | tail -1)"
-      threads "$pid" > "$work/after"
+      python3 "$root/bench/thread-cpu.py" snap "$pid" > "$work/after"
       load="$(cut -d' ' -f1 /proc/loadavg)"
-      cpu="$(cpu_delta "$work/before" "$work/after")"
       # "500000 records sent, 123456.7 records/sec (120.56 MB/sec), 12.3 ms avg latency, 456.0 ms max latency, 10 ms 50th, 20 ms 95th, 30 ms 99th, 40 ms 99.9th."
       rate="$(sed -E 's/.*records sent, ([0-9.]+) records\/sec \(([0-9.]+) MB\/sec\), ([0-9.]+) ms avg.* ([0-9]+) ms 99th.*/\1 \2 \3 \4/' <<< "$out")"
-      mb="$(awk -v r="$records" 'BEGIN { print r * 1024 / 1048576 }')"
-      per_mb="$(awk -v c="${cpu%% *}" -v m="$mb" 'BEGIN { printf "%.4f", c / m }')"
-      echo "$round $count $label $rate ${cpu%% *} $per_mb $load | ${cpu#* }"
+      mb="$(awk -v r="$records" 'BEGIN { print r * 1024 / 1000000 }')"
+      echo "$round $count $label $rate $load | $(python3 "$root/bench/thread-cpu.py" diff "$work/before" "$work/after" "$mb")"
       if [ "$target" != kafka ]; then kill "$pid"; wait "$pid" 2>/dev/null || true; rm -rf "$data"; fi
     done
   done
