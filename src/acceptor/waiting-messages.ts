@@ -1,8 +1,8 @@
 // The messages that found a shard's request ring full, in arrival order, copied back to back into
 // a few large chunks instead of one copy per part of each message. A 1,000-partition produce
 // request into a full ring used to queue 1,000 entries, each an object, an array and two copies
-// (a header of 16 bytes, whose copy lives on the V8 heap, and the records): all of them waited
-// long enough to be promoted to the old generation, the largest item of what that workload promoted
+// (a header of 16 bytes on the V8 heap, the records in the malloc arena). The arena kept what those
+// bursts made it grow: 56-83 MiB after w1-many, against 15-19 MiB with this queue
 // (docs/notes/memory.md, "Third pass"). Here the queue holds one object per chunk.
 //
 //   chunk:  [u32 length][message bytes ...][u32 length][message bytes ...] ...   free →
@@ -14,7 +14,7 @@
 // once the GC frees it, an munmap; filling fresh chunks measured ~1.2 s of CPU per GiB against 0.04 s
 // for a reused one (docs/notes/memory.md, "Third pass"). The spares are dropped once the queue has
 // stayed empty for SPARE_IDLE_MS, so they outlast the gaps between the episodes of one burst of
-// traffic (w1-many has one every ~80 ms) but not the burst.
+// traffic (w1-many has a hundred or more a run) but not the burst.
 
 const LENGTH_BYTES = 4;
 /** Bytes of a standard chunk: 64 frames of w1-many's 16 KiB appends. */
