@@ -2,6 +2,7 @@
 // log-shipping tools); colour only when stdout is a terminal, so `--log-pretty` into a file or a
 // pipe stays free of ANSI escape codes.
 import pino, { type Logger } from 'pino';
+import pinoPretty from 'pino-pretty';
 
 export interface LoggerOptions {
   level: string;
@@ -20,4 +21,15 @@ export function createLogger(options: LoggerOptions): Logger {
     });
   }
   return pino({ level: options.level });
+}
+
+/**
+ * A worker thread's logger (shard): the same format as the main thread's. Pretty lines are
+ * formatted in the thread itself, not by a transport thread of its own: these threads log rarely,
+ * and a transport per worker would add a thread each.
+ */
+export function createThreadLogger(options: LoggerOptions, base: Record<string, unknown>): Logger {
+  if (!options.pretty) return pino({ level: options.level, base });
+  const tty = options.tty ?? Boolean(process.stdout.isTTY);
+  return pino({ level: options.level, base }, pinoPretty({ colorize: tty, translateTime: 'SYS:HH:MM:ss.l', ignore: 'hostname', singleLine: true, destination: 1, sync: true }));
 }

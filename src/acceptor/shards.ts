@@ -41,6 +41,8 @@ export interface ShardPoolOptions {
   /** The table the shards write; the pool only hands its buffer to each worker. */
   watermarks: WatermarkReader;
   log: Logger;
+  /** Whether the broker logs pretty lines (--log-pretty): the shard threads then do too. */
+  logPretty?: boolean;
   metrics: BrokerMetrics;
   /** Every partition a shard owns, to reopen after a restart. */
   partitionsOf: (shard: number) => OpenPartitionRequest[];
@@ -97,6 +99,8 @@ class Shard {
       watermarks: o.watermarks.buffer,
       fsync: o.fsync,
       logLevel: o.log.level,
+      logPretty: o.logPretty ?? false,
+      logTty: Boolean(process.stdout.isTTY),
       retentionCheckMs: o.retentionCheckMs ?? 30_000,
       cleaner: o.cleaner,
       dataDir: o.dataDir,

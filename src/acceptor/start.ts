@@ -112,6 +112,7 @@ export async function startBroker(config: BrokerConfig, log: Logger, options: St
     ringInitialBytes: config.ringInitialBytes,
     watermarks,
     log,
+    logPretty: config.logPretty,
     metrics,
     partitionsOf: (shard) => directory.openRequestsFor(shard),
     retentionCheckMs: config.retentionCheckMs,

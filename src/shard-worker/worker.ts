@@ -5,7 +5,7 @@
 // runs while the following drains are written (a pipelined group commit).
 import { setOpenLogLimit } from '../wal/open-logs.ts';
 import { workerData, parentPort } from 'node:worker_threads';
-import pino from 'pino';
+import { createThreadLogger } from '../logger.ts';
 import { openShardRings } from '../shared-mem/ring.ts';
 import { WatermarkWriter } from '../shared-mem/watermarks.ts';
 import { MESSAGE_APPEND, SHARD_MESSAGE_FORMAT_VERSION, decodeRequest, type WorkerInit } from '../shared-mem/shard-messages.ts';
@@ -17,7 +17,7 @@ import { CleanerPool } from './cleaner-pool.ts';
 import { ShardCore, systemClock } from './shard.ts';
 
 const init = workerData as WorkerInit;
-const log = pino({ level: init.logLevel, base: { shard: init.shardId } });
+const log = createThreadLogger({ level: init.logLevel, pretty: init.logPretty ?? false, tty: init.logTty ?? false }, { shard: init.shardId });
 
 /**
  * Group commits whose syncs may be in flight at once. 1: the drains written during a sync are

@@ -170,6 +170,9 @@ export interface WorkerInit {
   watermarks: SharedArrayBuffer;
   fsync: FsyncPolicy;
   logLevel: string;
+  /** --log-pretty: the worker logs human-readable lines like the main thread (colour when the main thread's stdout is a terminal). */
+  logPretty?: boolean;
+  logTty?: boolean;
   retentionCheckMs: number;
   stats: SharedArrayBuffer;
   /** log.cleaner.enable, log.cleaner.backoff.ms, log.cleaner.io.max.bytes.per.second. */

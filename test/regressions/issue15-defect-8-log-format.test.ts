@@ -75,6 +75,25 @@ test('--log-pretty into a file: readable lines, no ANSI codes', async () => {
   expect(text).not.toMatch(/^\{/m);
 });
 
+test('--log-pretty: the shard threads log pretty lines too', async () => {
+  const dir = tempDataDir('highwater-log-');
+  dirs.push(dir);
+  const file = path.join(dir, 'broker.log');
+  const fd = openSync(file, 'w');
+  const child = spawn(process.execPath, [bin, ...brokerArgs(), '--log-pretty', '--log-level', 'debug'], { stdio: ['ignore', fd, 'pipe'] });
+  closeSync(fd);
+  try {
+    await waitFor(() => readFileSync(file, 'utf8'), /broker ready/);
+  } finally {
+    await stop(child);
+  }
+  // The shard thread's last line, written at a clean stop.
+  const text = readFileSync(file, 'utf8');
+  expect(text).toMatch(/DEBUG.*shard stopped/);
+  expect(text).not.toMatch(/^\{/m);
+  expect(text).not.toContain(ESC);
+});
+
 // script(1) gives the broker a pseudo-terminal for stdout, as an operator's shell would.
 const hasScript = spawnSync('script', ['--version']).status === 0;
 test.skipIf(!hasScript)('stdout a terminal: pretty and coloured by default', async () => {
