@@ -12,14 +12,14 @@ export interface LoggerOptions {
   tty?: boolean;
 }
 
-export function createLogger(options: LoggerOptions): Logger {
+/** pino-pretty's options for our lines: colour only on a terminal, one line per entry, to stdout. */
+function prettyOptions(options: LoggerOptions) {
   const tty = options.tty ?? Boolean(process.stdout.isTTY);
-  if (options.pretty) {
-    return pino({
-      level: options.level,
-      transport: { target: 'pino-pretty', options: { colorize: tty, translateTime: 'SYS:HH:MM:ss.l', ignore: 'hostname', singleLine: true, destination: 1 } },
-    });
-  }
+  return { colorize: tty, translateTime: 'SYS:HH:MM:ss.l', ignore: 'hostname', singleLine: true, destination: 1 };
+}
+
+export function createLogger(options: LoggerOptions): Logger {
+  if (options.pretty) return pino({ level: options.level, transport: { target: 'pino-pretty', options: prettyOptions(options) } });
   return pino({ level: options.level });
 }
 
@@ -30,6 +30,5 @@ export function createLogger(options: LoggerOptions): Logger {
  */
 export function createThreadLogger(options: LoggerOptions, base: Record<string, unknown>): Logger {
   if (!options.pretty) return pino({ level: options.level, base });
-  const tty = options.tty ?? Boolean(process.stdout.isTTY);
-  return pino({ level: options.level, base }, pinoPretty({ colorize: tty, translateTime: 'SYS:HH:MM:ss.l', ignore: 'hostname', singleLine: true, destination: 1, sync: true }));
+  return pino({ level: options.level, base }, pinoPretty({ ...prettyOptions(options), sync: true }));
 }

@@ -172,6 +172,7 @@ export interface WorkerInit {
   logLevel: string;
   /** --log-pretty: the worker logs human-readable lines like the main thread (colour when the main thread's stdout is a terminal). */
   logPretty?: boolean;
+  /** Whether the main thread's stdout is a terminal (a worker's own stdout never is). */
   logTty?: boolean;
   retentionCheckMs: number;
   stats: SharedArrayBuffer;

@@ -57,38 +57,32 @@ test('stdout to a pipe: JSON lines, and a short start-up line without the config
   expect(out).not.toContain(ESC);
 });
 
-test('--log-pretty into a file: readable lines, no ANSI codes', async () => {
+/** Runs a broker with stdout into a file until it is ready, stops it, and returns what it wrote. */
+async function logIntoFile(extraArgs: string[]): Promise<string> {
   const dir = tempDataDir('highwater-log-');
   dirs.push(dir);
   const file = path.join(dir, 'broker.log');
   const fd = openSync(file, 'w');
-  const child = spawn(process.execPath, [bin, ...brokerArgs(), '--log-pretty'], { stdio: ['ignore', fd, 'pipe'] });
+  const child = spawn(process.execPath, [bin, ...brokerArgs(), ...extraArgs], { stdio: ['ignore', fd, 'pipe'] });
   closeSync(fd);
   try {
     await waitFor(() => readFileSync(file, 'utf8'), /broker ready/);
   } finally {
     await stop(child);
   }
-  const text = readFileSync(file, 'utf8');
+  return readFileSync(file, 'utf8');
+}
+
+test('--log-pretty into a file: readable lines, no ANSI codes', async () => {
+  const text = await logIntoFile(['--log-pretty']);
   expect(text).toMatch(/INFO.*starting highwater/);
   expect(text).not.toContain(ESC);
   expect(text).not.toMatch(/^\{/m);
 });
 
 test('--log-pretty: the shard threads log pretty lines too', async () => {
-  const dir = tempDataDir('highwater-log-');
-  dirs.push(dir);
-  const file = path.join(dir, 'broker.log');
-  const fd = openSync(file, 'w');
-  const child = spawn(process.execPath, [bin, ...brokerArgs(), '--log-pretty', '--log-level', 'debug'], { stdio: ['ignore', fd, 'pipe'] });
-  closeSync(fd);
-  try {
-    await waitFor(() => readFileSync(file, 'utf8'), /broker ready/);
-  } finally {
-    await stop(child);
-  }
   // The shard thread's last line, written at a clean stop.
-  const text = readFileSync(file, 'utf8');
+  const text = await logIntoFile(['--log-pretty', '--log-level', 'debug']);
   expect(text).toMatch(/DEBUG.*shard stopped/);
   expect(text).not.toMatch(/^\{/m);
   expect(text).not.toContain(ESC);
