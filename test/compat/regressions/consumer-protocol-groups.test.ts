@@ -10,9 +10,8 @@ import path from 'node:path';
 import { afterEach, expect, test } from 'vitest';
 import { Kafka, logLevel } from 'kafkajs';
 import { startBroker, type TestBroker } from '../../helpers/broker.ts';
-import type { BrokerConfig } from '../../../src/config.ts';
 import {
-  checkRun, freePort, kafkaAvailable, kafkaStart, kafkaStop, LoadProducer, Member, memberCommand, memberInstalled, type MemberKind,
+  checkRun, freePort, HIGHWATER_GROUP_SETTINGS, kafkaAvailable, kafkaStart, kafkaStop, LoadProducer, Member, memberCommand, memberInstalled, type MemberKind,
   PARTITIONS, settled, until,
 } from './consumer-protocol.ts';
 
@@ -21,11 +20,6 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
 });
 
-/** A short session so the killed member is fenced in seconds (Kafka's lower bound is 45 s). */
-const HIGHWATER_GROUP_SETTINGS: Partial<BrokerConfig> = {
-  groupConsumerSessionTimeoutMs: 6000, groupConsumerMinSessionTimeoutMs: 1000,
-  groupConsumerHeartbeatIntervalMs: 500, groupConsumerMinHeartbeatIntervalMs: 100,
-};
 
 interface Target {
   bootstrap: string;

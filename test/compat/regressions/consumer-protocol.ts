@@ -6,9 +6,11 @@
 // checks: no record lost, none committed twice, no partition owned by two members at once.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { expect } from 'vitest';
+import type { BrokerConfig } from '../../../src/config.ts';
 import { PYTHON, run } from './python.ts';
 
 export const PARTITIONS = 6;
@@ -208,8 +210,26 @@ export function kafkaAvailable(): boolean {
   return existsSync(`${process.env.KAFKA_DIST_DIR ?? 'bench/kafka/.dist'}/libs`);
 }
 
+/**
+ * The consumer-protocol timings these scenarios give both brokers: a 6 s session, so that a killed
+ * member is fenced in seconds (Kafka's default session and its lower bound are both 45 s), and a
+ * 500 ms heartbeat. As Highwater's BrokerConfig and as Kafka's server properties.
+ */
+export const GROUP_TIMINGS = { sessionTimeoutMs: 6000, minSessionTimeoutMs: 1000, heartbeatIntervalMs: 500, minHeartbeatIntervalMs: 100 };
+export const HIGHWATER_GROUP_SETTINGS: Partial<BrokerConfig> = {
+  groupConsumerSessionTimeoutMs: GROUP_TIMINGS.sessionTimeoutMs, groupConsumerMinSessionTimeoutMs: GROUP_TIMINGS.minSessionTimeoutMs,
+  groupConsumerHeartbeatIntervalMs: GROUP_TIMINGS.heartbeatIntervalMs, groupConsumerMinHeartbeatIntervalMs: GROUP_TIMINGS.minHeartbeatIntervalMs,
+};
+const KAFKA_GROUP_PROPERTIES = [
+  `group.consumer.session.timeout.ms=${GROUP_TIMINGS.sessionTimeoutMs}`, `group.consumer.min.session.timeout.ms=${GROUP_TIMINGS.minSessionTimeoutMs}`,
+  `group.consumer.heartbeat.interval.ms=${GROUP_TIMINGS.heartbeatIntervalMs}`, `group.consumer.min.heartbeat.interval.ms=${GROUP_TIMINGS.minHeartbeatIntervalMs}`,
+].join('\n') + '\n';
+
+/** Kafka from bench/kafka/start.sh with GROUP_TIMINGS (a restart on the same data dir keeps them). */
 export async function kafkaStart(port: number, controllerPort: number, dataDir: string): Promise<void> {
-  const r = await run('bash', ['bench/kafka/start.sh', '--port', String(port), '--controller-port', String(controllerPort), '--data-dir', dataDir, '--heap', '512m', '--partitions', '1'], 120_000);
+  const extra = path.join(dataDir, 'group-timings.properties');
+  writeFileSync(extra, KAFKA_GROUP_PROPERTIES);
+  const r = await run('bash', ['bench/kafka/start.sh', '--port', String(port), '--controller-port', String(controllerPort), '--data-dir', dataDir, '--heap', '512m', '--partitions', '1', '--extra-properties', extra], 120_000);
   if (r.code !== 0) throw new Error(`Kafka did not start: ${r.stderr}`);
 }
 

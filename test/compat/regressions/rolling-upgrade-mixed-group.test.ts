@@ -12,9 +12,8 @@ import path from 'node:path';
 import { afterEach, expect, test } from 'vitest';
 import { Kafka, logLevel } from 'kafkajs';
 import { startBroker, type TestBroker } from '../../helpers/broker.ts';
-import type { BrokerConfig } from '../../../src/config.ts';
 import {
-  checkRun, freePort, kafkaAvailable, kafkaStart, kafkaStop, LoadProducer, Member, memberCommand, memberInstalled, settled, until,
+  checkRun, freePort, HIGHWATER_GROUP_SETTINGS, kafkaAvailable, kafkaStart, kafkaStop, LoadProducer, Member, memberCommand, memberInstalled, settled, until,
 } from './consumer-protocol.ts';
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -24,10 +23,6 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
 });
 
-const HIGHWATER_GROUP_SETTINGS: Partial<BrokerConfig> = {
-  groupConsumerSessionTimeoutMs: 6000, groupConsumerMinSessionTimeoutMs: 1000,
-  groupConsumerHeartbeatIntervalMs: 500, groupConsumerMinHeartbeatIntervalMs: 100,
-};
 
 interface Target {
   bootstrap: string;
