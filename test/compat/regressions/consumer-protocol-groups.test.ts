@@ -20,7 +20,6 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
 });
 
-
 interface Target {
   bootstrap: string;
   restart(): Promise<void>;

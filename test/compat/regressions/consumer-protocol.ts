@@ -10,7 +10,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { expect } from 'vitest';
-import type { BrokerConfig } from '../../../src/config.ts';
+import { SETTINGS, type BrokerConfig } from '../../../src/config.ts';
 import { PYTHON, run } from './python.ts';
 
 export const PARTITIONS = 6;
@@ -213,19 +213,17 @@ export function kafkaAvailable(): boolean {
 /**
  * The consumer-protocol timings these scenarios give both brokers: a 6 s session, so that a killed
  * member is fenced in seconds (Kafka's default session and its lower bound are both 45 s), and a
- * 500 ms heartbeat. As Highwater's BrokerConfig and as Kafka's server properties.
+ * 500 ms heartbeat.
  */
-export const GROUP_TIMINGS = { sessionTimeoutMs: 6000, minSessionTimeoutMs: 1000, heartbeatIntervalMs: 500, minHeartbeatIntervalMs: 100 };
 export const HIGHWATER_GROUP_SETTINGS: Partial<BrokerConfig> = {
-  groupConsumerSessionTimeoutMs: GROUP_TIMINGS.sessionTimeoutMs, groupConsumerMinSessionTimeoutMs: GROUP_TIMINGS.minSessionTimeoutMs,
-  groupConsumerHeartbeatIntervalMs: GROUP_TIMINGS.heartbeatIntervalMs, groupConsumerMinHeartbeatIntervalMs: GROUP_TIMINGS.minHeartbeatIntervalMs,
+  groupConsumerSessionTimeoutMs: 6000, groupConsumerMinSessionTimeoutMs: 1000,
+  groupConsumerHeartbeatIntervalMs: 500, groupConsumerMinHeartbeatIntervalMs: 100,
 };
-const KAFKA_GROUP_PROPERTIES = [
-  `group.consumer.session.timeout.ms=${GROUP_TIMINGS.sessionTimeoutMs}`, `group.consumer.min.session.timeout.ms=${GROUP_TIMINGS.minSessionTimeoutMs}`,
-  `group.consumer.heartbeat.interval.ms=${GROUP_TIMINGS.heartbeatIntervalMs}`, `group.consumer.min.heartbeat.interval.ms=${GROUP_TIMINGS.minHeartbeatIntervalMs}`,
-].join('\n') + '\n';
+/** The same as Kafka server properties: each of these settings' flags is its Kafka name with dashes. */
+const KAFKA_GROUP_PROPERTIES = Object.entries(HIGHWATER_GROUP_SETTINGS)
+  .map(([key, value]) => `${SETTINGS.find((s) => s.key === key)!.flag.replaceAll('-', '.')}=${String(value)}\n`).join('');
 
-/** Kafka from bench/kafka/start.sh with GROUP_TIMINGS (a restart on the same data dir keeps them). */
+/** Kafka from bench/kafka/start.sh with the group timings above (a restart on the same data dir keeps them). */
 export async function kafkaStart(port: number, controllerPort: number, dataDir: string): Promise<void> {
   const extra = path.join(dataDir, 'group-timings.properties');
   writeFileSync(extra, KAFKA_GROUP_PROPERTIES);
